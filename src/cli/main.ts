@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { ExitCode, ResourceError } from './exit-codes.js';
+import { Interrupt } from './interrupt.js';
+import { makeProgram } from './program.js';
+
+/**
+ * The process edge: argv in, exit code out. Only this file calls process.exit and installs signal handlers.
+ * A command that owns cleanup (handlesSignals) is left to finish it; any other command exits 130 at once.
+ */
+async function main(): Promise<void> {
+  const interrupt = new Interrupt();
+  const cli = makeProgram({
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    interrupt,
+  });
+  const onSignal = (name: NodeJS.Signals): void => {
+    interrupt.fire(name);
+    const spec = cli.active();
+    if (!spec?.handlesSignals || interrupt.count >= 3) process.exit(ExitCode.interrupted);
+  };
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+
+  let code: number;
+  try {
+    code = await cli.run(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof ResourceError) {
+      process.stderr.write(`gdnctl: ${e.message}\n`);
+      code = ExitCode.resourceUnavailable;
+    } else {
+      process.stderr.write(`gdnctl: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      code = ExitCode.failed;
+    }
+  }
+  if (interrupt.count > 0) code = ExitCode.interrupted;
+  process.exitCode = code;
+  // Let stdout/stderr drain, then leave even if a stray handle (an ssh ControlMaster, a timer) lingers.
+  setTimeout(() => process.exit(code), 200).unref();
+}
+
+void main();

@@ -1,0 +1,109 @@
+import { Command, CommanderError } from '@commander-js/extra-typings';
+import { addConfigOptions, givenFlags } from '../config/commander-bridge.js';
+import { formatConfig, resolveConfig } from '../config/resolve.js';
+import { fieldsFor } from '../config/fields.js';
+import { createLogger } from '../log.js';
+import { commands } from './commands/index.js';
+import type { CliIO, CommandSpec } from './command-spec.js';
+import { ExitCode, UsageError } from './exit-codes.js';
+
+export interface Program {
+  program: Command<unknown[], Record<string, unknown>>;
+  /** Parse argv (user args only) and run; resolves to the exit code. Never calls process.exit. */
+  run(argv: string[]): Promise<number>;
+  /** The spec of the command that ran, once parsing picked one. */
+  active(): CommandSpec | undefined;
+}
+
+type AnyCommand = Command<unknown[], Record<string, unknown>>;
+
+const groupDescriptions: Record<string, string> = {
+  directives: 'session directive presets',
+};
+
+function findOrCreate(parent: AnyCommand, name: string): AnyCommand {
+  const existing = parent.commands.find((c) => c.name() === name) as AnyCommand | undefined;
+  return existing ?? (parent.command(name) as unknown as AnyCommand);
+}
+
+/**
+ * Build the CLI. Tests call this with captured streams; exitOverride turns commander's own exits into
+ * CommanderError so nothing here ends the process.
+ */
+export function makeProgram(io: CliIO): Program {
+  let exitCode: number = ExitCode.ok;
+  let activeSpec: CommandSpec | undefined;
+  const program = new Command('gdnctl') as unknown as AnyCommand;
+  program
+    .description(
+      'Run an AI coding agent in a measured optimization loop: one validated commit per iteration, kept or reverted on evidence.',
+    )
+    .option('--config <file>', 'YAML config file (default: gdnctl.yaml at the git top level of --workdir; env: GDNCTL_CONFIG)')
+    .option('--print-config', 'print every resolved value and its source (flag, env, file, default), then exit')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(s.replace(/^error: /, 'gdnctl: ')),
+    })
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ gdnctl lint-log --scope all\n  $ gdnctl directives list\n  $ gdnctl --print-config lint-log\n\nExit codes: 0 done, 1 failures, 2 usage/config error, 3 no commit, 4 resource unavailable, 124 agent timeout, 130 interrupted.',
+    );
+
+  for (const spec of commands) {
+    const parts = spec.name.split(' ');
+    let parent = program;
+    for (const part of parts.slice(0, -1)) parent = findOrCreate(parent, part).description(groupDescriptions[part] ?? '');
+    const cmd = parent.command(parts[parts.length - 1]!) as unknown as AnyCommand;
+    cmd.description(spec.summary);
+    for (const a of spec.args ?? []) cmd.argument(a);
+    addConfigOptions(cmd, spec.name);
+    cmd.addHelpText('after', '\nExample' + (spec.examples.length > 1 ? 's' : '') + ':\n' + spec.examples.map((e) => `  $ ${e}`).join('\n'));
+    cmd.action(async (...actionArgs: unknown[]) => {
+      activeSpec = spec;
+      const positional = actionArgs.slice(0, (spec.args ?? []).length).map((a) => (a === undefined ? '' : String(a)));
+      const globals = program.opts() as { config?: string; printConfig?: boolean };
+      const config = resolveConfig({
+        command: spec.name,
+        flags: givenFlags(cmd, spec.name),
+        env: io.env,
+        cwd: io.cwd,
+        ...(globals.config ? { configPath: globals.config } : {}),
+      });
+      if (globals.printConfig) {
+        io.stdout.write(formatConfig(config, fieldsFor(spec.name).map((f) => f.key)));
+        exitCode = ExitCode.ok;
+        return;
+      }
+      const v = config.values;
+      const log = await createLogger({ format: v.logFormat, verbose: v.verbose, quiet: v.quiet, stream: io.stderr, env: io.env });
+      exitCode = await spec.run({ ...io, config, log, args: positional });
+    });
+  }
+
+  return {
+    program,
+    active: () => activeSpec,
+    async run(argv: string[]): Promise<number> {
+      try {
+        await program.parseAsync(argv, { from: 'user' });
+        return exitCode;
+      } catch (e) {
+        if (e instanceof CommanderError) {
+          if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') {
+            return ExitCode.ok;
+          }
+          // A command group run without its subcommand prints help and is not an error of the user's data.
+          if (e.code === 'commander.executeSubCommandAsync') return ExitCode.usage;
+          return ExitCode.usage;
+        }
+        if (e instanceof UsageError) {
+          for (const line of e.lines) io.stderr.write(`gdnctl: ${line}\n`);
+          return ExitCode.usage;
+        }
+        throw e;
+      }
+    },
+  };
+}

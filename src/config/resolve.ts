@@ -1,0 +1,221 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { LineCounter, parseDocument, isMap, isScalar, type Document } from 'yaml';
+import { UsageError } from '../cli/exit-codes.js';
+import { coerceEnv } from './coerce.js';
+import { fieldByKey, fields, fieldsFor, type FieldInfo } from './fields.js';
+import { configSchema, type Config, type ConfigKey } from './schema.js';
+import { nearest } from './suggest.js';
+
+export type Source = 'flag' | 'env' | 'file' | 'default';
+
+export interface ResolvedConfig {
+  values: Config;
+  sources: Record<ConfigKey, Source>;
+  /** Absolute path of the YAML file that was read, if any. */
+  configFile?: string;
+  /** Absolute git top level of the workdir (or the workdir itself outside a repository). */
+  repoRoot: string;
+}
+
+export interface ResolveInput {
+  command: string;
+  /** Values given as flags, already typed by the commander bridge; undefined = not given. */
+  flags: Partial<Record<string, unknown>>;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** --config PATH (global option). */
+  configPath?: string;
+}
+
+/** Walk up from dir to the folder holding .git (a dir, or a file for worktrees). No spawn: start-up stays fast. */
+export function findGitTop(dir: string): string | undefined {
+  let d = resolve(dir);
+  for (;;) {
+    if (existsSync(join(d, '.git'))) return d;
+    const up = dirname(d);
+    if (up === d) return undefined;
+    d = up;
+  }
+}
+
+interface FileLayer {
+  values: Record<string, unknown>;
+  file: string;
+  problems: string[];
+  locate(key: string, path?: (string | number)[]): string;
+}
+
+function readFileLayer(file: string): FileLayer {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${file}: cannot read config file (${code ?? String(e)}); check the --config path`);
+  }
+  const lineCounter = new LineCounter();
+  const doc: Document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number | undefined): string => {
+    if (offset === undefined) return file;
+    const { line, col } = lineCounter.linePos(offset);
+    return `${file}:${line}:${col}`;
+  };
+  if (doc.errors.length > 0) {
+    throw new UsageError(
+      doc.errors.map((e) => `${at(e.pos[0])}: YAML syntax error: ${e.message.split('\n')[0]}; fix the file or pass --config`),
+    );
+  }
+  const contents = doc.contents;
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ''))) {
+    return { values, file, problems, locate: () => file };
+  }
+  if (!isMap(contents)) {
+    throw new UsageError(`${at(contents.range?.[0])}: config must be a mapping of key: value lines`);
+  }
+  const known = fields().map((f) => f.key as string);
+  for (const pair of contents.items) {
+    const keyNode = pair.key;
+    const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    const pos = isScalar(keyNode) ? keyNode.range?.[0] : undefined;
+    if (!known.includes(key)) {
+      const near = nearest(key, known);
+      problems.push(`${at(pos)}: unknown key "${key}"${near ? `; did you mean "${near}"?` : '; see gdnctl --help for keys'}`);
+      continue;
+    }
+    values[key] = (pair.value as { toJSON?: () => unknown } | null)?.toJSON
+      ? (pair.value as { toJSON: () => unknown }).toJSON()
+      : pair.value;
+  }
+  const locate = (key: string, path: (string | number)[] = []): string => {
+    const node = doc.getIn([key, ...path], true) as { range?: [number, number, number] } | undefined;
+    const keyPos = (contents.items.find((p) => isScalar(p.key) && String(p.key.value) === key)?.key as
+      | { range?: [number] }
+      | undefined)?.range?.[0];
+    return at(node?.range?.[0] ?? keyPos);
+  };
+  return { values, file, problems, locate };
+}
+
+function describeIssue(issue: { message: string; code?: string; path: PropertyKey[] }, field?: FieldInfo): string {
+  if (issue.code === 'invalid_value' && field?.choices) return `expected one of ${field.choices.join('|')}`;
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+/**
+ * Merge defaults < config file < GDNCTL_* env < flags, validate with the zod schema, resolve paths.
+ * Every problem becomes one line of a UsageError (exit 2), naming the key and where the value came from.
+ */
+export function resolveConfig(input: ResolveInput): ResolvedConfig {
+  const { command, flags, env, cwd } = input;
+  const commandFields = fieldsFor(command);
+  const problems: string[] = [];
+
+  // Env layer: only keys this command uses, so a stale variable for another command cannot break this one.
+  const envValues: Record<string, unknown> = {};
+  for (const f of commandFields) {
+    const raw = env[f.env];
+    if (raw === undefined) continue;
+    try {
+      envValues[f.key] = coerceEnv(f, raw);
+    } catch (e) {
+      problems.push(`${f.env}: ${(e as Error).message}`);
+    }
+  }
+
+  const flagWorkdir = (flags.workdir ?? envValues.workdir) as string | undefined;
+  const workdirGuess = resolve(cwd, flagWorkdir ?? '.');
+
+  const explicit = input.configPath ?? env.GDNCTL_CONFIG;
+  let configFile: string | undefined;
+  if (explicit) {
+    configFile = resolve(cwd, explicit);
+    if (!existsSync(configFile)) {
+      throw new UsageError(`${configFile}: config file not found; check the --config path`);
+    }
+    if (statSync(configFile).isDirectory()) {
+      throw new UsageError(`${configFile}: is a directory, not a config file; pass the YAML file to --config`);
+    }
+  } else {
+    const top = findGitTop(workdirGuess);
+    const candidate = top ? join(top, 'gdnctl.yaml') : undefined;
+    if (candidate && existsSync(candidate)) configFile = candidate;
+  }
+
+  let fileLayer: FileLayer | undefined;
+  if (configFile) {
+    fileLayer = readFileLayer(configFile);
+    problems.push(...fileLayer.problems);
+  }
+
+  const merged: Record<string, unknown> = {};
+  const sources: Partial<Record<ConfigKey, Source>> = {};
+  for (const f of fields()) {
+    const fromFlag = flags[f.key];
+    if (fromFlag !== undefined && commandFields.includes(f)) {
+      merged[f.key] = fromFlag;
+      sources[f.key] = 'flag';
+    } else if (envValues[f.key] !== undefined) {
+      merged[f.key] = envValues[f.key];
+      sources[f.key] = 'env';
+    } else if (fileLayer && fileLayer.values[f.key] !== undefined) {
+      merged[f.key] = fileLayer.values[f.key];
+      sources[f.key] = 'file';
+    } else {
+      sources[f.key] = 'default';
+    }
+  }
+
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      const field = fieldByKey(key);
+      const where =
+        sources[key as ConfigKey] === 'file' && fileLayer
+          ? `${fileLayer.locate(key, issue.path.slice(1) as (string | number)[])}: ${key}`
+          : sources[key as ConfigKey] === 'env' && field
+            ? field.env
+            : field
+              ? field.flag
+              : key;
+      problems.push(`${where}: ${describeIssue(issue, field)}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new UsageError(problems);
+
+  const values = parsed.data as Config;
+  const bag = values as unknown as Record<string, unknown>;
+  const fileDir = configFile ? dirname(configFile) : cwd;
+  const base = (s: Source | undefined): string => (s === 'file' ? fileDir : cwd);
+  values.workdir = resolve(base(sources.workdir), values.workdir);
+  const repoRoot = findGitTop(values.workdir) ?? values.workdir;
+  for (const f of fields()) {
+    if (!f.meta.path || f.key === 'workdir') continue;
+    const v = bag[f.key];
+    const from = sources[f.key] === 'default' ? values.workdir : base(sources[f.key]);
+    const abs = (p: string): string => (isAbsolute(p) ? p : resolve(from, p));
+    if (typeof v === 'string') bag[f.key] = abs(v);
+    else if (Array.isArray(v)) bag[f.key] = v.map((p) => (typeof p === 'string' ? abs(p) : p));
+  }
+  return {
+    values,
+    sources: sources as Record<ConfigKey, Source>,
+    repoRoot,
+    ...(configFile ? { configFile } : {}),
+  };
+}
+
+/** `--print-config`: every resolved value with its source. */
+export function formatConfig(resolved: ResolvedConfig, keys?: readonly string[]): string {
+  const lines = [`# config file: ${resolved.configFile ?? '(none)'}`];
+  const list = fields().filter((f) => !keys || keys.includes(f.key));
+  const width = Math.max(...list.map((f) => f.key.length));
+  for (const f of list) {
+    const v = (resolved.values as Record<string, unknown>)[f.key];
+    lines.push(`${f.key.padEnd(width)}  ${JSON.stringify(v) ?? '(unset)'}  # ${resolved.sources[f.key]}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { globalOptions } from './options/global.js';
+import { lintOptions } from './options/lint.js';
+import { directiveOptions } from './options/directives.js';
+
+/**
+ * The one config schema: one flat namespace of camelCase keys (DESIGN.md "Config naming").
+ * Each domain owns a file under options/; add new domains to the spread below. A key must appear in
+ * exactly one domain file (a test checks every key has a flag, an env name and a help line).
+ */
+export const optionFields = {
+  ...globalOptions,
+  ...lintOptions,
+  ...directiveOptions,
+};
+
+export const configSchema = z.strictObject(optionFields);
+export type Config = z.output<typeof configSchema>;
+export type ConfigKey = keyof typeof optionFields;

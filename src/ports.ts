@@ -1,0 +1,266 @@
+/**
+ * The interfaces between the pure core (src/core) and the adapters that do I/O (src/adapters).
+ * Named by role; adapters name their technology (SimpleGitRepo, CodexAgent, GcpTpuProvider, SshRemote…).
+ * Every port has an in-process fake in test/fakes/ that passes the same contract suite as its adapter.
+ *
+ * Expected failures are data (the *Result / *Outcome unions below); exceptions are for bugs and for
+ * the typed UsageError / ResourceError in src/cli/exit-codes.ts.
+ */
+
+// ---------------------------------------------------------------------------------------------- clock
+
+export interface Clock {
+  now(): number; // epoch ms
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+// ------------------------------------------------------------------------------------------------ git
+
+export interface StatusEntry {
+  /** Two-letter porcelain v1 code, e.g. " M", "??", "UU". */
+  code: string;
+  path: string;
+}
+
+export interface CommitInfo {
+  sha: string;
+  subject: string;
+  parents: string[];
+}
+
+export type MergeResult =
+  | { kind: 'up-to-date' }
+  | { kind: 'merged'; head: string }
+  | { kind: 'conflict'; paths: string[] };
+
+export type RevertResult = { kind: 'reverted'; sha: string } | { kind: 'conflict'; paths: string[] };
+
+/** Git, by role. The adapter is SimpleGitRepo (src/adapters/git/simple-git-repo.ts). */
+export interface Git {
+  readonly root: string;
+  head(): Promise<string>;
+  /** Branch name, or undefined for a detached HEAD. */
+  branch(): Promise<string | undefined>;
+  hasCommits(): Promise<boolean>;
+  /** `git status --porcelain` (untracked included). Called once per iteration and reused. */
+  status(): Promise<StatusEntry[]>;
+  /**
+   * `git stash push -u -m <message>`; returns the stash **commit SHA** (never a positional stash@{n}),
+   * or undefined when there was nothing to stash.
+   */
+  stashPush(message: string): Promise<string | undefined>;
+  /** Would applying this stash onto HEAD succeed? Uses `git merge-tree --write-tree` (no checkout). */
+  stashCanApply(sha: string): Promise<boolean>;
+  /** Apply the stash by SHA, then drop the reflog entry that holds that SHA. */
+  stashApplyAndDrop(sha: string): Promise<{ applied: boolean; dropped: boolean }>;
+  /** Stash entries still present, by SHA, with messages. */
+  stashList(): Promise<Array<{ sha: string; message: string }>>;
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+  /** Commits in old..new, oldest first. */
+  commitsBetween(oldSha: string, newSha: string): Promise<CommitInfo[]>;
+  /** Paths changed in old..new. */
+  changedPaths(oldSha: string, newSha: string): Promise<string[]>;
+  /** Revert old..new as one commit (`git revert --no-commit` newest→oldest, then commit); abort on conflict. */
+  revertRange(oldSha: string, newSha: string, message: string): Promise<RevertResult>;
+  /** Stage exactly these paths and commit them; returns the new SHA. */
+  commitPaths(paths: string[], message: string): Promise<string>;
+  fetch(remote: string, branch: string): Promise<void>;
+  /** `git merge --no-edit <ref>`; on conflict runs `git merge --abort` and reports the paths. */
+  merge(ref: string): Promise<MergeResult>;
+  commitExists(sha: string): Promise<boolean>;
+  /** Add a pattern to .git/info/exclude once (idempotent). */
+  ensureExcluded(pattern: string): Promise<void>;
+}
+
+// ------------------------------------------------------------------------------------------ processes
+
+export interface ProcessSpec {
+  /** argv[0] and the rest; no shell unless the caller passes ["bash","-lc",cmd]. */
+  argv: string[];
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Written to stdin, which is then closed. */
+  stdin?: string;
+  /** Wall-clock limit. */
+  timeoutMs?: number;
+  /** Kill when no output arrives for this long. */
+  idleTimeoutMs?: number;
+  /** Each output line (stdout and stderr, in arrival order, without newline). */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Complete raw output is appended here (tee), even for gigabytes of output. */
+  teeFile?: string;
+  signal?: AbortSignal;
+  /** Called once the child runs, with its process-group id (recorded in state.json). */
+  onSpawn?: (pgid: number) => void;
+}
+
+export interface ProcessResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: 'wall' | 'idle' | null;
+  aborted: boolean;
+  durationMs: number;
+  /** Last ~64 KB of combined output, for error messages. */
+  tail: string;
+}
+
+/**
+ * Runs a child in its own process group (detached) and kills the whole group on timeout/abort,
+ * escalating SIGINT → SIGTERM → SIGKILL. Waits for exit (never polls). Adapter: ExecaCommandRunner.
+ */
+export interface CommandRunner {
+  run(spec: ProcessSpec): Promise<ProcessResult>;
+  /** Kill a process group left over by a killed earlier run (from state.json). */
+  killGroup(pgid: number, graceMs?: number): Promise<void>;
+}
+
+// ------------------------------------------------------------------------------------------- agents
+
+export interface TokenUsage {
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+}
+
+export type AgentFailure =
+  | 'agent-timeout'
+  | 'agent-idle-timeout'
+  | 'agent-exit-nonzero'
+  | 'agent-rate-limited'
+  | 'agent-network'
+  | 'agent-server-error'
+  | 'agent-usage-limit'
+  | 'agent-auth'
+  | 'agent-interrupted';
+
+export interface AgentRunInput {
+  iteration: number;
+  prompt: string;
+  workdir: string;
+  /** iter-NNN/ folder: transcript.jsonl, last-message.md, report.json go here. */
+  iterDir: string;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  signal?: AbortSignal;
+  onSpawn?: (pgid: number) => void;
+  /** Readable rendering for the terminal: messages, commands with exit codes, one line per file change. */
+  onDisplay?: (line: string) => void;
+  /** JSON Schema for the structured report (codex --output-schema). */
+  outputSchemaFile?: string;
+  /** Extra sandbox override for a read-only planning pass. */
+  sandbox?: 'bypass' | 'workspace-write' | 'read-only';
+}
+
+export interface AgentRunResult {
+  ok: boolean;
+  failure?: AgentFailure;
+  /** Human-readable reason (last error message, exit code). */
+  detail?: string;
+  exitCode: number | null;
+  durationMs: number;
+  usage: TokenUsage;
+  costUsd?: number;
+  lastMessage?: string;
+  /** The argv that ran (for --dry-run and records). */
+  argv: string[];
+}
+
+/** One agent backend (codex, claude, command). Adapter: CodexAgent; fake: test/fakes/fake-codex. */
+export interface AgentRunner {
+  readonly name: string;
+  /** The argv that would run for this input (pure; used by --dry-run). */
+  describe(input: AgentRunInput): string[];
+  run(input: AgentRunInput): Promise<AgentRunResult>;
+}
+
+// ---------------------------------------------------------------------------------------------- TPU
+
+export type TpuState =
+  | 'CREATING'
+  | 'READY'
+  | 'RESTARTING'
+  | 'REPAIRING'
+  | 'DELETING'
+  | 'STOPPED'
+  | 'STOPPING'
+  | 'STARTING'
+  | 'PREEMPTED'
+  | 'TERMINATED'
+  | 'MISSING'
+  | 'OTHER';
+
+export interface TpuWorker {
+  index: number;
+  /** Address ssh connects to (external IP, or internal with --internal-ip). */
+  host: string;
+}
+
+export interface TpuNode {
+  project: string;
+  zone: string;
+  cluster: string;
+  name: string;
+  acceleratorType: string;
+  state: TpuState;
+  workers: TpuWorker[];
+  labels: Record<string, string>;
+}
+
+export interface TpuLease {
+  project: string;
+  zone: string;
+  cluster: string;
+  node: string;
+  operation?: string;
+  ownerPid: number;
+  ownerHost: string;
+  createdAt: string;
+  /** Where this lease file lives. */
+  file: string;
+}
+
+/** A held TPU for the loop (TPU issue). The loop only sees this seam. */
+export interface TpuHold {
+  /** Acquire (primary then fallbacks); undefined under best-effort when none could be had. */
+  acquire(signal?: AbortSignal): Promise<TpuNode | undefined>;
+  /** getNode; re-acquire when PREEMPTED/TERMINATED/missing. Returns the (possibly new) node. */
+  ensureAlive(signal?: AbortSignal): Promise<{ node: TpuNode | undefined; reacquired: boolean }>;
+  current(): TpuNode | undefined;
+  /** Delete and wait; with `hurry`, send the delete without waiting and record the operation in the lease. */
+  release(opts?: { hurry?: boolean }): Promise<void>;
+}
+
+// ------------------------------------------------------------------------------------------- remote
+
+export interface RemoteRunResult {
+  worker: number;
+  exitCode: number | null;
+  /** Could not connect (ssh exit 255 after retries). */
+  unreachable: boolean;
+  output: string;
+}
+
+/** ssh/rsync to TPU workers. Adapter: SshRemote. */
+export interface Remote {
+  sync(workers: TpuWorker[], localRoot: string, remoteDir: string, files: string[]): Promise<void>;
+  runAll(
+    workers: TpuWorker[],
+    command: string,
+    opts: { env?: Record<string, string>; onLine?: (worker: number, line: string) => void; signal?: AbortSignal },
+  ): Promise<RemoteRunResult[]>;
+}
+
+// ------------------------------------------------------------------------------------------- ledger
+
+/** The run directory (DESIGN.md "The run directory"). Adapter: FileLedger. */
+export interface Ledger {
+  readonly runDir: string;
+  iterDir(iteration: number): string;
+  /** Append one event line (with schemaVersion and timestamp) to events.jsonl. */
+  event(type: string, data?: Record<string, unknown>): Promise<void>;
+  /** Atomic write of state.json (temp file, fsync, rename). */
+  writeState(state: unknown): Promise<void>;
+  readState<T>(): Promise<T | undefined>;
+  writeFile(relPath: string, content: string): Promise<string>;
+  writeJson(relPath: string, value: unknown): Promise<string>;
+}

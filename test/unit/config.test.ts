@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { fields, envFor, flagFor } from '../../src/config/fields.js';
+import { makeProgram } from '../../src/cli/program.js';
+import { Interrupt } from '../../src/cli/interrupt.js';
+import { UsageError } from '../../src/cli/exit-codes.js';
+import { Writable } from 'node:stream';
+
+function repo(yaml?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gdnctl-cfg-'));
+  mkdirSync(join(dir, '.git'));
+  if (yaml !== undefined) writeFileSync(join(dir, 'gdnctl.yaml'), yaml);
+  return dir;
+}
+
+function capture(): Writable & { text: () => string } {
+  const chunks: string[] = [];
+  const w = new Writable({
+    write(c, _e, cb) {
+      chunks.push(String(c));
+      cb();
+    },
+  }) as Writable & { text: () => string };
+  w.text = () => chunks.join('');
+  return w;
+}
+
+test('every schema key has a flag, an env name and a help line', () => {
+  for (const f of fields()) {
+    assert.match(f.flag, /^--[a-z0-9-]+$/, f.key);
+    assert.equal(f.flag, flagFor(f.key));
+    assert.match(f.env, /^GDNCTL_[A-Z0-9_]+$/, f.key);
+    assert.equal(f.env, envFor(f.key));
+    assert.ok(f.meta.help.length > 5, `${f.key} lacks help`);
+    assert.ok(f.meta.commands.length > 0, `${f.key} is exposed by no command`);
+  }
+});
+
+test('precedence: flag > env > file > default, with sources', () => {
+  const dir = repo('scope: all\nallowPending: true\nrequiredFields: [Date]\n');
+  const r = resolveConfig({
+    command: 'lint-log',
+    flags: { allowPending: false },
+    env: { GDNCTL_SCOPE: 'last-entry', GDNCTL_REQUIRED_FIELDS: '["Commit","Date"]' },
+    cwd: dir,
+  });
+  assert.equal(r.values.allowPending, false);
+  assert.equal(r.sources.allowPending, 'flag');
+  assert.equal(r.values.scope, 'last-entry');
+  assert.equal(r.sources.scope, 'env');
+  assert.deepEqual(r.values.requiredFields, ['Commit', 'Date']);
+  assert.equal(r.values.allowThisCommit, false);
+  assert.equal(r.sources.allowThisCommit, 'default');
+});
+
+test('file values override defaults; lists replace, never merge', () => {
+  const dir = repo('requiredFields: [Date]\n');
+  const r = resolveConfig({ command: 'lint-log', flags: {}, env: {}, cwd: dir });
+  assert.deepEqual(r.values.requiredFields, ['Date']);
+  assert.equal(r.sources.requiredFields, 'file');
+});
+
+test('relative paths in the file resolve from the file folder', () => {
+  const dir = repo();
+  mkdirSync(join(dir, 'conf'));
+  writeFileSync(join(dir, 'conf', 'x.yaml'), 'hillclimbLog: logs/h.md\n');
+  const r = resolveConfig({ command: 'lint-log', flags: {}, env: {}, cwd: dir, configPath: 'conf/x.yaml' });
+  assert.equal(r.values.hillclimbLog, join(dir, 'conf', 'logs', 'h.md'));
+});
+
+test('unknown key suggests the nearest valid key, with line and column', () => {
+  const dir = repo('scope: all\nallowPendng: true\n');
+  assert.throws(
+    () => resolveConfig({ command: 'lint-log', flags: {}, env: {}, cwd: dir }),
+    (e: unknown) => e instanceof UsageError && /gdnctl\.yaml:2:1: unknown key "allowPendng"; did you mean "allowPending"\?/.test(e.message),
+  );
+});
+
+test('wrong type names the key, the YAML line and column and what was expected', () => {
+  const dir = repo('allowPending: true\nscope: everything\n');
+  assert.throws(
+    () => resolveConfig({ command: 'lint-log', flags: {}, env: {}, cwd: dir }),
+    (e: unknown) => e instanceof UsageError && /gdnctl\.yaml:2:8: scope: expected one of last-entry\|all/.test(e.message),
+  );
+});
+
+test('YAML syntax error gives one line with position', () => {
+  const dir = repo('scope: [all\n');
+  assert.throws(
+    () => resolveConfig({ command: 'lint-log', flags: {}, env: {}, cwd: dir }),
+    (e: unknown) => e instanceof UsageError && /gdnctl\.yaml:\d+:\d+: YAML syntax error/.test(e.message),
+  );
+});
+
+test('one line per problem', () => {
+  const dir = repo('scope: 3\nallowPending: maybe\nbogusKey: 1\n');
+  try {
+    resolveConfig({ command: 'lint-log', flags: {}, env: {}, cwd: dir });
+    assert.fail('expected UsageError');
+  } catch (e) {
+    assert.ok(e instanceof UsageError);
+    assert.equal(e.lines.length, 3, e.message);
+  }
+});
+
+test('bad env value names the variable', () => {
+  const dir = repo();
+  assert.throws(
+    () => resolveConfig({ command: 'lint-log', flags: {}, env: { GDNCTL_ALLOW_PENDING: 'perhaps' }, cwd: dir }),
+    (e: unknown) => e instanceof UsageError && /^GDNCTL_ALLOW_PENDING: expected true or false/.test(e.message),
+  );
+});
+
+test('--print-config prints values and sources and exits 0', async () => {
+  const dir = repo('scope: all\n');
+  const out = capture();
+  const err = capture();
+  const cli = makeProgram({ stdout: out, stderr: err, env: {}, cwd: dir, interrupt: new Interrupt() });
+  const code = await cli.run(['--print-config', 'lint-log', '--allow-pending']);
+  assert.equal(code, 0, err.text());
+  assert.match(out.text(), /scope\s+"all"\s+# file/);
+  assert.match(out.text(), /allowPending\s+true\s+# flag/);
+  assert.match(out.text(), /allowThisCommit\s+false\s+# default/);
+});
+
+test('a bad flag exits 2 with one line', async () => {
+  const dir = repo();
+  const out = capture();
+  const err = capture();
+  const cli = makeProgram({ stdout: out, stderr: err, env: {}, cwd: dir, interrupt: new Interrupt() });
+  assert.equal(await cli.run(['lint-log', '--scope', 'bogus']), 2);
+  assert.equal(err.text().trim().split('\n').length, 1, err.text());
+  assert.match(err.text(), /--scope/);
+  assert.equal(await cli.run(['lint-log', '--no-such-flag']), 2);
+});
+
+test('broken config exits 2 through the program', async () => {
+  const dir = repo('scope: nope\n');
+  const err = capture();
+  const cli = makeProgram({ stdout: capture(), stderr: err, env: {}, cwd: dir, interrupt: new Interrupt() });
+  assert.equal(await cli.run(['lint-log']), 2);
+  assert.match(err.text(), /gdnctl\.yaml:1:8: scope: expected one of last-entry\|all/);
+});
