@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { globalOptions } from './options/global.js';
 import { lintOptions } from './options/lint.js';
 import { directiveOptions } from './options/directives.js';
+import { sshOptions } from './options/ssh.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (DESIGN.md "Config naming").
@@ -12,6 +13,7 @@ export const optionFields = {
   ...globalOptions,
   ...lintOptions,
   ...directiveOptions,
+  ...sshOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

@@ -1,0 +1,29 @@
+/**
+ * Secret redaction for everything gdnctl writes (transcripts, logs, state, reports). Values of well-known
+ * secret variables, and of any *_TOKEN / *_KEY / *_SECRET variable of 8+ characters, become "[redacted]".
+ * Works per line/chunk with plain string search, so a multi-megabyte line costs one pass per secret.
+ */
+const NAMED = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'HF_TOKEN', 'WANDB_API_KEY', 'CODEX_API_KEY'];
+const SUFFIX = /(_TOKEN|_KEY|_SECRET)$/;
+
+export type Redactor = (text: string) => string;
+
+export function secretValues(env: NodeJS.ProcessEnv): string[] {
+  const out = new Set<string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (!value || value.length < 8) continue;
+    if (NAMED.includes(name) || SUFFIX.test(name)) out.add(value);
+  }
+  // Longest first, so a secret that contains another is replaced whole.
+  return [...out].sort((a, b) => b.length - a.length);
+}
+
+export function createRedactor(env: NodeJS.ProcessEnv): Redactor {
+  const secrets = secretValues(env);
+  if (secrets.length === 0) return (t) => t;
+  return (text) => {
+    let out = text;
+    for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
+    return out;
+  };
+}
