@@ -1,6 +1,6 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { addConfigOptions, givenFlags } from '../config/commander-bridge.js';
-import { formatConfig, resolveConfig } from '../config/resolve.js';
+import { formatConfig, loadYamlFor, resolveConfig, type ResolveInput } from '../config/resolve.js';
 import { fieldsFor } from '../config/fields.js';
 import { createLogger } from '../log.js';
 import { commands } from './commands/index.js';
@@ -64,13 +64,15 @@ export function makeProgram(io: CliIO): Program {
       activeSpec = spec;
       const positional = actionArgs.slice(0, (spec.args ?? []).length).map((a) => (a === undefined ? '' : String(a)));
       const globals = program.opts() as { config?: string; printConfig?: boolean };
-      const config = resolveConfig({
+      const input: ResolveInput = {
         command: spec.name,
         flags: givenFlags(cmd, spec.name),
         env: io.env,
         cwd: io.cwd,
         ...(globals.config ? { configPath: globals.config } : {}),
-      });
+      };
+      const yaml = await loadYamlFor(input);
+      const config = resolveConfig(yaml ? { ...input, yaml } : input);
       if (globals.printConfig) {
         io.stdout.write(formatConfig(config, fieldsFor(spec.name).map((f) => f.key)));
         exitCode = ExitCode.ok;

@@ -61,3 +61,17 @@ test('--quiet hides info (warnings stay); --verbose shows debug', async () => {
   const verbose = await emit({ verbose: true, format: 'json' });
   assert.match(verbose, /debug line/);
 });
+
+test('the lazy logger answers level questions without pino and still honours level changes and child()', async () => {
+  const stream = capture(false);
+  const log = await createLogger({ format: 'json', verbose: false, quiet: false, env: {}, stream });
+  assert.equal(log.level, 'info');
+  assert.equal(log.isLevelEnabled('debug'), false);
+  assert.equal(log.isLevelEnabled('warn'), true);
+  log.debug('dropped');
+  assert.equal(stream.text(), '');
+  log.level = 'debug';
+  log.child({ iteration: 2 }).debug('kept');
+  const line = JSON.parse(stream.text().trim()) as { msg: string; iteration: number };
+  assert.deepEqual([line.msg, line.iteration], ['kept', 2]);
+});
