@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// Cold start of the built CLI (`npm run bench:startup` builds first). Each case runs as a fresh process, the
+// cases interleaved round by round so background load hits them alike; medians of BENCH_RUNS (default 20).
+// Separate, untimed probe runs record which modules each command loaded: the TPU client stack must not be.
+// Prints one JSON object.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const runs = Number(process.env.BENCH_RUNS ?? 20);
+const bin = join(root, 'bin', 'gdnctl');
+const bundle = join(root, 'dist', 'bundle', 'main.js');
+if (!existsSync(bundle)) {
+  console.error('bench: dist/bundle/main.js is missing; run npm run build first');
+  process.exit(2);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'gdnctl-bench-'));
+const env = { PATH: process.env.PATH, HOME: work, NO_COLOR: '1', GIT_CONFIG_NOSYSTEM: '1' };
+const git = (...a) =>
+  execFileSync('git', ['-C', work, ...a], {
+    env: { ...env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@x' },
+    encoding: 'utf8',
+  }).trim();
+git('init', '-q', '-b', 'main');
+writeFileSync(join(work, 'kernel.py'), 'x = 1\n');
+git('add', '.');
+git('commit', '-q', '-m', 'kernel');
+const sha = git('rev-parse', 'HEAD');
+const log = join(work, 'lib/levanter/.agents/projects/gdn_pallas_tpu_hillclimb.md');
+mkdirSync(dirname(log), { recursive: true });
+let text = '# GDN hill-climb log\n\n';
+for (let i = 1; i <= 10; i++) {
+  text += `### Iteration ${i} - step\n- Date: 2026-11-23\n- Commit: ${sha.slice(0, 10)}\n- Hypothesis: h\n- Change summary: c\n- Correctness checks: ok\n- MFU/throughput delta: +1%\n- Next hypothesis: n\n\n`;
+}
+writeFileSync(log, text);
+
+const cases = {
+  bareNode: { argv: [process.execPath, '-e', '0'] },
+  help: { argv: [bin, '--help'] },
+  helpDirect: { argv: [process.execPath, bundle, '--help'] },
+  lintLog: { argv: [bin, 'lint-log', '--scope', 'all'] },
+  directivesList: { argv: [bin, 'directives', 'list'] },
+};
+
+function once(c, extraEnv = {}) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(c.argv[0], c.argv.slice(1), { cwd: work, env: { ...env, ...extraEnv }, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${c.argv.join(' ')} exited ${r.status}: ${r.stderr || r.stdout}`);
+  return ms;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+try {
+  const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  for (const c of Object.values(cases)) once(c); // warm the page cache; not counted
+  for (let i = 0; i < runs; i++) for (const [k, c] of Object.entries(cases)) times[k].push(once(c));
+
+  // Which bundle chunk carries which package (written by scripts/build.mjs).
+  const meta = JSON.parse(readFileSync(join(root, 'dist', 'bundle', 'metafile.json'), 'utf8'));
+  const chunksWith = (re) =>
+    Object.entries(meta.outputs)
+      .filter(([, o]) => Object.keys(o.inputs).some((i) => re.test(i)))
+      .map(([f]) => join(root, f));
+  const yamlChunks = chunksWith(/node_modules[\\/]yaml[\\/]/);
+  const probeFile = join(work, 'modules.json');
+  const probe = pathToFileURL(join(root, 'bench', 'module-probe.mjs')).href;
+  const loaded = {};
+  for (const k of ['help', 'lintLog', 'directivesList']) {
+    once(cases[k], { NODE_OPTIONS: `--import=${probe}`, GDNCTL_MODULE_PROBE_OUT: probeFile });
+    const mods = JSON.parse(readFileSync(probeFile, 'utf8'));
+    const has = (re) => mods.some((m) => re.test(m));
+    loaded[k] = {
+      modules: mods.length,
+      googleCloudTpu: has(/node_modules[\\/]@google-cloud[\\/]tpu[\\/]/),
+      googleGax: has(/node_modules[\\/]google-gax[\\/]/),
+      pino: has(/node_modules[\\/]pino[\\/]/),
+      yaml: has(/node_modules[\\/]yaml[\\/]/) || mods.some((m) => yamlChunks.some((c) => m.endsWith(c))),
+    };
+  }
+
+  const bare = median(times.bareNode);
+  const result = { runs, node: process.version, platform: `${process.platform}-${process.arch}`, medianMs: {}, deltaVsBareNodeMs: {} };
+  for (const k of Object.keys(cases)) {
+    result.medianMs[k] = Math.round(median(times[k]) * 10) / 10;
+    if (k !== 'bareNode') result.deltaVsBareNodeMs[k] = Math.round((median(times[k]) - bare) * 10) / 10;
+  }
+  result.targetHelpDeltaMs = 60;
+  result.helpWithinTarget = result.deltaVsBareNodeMs.help <= 60;
+  result.tpuStackLoaded = Object.values(loaded).some((l) => l.googleCloudTpu || l.googleGax);
+  result.loaded = loaded;
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
