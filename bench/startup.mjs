@@ -46,12 +46,19 @@ const cases = {
   directivesList: { argv: [bin, 'directives', 'list'] },
 };
 
+// On a shared machine wall time swings with other load; the CPU time the child itself used (user + sys, from
+// GNU time, same wrapper for every case) is the steadier second opinion.
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const cpuFile = join(work, 'cpu.txt');
+
 function once(c, extraEnv = {}) {
+  const argv = gnuTime ? [gnuTime, '-f', '%U %S', '-o', cpuFile, ...c.argv] : c.argv;
   const start = process.hrtime.bigint();
-  const r = spawnSync(c.argv[0], c.argv.slice(1), { cwd: work, env: { ...env, ...extraEnv }, encoding: 'utf8' });
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: work, env: { ...env, ...extraEnv }, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${c.argv.join(' ')} exited ${r.status}: ${r.stderr || r.stdout}`);
-  return ms;
+  const cpu = gnuTime ? readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number) : [NaN, NaN];
+  return { ms, cpuMs: (cpu[0] + cpu[1]) * 1000 };
 }
 
 const median = (xs) => {
@@ -62,8 +69,15 @@ const median = (xs) => {
 
 try {
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  const cpu = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (const c of Object.values(cases)) once(c); // warm the page cache; not counted
-  for (let i = 0; i < runs; i++) for (const [k, c] of Object.entries(cases)) times[k].push(once(c));
+  for (let i = 0; i < runs; i++) {
+    for (const [k, c] of Object.entries(cases)) {
+      const r = once(c);
+      times[k].push(r.ms);
+      cpu[k].push(r.cpuMs);
+    }
+  }
 
   // Which bundle chunk carries which package (written by scripts/build.mjs).
   const meta = JSON.parse(readFileSync(join(root, 'dist', 'bundle', 'metafile.json'), 'utf8'));
@@ -89,10 +103,25 @@ try {
   }
 
   const bare = median(times.bareNode);
-  const result = { runs, node: process.version, platform: `${process.platform}-${process.arch}`, medianMs: {}, deltaVsBareNodeMs: {} };
+  const bareCpu = median(cpu.bareNode);
+  const round = (x) => Math.round(x * 10) / 10;
+  const result = {
+    runs,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadAverage: (await import('node:os')).loadavg().map(round),
+    medianMs: {},
+    deltaVsBareNodeMs: {},
+    medianCpuMs: {},
+    cpuDeltaVsBareNodeMs: {},
+  };
   for (const k of Object.keys(cases)) {
-    result.medianMs[k] = Math.round(median(times[k]) * 10) / 10;
-    if (k !== 'bareNode') result.deltaVsBareNodeMs[k] = Math.round((median(times[k]) - bare) * 10) / 10;
+    result.medianMs[k] = round(median(times[k]));
+    result.medianCpuMs[k] = round(median(cpu[k]));
+    if (k !== 'bareNode') {
+      result.deltaVsBareNodeMs[k] = round(median(times[k]) - bare);
+      result.cpuDeltaVsBareNodeMs[k] = round(median(cpu[k]) - bareCpu);
+    }
   }
   result.targetHelpDeltaMs = 60;
   result.helpWithinTarget = result.deltaVsBareNodeMs.help <= 60;
