@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Cold start of the built CLI (`npm run bench:startup` builds first). Each case runs as a fresh process, the
-// cases interleaved round by round so background load hits them alike; medians of BENCH_RUNS (default 20).
+// cases interleaved round by round (shuffled) so background load hits them alike; medians of BENCH_RUNS (default 20).
 // Separate, untimed probe runs record which modules each command loaded: the TPU client stack must not be.
 // Prints one JSON object.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -71,8 +71,15 @@ try {
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   const cpu = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (const c of Object.values(cases)) once(c); // warm the page cache; not counted
+  // A fresh order each round (fixed seed): a case that always follows another inherits its cache/CPU state.
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   for (let i = 0; i < runs; i++) {
-    for (const [k, c] of Object.entries(cases)) {
+    const order = Object.entries(cases)
+      .map((e) => [rand(), e])
+      .sort((a, b) => a[0] - b[0])
+      .map(([, e]) => e);
+    for (const [k, c] of order) {
       const r = once(c);
       times[k].push(r.ms);
       cpu[k].push(r.cpuMs);
