@@ -93,6 +93,7 @@ try {
       .filter(([, o]) => Object.keys(o.inputs).some((i) => re.test(i)))
       .map(([f]) => join(root, f));
   const yamlChunks = chunksWith(/node_modules[\\/]yaml[\\/]/);
+  const zodChunks = chunksWith(/node_modules[\\/]zod[\\/]/);
   const probeFile = join(work, 'modules.json');
   const probe = pathToFileURL(join(root, 'bench', 'module-probe.mjs')).href;
   const loaded = {};
@@ -106,6 +107,7 @@ try {
       googleGax: has(/node_modules[\\/]google-gax[\\/]/),
       pino: has(/node_modules[\\/]pino[\\/]/),
       yaml: has(/node_modules[\\/]yaml[\\/]/) || mods.some((m) => yamlChunks.some((c) => m.endsWith(c))),
+      zod: has(/node_modules[\\/]zod[\\/]/) || mods.some((m) => zodChunks.some((c) => m.endsWith(c))),
     };
   }
 
