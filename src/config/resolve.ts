@@ -136,7 +136,10 @@ export function locateConfigFile(input: ResolveInput, workdirGuess?: string): st
 
 /** Load the yaml package only if this invocation has a config file to parse (dynamic import keeps it a lazy chunk). */
 export async function loadYamlFor(input: ResolveInput): Promise<YamlModule | undefined> {
-  return locateConfigFile(input) ? await import('yaml') : undefined;
+  if (!locateConfigFile(input)) return undefined;
+  // yaml's node entry is CommonJS: bundled, a dynamic import yields its exports under `default` only.
+  const m = (await import('yaml')) as YamlModule & { default?: YamlModule };
+  return typeof m.LineCounter === 'function' ? m : m.default;
 }
 
 /**

@@ -68,10 +68,21 @@ test('bin/gdnctl lint-log passes a clean log and fails a pending one, in a real 
   writeFileSync(log, `### Iteration 1\n- Commit: ${sha}\n${fields}`);
   const ok = gdnctl(dir, 'lint-log');
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  // pino is outside the bundle, required lazily on the first printed line.
+  const verbose = gdnctl(dir, 'lint-log', '--verbose', '--log-format', 'json');
+  assert.equal((JSON.parse(verbose.stderr.trim()) as { msg: string }).msg, 'lint-log checked');
   writeFileSync(log, `### Iteration 1\n- Commit: (pending)\n${fields}`);
   const bad = gdnctl(dir, 'lint-log', '--json');
   assert.equal(bad.status, 1);
   assert.equal((JSON.parse(bad.stdout) as { problems: Array<{ rule: string }> }).problems[0]!.rule, 'commit-pending');
+  // A gdnctl.yaml makes the bundle load its yaml chunk (CommonJS interop) and use the file's values.
+  writeFileSync(join(dir, 'gdnctl.yaml'), 'allowPending: true\n');
+  const fromFile = gdnctl(dir, 'lint-log');
+  assert.equal(fromFile.status, 0, fromFile.stdout + fromFile.stderr);
+  writeFileSync(join(dir, 'gdnctl.yaml'), 'allowPending: maybe\n');
+  const broken = gdnctl(dir, 'lint-log');
+  assert.equal(broken.status, 2);
+  assert.match(broken.stderr, /gdnctl\.yaml:1:\d+: allowPending/);
 });
 
 test('a closed stdout pipe (gdnctl --help | true) is not a crash', { skip: stale }, () => {
