@@ -28,6 +28,23 @@ const englishOnlyZod = {
   },
 };
 
+// Only the packages on the start-up path are bundled. Every other dependency (execa, simple-git, p-retry, the
+// TPU client stack, pino) stays external and loads from node_modules with Node's own semantics: a bundled
+// CommonJS package that is *dynamically* imported comes out of a split chunk with `default` as its only export,
+// which would silently break `const { x } = await import('cjs-package')` in command code.
+function bundleOnly(names) {
+  return {
+    name: 'bundle-only',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const pkg = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+        return names.includes(pkg) ? undefined : { path: args.path, external: true };
+      });
+    },
+  };
+}
+
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
@@ -38,14 +55,12 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Minified for parse time; stack traces map back with NODE_OPTIONS=--enable-source-maps.
+  // Minified for parse time; stack traces map back with NODE_OPTIONS=--enable-source-maps. The TPU client
+  // stack (@google-cloud/tpu, google-gax, google-auth-library) is external like every non-start-up package.
   minify: true,
   sourcemap: 'linked',
-  plugins: [englishOnlyZod],
   chunkNames: 'chunks/[name]-[hash]',
-  // The TPU client stack is large and loads protobuf descriptors at import; it stays a runtime dependency that
-  // only the TPU commands import. pino/pino-pretty are required lazily through createRequire (src/log.ts).
-  external: ['@google-cloud/tpu', 'google-gax', 'google-auth-library', 'pino', 'pino-pretty'],
+  plugins: [englishOnlyZod, bundleOnly(['commander', '@commander-js/extra-typings', 'zod', 'yaml'])],
   // Bundled CommonJS dependencies call require(); ESM output has none, so provide one per chunk.
   banner: {
     js: "import { createRequire as __gdnctlCreateRequire } from 'node:module'; const require = __gdnctlCreateRequire(import.meta.url);",
