@@ -59,6 +59,8 @@ test('ensureExcluded in a linked worktree writes the common info/exclude', async
   const wt = repo.scratch('linked');
   repo.git('worktree', 'add', '-q', '-b', 'side', wt);
   const git = new SimpleGitRepo(wt, { env: repo.env });
+  // Each worktree has its own git dir (and so its own run lock); they share info/exclude.
+  assert.equal(await git.gitDir(), join(repo.dir, '.git', 'worktrees', 'linked'));
   writeFileSync(join(wt, 'run.log'), 'x');
   await git.ensureExcluded('run.log');
   assert.deepEqual(await git.status(), []);

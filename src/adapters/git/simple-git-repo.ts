@@ -34,6 +34,11 @@ export class SimpleGitRepo implements Git {
     return new SimpleGitRepo(top, opts);
   }
 
+  /** This worktree's own git dir, absolute (the run lock lives there: see run-lock.ts). */
+  async gitDir(): Promise<string> {
+    return this.exec.out(['rev-parse', '--absolute-git-dir']);
+  }
+
   async head(): Promise<string> {
     return this.exec.out(['rev-parse', '--verify', 'HEAD^{commit}']);
   }
