@@ -151,3 +151,21 @@ test("loop-owned commits skip the operator's hooks; paths with glob characters a
   assert.deepEqual(await git.changedPaths(`${sha}~1`, sha), ['[x].txt']);
   assert.deepEqual(repo.status(), [' M x.txt']);
 });
+
+test("the operator's identity and transport variables reach git; repository-redirecting ones do not", async (t) => {
+  const { repo } = await setup();
+  t.after(() => repo.dispose());
+  const env = {
+    ...repo.env,
+    GIT_DIR: '/nonexistent/.git',
+    GIT_INDEX_FILE: '/nonexistent/index',
+    GIT_AUTHOR_NAME: 'Ambient Author',
+    GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+    EDITOR: 'false',
+  };
+  const git = new SimpleGitRepo(repo.dir, { env });
+  assert.equal(await git.head(), repo.head());
+  repo.write({ 'log.md': 'x\n' });
+  await git.commitPaths(['log.md'], 'stamp');
+  assert.equal(repo.git('log', '-1', '--format=%an').trim(), 'Ambient Author');
+});
