@@ -63,7 +63,16 @@ export class SimpleGitRepo implements Git {
 
   async stashPush(message: string): Promise<string | undefined> {
     const before = await this.stashTop();
-    await this.exec.run(['stash', 'push', '--include-untracked', '-m', message]);
+    try {
+      await this.exec.run(['stash', 'push', '--include-untracked', '-m', message]);
+    } catch (e) {
+      // stash push stores the stash before cleaning the tree; if the cleaning failed, name what was stored.
+      const stored = await this.stashTop().catch(() => undefined);
+      if (stored !== undefined && stored !== before) {
+        throw new Error(`git stash push stored stash ${stored} ("${message}") but then failed: ${(e as Error).message}`);
+      }
+      throw e;
+    }
     faultPoint('git.stash-pushed');
     const after = await this.stashTop();
     // "No local changes to save" exits 0 and creates nothing; compare refs instead of parsing that English text.
