@@ -60,7 +60,7 @@ export function runGitContract(name: string, make: HarnessFactory): void {
 
   test(`${name}: status lists modified, untracked (with spaces) and staged renames`, () =>
     withHarness(async (h) => {
-      await h.write({ 'a.txt': 'changed\n', 'new file with spaces.txt': 'n\n' });
+      await h.write({ 'a.txt': 'changed\n', 'new file with spaces.txt': 'n\n', 'naïve "quoted".txt': 'q\n' });
       await h.move('b.txt', 'renamed b.txt');
       const st = await h.git.status();
       const byPath = new Map(st.map((e) => [e.path, e]));
@@ -69,7 +69,8 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       const renamed = byPath.get('renamed b.txt');
       assert.equal(renamed?.code, 'R ');
       assert.equal(renamed?.origPath, 'b.txt');
-      assert.equal(st.length, 3);
+      assert.equal(byPath.get('naïve "quoted".txt')?.code, '??');
+      assert.equal(st.length, 4);
     }));
 
   test(`${name}: stashPush returns the stash commit SHA; nothing to stash gives undefined`, () =>
