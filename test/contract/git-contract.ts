@@ -260,4 +260,16 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       await h.git.ensureExcluded('.agents/logs/');
       assert.deepEqual(await h.git.status(), []);
     }));
+
+  test(`${name}: stashPush leaves excluded files (the run directory) in place`, () =>
+    withHarness(async (h) => {
+      await h.git.ensureExcluded('.agents/logs/');
+      await h.write({ '.agents/logs/runs/r1/state.json': '{"iteration":1}', 'a.txt': 'operator\n' });
+      const sha = await h.git.stashPush('operator');
+      assert.ok(sha);
+      assert.equal(await h.read('.agents/logs/runs/r1/state.json'), '{"iteration":1}');
+      assert.equal(await h.read('a.txt'), 'line one\n');
+      assert.deepEqual(await h.git.stashApplyAndDrop(sha), { applied: true, dropped: true });
+      assert.equal(await h.read('a.txt'), 'operator\n');
+    }));
 }
