@@ -189,7 +189,7 @@ export class SimpleGitRepo implements Git {
   }
 
   async fetch(remote: string, branch: string): Promise<void> {
-    await this.exec.run(['fetch', '--quiet', remote, branch]);
+    await this.exec.run(['fetch', '--quiet', remote, branch], [0], { network: true });
   }
 
   async merge(ref: string): Promise<MergeResult> {
