@@ -140,6 +140,19 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       assert.deepEqual((await h.git.stashList()).map((s) => s.sha), [ours]);
     }));
 
+  test(`${name}: an apply that fails on an untracked path now tracked leaves a clean tree and keeps the stash`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'a.txt': 'operator\n', 'notes.txt': 'operator notes\n' });
+      const ours = await h.git.stashPush('operator');
+      assert.ok(ours);
+      await h.commitAll('agent adds notes.txt', { 'notes.txt': 'agent notes\n' });
+      assert.deepEqual(await h.git.stashApplyAndDrop(ours), { applied: false, dropped: false });
+      assert.deepEqual(await h.git.status(), []);
+      assert.equal(await h.read('a.txt'), 'line one\n');
+      assert.equal(await h.read('notes.txt'), 'agent notes\n');
+      assert.deepEqual((await h.git.stashList()).map((s) => s.sha), [ours]);
+    }));
+
   test(`${name}: a stash dropped by someone else still applies by SHA and reports dropped=false`, () =>
     withHarness(async (h) => {
       await h.write({ 'a.txt': 'operator wip\n' });

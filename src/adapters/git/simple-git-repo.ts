@@ -94,13 +94,23 @@ export class SimpleGitRepo implements Git {
     const wasClean = (await this.status()).length === 0;
     const applied = await this.exec.run(['stash', 'apply', '--quiet', sha], 'any');
     if (applied.exitCode !== 0) {
-      const unmerged = unmergedPaths(await this.status());
-      // Undo a conflicted apply only when everything in the tree came from the stash (which is kept).
-      if (unmerged.length > 0 && wasClean) await this.exec.run(['reset', '--merge']);
+      if (wasClean) await this.undoFailedApply();
       return { applied: false, dropped: false };
     }
     faultPoint('git.stash-applied');
     return { applied: true, dropped: await this.dropStashBySha(sha) };
+  }
+
+  /**
+   * Only called when the tree was clean before the apply, so every tracked change now in it came from the
+   * stash, which is kept. git 2.39 can fail in two ways: a conflicting merge (unmerged paths: `reset --merge`)
+   * or, after merging the tracked files cleanly, an untracked file that already exists ("already exists, no
+   * checkout") — that leaves the tracked half applied with no unmerged path, which `reset --merge` keeps, so
+   * tracked files are then reset to HEAD. Untracked and ignored files are never touched.
+   */
+  private async undoFailedApply(): Promise<void> {
+    if (unmergedPaths(await this.status()).length > 0) await this.exec.run(['reset', '--merge']);
+    if ((await this.status()).some((e) => e.code !== '??')) await this.exec.run(['reset', '--quiet', '--hard', 'HEAD']);
   }
 
   /** Drop the reflog entry holding `sha`, positions computed now: the agent may have stashed meanwhile. */
