@@ -129,6 +129,17 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       assert.equal(await h.read('notes.txt'), 'agent leftover\n');
     }));
 
+  test(`${name}: trial restore refuses when a file the stash changes has local edits`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'a.txt': 'operator\n' });
+      const ours = await h.git.stashPush('operator');
+      assert.ok(ours);
+      await h.write({ 'a.txt': 'leftover edit\n' });
+      assert.equal(await h.git.stashCanApply(ours), false);
+      await h.write({ 'a.txt': 'line one\n' });
+      assert.equal(await h.git.stashCanApply(ours), true);
+    }));
+
   test(`${name}: a conflicting stash is kept by stashApplyAndDrop and the tree is left clean`, () =>
     withHarness(async (h) => {
       await h.write({ 'a.txt': 'operator version\n' });
