@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openLoopRepository } from '../../src/adapters/git/repo-preflight.js';
+import { excludePatternFor, openLoopRepository } from '../../src/adapters/git/repo-preflight.js';
 import { UsageError } from '../../src/cli/exit-codes.js';
 import { TempRepo } from '../helpers/temp-repo.js';
 
@@ -57,4 +57,17 @@ test('a merge in progress is refused, unless resuming (the resumed run aborts it
   const git = await openLoopRepository(repo.dir, { env: repo.env, resuming: true });
   assert.equal(await git.abortInterruptedOperation?.(), 'merge');
   await openLoopRepository(repo.dir, { env: repo.env });
+});
+
+test('an escaped exclude pattern hides exactly that folder', async (t) => {
+  const repo = await TempRepo.create({});
+  t.after(() => repo.dispose());
+  const git = await openLoopRepository(repo.dir, { env: repo.env });
+  const pattern = excludePatternFor(repo.dir, 'logs [x]/run*');
+  assert.ok(pattern);
+  await git.ensureExcluded(pattern);
+  repo.write({ 'logs [x]/run*/state.json': '{}', 'logs [x]/runA/state.json': '{}', 'sub/logs [x]/run*/s.json': '{}' });
+  assert.deepEqual((await git.status()).map((e) => e.path).sort(), ['logs [x]/', 'sub/']);
+  // (Without -z, git quotes paths with spaces.)
+  assert.deepEqual(repo.status().sort(), ['?? "logs [x]/runA/state.json"', '?? "sub/logs [x]/run*/s.json"']);
 });

@@ -4,7 +4,7 @@
  * UsageError line saying what is wrong and how to fix it (exit 2).
  */
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../../cli/exit-codes.js';
 import { GitCommandError, GitExec } from './git-exec.js';
 import { SimpleGitRepo, type SimpleGitRepoOptions } from './simple-git-repo.js';
@@ -70,4 +70,20 @@ export async function openLoopRepository(
   }
   if (problems.length > 0) throw new UsageError(problems);
   return git;
+}
+
+/**
+ * The info/exclude line that hides `dir` (e.g. the log dir) in the repository at `root`: anchored at the root
+ * (a leading '/') so a same-named folder elsewhere stays visible, and with gitignore's special characters
+ * escaped. Undefined when `dir` is outside the repository (nothing to hide) or is the root itself.
+ */
+export function excludePatternFor(root: string, dir: string): string | undefined {
+  const rel = relative(resolve(root), resolve(root, dir));
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  const escaped = rel
+    .split(sep)
+    .join('/')
+    .replace(/[\\*?[\]!#]/g, '\\$&')
+    .replace(/ $/, '\\ ');
+  return `/${escaped}/`;
 }
