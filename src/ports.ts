@@ -20,6 +20,8 @@ export interface StatusEntry {
   /** Two-letter porcelain v1 code, e.g. " M", "??", "UU". */
   code: string;
   path: string;
+  /** Source path of a rename or copy (porcelain R/C entries). */
+  origPath?: string;
 }
 
 export interface CommitInfo {
@@ -32,6 +34,11 @@ export type MergeResult =
   | { kind: 'up-to-date' }
   | { kind: 'merged'; head: string }
   | { kind: 'conflict'; paths: string[] };
+
+/** Why a stash would not apply cleanly, with the paths to name in the output. */
+export type StashTrialResult =
+  | { ok: true }
+  | { ok: false; reason: 'not-a-stash' | 'local-changes' | 'conflict' | 'untracked-exists' | 'trial-error'; paths: string[] };
 
 export type RevertResult = { kind: 'reverted'; sha: string } | { kind: 'conflict'; paths: string[] };
 
@@ -51,6 +58,8 @@ export interface Git {
   stashPush(message: string): Promise<string | undefined>;
   /** Would applying this stash onto HEAD succeed? Uses `git merge-tree --write-tree` (no checkout). */
   stashCanApply(sha: string): Promise<boolean>;
+  /** stashCanApply with the reason and the paths, for the message that names a kept stash. Optional. */
+  stashTrial?(sha: string): Promise<StashTrialResult>;
   /** Apply the stash by SHA, then drop the reflog entry that holds that SHA. */
   stashApplyAndDrop(sha: string): Promise<{ applied: boolean; dropped: boolean }>;
   /** Stash entries still present, by SHA, with messages. */
@@ -70,6 +79,11 @@ export interface Git {
   commitExists(sha: string): Promise<boolean>;
   /** Add a pattern to .git/info/exclude once (idempotent). */
   ensureExcluded(pattern: string): Promise<void>;
+  /**
+   * After a crash (resume): abort a merge or revert the loop left half done (MERGE_HEAD, REVERT_HEAD or a
+   * sequencer), returning what was aborted. Optional so older fakes still type-check.
+   */
+  abortInterruptedOperation?(): Promise<'merge' | 'revert' | undefined>;
 }
 
 // ------------------------------------------------------------------------------------------ processes

@@ -1,0 +1,162 @@
+/**
+ * One way to run git through simple-git that keeps the exit code.
+ *
+ * simple-git resolves a command that exits non-zero with an EMPTY stderr as a success (verified with
+ * `merge-base --is-ancestor` and `rev-parse --verify -q`), and wraps other failures in a GitError whose
+ * message is the stderr only. Many answers we need ARE exit codes (is-ancestor, cat-file -e, merge-tree's
+ * "1 = conflicts"), so an `errors` plugin turns every non-zero exit into a GitError whose message is a JSON
+ * record of {exitCode, stdout, stderr}; `GitExec.run` decodes it back into data.
+ */
+import { simpleGit, type SimpleGit } from 'simple-git';
+
+export interface GitRunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class GitCommandError extends Error {
+  constructor(
+    readonly args: readonly string[],
+    readonly exitCode: number,
+    readonly stderr: string,
+  ) {
+    // git puts the reason (fatal:/error:) first and advice after it.
+    super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim().split('\n').slice(0, 2).join(' | ') || 'no output'}`);
+    this.name = 'GitCommandError';
+  }
+}
+
+export interface GitExecOptions {
+  /** Environment for git (default: this process's), cleaned by gitEnvironment(). */
+  env?: Record<string, string | undefined>;
+  /** Extra attempts when git reports a held lock (`index.lock`, "Another git process…"). Default 3. */
+  lockRetries?: number;
+  /** Sleep between those attempts. Default 2000 ms (the anchor's). */
+  lockRetrySleepMs?: number;
+  /** Stop a fetch that has printed nothing for this long. Default 120000 ms. */
+  networkIdleTimeoutMs?: number;
+}
+
+const EXIT_MARK = 'gdnctl-git-exit:';
+
+/**
+ * Variables that would point git at ANOTHER repository or index (set when gdnctl is started from a git hook
+ * or alias), or start an editor or pager in an unattended run. Everything else of the operator's environment
+ * is kept: identity (GIT_AUTHOR_*, GIT_COMMITTER_*) and transport (GIT_SSH_COMMAND, GIT_ASKPASS…) are needed
+ * to commit and to fetch.
+ */
+const DROPPED_ENV = new Set([
+  'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_EXEC_PATH', 'GIT_TEMPLATE_DIR', 'GIT_EXTERNAL_DIFF',
+  'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_PAGER', 'EDITOR', 'VISUAL', 'PAGER', 'PREFIX',
+]);
+
+/** The environment git runs with, from the caller's (default: this process's). */
+export function gitEnvironment(base: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && !DROPPED_ENV.has(k.toUpperCase())) env[k] = v;
+  // English messages: the one error we classify by text (a held lock) must read the same everywhere.
+  env.LC_ALL = 'C';
+  // Unattended: a credential prompt must fail, not wait for a keyboard (unless the operator chose otherwise).
+  env.GIT_TERMINAL_PROMPT ??= '0';
+  return env;
+}
+
+/** The anchor's only classified transient error: another git process holds a lock file. */
+export function isLockError(stderr: string): boolean {
+  return /index\.lock|Another git process seems to be running|Unable to create '[^']*\.lock'/.test(stderr);
+}
+
+export class GitExec {
+  private readonly git: SimpleGit;
+  private readonly networkGit: SimpleGit;
+  private readonly lockRetries: number;
+  private readonly lockRetrySleepMs: number;
+  private readonly networkIdleTimeoutMs: number;
+
+  constructor(
+    readonly cwd: string,
+    opts: GitExecOptions = {},
+  ) {
+    this.lockRetries = opts.lockRetries ?? 3;
+    this.lockRetrySleepMs = opts.lockRetrySleepMs ?? 2000;
+    this.networkIdleTimeoutMs = opts.networkIdleTimeoutMs ?? 120_000;
+    const env = gitEnvironment(opts.env ?? process.env);
+    this.git = GitExec.client(cwd, env);
+    // Talking to a remote can hang (a dead host, a credential prompt nobody answers): stop git when it has
+    // been silent this long. Local commands get no such limit: a big merge-tree may legitimately be quiet.
+    this.networkGit = GitExec.client(cwd, env, this.networkIdleTimeoutMs);
+  }
+
+  private static client(cwd: string, env: Record<string, string>, blockMs?: number): SimpleGit {
+    const git = simpleGit({
+      baseDir: cwd,
+      ...(blockMs ? { timeout: { block: blockMs } } : {}),
+      // simple-git guards against UNTRUSTED input: it drops ambient GIT_* variables and refuses explicit ones
+      // unless allowed. This environment is the operator's own, already cleaned by gitEnvironment().
+      allowEnvironment: Object.keys(env).filter((k) => k.toUpperCase().startsWith('GIT_') || k.toUpperCase() === 'SSH_ASKPASS'),
+      unsafe: {
+        allowUnsafeSshCommand: true,
+        allowUnsafeAskPass: true,
+        allowUnsafeConfigPaths: true,
+        allowUnsafeConfigEnvCount: true,
+        allowUnsafeGitProxy: true,
+      },
+      errors: (error, result) => {
+        if (typeof result.exitCode === 'number' && result.exitCode > 0) {
+          return Buffer.from(
+            EXIT_MARK +
+              JSON.stringify({
+                exitCode: result.exitCode,
+                stdout: Buffer.concat(result.stdOut).toString('utf8'),
+                stderr: Buffer.concat(result.stdErr).toString('utf8'),
+              }),
+          );
+        }
+        return error;
+      },
+    });
+    git.env(env);
+    return git;
+  }
+
+  /**
+   * Run git; exit codes in `okExitCodes` (always 0; 'any' = all) come back as data, others throw
+   * GitCommandError. A lock error is retried first either way: git did nothing when it could not take the lock.
+   */
+  async run(args: string[], okExitCodes: readonly number[] | 'any' = [0], opts: { network?: boolean } = {}): Promise<GitRunResult> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.once(args, opts.network === true);
+      if (res.exitCode === 0) return res;
+      const isLock = isLockError(res.stderr);
+      if (okExitCodes !== 'any' && okExitCodes.includes(res.exitCode) && !isLock) return res;
+      if (attempt < this.lockRetries && isLock) {
+        await new Promise((r) => setTimeout(r, this.lockRetrySleepMs));
+        continue;
+      }
+      if (okExitCodes === 'any') return res;
+      throw new GitCommandError(args, res.exitCode, res.stderr);
+    }
+  }
+
+  /** Stdout of a command that must succeed, trailing newline removed. */
+  async out(args: string[]): Promise<string> {
+    return (await this.run(args)).stdout.replace(/\n$/, '');
+  }
+
+  private async once(args: string[], network: boolean): Promise<GitRunResult> {
+    try {
+      const stdout = await (network ? this.networkGit : this.git).raw(args);
+      return { exitCode: 0, stdout, stderr: '' };
+    } catch (e) {
+      if ((e as { plugin?: string }).plugin === 'timeout') {
+        throw new GitCommandError(args, -1, `no output for ${this.networkIdleTimeoutMs} ms; git was stopped`);
+      }
+      const msg = e instanceof Error ? e.message : String(e);
+      const at = msg.indexOf(EXIT_MARK);
+      if (at < 0) throw e; // spawn failure, abort plugin: a bug or an environment problem, not an answer
+      return JSON.parse(msg.slice(at + EXIT_MARK.length)) as GitRunResult;
+    }
+  }
+}
