@@ -19,16 +19,7 @@ export function writeScenario(file: string, invocations: FakeInvocation[]): void
   rmSync(`${file}.count`, { force: true });
 }
 
-export const VALID_REPORT = {
-  bottleneckType: 'memory-bandwidth',
-  candidates: [{ name: 'fuse loops', tradeoffs: 'more registers', expectedEffect: '-20% time' }],
-  reRanking: 'fusion first: cheapest, largest effect',
-  chosen: { change: 'fused the two passes', expectedEffect: '-20% time' },
-  preMortem: { failureMode: 'register spills', earlySignal: 'slower small sizes' },
-  observed: 'tests pass, 18% faster',
-  reflexion: 'measure before fusing further',
-  nextHypothesis: 'tile the inner loop',
-};
+export { VALID_REPORT } from '../fixtures/agent-report.js';
 
 export function fakeCodexAgent(scenario: string, over: Partial<CodexAgentOptions> = {}, env: NodeJS.ProcessEnv = {}): CodexAgent {
   return new CodexAgent({
