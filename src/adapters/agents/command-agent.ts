@@ -47,7 +47,9 @@ export class CommandAgent implements AgentRunner {
       workdir: input.workdir,
       iter_dir: input.iterDir,
     });
-    return ['bash', '-lc', cmd];
+    // Debian's login profile resets PATH; put the caller's PATH back in front so the operator's agent (in
+    // ~/.local/bin, node_modules/.bin…) is still found, while profile additions stay reachable.
+    return ['bash', '-lc', `export PATH="$GDNCTL_CALLER_PATH\${PATH:+:$PATH}"; ${cmd}`];
   }
 
   async run(input: AgentRunInput): Promise<AgentRunResult> {
@@ -63,7 +65,13 @@ export class CommandAgent implements AgentRunner {
       result = await this.opts.runner.run({
         argv,
         cwd: input.workdir,
-        env: { ...this.opts.env, GDNCTL_PROMPT_FILE: promptFile, GDNCTL_ITER_DIR: input.iterDir, GDNCTL_WORKDIR: input.workdir },
+        env: {
+          ...this.opts.env,
+          GDNCTL_CALLER_PATH: this.opts.env.PATH ?? '',
+          GDNCTL_PROMPT_FILE: promptFile,
+          GDNCTL_ITER_DIR: input.iterDir,
+          GDNCTL_WORKDIR: input.workdir,
+        },
         stdin: input.prompt,
         timeoutMs: input.timeoutMs,
         idleTimeoutMs: input.idleTimeoutMs,
