@@ -14,7 +14,8 @@ export interface ExecaCommandRunnerOptions {
   maxLineChars?: number;
 }
 
-const DEFAULTS = { killGraceMs: 10_000, tailBytes: 64 * 1024, maxLineChars: 1024 * 1024 };
+// A codex event carrying a command's whole output is one JSON line of many MB; split only beyond 32 MB.
+const DEFAULTS = { killGraceMs: 10_000, tailBytes: 64 * 1024, maxLineChars: 32 * 1024 * 1024 };
 
 /** Keeps the last `limit` bytes of a stream in O(limit) memory, whatever the total. */
 class TailBuffer {
