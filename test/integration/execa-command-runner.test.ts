@@ -107,6 +107,15 @@ describe('ExecaCommandRunner', () => {
     assert.ok(r.durationMs < 5_000);
   });
 
+  it('returns although a descendant that left the group holds the pipes open', async () => {
+    const quick = new ExecaCommandRunner({ killGraceMs: 200, stdioDrainMs: 300 });
+    const lines: string[] = [];
+    const r = await quick.run({ argv: bash('setsid sleep 30 & echo $!; exit 0'), cwd: dir, onLine: (l) => lines.push(l) });
+    assert.equal(r.exitCode, 0);
+    assert.ok(r.durationMs < 5_000, `took ${r.durationMs} ms`);
+    process.kill(pidFrom(lines), 'SIGKILL'); // it escaped our group on purpose; clean it up here
+  });
+
   it('tees the complete output to a file while keeping only a bounded tail', async () => {
     const tee = join(dir, 'out', 'tee.log');
     let count = 0;

@@ -29,6 +29,17 @@ describe('createAgentRunner', () => {
     assert.deepEqual(b.describe(input).slice(0, 1).concat(b.describe(input).slice(5, 7)), ['/opt/claude', '--model', 'opus']);
   });
 
+  it('other backends warn about codex-only options instead of silently ignoring them', async () => {
+    const c = createAgentRunner(config({ agent: 'claude', claudeBin: '/bin/true', modelServer: 'http://127.0.0.1:1/v1', search: true }), { runner, env: { IS_SANDBOX: '1' } });
+    const w = (await c.preflight?.())?.warnings ?? [];
+    assert.ok(w.some((x) => x.startsWith('--model-server applies to --agent codex only')), w.join());
+    assert.ok(w.some((x) => x.startsWith('--search')));
+    const cmd = createAgentRunner(config({ agent: 'command', agentCmd: 'x', model: 'm' }), { runner, env: {} });
+    assert.deepEqual((await cmd.preflight?.())?.warnings, ['--model does not apply to --agent command; ignored']);
+    const plain = createAgentRunner(config({ agent: 'command', agentCmd: 'x' }), { runner, env: {} });
+    assert.deepEqual((await plain.preflight?.())?.warnings, []);
+  });
+
   it('command needs --agent-cmd (exit 2 with the fix)', () => {
     assert.throws(() => createAgentRunner(config({ agent: 'command' }), { runner, env: {} }), (e: unknown) => e instanceof UsageError && /--agent-cmd/.test(e.message));
     const a = createAgentRunner(config({ agent: 'command', agentCmd: 'my-agent {prompt_file}' }), { runner, env: {} });

@@ -12,6 +12,8 @@ export interface CommandAgentOptions {
   command: string;
   runner: CommandRunner;
   env: NodeJS.ProcessEnv;
+  /** Set options that only codex or claude understand (named in a preflight warning). */
+  ignoredOptions?: string[];
 }
 
 /** Single-quote for bash: the substituted paths may hold spaces or quotes. */
@@ -35,6 +37,10 @@ export class CommandAgent implements AgentRunner {
 
   constructor(private readonly opts: CommandAgentOptions) {
     this.redact = createRedactor(opts.env);
+  }
+
+  async preflight(): Promise<{ warnings: string[] }> {
+    return { warnings: (this.opts.ignoredOptions ?? []).map((o) => `${o} does not apply to --agent command; ignored`) };
   }
 
   private promptFile(input: AgentRunInput): string {
