@@ -171,8 +171,11 @@ export class ExecaCommandRunner implements CommandRunner {
 
     const { code, signal } = await exitPromise;
     // The leader is gone; anything it left in its group (background jobs, a native child) would keep our
-    // pipes open and outlive the run, so end it too.
-    if (pgid !== undefined && !killing && isGroupAlive(pgid)) killing = killGroupEscalating(pgid, this.opts.killGraceMs);
+    // pipes open and outlive the run, so end it too. Start at SIGTERM: bash runs background jobs with SIGINT
+    // ignored, so a SIGINT would only cost the grace period.
+    if (pgid !== undefined && !killing && isGroupAlive(pgid)) {
+      killing = killGroupEscalating(pgid, this.opts.killGraceMs, ['SIGTERM', 'SIGKILL']);
+    }
     if (killing) await killing;
     const drained = await Promise.race([child.then(() => true), delay(this.opts.stdioDrainMs).then(() => false)]);
     if (!drained) {
