@@ -1,3 +1,6 @@
+// Complements the modelserver helper's test/e2e/claude-agent.test.ts (commit, API error, idle timeout through its
+// scripted Messages server): here the usage mapping (cache reads) and a 401 classified as agent-auth.
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
