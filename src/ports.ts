@@ -7,6 +7,8 @@
  * the typed UsageError / ResourceError in src/cli/exit-codes.ts.
  */
 
+import type { AgentReportParse } from './core/agent-report.js';
+
 // ---------------------------------------------------------------------------------------------- clock
 
 export interface Clock {
@@ -92,6 +94,7 @@ export interface ProcessSpec {
   /** argv[0] and the rest; no shell unless the caller passes ["bash","-lc",cmd]. */
   argv: string[];
   cwd: string;
+  /** Merged over the parent's environment; a key set to undefined is removed. */
   env?: NodeJS.ProcessEnv;
   /** Written to stdin, which is then closed. */
   stdin?: string;
@@ -124,8 +127,12 @@ export interface ProcessResult {
  */
 export interface CommandRunner {
   run(spec: ProcessSpec): Promise<ProcessResult>;
-  /** Kill a process group left over by a killed earlier run (from state.json). */
-  killGroup(pgid: number, graceMs?: number): Promise<void>;
+  /**
+   * Kill a process group left over by a killed earlier run (from state.json). With leaderStartTime (from
+   * processStartTime(pgid) in src/adapters/process/process-group.ts, recorded at spawn), a pid reused since
+   * by an unrelated process is left alone.
+   */
+  killGroup(pgid: number, graceMs?: number, leaderStartTime?: string): Promise<void>;
 }
 
 // ------------------------------------------------------------------------------------------- agents
@@ -177,6 +184,10 @@ export interface AgentRunResult {
   lastMessage?: string;
   /** The argv that ran (for --dry-run and records). */
   argv: string[];
+  /** The structured report parsed from the last message (when outputSchemaFile was given); also in report.json. */
+  report?: AgentReportParse;
+  /** Agent session id (codex thread_id, claude session_id), when the stream named one. */
+  sessionId?: string;
 }
 
 /** One agent backend (codex, claude, command). Adapter: CodexAgent; fake: test/fakes/fake-codex. */
@@ -185,6 +196,12 @@ export interface AgentRunner {
   /** The argv that would run for this input (pure; used by --dry-run). */
   describe(input: AgentRunInput): string[];
   run(input: AgentRunInput): Promise<AgentRunResult>;
+  /**
+   * Check the backend can run (binary found, capabilities detected) before the loop touches anything.
+   * Throws ResourceError (exit 4) when the binary is missing; returns warnings (e.g. --search unsupported).
+   * run() calls it itself when the caller did not.
+   */
+  preflight?(): Promise<{ warnings: string[] }>;
 }
 
 // ---------------------------------------------------------------------------------------------- TPU
