@@ -78,7 +78,7 @@ export const measureOptions = {
   }),
   target: opt(z.number().optional(), {
     help: 'stop the loop with 🎯 once the champion reaches this metric value',
-    commands: [...MEASURE, 'init'],
+    commands: [...MEASURE, 'init', 'report'],
     valueName: '<value>',
   }),
   continueAfterTarget: opt(z.boolean().default(false), {
