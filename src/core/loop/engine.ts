@@ -6,7 +6,7 @@ import { addTokens, ZERO_TOKENS, type CommitRange, type FailureReason, type Iter
 import { phaseLabel, type Phase } from './phases.js';
 import { judgeFailure, judgeSuccess } from './policy.js';
 import { runPostChecks } from './post-check-phase.js';
-import { appendDirectiveBlocks, renderPromptText } from './prompt-text.js';
+import { appendDirectives, renderPrompt, type PromptValues } from '../prompt-template.js';
 import { protectedHits } from './path-globs.js';
 import type { RunState } from './run-state.js';
 import type { LoopSettings } from './settings.js';
@@ -344,18 +344,16 @@ export class LoopEngine {
   private async buildPrompt(i: number, head: string): Promise<string> {
     const mem = this.d.memory;
     const extra = mem ? await mem.placeholders(i) : {};
-    const vars: Record<string, string> = {
-      LEADERBOARD: '(none yet)',
-      LAST_REFLEXION: '(none yet)',
-      HOTSPOTS: '(none yet)',
-      CHAMPION: '(none yet)',
-      ...Object.fromEntries(Object.entries(extra).filter((e): e is [string, string] => typeof e[1] === 'string')),
-      ITERATION: String(i),
-      TOTAL_ITERATIONS: String(this.s.iterations),
+    const values: PromptValues = {
+      ...extra,
+      ITERATION: i,
+      TOTAL_ITERATIONS: this.s.iterations,
       HEAD_SHA: head,
+      RUN_ID: this.state.runId,
+      HILLCLIMB_LOG: relative(this.s.workdir, this.s.hillclimbLog),
     };
     const generated = mem ? await mem.directives(i) : [];
-    return appendDirectiveBlocks(renderPromptText(this.s.promptTemplate, vars), [...this.s.directives, ...generated]);
+    return appendDirectives(renderPrompt(this.s.promptTemplate, values, this.s.promptFile), [...this.s.directives, ...generated]);
   }
 
   private postCheckEnv(ctx: IterCtx, commit: string): Record<string, string> {

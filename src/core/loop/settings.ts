@@ -5,6 +5,8 @@ export interface LoopSettings {
   iterations: number;
   workdir: string;
   promptTemplate: string;
+  /** Where the template came from (for error messages). */
+  promptFile: string;
   /** Base session directives in order: presets, files, texts. Generated ones are appended per iteration. */
   directives: string[];
   sleepMs: number;
@@ -61,12 +63,13 @@ export interface LoopConfigValues {
 /** Config values (after --resilient) → engine settings. */
 export function loopSettings(
   v: LoopConfigValues,
-  extra: { promptTemplate: string; directives: string[]; binDir: string },
+  extra: { promptTemplate: string; promptFile: string; directives: string[]; binDir: string },
 ): LoopSettings {
   return {
     iterations: v.iterations ?? 1,
     workdir: v.workdir,
     promptTemplate: extra.promptTemplate,
+    promptFile: extra.promptFile,
     directives: extra.directives,
     sleepMs: Math.round(v.sleepSeconds * 1000),
     retrySleepMs: Math.round(v.retrySleepSeconds * 1000),
