@@ -143,7 +143,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     }
     if (!result) {
       const engine = new LoopEngine(settings, {
-        git, agent, runner, ledger, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal,
+        git, agent, runner, ledger, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: ctx.env,
         tpu: extras.tpu, measurer: extras.measurer, memory: extras.memory,
       }, state);
       result = first > settings.iterations ? { kind: 'done', iterations: settings.iterations } : await engine.run(first);
@@ -159,6 +159,11 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
         await ledger.writeState(state).catch(() => undefined);
         await ledger.event('run-interrupted', { signal: ctx.interrupt.signalName ?? null, iteration: state.iteration }).catch(() => undefined);
       }
+    }
+    if (ledger && state) {
+      const runFile = join(ledger.runDir, 'run.json');
+      const run = JSON.parse(await readFile(runFile, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+      await ledger.writeJson('run.json', { ...run, status: state.status, endedAt: new Date().toISOString() }).catch(() => undefined);
     }
     await extras.tpu?.release({ hurry: ctx.interrupt.isHurried }).catch((e: Error) => out.warn(`releasing the TPU failed: ${e.message}`));
     await lock.release();

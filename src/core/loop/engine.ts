@@ -35,6 +35,8 @@ export interface LoopDeps {
   files: TextFiles;
   console: LoopConsole;
   signal: AbortSignal;
+  /** Environment post-checks start from (the GDNCTL_* variables are added on top). */
+  env: NodeJS.ProcessEnv;
   tpu?: TpuHold | undefined;
   measurer?: Measurer | undefined;
   memory?: IterationMemory | undefined;
@@ -54,6 +56,7 @@ interface IterCtx {
   iterDir: string;
   startedMs: number;
   phaseStartedMs: number;
+  phase?: Phase;
   durationsMs: Partial<Record<Phase | 'total', number>>;
   tokens: TokenUsage;
   headBefore?: string;
@@ -129,9 +132,10 @@ export class LoopEngine {
   private async enter(ctx: IterCtx, phase: Phase, data: Record<string, unknown> = {}, persist = false): Promise<void> {
     this.check();
     const now = this.d.clock.now();
-    const prev = this.state.phase;
-    if (prev !== phase) ctx.durationsMs[prev] = (ctx.durationsMs[prev] ?? 0) + (now - ctx.phaseStartedMs);
+    const prev = ctx.phase;
+    if (prev) ctx.durationsMs[prev] = (ctx.durationsMs[prev] ?? 0) + (now - ctx.phaseStartedMs);
     ctx.phaseStartedMs = now;
+    ctx.phase = phase;
     this.state.phase = phase;
     await this.d.ledger.event('phase', { iteration: ctx.i, phase, ...data });
     if (persist) await this.saveState();
@@ -358,6 +362,7 @@ export class LoopEngine {
 
   private postCheckEnv(ctx: IterCtx, commit: string): Record<string, string> {
     const env: Record<string, string> = {
+      ...(Object.fromEntries(Object.entries(this.d.env).filter((e) => e[1] !== undefined)) as Record<string, string>),
       GDNCTL_ITERATION: String(ctx.i),
       GDNCTL_RUN_DIR: this.d.ledger.runDir,
       GDNCTL_ITER_DIR: ctx.iterDir,
