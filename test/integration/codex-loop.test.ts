@@ -241,7 +241,7 @@ test('--dry-run prints prompt, argv, post-checks and policies and writes nothing
   const r = await runLoopInProcess(repo, ['--iterations', '3', '--dry-run', '--post-check', 'true', '--directive', 'Be bold.'], loopEnv(repo, [{ steps: [] }]));
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\[Directive 1\]\nBe bold\./);
-  assert.match(r.stdout, /codex exec -C \S+ --dangerously-bypass-approvals-and-sandbox -o \S+last-message\.md --ephemeral -m gpt-5\.4 -c .*--json -\n/);
+  assert.match(r.stdout, /codex exec -C \S+ --dangerously-bypass-approvals-and-sandbox -o \S+last-message\.md\"? --ephemeral -m gpt-5\.4 -c .*--json -\n/);
   assert.match(r.stdout, /1\. true/);
   assert.match(r.stdout, /no commit: fail/);
   assert.ok(!existsSync(logDir(repo)));
