@@ -21,7 +21,8 @@ export class GitCommandError extends Error {
     readonly exitCode: number,
     readonly stderr: string,
   ) {
-    super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}`);
+    // git puts the reason (fatal:/error:) first and advice after it.
+    super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim().split('\n').slice(0, 2).join(' | ') || 'no output'}`);
     this.name = 'GitCommandError';
   }
 }
