@@ -3,6 +3,9 @@ import { opt } from '../option-meta.js';
 
 const LOOP = ['codex-loop'];
 
+/** The anchor's latest default. The claude backend leaves it out and lets claude pick its own model. */
+export const DEFAULT_CODEX_MODEL = 'gpt-5.4';
+
 /**
  * The coding agent the loop drives (codex, claude or any command). Timeouts and retries belong to the loop's
  * options: the agent adapters receive them per run in AgentRunInput.
@@ -13,7 +16,7 @@ export const agentOptions = {
     commands: LOOP,
     valueName: '<backend>',
   }),
-  model: opt(z.string().min(1).default('gpt-5.4'), {
+  model: opt(z.string().min(1).default(DEFAULT_CODEX_MODEL), {
     help: 'model name passed to the agent (codex -m, claude --model)',
     commands: LOOP,
     valueName: '<name>',
@@ -24,9 +27,8 @@ export const agentOptions = {
     valueName: '<level>',
   }),
   codexBin: opt(z.string().min(1).optional(), {
-    help: 'codex executable (default: codex on PATH)',
+    help: 'codex executable: a name searched on PATH, or a path (default: codex)',
     commands: LOOP,
-    path: true,
     valueName: '<file>',
   }),
   codexProfile: opt(z.string().min(1).optional(), {
@@ -62,9 +64,8 @@ export const agentOptions = {
     valueName: '<cmd>',
   }),
   claudeBin: opt(z.string().min(1).optional(), {
-    help: 'claude executable for --agent claude (default: claude on PATH)',
+    help: 'claude executable for --agent claude: a name searched on PATH, or a path (default: claude)',
     commands: LOOP,
-    path: true,
     valueName: '<file>',
   }),
   claudePermissionMode: opt(
