@@ -252,17 +252,15 @@ test('--dry-run prints prompt, argv, post-checks and policies and writes nothing
 
 test('a second loop on the same repository exits 2 naming the holder; a stale lock is taken over', async (t) => {
   const repo = await repoWith(t);
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(logDir(repo), { recursive: true });
-  const lock = join(logDir(repo), 'loop.lock');
-  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: 'earlier' }));
+  const lock = join(repo.dir, '.git', 'gdnctl-loop.lock');
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: 'earlier', command: 'gdnctl codex-loop' }));
   const held = await runLoopInProcess(repo, ['--iterations', '1', ...FAST], loopEnv(repo, [{ steps: [] }]));
   assert.equal(held.code, 2);
   assert.match(held.stderr, new RegExp(`pid ${process.pid} on host ${hostname()}`));
-  writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), startedAt: 'earlier' }));
+  writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), startedAt: 'earlier', command: 'gdnctl codex-loop' }));
   const stale = await runLoopInProcess(repo, ['--iterations', '1', ...FAST, '--allow-no-commit'], loopEnv(repo, [{ steps: [] }]));
   assert.equal(stale.code, 0, stale.stderr);
-  assert.match(stale.stderr, /taking over a stale loop lock/);
+  assert.match(stale.stderr, /stale/);
   assert.ok(!existsSync(lock), 'lock released at the end');
 });
 

@@ -2,9 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../../config/schema.js';
-import type { AgentRunner, Clock, CommandRunner } from '../../ports.js';
-import { CodexAgent } from '../../adapters/agents/codex-agent.js';
+import type { Clock } from '../../ports.js';
 import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
 import { FileLedger, newRunId } from '../../adapters/ledger/file-ledger.js';
 import { ExecaCommandRunner } from '../../adapters/process/execa-command-runner.js';
@@ -20,7 +18,9 @@ import { ExitCode, ResourceError } from '../exit-codes.js';
 import { buildLoopExtras } from '../loop-deps.js';
 import { loopExitCode } from '../loop-exit.js';
 import { streamConsole, summaryTable } from './loop-console.js';
-import { takeLoopLock } from './loop-lock.js';
+import { acquireRunLock, runLockPath } from '../../adapters/run-lock.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { preflight } from './preflight.js';
 import { findResumable, recoverRun } from './resume.js';
 import { renderDryRun } from './dry-run.js';
@@ -37,24 +37,6 @@ const textFiles: TextFiles = {
   write: async (p, c) => writeFile(p, c),
 };
 
-function makeAgent(v: Config, runner: CommandRunner, env: NodeJS.ProcessEnv): AgentRunner {
-  if (v.agent !== 'codex') return createAgentRunner(v, { runner, env });
-  return new CodexAgent({
-    bin: v.codexBin ?? 'codex',
-    model: v.model,
-    reasoningEffort: v.reasoningEffort,
-    ...(v.codexProfile ? { profile: v.codexProfile } : {}),
-    ephemeral: v.codexEphemeral,
-    sandbox: v.codexSandbox,
-    search: v.search,
-    showFileUpdates: v.showFileUpdates,
-    ...(v.modelServer ? { modelServer: v.modelServer } : {}),
-    runner,
-    env,
-    cwd: v.workdir,
-  });
-}
-
 async function packageVersion(): Promise<string> {
   try {
     return (JSON.parse(await readFile(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -69,7 +51,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   const out = streamConsole(ctx.stderr, v.quiet);
   const pre = await preflight(v, ctx.env);
   const runner = new ExecaCommandRunner({ killGraceMs: Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000) });
-  const agent = makeAgent(v, runner, ctx.env);
+  const agent = createAgentRunner(v, { runner, env: ctx.env, cwd: v.workdir });
   try {
     for (const w of (await agent.preflight?.())?.warnings ?? []) out.warn(w);
   } catch (e) {
@@ -91,7 +73,9 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     return ExitCode.ok;
   }
 
-  const lock = await takeLoopLock(join(v.logDir, 'loop.lock'), (m) => out.warn(m));
+  const gitDir = (await promisify(execFile)('git', ['rev-parse', '--absolute-git-dir'], { cwd: git.root, env: ctx.env })).stdout.trim();
+  const lock = await acquireRunLock({ file: runLockPath(gitDir), command: `gdnctl codex-loop --iterations ${settings.iterations}` });
+  if (lock.warning) out.warn(lock.warning);
   let result: LoopResult | undefined;
   let ledger: FileLedger | undefined;
   let state: RunState | undefined;

@@ -7,10 +7,10 @@ import { phaseLabel, type Phase } from './phases.js';
 import { judgeFailure, judgeSuccess } from './policy.js';
 import { runPostChecks } from './post-check-phase.js';
 import { appendDirectives, renderPrompt, type PromptValues } from '../prompt-template.js';
-import { protectedHits } from './path-globs.js';
+import { protectedPathHits } from '../protected-paths.js';
 import type { RunState } from './run-state.js';
 import type { LoopSettings } from './settings.js';
-import { stampLastEntry } from './stamp-text.js';
+import { stampCommit } from '../stamp-log.js';
 import { OperatorStash } from './operator-stash.js';
 
 export interface LoopConsole {
@@ -267,9 +267,9 @@ export class LoopEngine {
     const commits = await git.commitsBetween(headBefore, headAfter);
     const range: CommitRange = { from: headBefore, to: headAfter, shas: commits.map((c) => c.sha) };
     ctx.range = range;
-    const hits = protectedHits(await git.changedPaths(headBefore, headAfter), this.s.protect);
+    const hits = protectedPathHits(await git.changedPaths(headBefore, headAfter), this.s.protect);
     if (hits.length > 0) {
-      return this.revertAndFail(ctx, range, 'touched-protected-path', `changed protected path(s): ${hits.join(', ')}`, 'verify-commit');
+      return this.revertAndFail(ctx, range, 'touched-protected-path', `changed protected path(s): ${hits.map((h) => `${h.path} (${h.glob})`).join(', ')}`, 'verify-commit');
     }
     await this.saveState();
 
@@ -379,7 +379,7 @@ export class LoopEngine {
   private async stamp(i: number, sha: string): Promise<string | undefined> {
     const text = await this.d.files.read(this.s.hillclimbLog);
     if (text === undefined) return undefined;
-    const stamped = stampLastEntry(text, sha);
+    const stamped = stampCommit(text, sha);
     if (stamped === undefined) return undefined;
     await this.d.files.write(this.s.hillclimbLog, stamped);
     const rel = relative(this.d.git.root, this.s.hillclimbLog);

@@ -25,7 +25,7 @@ export interface LoopSettings {
   agentTimeoutMs: number;
   agentIdleTimeoutMs: number;
   syncMain: { policy: 'off' | 'once' | 'each-iteration'; remote: string; branch: string; conflictPolicy: 'fail' | 'skip' };
-  /** Globs; gdnctl.yaml is always included. */
+  /** Globs from --protect; gdnctl.yaml is always added by protectedPathHits. */
   protect: string[];
   /** Absolute path of the hill-climb log (stamped after each agent commit). */
   hillclimbLog: string;
@@ -97,7 +97,7 @@ export function loopSettings(
       branch: v.syncMainBranch,
       conflictPolicy: v.syncMainConflictPolicy,
     },
-    protect: [...new Set(['gdnctl.yaml', ...v.protect])],
+    protect: v.protect,
     hillclimbLog: v.hillclimbLog,
     binDir: extra.binDir,
   };
