@@ -3,6 +3,8 @@ import { globalOptions } from './options/global.js';
 import { lintOptions } from './options/lint.js';
 import { directiveOptions } from './options/directives.js';
 import { sshOptions } from './options/ssh.js';
+import { loopOptions } from './options/loop.js';
+import { agentOptions } from './options/agent.js';
 import { measureOptions } from './options/measure.js';
 
 /**
@@ -15,6 +17,8 @@ export const optionFields = {
   ...lintOptions,
   ...directiveOptions,
   ...sshOptions,
+  ...loopOptions,
+  ...agentOptions,
   ...measureOptions,
 };
 

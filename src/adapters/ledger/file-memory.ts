@@ -7,17 +7,26 @@ import { escalationDirective, parseHotspots, renderHotspots, renderPlan, renderR
 import { renderFinalReport } from '../../core/measure/final-report.js';
 import { excludeFromGit } from '../measure/git-exclude.js';
 
-/** What the loop passes to record(); every field optional so a failed iteration can be recorded too. */
+/**
+ * What record() reads. The loop passes its IterationRecord (outcome kept|no-change|failed, reason, detail,
+ * revertSha, headAfter, decision, tokens, durationsMs.total); every field is optional so a failed iteration
+ * can be recorded too.
+ */
 export interface IterationRecordInput {
   decision?: MeasureDecision;
-  /** Outcome when no measurement happened, e.g. 'post-check-failed'. */
+  /** The loop's outcome: 'kept' | 'no-change' | 'failed'. */
   outcome?: string;
+  /** Failure reason, e.g. 'post-check-failed'. */
   reason?: string;
+  detail?: string;
   reverted?: boolean;
+  revertSha?: string;
   commit?: string;
+  headAfter?: string;
   strategy?: string;
   tokens?: number | TokenUsage;
   durationMs?: number;
+  durationsMs?: { total?: number };
 }
 
 export interface FileMemoryOptions {
@@ -115,6 +124,31 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     return md;
   }
 
+  async function finalize(): Promise<void> {
+    const rows = await readRows();
+    const md = await writeBoard(rows);
+    const b = await baseline();
+    const c = await champion();
+    const lastIter = rows[rows.length - 1];
+    const report = lastIter ? await readJson<AgentReport>(join(iterDir(lastIter.iteration), 'report.json')).catch(() => undefined) : undefined;
+    const text = renderFinalReport({
+      title,
+      date: date(),
+      direction: o.direction,
+      metric: o.metric,
+      baseline: b?.median,
+      baselineSha: b?.head,
+      champion: c,
+      target: o.target,
+      rows,
+      leaderboard: md,
+      nextHypothesis: report?.nextHypothesis,
+    });
+    await writeFile(join(o.runDir, 'final-report.md'), text);
+    const exp = await experimentRoot();
+    if (exp) await writeFile(join(exp, 'final-report.md'), text);
+  }
+
   return {
     rows: readRows,
 
@@ -125,22 +159,25 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
       const report = await readJson<AgentReport>(join(dir, 'report.json')).catch(() => undefined);
       const strategy = rec.strategy ?? report?.chosen ?? 'unspecified change';
       const d = rec.decision;
+      const failed = rec.outcome === 'failed' || rec.reason !== undefined;
       const row: LedgerRow = {
         iteration,
         slug: kebab(strategy),
         strategy: strategy.split('\n')[0]!.slice(0, 120),
-        outcome: d?.outcome ?? 'failed',
-        reverted: d?.revert ?? rec.reverted ?? true,
+        outcome: d?.outcome ?? (failed ? 'failed' : rec.outcome === 'no-change' ? 'no-change' : 'kept'),
+        reverted: d?.revert ?? rec.reverted ?? (rec.revertSha !== undefined || failed),
         targetReached: d?.targetReached ?? false,
-        reason: d?.reason ?? rec.reason ?? rec.outcome ?? 'no measurement',
+        reason: d?.reason ?? (rec.reason && rec.detail ? `${rec.reason}: ${rec.detail}` : rec.detail ?? rec.reason ?? rec.outcome ?? 'not measured'),
       };
       if (d?.candidate !== undefined) row.value = d.candidate;
       if (d?.deltaPct !== undefined) row.deltaPct = d.deltaPct;
       if (d) row.runs = d.runs;
-      if (rec.commit) row.commit = rec.commit;
+      const commit = rec.commit ?? (rec.outcome === 'kept' ? rec.headAfter : undefined);
+      if (commit) row.commit = commit;
       const tk = tokenCount(rec.tokens);
       if (tk !== undefined) row.tokens = tk;
-      if (rec.durationMs !== undefined) row.durationMs = rec.durationMs;
+      const ms = rec.durationMs ?? rec.durationsMs?.total;
+      if (ms !== undefined) row.durationMs = ms;
 
       const name = iterName(iteration);
       const b = await baseline();
@@ -164,6 +201,8 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
         for (const [f, text] of Object.entries(files)) await writeFile(join(mirror, f), text);
         if (existsSync(join(dir, 'result.txt'))) await copyFile(join(dir, 'result.txt'), join(mirror, 'result.txt'));
       }
+      // Rewritten after every iteration, so a run that is killed still leaves a current final report.
+      await finalize();
     },
 
     async placeholders(iteration) {
@@ -196,29 +235,6 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
       return d ? [d] : [];
     },
 
-    async finalize() {
-      const rows = await readRows();
-      const md = await writeBoard(rows);
-      const b = await baseline();
-      const c = await champion();
-      const lastIter = rows[rows.length - 1];
-      const report = lastIter ? await readJson<AgentReport>(join(iterDir(lastIter.iteration), 'report.json')).catch(() => undefined) : undefined;
-      const text = renderFinalReport({
-        title,
-        date: date(),
-        direction: o.direction,
-        metric: o.metric,
-        baseline: b?.median,
-        baselineSha: b?.head,
-        champion: c,
-        target: o.target,
-        rows,
-        leaderboard: md,
-        nextHypothesis: report?.nextHypothesis,
-      });
-      await writeFile(join(o.runDir, 'final-report.md'), text);
-      const exp = await experimentRoot();
-      if (exp) await writeFile(join(exp, 'final-report.md'), text);
-    },
+    finalize,
   };
 }

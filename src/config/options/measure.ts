@@ -2,16 +2,9 @@ import { z } from 'zod';
 import { opt } from '../option-meta.js';
 
 const MEASURE = ['codex-loop', 'baseline'];
-const READERS = ['codex-loop', 'baseline', 'status', 'report'];
 
 /** Measurement, the keep/revert decision, baselines and the run's memory files (issue 6). */
 export const measureOptions = {
-  logDir: opt(z.string().min(1).default('.agents/logs/gdn_codex_loop'), {
-    help: 'folder of runs/, baselines/ and leases/ (kept out of git status via .git/info/exclude)',
-    commands: READERS,
-    path: true,
-    valueName: '<dir>',
-  }),
   bench: opt(z.string().min(1).optional(), {
     help: 'benchmark command (run with bash -lc in the repository); prints GDNCTL_METRIC {"name": value} or matches --metric-pattern',
     commands: [...MEASURE, 'init'],

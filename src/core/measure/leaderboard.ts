@@ -12,7 +12,8 @@ export interface LedgerRow {
   value?: number;
   /** Against the champion of that decision, % (positive = better). */
   deltaPct?: number;
-  outcome: MeasureOutcome | 'failed';
+  /** The decision, or the loop's outcome when nothing was measured. */
+  outcome: MeasureOutcome | 'failed' | 'kept' | 'no-change';
   reverted: boolean;
   targetReached: boolean;
   reason: string;
