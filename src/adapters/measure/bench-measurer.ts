@@ -10,6 +10,7 @@ import { copyBaseline, readBaseline, writeBaseline } from './baseline-store.js';
 import { execaBenchRunner, type BenchRunner } from './bench-runner.js';
 import { envSnapshot } from './env-snapshot.js';
 import { withDetachedWorktree } from './worktree.js';
+import { faultPoint } from '../../fault.js';
 
 export interface MeasureValues {
   bench?: string | undefined;
@@ -95,6 +96,7 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
       if (!r.ok) return { ok: false, reason: `run ${i + 1}/${n}: ${r.reason}${lastTail ? `\n--- output tail ---\n${lastTail}` : ''}` };
       vals.push(r.value);
       durs.push(r.durationMs);
+      faultPoint('during-baseline');
       say(`baseline run ${i + 1}/${n}: ${r.value}`);
     }
     return { ok: true, values: vals, durationsMs: durs };
