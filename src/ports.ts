@@ -74,6 +74,11 @@ export interface Git {
   commitExists(sha: string): Promise<boolean>;
   /** Add a pattern to .git/info/exclude once (idempotent). */
   ensureExcluded(pattern: string): Promise<void>;
+  /**
+   * After a crash (resume): abort a merge or revert the loop left half done (MERGE_HEAD, REVERT_HEAD or a
+   * sequencer), returning what was aborted. Optional so older fakes still type-check.
+   */
+  abortInterruptedOperation?(): Promise<'merge' | 'revert' | undefined>;
 }
 
 // ------------------------------------------------------------------------------------------ processes
@@ -82,6 +87,7 @@ export interface ProcessSpec {
   /** argv[0] and the rest; no shell unless the caller passes ["bash","-lc",cmd]. */
   argv: string[];
   cwd: string;
+  /** Merged over the parent's environment; a key set to undefined is removed. */
   env?: NodeJS.ProcessEnv;
   /** Written to stdin, which is then closed. */
   stdin?: string;
@@ -114,8 +120,12 @@ export interface ProcessResult {
  */
 export interface CommandRunner {
   run(spec: ProcessSpec): Promise<ProcessResult>;
-  /** Kill a process group left over by a killed earlier run (from state.json). */
-  killGroup(pgid: number, graceMs?: number): Promise<void>;
+  /**
+   * Kill a process group left over by a killed earlier run (from state.json). With leaderStartTime (from
+   * processStartTime(pgid) in src/adapters/process/process-group.ts, recorded at spawn), a pid reused since
+   * by an unrelated process is left alone.
+   */
+  killGroup(pgid: number, graceMs?: number, leaderStartTime?: string): Promise<void>;
 }
 
 // ------------------------------------------------------------------------------------------- agents

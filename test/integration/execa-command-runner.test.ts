@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
+import { isSameGroup, processStartTime } from '../../src/adapters/process/process-group.js';
 import { isPidDead } from '../helpers/proc.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gdnctl-runner-'));
@@ -99,12 +101,22 @@ describe('ExecaCommandRunner', () => {
     assert.ok(isPidDead(pidFrom(lines)));
   });
 
-  it('a finished leader does not leave its background jobs behind', async () => {
+  it('a finished leader does not leave its background jobs behind, and does not wait a grace period for them', async () => {
+    const slowGrace = new ExecaCommandRunner({ killGraceMs: 20_000 });
     const lines: string[] = [];
-    const r = await runner.run({ argv: bash('sleep 30 & echo $!; exit 0'), cwd: dir, onLine: (l) => lines.push(l) });
+    const r = await slowGrace.run({ argv: bash('sleep 30 & echo $!; exit 0'), cwd: dir, onLine: (l) => lines.push(l) });
     assert.equal(r.exitCode, 0);
     assert.ok(isPidDead(pidFrom(lines)));
-    assert.ok(r.durationMs < 5_000);
+    assert.ok(r.durationMs < 5_000, `took ${r.durationMs} ms`);
+  });
+
+  it('returns although a descendant that left the group holds the pipes open', async () => {
+    const quick = new ExecaCommandRunner({ killGraceMs: 200, stdioDrainMs: 300 });
+    const lines: string[] = [];
+    const r = await quick.run({ argv: bash('setsid sleep 30 & echo $!; exit 0'), cwd: dir, onLine: (l) => lines.push(l) });
+    assert.equal(r.exitCode, 0);
+    assert.ok(r.durationMs < 5_000, `took ${r.durationMs} ms`);
+    process.kill(pidFrom(lines), 'SIGKILL'); // it escaped our group on purpose; clean it up here
   });
 
   it('tees the complete output to a file while keeping only a bounded tail', async () => {
@@ -128,6 +140,30 @@ describe('ExecaCommandRunner', () => {
     const r = await runner.run({ argv: ['/nonexistent/agent'], cwd: dir });
     assert.equal(r.exitCode, null);
     assert.match(r.tail, /ENOENT|nonexistent/);
+  });
+
+  it('when gdnctl exits mid-run, the running groups are killed on the way out', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../fakes/runner-then-exit.ts', import.meta.url))], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(child.status, 3, child.stderr);
+    const pid = Number(child.stdout.trim());
+    assert.ok(pid > 0, child.stdout);
+    assert.ok(isPidDead(pid), 'the grandchild outlived gdnctl');
+  });
+
+  it('killGroup leaves alone a pid that now belongs to another process', async () => {
+    const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    child.unref();
+    const pid = child.pid!;
+    const started = processStartTime(pid);
+    assert.ok(started, 'no start time from /proc');
+    assert.equal(isSameGroup(pid, started), true);
+    await runner.killGroup(pid, 100, String(Number(started) - 1000));
+    assert.equal(isPidDead(pid), false, 'an unrelated process was killed');
+    await runner.killGroup(pid, 100, started);
+    assert.ok(isPidDead(pid));
   });
 
   it('killGroup ends a leftover group that is not our child', async () => {

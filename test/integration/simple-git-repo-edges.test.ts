@@ -59,6 +59,8 @@ test('ensureExcluded in a linked worktree writes the common info/exclude', async
   const wt = repo.scratch('linked');
   repo.git('worktree', 'add', '-q', '-b', 'side', wt);
   const git = new SimpleGitRepo(wt, { env: repo.env });
+  // Each worktree has its own git dir (and so its own run lock); they share info/exclude.
+  assert.equal(await git.gitDir(), join(repo.dir, '.git', 'worktrees', 'linked'));
   writeFileSync(join(wt, 'run.log'), 'x');
   await git.ensureExcluded('run.log');
   assert.deepEqual(await git.status(), []);
@@ -148,4 +150,41 @@ test("loop-owned commits skip the operator's hooks; paths with glob characters a
   const sha = await git.commitPaths(['[x].txt'], 'stamp');
   assert.deepEqual(await git.changedPaths(`${sha}~1`, sha), ['[x].txt']);
   assert.deepEqual(repo.status(), [' M x.txt']);
+});
+
+test("the operator's identity and transport variables reach git; repository-redirecting ones do not", async (t) => {
+  const { repo } = await setup();
+  t.after(() => repo.dispose());
+  const env = {
+    ...repo.env,
+    GIT_DIR: '/nonexistent/.git',
+    GIT_INDEX_FILE: '/nonexistent/index',
+    GIT_AUTHOR_NAME: 'Ambient Author',
+    GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+    EDITOR: 'false',
+  };
+  const git = new SimpleGitRepo(repo.dir, { env });
+  assert.equal(await git.head(), repo.head());
+  repo.write({ 'log.md': 'x\n' });
+  await git.commitPaths(['log.md'], 'stamp');
+  assert.equal(repo.git('log', '-1', '--format=%an').trim(), 'Ambient Author');
+});
+
+test('a fetch that hangs silently is stopped after networkIdleTimeoutMs', async (t) => {
+  const { repo } = await setup();
+  t.after(() => repo.dispose());
+  repo.git('remote', 'add', 'slow', 'ssh://gdnctl-test.invalid/repo.git');
+  // The "ssh" connects to nothing and says nothing, like a host that went silent.
+  const env = { ...repo.env, GIT_SSH_COMMAND: "sh -c 'sleep 2' --" };
+  const git = new SimpleGitRepo(repo.dir, { env, networkIdleTimeoutMs: 300 });
+  const t0 = Date.now();
+  await assert.rejects(git.fetch('slow', 'main'), (e: unknown) => e instanceof GitCommandError && /no output for 300 ms/.test(e.message));
+  assert.ok(Date.now() - t0 < 1800, `took ${Date.now() - t0} ms`);
+});
+
+test('a fetch that fails fast is a GitCommandError, not a hang on a credential prompt', async (t) => {
+  const { repo } = await setup();
+  t.after(() => repo.dispose());
+  const git = new SimpleGitRepo(repo.dir, { env: repo.env });
+  await assert.rejects(git.fetch('nonexistent-remote', 'main'), GitCommandError);
 });

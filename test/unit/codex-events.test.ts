@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CodexEventReader } from '../../src/adapters/agents/codex-events.js';
+import { CodexEventReader, unwrapShell } from '../../src/adapters/agents/codex-events.js';
 
 const ev = (o: unknown): string => JSON.stringify(o);
 
@@ -18,6 +18,9 @@ describe('CodexEventReader', () => {
       ev({ type: 'turn.completed', usage: { input_tokens: 10, cached_input_tokens: 4, output_tokens: 3 } }),
       ev({ type: 'item.completed', item: { id: 'd', type: 'agent_message', text: 'final\nanswer' } }),
       ev({ type: 'item.completed', item: { id: 'e', type: 'brand_new_item', x: 1 } }),
+      ev({ type: 'item.completed', item: { id: 'f', type: 'reasoning', text: '**Profiling the kernel**\n\nDetails…' } }),
+      ev({ type: 'item.completed', item: { id: 'g', type: 'web_search', query: 'pallas tpu tiling' } }),
+      ev({ type: 'item.completed', item: { id: 'h', type: 'mcp_tool_call', server: 'docs', tool: 'lookup', status: 'failed' } }),
       ev({ type: 'some.future.event' }),
       ev({ type: 'turn.completed', usage: { input_tokens: 5, cached_input_tokens: 1, output_tokens: 2, reasoning_output_tokens: 9 } }),
     ];
@@ -25,10 +28,13 @@ describe('CodexEventReader', () => {
     assert.deepEqual(r.usage, { inputTokens: 15, cachedInputTokens: 5, outputTokens: 5 });
     assert.equal(r.threadId, 't-1');
     assert.equal(r.lastAgentMessage, 'final\nanswer');
-    assert.ok(shown.includes('$ bash -lc "pytest ⏎ -q"  → exit 1'), shown.join('\n'));
+    assert.ok(shown.includes('$ pytest ⏎ -q  → exit 1'), shown.join('\n'));
     assert.ok(shown.includes('  update k.py'));
     assert.ok(shown.includes('  add n.py'));
     assert.ok(shown.includes('» final') && shown.includes('» answer'));
+    assert.ok(shown.includes('· Profiling the kernel'));
+    assert.ok(shown.includes('search: pallas tpu tiling'));
+    assert.ok(shown.includes('tool docs.lookup (failed)'));
     assert.equal(r.turnFailed, false);
   });
 
@@ -54,6 +60,12 @@ describe('CodexEventReader', () => {
     const loud = new CodexEventReader((l) => all.push(l), true);
     for (const l of text) loud.stdoutLine(l);
     assert.ok(all.includes('+new') && all.includes('file update:'));
+  });
+
+  it('unwraps the login-shell wrapper codex puts around commands', () => {
+    assert.equal(unwrapShell(`/bin/bash -lc "printf 'x\\\\n' > t && echo \\"hi\\""`), `printf 'x\\n' > t && echo "hi"`);
+    assert.equal(unwrapShell("/bin/bash -lc 'exit 3'"), 'exit 3');
+    assert.equal(unwrapShell('git status'), 'git status');
   });
 
   it('lenient: malformed JSON lines are shown as text, not thrown', () => {

@@ -6,8 +6,9 @@
  * commits, a failed merge or revert is aborted, and `reset --merge` is used only to undo a failed stash
  * apply on a tree that was clean before it.
  */
-import { mkdir, readFile, appendFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { faultPoint } from '../../fault.js';
 import type { CommitInfo, Git, MergeResult, RevertResult, StatusEntry } from '../../ports.js';
 import { GitCommandError, GitExec, type GitExecOptions } from './git-exec.js';
 import { parsePorcelainZ, unmergedPaths } from './porcelain-status.js';
@@ -31,6 +32,11 @@ export class SimpleGitRepo implements Git {
   static async open(dir: string, opts: SimpleGitRepoOptions = {}): Promise<SimpleGitRepo> {
     const top = await new GitExec(dir, opts).out(['rev-parse', '--show-toplevel']);
     return new SimpleGitRepo(top, opts);
+  }
+
+  /** This worktree's own git dir, absolute (the run lock lives there: see run-lock.ts). */
+  async gitDir(): Promise<string> {
+    return this.exec.out(['rev-parse', '--absolute-git-dir']);
   }
 
   async head(): Promise<string> {
@@ -57,7 +63,17 @@ export class SimpleGitRepo implements Git {
 
   async stashPush(message: string): Promise<string | undefined> {
     const before = await this.stashTop();
-    await this.exec.run(['stash', 'push', '--include-untracked', '-m', message]);
+    try {
+      await this.exec.run(['stash', 'push', '--include-untracked', '-m', message]);
+    } catch (e) {
+      // stash push stores the stash before cleaning the tree; if the cleaning failed, name what was stored.
+      const stored = await this.stashTop().catch(() => undefined);
+      if (stored !== undefined && stored !== before) {
+        throw new Error(`git stash push stored stash ${stored} ("${message}") but then failed: ${(e as Error).message}`);
+      }
+      throw e;
+    }
+    faultPoint('git.stash-pushed');
     const after = await this.stashTop();
     // "No local changes to save" exits 0 and creates nothing; compare refs instead of parsing that English text.
     return after !== undefined && after !== before ? after : undefined;
@@ -78,12 +94,23 @@ export class SimpleGitRepo implements Git {
     const wasClean = (await this.status()).length === 0;
     const applied = await this.exec.run(['stash', 'apply', '--quiet', sha], 'any');
     if (applied.exitCode !== 0) {
-      const unmerged = unmergedPaths(await this.status());
-      // Undo a conflicted apply only when everything in the tree came from the stash (which is kept).
-      if (unmerged.length > 0 && wasClean) await this.exec.run(['reset', '--merge']);
+      if (wasClean) await this.undoFailedApply();
       return { applied: false, dropped: false };
     }
+    faultPoint('git.stash-applied');
     return { applied: true, dropped: await this.dropStashBySha(sha) };
+  }
+
+  /**
+   * Only called when the tree was clean before the apply, so every tracked change now in it came from the
+   * stash, which is kept. git 2.39 can fail in two ways: a conflicting merge (unmerged paths: `reset --merge`)
+   * or, after merging the tracked files cleanly, an untracked file that already exists ("already exists, no
+   * checkout") — that leaves the tracked half applied with no unmerged path, which `reset --merge` keeps, so
+   * tracked files are then reset to HEAD. Untracked and ignored files are never touched.
+   */
+  private async undoFailedApply(): Promise<void> {
+    if (unmergedPaths(await this.status()).length > 0) await this.exec.run(['reset', '--merge']);
+    if ((await this.status()).some((e) => e.code !== '??')) await this.exec.run(['reset', '--quiet', '--hard', 'HEAD']);
   }
 
   /** Drop the reflog entry holding `sha`, positions computed now: the agent may have stashed meanwhile. */
@@ -155,6 +182,7 @@ export class SimpleGitRepo implements Git {
       if (paths.length === 0) throw new GitCommandError(['revert', `${oldSha}..${newSha}`], r.exitCode, r.stderr);
       return { kind: 'conflict', paths };
     }
+    faultPoint('git.revert-staged');
     // --allow-empty: a range whose net effect is nil still gets its revert commit, so the record is complete.
     await this.exec.run(['commit', '--quiet', '--no-verify', '--allow-empty', '-m', message]);
     return { kind: 'reverted', sha: await this.head() };
@@ -171,7 +199,7 @@ export class SimpleGitRepo implements Git {
   }
 
   async fetch(remote: string, branch: string): Promise<void> {
-    await this.exec.run(['fetch', '--quiet', remote, branch]);
+    await this.exec.run(['fetch', '--quiet', remote, branch], [0], { network: true });
   }
 
   async merge(ref: string): Promise<MergeResult> {
@@ -190,6 +218,20 @@ export class SimpleGitRepo implements Git {
   async commitExists(sha: string): Promise<boolean> {
     if (!SHA_RE.test(sha)) return false;
     return (await this.exec.run(['cat-file', '-e', `${sha}^{commit}`], [1, 128])).exitCode === 0;
+  }
+
+  async abortInterruptedOperation(): Promise<'merge' | 'revert' | undefined> {
+    const exists = async (ref: string) => (await this.exec.run(['rev-parse', '--verify', '--quiet', ref], [1, 128])).exitCode === 0;
+    if (await exists('MERGE_HEAD')) {
+      await this.exec.run(['merge', '--abort']);
+      return 'merge';
+    }
+    const sequencer = resolve(this.root, await this.exec.out(['rev-parse', '--git-path', 'sequencer']));
+    if ((await exists('REVERT_HEAD')) || (await stat(sequencer).then(() => true, () => false))) {
+      await this.exec.run(['revert', '--abort']);
+      return 'revert';
+    }
+    return undefined;
   }
 
   async ensureExcluded(pattern: string): Promise<void> {
