@@ -95,3 +95,18 @@ test('report.json as the agent backends write it ({ok, report} with object field
   assert.equal(normalizeReport({ ok: false, error: 'bad' }), undefined);
   assert.equal(normalizeReport({ chosen: 'flat' })!.chosen, 'flat');
 });
+
+test('sparkline and the champion series of the report', async () => {
+  const { sparkline } = await import('../../src/core/measure/sparkline.js');
+  const { championSeries } = await import('../../src/core/measure/report-html.js');
+  assert.equal(sparkline([91, 90.6, 97, undefined, 84]), '▅▅█·▁');
+  assert.equal(sparkline([5, 5]), '▄▄');
+  assert.equal(sparkline([]), '');
+  const rows = [
+    row({ iteration: 1, value: 91, outcome: 'promoted' }),
+    row({ iteration: 2, value: 90.6, outcome: 'kept-within-noise' }),
+    row({ iteration: 3, value: 97, outcome: 'regression', reverted: true }),
+    row({ iteration: 4, outcome: 'failed', reverted: true }),
+  ];
+  assert.deepEqual(championSeries(rows, 100).map((c) => c.value), [100, 91, 91, 91, 91]);
+});
