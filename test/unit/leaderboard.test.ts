@@ -82,6 +82,8 @@ test('escalation: only when the last gain is < 3 % and the measured dominant hot
   assert.equal(escalationDirective(1.2, undefined, b), undefined, 'no measured trace before');
   assert.deepEqual(parseHotspots([{ name: 'x' }, 5, { share: 1 }]), []);
   assert.equal(parseHotspots('nope'), undefined);
+  // dev-tpu-profile's summary object (src/core/hotspots.ts on the tpu branch): the list is under `ops`.
+  assert.deepEqual(parseHotspots({ totalUs: 10, ops: [{ name: 'k', totalUs: 10, count: 2, share: 1 }] }), [{ name: 'k', totalUs: 10, count: 2, share: 1 }]);
 });
 
 test('report.json as the agent backends write it ({ok, report} with object fields) is normalized', async () => {
