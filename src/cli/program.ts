@@ -115,7 +115,8 @@ export function makeProgram(io: CliIO): Program {
         ...(globals.config ? { configPath: globals.config } : {}),
       };
       const yaml = await loadYamlFor(input);
-      const config = resolveConfig(yaml ? { ...input, yaml } : input);
+      const resolved = resolveConfig(yaml ? { ...input, yaml } : input);
+      const config = spec.effectiveConfig ? spec.effectiveConfig(resolved) : resolved;
       if (globals.printConfig) {
         io.stdout.write(formatConfig(config, fieldsFor(spec.name).map((f) => f.key)));
         exitCode = ExitCode.ok;

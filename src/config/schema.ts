@@ -3,7 +3,10 @@ import { globalOptions } from './options/global.js';
 import { lintOptions } from './options/lint.js';
 import { directiveOptions } from './options/directives.js';
 import { sshOptions } from './options/ssh.js';
+import { loopOptions } from './options/loop.js';
 import { agentOptions } from './options/agent.js';
+import { measureOptions } from './options/measure.js';
+import { initOptions } from './options/init.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (DESIGN.md "Config naming").
@@ -15,7 +18,10 @@ export const optionFields = {
   ...lintOptions,
   ...directiveOptions,
   ...sshOptions,
+  ...loopOptions,
   ...agentOptions,
+  ...measureOptions,
+  ...initOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);
