@@ -157,6 +157,7 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
     const inputTokens = usage?.input ?? approxTokens(rawBody);
     const outputTokens = usage?.output ?? approxTokens(JSON.stringify(items));
     const cachedTokens = Math.min(usage?.cached ?? 0, inputTokens);
+    rec.usage = { input: inputTokens, cached: cachedTokens, output: outputTokens };
     sse(res, {
       type: 'response.completed',
       response: {

@@ -25,6 +25,8 @@ export interface RecordedRequest {
   session?: number;
   turn?: number;
   reply: { kind: ReplyKind; callIds?: string[]; detail?: string };
+  /** Token usage this response reported (the agent adds these up per turn). */
+  usage?: { input: number; cached: number; output: number };
 }
 
 /** One shell command the server asked the agent to run, and what came back. */
