@@ -10,7 +10,8 @@ export interface ToolResult {
   output: string;
 }
 
-export type ReplyKind = 'calls' | 'message' | 'error' | 'stall' | 'violation' | 'not-found' | 'models';
+/** `side`: a request outside the script (e.g. Claude Code's session-title request); `probe`: HEAD /. */
+export type ReplyKind = 'calls' | 'message' | 'side' | 'error' | 'stall' | 'violation' | 'not-found' | 'models' | 'probe';
 
 export interface RecordedRequest {
   seq: number;

@@ -11,7 +11,7 @@ import { startResponsesServer } from '../../scripts/model-server/responses-serve
 import { loadModelScript, parseModelScript } from '../../scripts/model-server/script.js';
 import { writeCodexHome } from '../../scripts/model-server/codex-home.js';
 import { createExampleRepo } from '../../scripts/demo/example-repo.js';
-import { execOutput, runCodexExec, type CodexEvent } from '../helpers/run-codex.js';
+import { execOutput, runCodexExec, type CodexEvent } from '../helpers/agent-cli.js';
 
 const DEMO_SCRIPT = fileURLToPath(new URL('../../scripts/model-server/demo-script.yaml', import.meta.url));
 
