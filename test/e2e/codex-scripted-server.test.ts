@@ -11,7 +11,7 @@ import { startResponsesServer } from '../../scripts/model-server/responses-serve
 import { loadModelScript, parseModelScript } from '../../scripts/model-server/script.js';
 import { writeCodexHome } from '../../scripts/model-server/codex-home.js';
 import { createExampleRepo } from '../../scripts/demo/example-repo.js';
-import { execOutput, runCodexExec, type CodexEvent } from '../helpers/agent-cli.js';
+import { execOutput, runCodexExec, type AgentEvent } from '../helpers/agent-cli.js';
 
 const DEMO_SCRIPT = fileURLToPath(new URL('../../scripts/model-server/demo-script.yaml', import.meta.url));
 
@@ -21,7 +21,7 @@ interface Usage {
   output_tokens: number;
 }
 
-function items(events: CodexEvent[], type: string): Array<Record<string, unknown>> {
+function items(events: AgentEvent[], type: string): Array<Record<string, unknown>> {
   return events
     .filter((e) => e.type === 'item.completed')
     .map((e) => e.item as Record<string, unknown>)
