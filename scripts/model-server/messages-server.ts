@@ -205,6 +205,7 @@ export async function startMessagesServer(opts: MessagesServerOptions): Promise<
     requests,
     calls,
     violations,
+    appendSession: (session) => cursor.append(session),
     close: listener.close,
   };
 }

@@ -184,6 +184,7 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
     requests,
     calls,
     violations,
+    appendSession: (session) => cursor.append(session),
     close: listener.close,
   };
 }

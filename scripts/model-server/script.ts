@@ -52,6 +52,7 @@ export const modelScriptSchema = z.strictObject({
 
 export type ModelScript = z.infer<typeof modelScriptSchema>;
 export type ScriptTurn = z.infer<typeof turnSchema>;
+export type ScriptSession = z.infer<typeof sessionSchema>;
 export type TurnUsage = z.infer<typeof usageSchema>;
 
 export function parseModelScript(text: string, source = 'script'): ModelScript {
@@ -84,7 +85,16 @@ export class ScriptCursor {
   private turn = -1;
   private pending: string[] = [];
 
-  constructor(private readonly script: ModelScript) {}
+  private readonly sessions: ScriptSession[];
+
+  constructor(script: ModelScript) {
+    this.sessions = [...script.sessions];
+  }
+
+  /** Queue one more session (a test scripting the next agent run just before starting it). */
+  append(session: ScriptSession): void {
+    this.sessions.push(sessionSchema.parse(session));
+  }
 
   /** Decide the turn for a request that carried tool results for `resultIds`; then call `expect()`. */
   next(resultIds: ReadonlySet<string>): CursorStep {
@@ -103,9 +113,9 @@ export class ScriptCursor {
       };
     }
     this.pending = [];
-    const session = this.script.sessions[this.session];
+    const session = this.sessions[this.session];
     if (!session) {
-      return { kind: 'violation', reason: `script exhausted: all ${this.script.sessions.length} sessions were played` };
+      return { kind: 'violation', reason: `script exhausted: all ${this.sessions.length} sessions were played` };
     }
     const play = session.turns[this.turn];
     if (!play) {
@@ -124,7 +134,7 @@ export class ScriptCursor {
 
   /** How far the script has been played. */
   progress(): { sessionsStarted: number; total: number; pendingCalls: string[] } {
-    return { sessionsStarted: this.session + 1, total: this.script.sessions.length, pendingCalls: [...this.pending] };
+    return { sessionsStarted: this.session + 1, total: this.sessions.length, pendingCalls: [...this.pending] };
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ScriptSession } from './script.js';
 
 export interface ToolResult {
   callId: string;
@@ -52,6 +53,8 @@ export interface ScriptedServer {
   readonly calls: ScriptedCall[];
   /** Script mismatches (answered with 409); a test should assert this is empty. */
   readonly violations: string[];
+  /** Queue a session after the scripted ones (validated like the YAML). */
+  appendSession(session: ScriptSession): void;
   close(): Promise<void>;
 }
 
