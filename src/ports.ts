@@ -22,6 +22,8 @@ export interface StatusEntry {
   /** Two-letter porcelain v1 code, e.g. " M", "??", "UU". */
   code: string;
   path: string;
+  /** Source path of a rename or copy (porcelain R/C entries). */
+  origPath?: string;
 }
 
 export interface CommitInfo {

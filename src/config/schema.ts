@@ -3,6 +3,7 @@ import { globalOptions } from './options/global.js';
 import { lintOptions } from './options/lint.js';
 import { directiveOptions } from './options/directives.js';
 import { sshOptions } from './options/ssh.js';
+import { loopOptions } from './options/loop.js';
 import { agentOptions } from './options/agent.js';
 
 /**
@@ -15,6 +16,7 @@ export const optionFields = {
   ...lintOptions,
   ...directiveOptions,
   ...sshOptions,
+  ...loopOptions,
   ...agentOptions,
 };
 
