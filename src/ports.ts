@@ -74,6 +74,11 @@ export interface Git {
   commitExists(sha: string): Promise<boolean>;
   /** Add a pattern to .git/info/exclude once (idempotent). */
   ensureExcluded(pattern: string): Promise<void>;
+  /**
+   * After a crash (resume): abort a merge or revert the loop left half done (MERGE_HEAD, REVERT_HEAD or a
+   * sequencer), returning what was aborted. Optional so older fakes still type-check.
+   */
+  abortInterruptedOperation?(): Promise<'merge' | 'revert' | undefined>;
 }
 
 // ------------------------------------------------------------------------------------------ processes

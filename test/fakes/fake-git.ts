@@ -258,6 +258,11 @@ export class FakeGit implements Git {
     return /^[0-9a-f]{7,64}$/i.test(sha) && this.tryResolve(sha) !== undefined;
   }
 
+  /** The fake's operations are atomic, so nothing is ever left half done. */
+  async abortInterruptedOperation(): Promise<'merge' | 'revert' | undefined> {
+    return undefined;
+  }
+
   async ensureExcluded(pattern: string): Promise<void> {
     if (!this.excluded.includes(pattern)) this.excluded.push(pattern);
   }

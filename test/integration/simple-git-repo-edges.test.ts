@@ -59,6 +59,8 @@ test('ensureExcluded in a linked worktree writes the common info/exclude', async
   const wt = repo.scratch('linked');
   repo.git('worktree', 'add', '-q', '-b', 'side', wt);
   const git = new SimpleGitRepo(wt, { env: repo.env });
+  // Each worktree has its own git dir (and so its own run lock); they share info/exclude.
+  assert.equal(await git.gitDir(), join(repo.dir, '.git', 'worktrees', 'linked'));
   writeFileSync(join(wt, 'run.log'), 'x');
   await git.ensureExcluded('run.log');
   assert.deepEqual(await git.status(), []);
@@ -148,4 +150,22 @@ test("loop-owned commits skip the operator's hooks; paths with glob characters a
   const sha = await git.commitPaths(['[x].txt'], 'stamp');
   assert.deepEqual(await git.changedPaths(`${sha}~1`, sha), ['[x].txt']);
   assert.deepEqual(repo.status(), [' M x.txt']);
+});
+
+test("the operator's identity and transport variables reach git; repository-redirecting ones do not", async (t) => {
+  const { repo } = await setup();
+  t.after(() => repo.dispose());
+  const env = {
+    ...repo.env,
+    GIT_DIR: '/nonexistent/.git',
+    GIT_INDEX_FILE: '/nonexistent/index',
+    GIT_AUTHOR_NAME: 'Ambient Author',
+    GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+    EDITOR: 'false',
+  };
+  const git = new SimpleGitRepo(repo.dir, { env });
+  assert.equal(await git.head(), repo.head());
+  repo.write({ 'log.md': 'x\n' });
+  await git.commitPaths(['log.md'], 'stamp');
+  assert.equal(repo.git('log', '-1', '--format=%an').trim(), 'Ambient Author');
 });

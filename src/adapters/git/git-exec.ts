@@ -28,7 +28,7 @@ export class GitCommandError extends Error {
 }
 
 export interface GitExecOptions {
-  /** Environment for git (default: this process's; simple-git drops ambient GIT_* variables either way). */
+  /** Environment for git (default: this process's), cleaned by gitEnvironment(). */
   env?: Record<string, string | undefined>;
   /** Extra attempts when git reports a held lock (`index.lock`, "Another git process…"). Default 3. */
   lockRetries?: number;
@@ -37,6 +37,27 @@ export interface GitExecOptions {
 }
 
 const EXIT_MARK = 'gdnctl-git-exit:';
+
+/**
+ * Variables that would point git at ANOTHER repository or index (set when gdnctl is started from a git hook
+ * or alias), or start an editor or pager in an unattended run. Everything else of the operator's environment
+ * is kept: identity (GIT_AUTHOR_*, GIT_COMMITTER_*) and transport (GIT_SSH_COMMAND, GIT_ASKPASS…) are needed
+ * to commit and to fetch.
+ */
+const DROPPED_ENV = new Set([
+  'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_EXEC_PATH', 'GIT_TEMPLATE_DIR', 'GIT_EXTERNAL_DIFF',
+  'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_PAGER', 'EDITOR', 'VISUAL', 'PAGER', 'PREFIX',
+]);
+
+/** The environment git runs with, from the caller's (default: this process's). */
+export function gitEnvironment(base: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && !DROPPED_ENV.has(k.toUpperCase())) env[k] = v;
+  // English messages: the one error we classify by text (a held lock) must read the same everywhere.
+  env.LC_ALL = 'C';
+  return env;
+}
 
 /** The anchor's only classified transient error: another git process holds a lock file. */
 export function isLockError(stderr: string): boolean {
@@ -54,11 +75,19 @@ export class GitExec {
   ) {
     this.lockRetries = opts.lockRetries ?? 3;
     this.lockRetrySleepMs = opts.lockRetrySleepMs ?? 2000;
-    const env = opts.env ? Object.fromEntries(Object.entries(opts.env).filter((e): e is [string, string] => e[1] !== undefined)) : undefined;
+    const env = gitEnvironment(opts.env ?? process.env);
     this.git = simpleGit({
       baseDir: cwd,
-      // An explicitly passed GIT_* variable (e.g. GIT_CONFIG_NOSYSTEM in tests) is refused unless allowed here.
-      allowEnvironment: env ? Object.keys(env).filter((k) => k.startsWith('GIT_')) : [],
+      // simple-git guards against UNTRUSTED input: it drops ambient GIT_* variables and refuses explicit ones
+      // unless allowed. This environment is the operator's own, already cleaned by gitEnvironment().
+      allowEnvironment: Object.keys(env).filter((k) => k.toUpperCase().startsWith('GIT_') || k.toUpperCase() === 'SSH_ASKPASS'),
+      unsafe: {
+        allowUnsafeSshCommand: true,
+        allowUnsafeAskPass: true,
+        allowUnsafeConfigPaths: true,
+        allowUnsafeConfigEnvCount: true,
+        allowUnsafeGitProxy: true,
+      },
       errors: (error, result) => {
         if (typeof result.exitCode === 'number' && result.exitCode > 0) {
           return Buffer.from(
@@ -73,7 +102,7 @@ export class GitExec {
         return error;
       },
     });
-    if (env) this.git.env(env);
+    this.git.env(env);
   }
 
   /**

@@ -6,8 +6,9 @@
  * commits, a failed merge or revert is aborted, and `reset --merge` is used only to undo a failed stash
  * apply on a tree that was clean before it.
  */
-import { mkdir, readFile, appendFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { faultPoint } from '../../fault.js';
 import type { CommitInfo, Git, MergeResult, RevertResult, StatusEntry } from '../../ports.js';
 import { GitCommandError, GitExec, type GitExecOptions } from './git-exec.js';
 import { parsePorcelainZ, unmergedPaths } from './porcelain-status.js';
@@ -31,6 +32,11 @@ export class SimpleGitRepo implements Git {
   static async open(dir: string, opts: SimpleGitRepoOptions = {}): Promise<SimpleGitRepo> {
     const top = await new GitExec(dir, opts).out(['rev-parse', '--show-toplevel']);
     return new SimpleGitRepo(top, opts);
+  }
+
+  /** This worktree's own git dir, absolute (the run lock lives there: see run-lock.ts). */
+  async gitDir(): Promise<string> {
+    return this.exec.out(['rev-parse', '--absolute-git-dir']);
   }
 
   async head(): Promise<string> {
@@ -58,6 +64,7 @@ export class SimpleGitRepo implements Git {
   async stashPush(message: string): Promise<string | undefined> {
     const before = await this.stashTop();
     await this.exec.run(['stash', 'push', '--include-untracked', '-m', message]);
+    faultPoint('git.stash-pushed');
     const after = await this.stashTop();
     // "No local changes to save" exits 0 and creates nothing; compare refs instead of parsing that English text.
     return after !== undefined && after !== before ? after : undefined;
@@ -83,6 +90,7 @@ export class SimpleGitRepo implements Git {
       if (unmerged.length > 0 && wasClean) await this.exec.run(['reset', '--merge']);
       return { applied: false, dropped: false };
     }
+    faultPoint('git.stash-applied');
     return { applied: true, dropped: await this.dropStashBySha(sha) };
   }
 
@@ -155,6 +163,7 @@ export class SimpleGitRepo implements Git {
       if (paths.length === 0) throw new GitCommandError(['revert', `${oldSha}..${newSha}`], r.exitCode, r.stderr);
       return { kind: 'conflict', paths };
     }
+    faultPoint('git.revert-staged');
     // --allow-empty: a range whose net effect is nil still gets its revert commit, so the record is complete.
     await this.exec.run(['commit', '--quiet', '--no-verify', '--allow-empty', '-m', message]);
     return { kind: 'reverted', sha: await this.head() };
@@ -190,6 +199,20 @@ export class SimpleGitRepo implements Git {
   async commitExists(sha: string): Promise<boolean> {
     if (!SHA_RE.test(sha)) return false;
     return (await this.exec.run(['cat-file', '-e', `${sha}^{commit}`], [1, 128])).exitCode === 0;
+  }
+
+  async abortInterruptedOperation(): Promise<'merge' | 'revert' | undefined> {
+    const exists = async (ref: string) => (await this.exec.run(['rev-parse', '--verify', '--quiet', ref], [1, 128])).exitCode === 0;
+    if (await exists('MERGE_HEAD')) {
+      await this.exec.run(['merge', '--abort']);
+      return 'merge';
+    }
+    const sequencer = resolve(this.root, await this.exec.out(['rev-parse', '--git-path', 'sequencer']));
+    if ((await exists('REVERT_HEAD')) || (await stat(sequencer).then(() => true, () => false))) {
+      await this.exec.run(['revert', '--abort']);
+      return 'revert';
+    }
+    return undefined;
   }
 
   async ensureExcluded(pattern: string): Promise<void> {
