@@ -33,13 +33,16 @@ function newestMtimeMs(dir: string): number {
   return newest;
 }
 
-/** bin/gdnctl runs dist/ (post-checks call `gdnctl lint-log` through it too): build when dist is missing or stale. */
+/**
+ * bin/gdnctl runs the built CLI in dist/ (post-checks call `gdnctl lint-log` through it too). `npm ci` builds it
+ * (prepare); rebuild only when dist/ is missing or older than src/, so an edited checkout demos its own code.
+ */
 function ensureBuilt(): void {
-  const main = join(ROOT, 'dist/cli/main.js');
-  if (existsSync(main) && statSync(main).mtimeMs >= newestMtimeMs(join(ROOT, 'src'))) return;
-  say('building gdnctl (dist/ is missing or older than src/) …');
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('npm run build failed; fix the compile errors above');
+  const dist = join(ROOT, 'dist');
+  if (existsSync(dist) && newestMtimeMs(dist) >= newestMtimeMs(join(ROOT, 'src'))) return;
+  say('building gdnctl (dist/ is missing or older than src/): npm run build …');
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed; fix the errors above, then run npm run demo again');
 }
 
 function quote(a: string): string {
@@ -71,7 +74,7 @@ async function main(): Promise<number> {
       '--model', script.model ?? 'scripted-demo',
       '--reasoning-effort', 'low',
       '--codex-bin', CODEX,
-      '--post-check', 'node --test test/pair-sums.test.mjs',
+      '--post-check', 'node --test --test-reporter=spec test/pair-sums.test.mjs',
       '--post-check', 'gdnctl lint-log',
       '--post-check-policy', 'count-failure',
       '--no-commit-policy', 'count-failure',
@@ -93,7 +96,7 @@ async function main(): Promise<number> {
     say('');
     say(`run directory: ${runDir ?? '(none: the loop stopped before creating it)'}`);
     say('git history of the demo repo (newest first):');
-    for (const line of repo.git('log', '--format=  %h %s').split('\n')) say(line);
+    for (const line of repo.git('log', '--format=%h %s').split('\n')) say(`  ${line}`);
     const answered = server.calls.filter((c) => c.output !== undefined).length;
     say('');
     say(`scripted model: ${server.requests.length} requests answered, ${server.calls.length} shell commands sent, ${answered} of them run by codex and reported back.`);
