@@ -84,6 +84,8 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
       toolResults: toolResults(body),
       reply: { kind: 'not-found' },
     };
+    const format = (body as { text?: { format?: { type?: string; schema?: unknown } } } | undefined)?.text?.format;
+    if (format?.type === 'json_schema') rec.outputSchema = format.schema;
     requests.push(rec);
     try {
       if (req.method === 'GET' && path.endsWith('/models')) {

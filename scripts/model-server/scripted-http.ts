@@ -27,6 +27,8 @@ export interface RecordedRequest {
   session?: number;
   turn?: number;
   reply: { kind: ReplyKind; callIds?: string[]; detail?: string };
+  /** The JSON Schema the client asked the final message to follow (codex --output-schema → text.format). */
+  outputSchema?: unknown;
   /** Token usage this response reported (the agent adds these up per turn). */
   usage?: { input: number; cached: number; output: number };
 }
