@@ -87,6 +87,7 @@ export interface ProcessSpec {
   /** argv[0] and the rest; no shell unless the caller passes ["bash","-lc",cmd]. */
   argv: string[];
   cwd: string;
+  /** Merged over the parent's environment; a key set to undefined is removed. */
   env?: NodeJS.ProcessEnv;
   /** Written to stdin, which is then closed. */
   stdin?: string;

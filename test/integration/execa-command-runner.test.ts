@@ -99,12 +99,22 @@ describe('ExecaCommandRunner', () => {
     assert.ok(isPidDead(pidFrom(lines)));
   });
 
-  it('a finished leader does not leave its background jobs behind', async () => {
+  it('a finished leader does not leave its background jobs behind, and does not wait a grace period for them', async () => {
+    const slowGrace = new ExecaCommandRunner({ killGraceMs: 20_000 });
     const lines: string[] = [];
-    const r = await runner.run({ argv: bash('sleep 30 & echo $!; exit 0'), cwd: dir, onLine: (l) => lines.push(l) });
+    const r = await slowGrace.run({ argv: bash('sleep 30 & echo $!; exit 0'), cwd: dir, onLine: (l) => lines.push(l) });
     assert.equal(r.exitCode, 0);
     assert.ok(isPidDead(pidFrom(lines)));
-    assert.ok(r.durationMs < 5_000);
+    assert.ok(r.durationMs < 5_000, `took ${r.durationMs} ms`);
+  });
+
+  it('returns although a descendant that left the group holds the pipes open', async () => {
+    const quick = new ExecaCommandRunner({ killGraceMs: 200, stdioDrainMs: 300 });
+    const lines: string[] = [];
+    const r = await quick.run({ argv: bash('setsid sleep 30 & echo $!; exit 0'), cwd: dir, onLine: (l) => lines.push(l) });
+    assert.equal(r.exitCode, 0);
+    assert.ok(r.durationMs < 5_000, `took ${r.durationMs} ms`);
+    process.kill(pidFrom(lines), 'SIGKILL'); // it escaped our group on purpose; clean it up here
   });
 
   it('tees the complete output to a file while keeping only a bounded tail', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CodexEventReader } from '../../src/adapters/agents/codex-events.js';
+import { CodexEventReader, unwrapShell } from '../../src/adapters/agents/codex-events.js';
 
 const ev = (o: unknown): string => JSON.stringify(o);
 
@@ -25,7 +25,7 @@ describe('CodexEventReader', () => {
     assert.deepEqual(r.usage, { inputTokens: 15, cachedInputTokens: 5, outputTokens: 5 });
     assert.equal(r.threadId, 't-1');
     assert.equal(r.lastAgentMessage, 'final\nanswer');
-    assert.ok(shown.includes('$ bash -lc "pytest ⏎ -q"  → exit 1'), shown.join('\n'));
+    assert.ok(shown.includes('$ pytest ⏎ -q  → exit 1'), shown.join('\n'));
     assert.ok(shown.includes('  update k.py'));
     assert.ok(shown.includes('  add n.py'));
     assert.ok(shown.includes('» final') && shown.includes('» answer'));
@@ -54,6 +54,12 @@ describe('CodexEventReader', () => {
     const loud = new CodexEventReader((l) => all.push(l), true);
     for (const l of text) loud.stdoutLine(l);
     assert.ok(all.includes('+new') && all.includes('file update:'));
+  });
+
+  it('unwraps the login-shell wrapper codex puts around commands', () => {
+    assert.equal(unwrapShell(`/bin/bash -lc "printf 'x\\\\n' > t && echo \\"hi\\""`), `printf 'x\\n' > t && echo "hi"`);
+    assert.equal(unwrapShell("/bin/bash -lc 'exit 3'"), 'exit 3');
+    assert.equal(unwrapShell('git status'), 'git status');
   });
 
   it('lenient: malformed JSON lines are shown as text, not thrown', () => {

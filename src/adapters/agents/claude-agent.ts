@@ -19,6 +19,8 @@ export interface ClaudeAgentOptions {
   runner: CommandRunner;
   env: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Set options that only codex understands (named in a preflight warning). */
+  ignoredOptions?: string[];
 }
 
 /**
@@ -40,7 +42,7 @@ export class ClaudeAgent implements AgentRunner {
       install: 'install Claude Code (npm install -g @anthropic-ai/claude-code)',
       cwd: this.opts.cwd,
     });
-    const warnings: string[] = [];
+    const warnings = (this.opts.ignoredOptions ?? []).map((o) => `${o} applies to --agent codex only; ignored for claude`);
     if (this.opts.permissionMode === 'bypassPermissions' && process.getuid?.() === 0 && !this.opts.env.IS_SANDBOX) {
       warnings.push('claude refuses bypassPermissions as root unless IS_SANDBOX=1 is set (only do that in a sandbox)');
     }

@@ -57,9 +57,13 @@ export class ClaudeEventReader {
 
   stderrLine(line: string): void {
     if (line.trim() === '') return;
-    this.messages.push(line);
-    if (this.messages.length > 50) this.messages.shift();
+    this.remember(line);
     this.display(line);
+  }
+
+  private remember(message: string): void {
+    this.messages.push(message);
+    if (this.messages.length > 50) this.messages.shift();
   }
 
   private onEvent(e: Json): void {
@@ -68,6 +72,12 @@ export class ClaudeEventReader {
     switch (str(e.type)) {
       case 'system':
         this.sessionId ??= str(e.session_id);
+        if (e.subtype === 'api_retry') {
+          // Claude retries API errors itself (even 401) with backoff; show them so a stuck run explains itself.
+          const why = `API retry ${num(e.attempt)}/${num(e.max_retries)}: HTTP ${num(e.error_status)} ${str(e.error) ?? ''}`.trim();
+          this.remember(why);
+          this.display(why);
+        }
         return;
       case 'assistant':
         for (const block of content) this.assistantBlock(block);
@@ -121,7 +131,7 @@ export class ClaudeEventReader {
     if (this.isError) {
       const status = typeof e.api_error_status === 'number' ? ` (HTTP ${e.api_error_status})` : '';
       const why = `${this.resultText ?? str(e.subtype) ?? 'error'}${status}`;
-      this.messages.push(why);
+      this.remember(why);
       this.display(`claude failed: ${why}`);
     }
     const costText = this.costUsd !== undefined ? `, $${this.costUsd.toFixed(4)}` : '';

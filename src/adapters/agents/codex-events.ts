@@ -11,6 +11,14 @@ type Json = Record<string, unknown>;
 
 const MAX_MESSAGES = 50;
 const MAX_COMMAND_CHARS = 200;
+const MAX_PLAIN_CHARS = 2000;
+
+/** `/bin/bash -lc "cmd"` → `cmd`: codex wraps every command in a login shell; the wrapper is noise. */
+export function unwrapShell(command: string): string {
+  const m = /^(?:\/\S*\/)?(?:ba|z)?sh -lc (["'])([\s\S]*)\1$/.exec(command);
+  if (!m?.[2]) return command;
+  return m[1] === '"' ? m[2].replace(/\\(["\\$`])/g, '$1') : m[2];
+}
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -74,7 +82,7 @@ export class CodexEventReader {
       if (this.inDiffBlock && DIFF_LINE.test(line)) return;
       this.inDiffBlock = false;
     }
-    if (line.trim() !== '') this.display(line);
+    if (line.trim() !== '') this.display(line.length > MAX_PLAIN_CHARS ? `${line.slice(0, MAX_PLAIN_CHARS)}…` : line);
   }
 
   private remember(message: string): void {
@@ -129,7 +137,7 @@ export class CodexEventReader {
         return;
       }
       case 'command_execution': {
-        const command = oneLine(str(item.command) ?? '', MAX_COMMAND_CHARS);
+        const command = oneLine(unwrapShell(str(item.command) ?? ''), MAX_COMMAND_CHARS);
         const code = item.exit_code;
         this.display(`$ ${command}  → ${typeof code === 'number' ? `exit ${code}` : str(item.status) ?? 'done'}`);
         return;

@@ -12,6 +12,8 @@ export interface CommandAgentOptions {
   command: string;
   runner: CommandRunner;
   env: NodeJS.ProcessEnv;
+  /** Set options that only codex or claude understand (named in a preflight warning). */
+  ignoredOptions?: string[];
 }
 
 /** Single-quote for bash: the substituted paths may hold spaces or quotes. */
@@ -37,6 +39,10 @@ export class CommandAgent implements AgentRunner {
     this.redact = createRedactor(opts.env);
   }
 
+  async preflight(): Promise<{ warnings: string[] }> {
+    return { warnings: (this.opts.ignoredOptions ?? []).map((o) => `${o} does not apply to --agent command; ignored`) };
+  }
+
   private promptFile(input: AgentRunInput): string {
     return join(input.iterDir, 'prompt.md');
   }
@@ -47,7 +53,9 @@ export class CommandAgent implements AgentRunner {
       workdir: input.workdir,
       iter_dir: input.iterDir,
     });
-    return ['bash', '-lc', cmd];
+    // Debian's login profile resets PATH; put the caller's PATH back in front so the operator's agent (in
+    // ~/.local/bin, node_modules/.bin…) is still found, while profile additions stay reachable.
+    return ['bash', '-lc', `export PATH="$GDNCTL_CALLER_PATH\${PATH:+:$PATH}"; ${cmd}`];
   }
 
   async run(input: AgentRunInput): Promise<AgentRunResult> {
@@ -63,7 +71,13 @@ export class CommandAgent implements AgentRunner {
       result = await this.opts.runner.run({
         argv,
         cwd: input.workdir,
-        env: { ...this.opts.env, GDNCTL_PROMPT_FILE: promptFile, GDNCTL_ITER_DIR: input.iterDir, GDNCTL_WORKDIR: input.workdir },
+        env: {
+          ...this.opts.env,
+          GDNCTL_CALLER_PATH: this.opts.env.PATH ?? '',
+          GDNCTL_PROMPT_FILE: promptFile,
+          GDNCTL_ITER_DIR: input.iterDir,
+          GDNCTL_WORKDIR: input.workdir,
+        },
         stdin: input.prompt,
         timeoutMs: input.timeoutMs,
         idleTimeoutMs: input.idleTimeoutMs,

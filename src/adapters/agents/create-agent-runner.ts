@@ -14,6 +14,17 @@ export interface AgentRunnerDeps {
   cwd?: string;
 }
 
+/** Codex-only options the operator set, so another backend can say it ignores them. */
+function codexOnly(v: Config): string[] {
+  const set: Array<[boolean, string]> = [
+    [v.modelServer !== undefined, '--model-server'],
+    [v.codexProfile !== undefined, '--codex-profile'],
+    [v.search, '--search'],
+    [v.codexSandbox !== 'bypass', '--codex-sandbox'],
+  ];
+  return set.filter(([on]) => on).map(([, flag]) => flag);
+}
+
 /**
  * The agent backend chosen by `--agent`. Cheap and pure: binaries are looked up by the runner's preflight()
  * (ResourceError, exit 4, when missing), which the loop calls before touching the repository.
@@ -42,12 +53,18 @@ export function createAgentRunner(values: Config, deps: AgentRunnerDeps): AgentR
         ...(values.model !== DEFAULT_CODEX_MODEL ? { model: values.model } : {}),
         permissionMode: values.claudePermissionMode,
         showFileUpdates: values.showFileUpdates,
+        ignoredOptions: codexOnly(values),
       });
     case 'command':
       if (!values.agentCmd) {
         throw new UsageError('--agent command needs --agent-cmd "<command>" (e.g. --agent-cmd "my-agent --prompt-file {prompt_file}")');
       }
-      return new CommandAgent({ command: values.agentCmd, runner: deps.runner, env: deps.env });
+      return new CommandAgent({
+        command: values.agentCmd,
+        runner: deps.runner,
+        env: deps.env,
+        ignoredOptions: [...codexOnly(values), ...(values.model !== DEFAULT_CODEX_MODEL ? ['--model'] : [])],
+      });
     default: {
       const never: never = values.agent;
       throw new Error(`unknown agent backend ${String(never)}`);

@@ -12,9 +12,15 @@ export interface ExecaCommandRunnerOptions {
   tailBytes?: number;
   /** A line longer than this is handed to onLine in pieces, so a newline-free flood stays bounded. */
   maxLineChars?: number;
+  /**
+   * After the group is gone, how long to wait for the pipes to close. A descendant that left the group
+   * (setsid, a daemon) can hold them open forever; after this the pipes are closed on our side.
+   */
+  stdioDrainMs?: number;
 }
 
-const DEFAULTS = { killGraceMs: 10_000, tailBytes: 64 * 1024, maxLineChars: 1024 * 1024 };
+// A codex event carrying a command's whole output is one JSON line of many MB; split only beyond 32 MB.
+const DEFAULTS = { killGraceMs: 10_000, tailBytes: 64 * 1024, maxLineChars: 32 * 1024 * 1024, stdioDrainMs: 2_000 };
 
 /** Keeps the last `limit` bytes of a stream in O(limit) memory, whatever the total. */
 class TailBuffer {
@@ -141,6 +147,7 @@ export class ExecaCommandRunner implements CommandRunner {
       { name: 'stdout' as const, stream: child.stdout },
       { name: 'stderr' as const, stream: child.stderr },
     ];
+    let waitingForDrain = false;
     for (const { name, stream } of streams) {
       if (!stream) continue;
       const lines = new LineSplitter(this.opts.maxLineChars, (line) => spec.onLine?.(line, name));
@@ -148,10 +155,12 @@ export class ExecaCommandRunner implements CommandRunner {
         armIdle();
         tail.push(chunk);
         lines.push(chunk);
-        if (tee && !tee.write(chunk)) {
+        if (tee && !tee.write(chunk) && !waitingForDrain) {
           // Backpressure: stop reading until the file catches up, so memory stays bounded.
+          waitingForDrain = true;
           for (const s of streams) s.stream?.pause();
           tee.once('drain', () => {
+            waitingForDrain = false;
             armIdle();
             for (const s of streams) s.stream?.resume();
           });
@@ -162,10 +171,18 @@ export class ExecaCommandRunner implements CommandRunner {
 
     const { code, signal } = await exitPromise;
     // The leader is gone; anything it left in its group (background jobs, a native child) would keep our
-    // pipes open and outlive the run, so end it too.
-    if (pgid !== undefined && !killing && isGroupAlive(pgid)) killing = killGroupEscalating(pgid, this.opts.killGraceMs);
+    // pipes open and outlive the run, so end it too. Start at SIGTERM: bash runs background jobs with SIGINT
+    // ignored, so a SIGINT would only cost the grace period.
+    if (pgid !== undefined && !killing && isGroupAlive(pgid)) {
+      killing = killGroupEscalating(pgid, this.opts.killGraceMs, ['SIGTERM', 'SIGKILL']);
+    }
     if (killing) await killing;
-    const result = await child; // stdio fully drained (reject: false never throws)
+    const drained = await Promise.race([child.then(() => true), delay(this.opts.stdioDrainMs).then(() => false)]);
+    if (!drained) {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }
+    const result = await child; // stdio closed (reject: false never throws)
     // A spawn failure (missing binary, bad cwd) has no exit code; say why in the tail.
     if (code === null && signal === null && result.failed) tail.push(Buffer.from(`${result.shortMessage}\n`));
     if (idleTimer) clearTimeout(idleTimer);

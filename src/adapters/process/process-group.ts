@@ -81,9 +81,16 @@ export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<bo
   }
 }
 
-/** SIGINT, then SIGTERM, then SIGKILL to the whole group, each after graceMs without the group ending. */
-export async function killGroupEscalating(pgid: number, graceMs: number): Promise<void> {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
+/**
+ * Signal the whole group in turn (default SIGINT, SIGTERM, SIGKILL), moving on after graceMs while any member
+ * lives. The last signal is always SIGKILL.
+ */
+export async function killGroupEscalating(
+  pgid: number,
+  graceMs: number,
+  signals: readonly KillSignal[] = ['SIGINT', 'SIGTERM', 'SIGKILL'],
+): Promise<void> {
+  for (const signal of signals) {
     if (!isGroupAlive(pgid)) return;
     if (!signalGroup(pgid, signal)) return;
     if (signal === 'SIGKILL') {
