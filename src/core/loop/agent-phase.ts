@@ -55,16 +55,20 @@ export interface AgentPhaseResult {
   result: AgentRunResult;
   attempts: number;
   tokens: TokenUsage;
+  /** The agent processes' own run time, all attempts (for the overhead benchmark). */
+  processMs: number;
 }
 
 export async function runAgentPhase(p: AgentPhaseInput): Promise<AgentPhaseResult> {
   let attempts = 0;
   let tokens = ZERO_TOKENS;
+  let processMs = 0;
   const once = async (): Promise<AgentRunResult> => {
     if (p.signal.aborted) throw new AbortError('interrupted');
     attempts += 1;
     const r = await p.agent.run({ ...p.input, signal: p.signal });
     tokens = addTokens(tokens, r.usage);
+    processMs += r.durationMs;
     if (!r.ok && r.failure && classifyAgentFailure(r.failure) === 'transient' && !p.signal.aborted) {
       await p.betweenAttempts(r, attempts);
       throw new TransientFailure(r);
@@ -89,17 +93,17 @@ export async function runAgentPhase(p: AgentPhaseInput): Promise<AgentPhaseResul
       });
     } catch (e) {
       if (e instanceof TransientFailure) r = e.result;
-      else if (p.signal.aborted) return { result: interrupted(), attempts, tokens };
+      else if (p.signal.aborted) return { result: interrupted(), attempts, tokens, processMs };
       else throw e;
     }
-    if (r.ok || !r.failure) return { result: r, attempts, tokens };
+    if (r.ok || !r.failure) return { result: r, attempts, tokens, processMs };
     const cls = classifyAgentFailure(r.failure);
-    if (cls !== 'agent' || plainLeft <= 0 || p.signal.aborted) return { result: r, attempts, tokens };
+    if (cls !== 'agent' || plainLeft <= 0 || p.signal.aborted) return { result: r, attempts, tokens, processMs };
     plainLeft -= 1;
     await p.betweenAttempts(r, attempts);
     p.note(`agent: ${r.failure} (${r.detail ?? 'no detail'}); retrying in ${p.retrySleepMs / 1000}s, ${plainLeft} retries left`);
     await p.clock.sleep(p.retrySleepMs, p.signal).catch(() => undefined);
-    if (p.signal.aborted) return { result: interrupted(), attempts, tokens };
+    if (p.signal.aborted) return { result: interrupted(), attempts, tokens, processMs };
   }
 }
 

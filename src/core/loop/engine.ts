@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { AgentRunner, Clock, CommandRunner, Git, IterationMemory, Ledger, Measurer, StatusEntry, TokenUsage, TpuHold } from '../../ports.js';
+import type { AgentRunner, Clock, CommitInfo, CommandRunner, Git, IterationMemory, Ledger, Measurer, StatusEntry, TokenUsage, TpuHold } from '../../ports.js';
 import { faultPoint } from '../../fault.js';
 import { runAgentPhase } from './agent-phase.js';
 import { addTokens, ZERO_TOKENS, type CommitRange, type FailureReason, type IterationRecord, type IterationResult, type LoopResult, type LoopStop } from './outcome.js';
@@ -59,7 +59,11 @@ interface IterCtx {
   phase?: Phase;
   durationsMs: Partial<Record<Phase | 'total', number>>;
   tokens: TokenUsage;
+  agentProcessMs: number;
+  postCheckProcessMs: number;
   headBefore?: string;
+  /** HEAD as the loop last set or saw it, so later phases need not ask git again. */
+  head?: string;
   range?: CommitRange;
   stampSha?: string;
   leftoverStash?: string;
@@ -96,6 +100,11 @@ export class LoopEngine {
       if (this.d.signal.aborted) return this.interrupted();
       let stop: LoopStop | undefined;
       try {
+        if (this.d.tpu && this.d.tpu.current()) {
+          // A preempted node is replaced before the agent needs it; directives and post-checks see the new one.
+          const alive = await this.d.tpu.ensureAlive(this.d.signal);
+          if (alive.reacquired) this.d.console.warn(`the held TPU was lost; now holding ${alive.node?.name ?? 'none'} in ${alive.node?.zone ?? '-'}`);
+        }
         stop = await this.iteration(i);
       } catch (e) {
         if (e instanceof Interrupted || this.d.signal.aborted) return this.interrupted();
@@ -146,7 +155,7 @@ export class LoopEngine {
   /** One iteration; returns a stop when the policies end the loop. Throws Interrupted after cleaning up. */
   private async iteration(i: number): Promise<LoopStop | undefined> {
     const now = this.d.clock.now();
-    const ctx: IterCtx = { i, iterDir: this.d.ledger.iterDir(i), startedMs: now, phaseStartedMs: now, durationsMs: {}, tokens: ZERO_TOKENS };
+    const ctx: IterCtx = { i, iterDir: this.d.ledger.iterDir(i), startedMs: now, phaseStartedMs: now, durationsMs: {}, tokens: ZERO_TOKENS, agentProcessMs: 0, postCheckProcessMs: 0 };
     const startedAt = new Date(now).toISOString();
     Object.assign(this.state, { iteration: i, iterationDone: false, headBefore: undefined, agentPgid: undefined });
     this.state.attempt = this.state.attempt > 0 ? this.state.attempt : 1;
@@ -204,6 +213,7 @@ export class LoopEngine {
 
     const headBefore = await git.head();
     ctx.headBefore = headBefore;
+    ctx.head = headBefore;
     this.state.headBefore = headBefore;
     this.state.champion ??= headBefore;
 
@@ -242,6 +252,7 @@ export class LoopEngine {
     });
     await pending;
     ctx.tokens = agent.tokens;
+    ctx.agentProcessMs = agent.processMs;
     this.state.tokens = addTokens(this.state.tokens, agent.tokens);
     this.state.agentPgid = undefined;
     this.check();
@@ -255,16 +266,17 @@ export class LoopEngine {
 
     await this.enter(ctx, 'verify-commit');
     const headAfter = await git.head();
+    ctx.head = headAfter;
     faultPoint('after-agent-commit');
     await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(i)}`);
     if (headAfter === headBefore) {
       if (this.s.requireCommit) return fail('no-commit', 'the agent made no commit', 'verify-commit');
       return { kind: 'no-change' };
     }
-    if (!(await git.isAncestor(headBefore, headAfter))) {
+    const commits = await git.commitsBetween(headBefore, headAfter);
+    if (!closesOnto(commits, headBefore) && !(await git.isAncestor(headBefore, headAfter))) {
       return fail('history-rewritten', `HEAD ${headAfter.slice(0, 12)} does not descend from ${headBefore.slice(0, 12)}: the agent rewound or rewrote history; nothing was reverted`, 'verify-commit');
     }
-    const commits = await git.commitsBetween(headBefore, headAfter);
     const range: CommitRange = { from: headBefore, to: headAfter, shas: commits.map((c) => c.sha) };
     ctx.range = range;
     const hits = protectedPathHits(await git.changedPaths(headBefore, headAfter), this.s.protect);
@@ -275,6 +287,7 @@ export class LoopEngine {
 
     await this.enter(ctx, 'stamp');
     ctx.stampSha = await this.stamp(i, headAfter);
+    if (ctx.stampSha) ctx.head = ctx.stampSha;
 
     if (this.s.postChecks.length > 0) {
       await this.enter(ctx, 'post-checks', { commit: headAfter }, true);
@@ -294,23 +307,24 @@ export class LoopEngine {
           if (k === 1) faultPoint('during-post-check');
         },
       });
+      ctx.postCheckProcessMs = pc.processMs;
       this.check();
-      if (!pc.ok) return this.revertAndFail(ctx, await this.fullRange(range), 'post-check-failed', pc.detail, 'post-checks');
+      if (!pc.ok) return this.revertAndFail(ctx, this.fullRange(ctx, range), 'post-check-failed', pc.detail, 'post-checks');
     }
 
     let decision;
     if (this.d.measurer) {
       await this.enter(ctx, 'measure', { commit: headAfter }, true);
-      decision = await this.d.measurer.decide({ iteration: i, iterDir: ctx.iterDir, head: await git.head(), championSha: this.state.champion ?? headBefore, signal: this.d.signal });
+      decision = await this.d.measurer.decide({ iteration: i, iterDir: ctx.iterDir, head: ctx.head ?? headAfter, championSha: this.state.champion ?? headBefore, signal: this.d.signal });
       this.check();
       if (decision.revert) {
         const reason = decision.outcome === 'no-metric' ? 'no-metric' : 'measure-regression';
-        const failed = await this.revertAndFail(ctx, await this.fullRange(range), reason, decision.reason, 'measure');
+        const failed = await this.revertAndFail(ctx, this.fullRange(ctx, range), reason, decision.reason, 'measure');
         return failed.kind === 'failed' ? { ...failed, decision } : failed;
       }
     }
     await this.enter(ctx, 'decide');
-    const head = await git.head();
+    const head = ctx.head ?? (await git.head());
     if (!decision || decision.outcome === 'promoted') this.state.champion = head;
     return { kind: 'kept', range, ...(ctx.stampSha ? { stampSha: ctx.stampSha } : {}), ...(decision ? { decision } : {}) };
   }
@@ -387,9 +401,9 @@ export class LoopEngine {
   }
 
   /** The range from the iteration's start to the current HEAD (agent commits plus our stamp commit). */
-  private async fullRange(range: CommitRange): Promise<CommitRange> {
-    const head = await this.d.git.head();
-    return head === range.to ? range : { ...range, to: head };
+  private fullRange(ctx: IterCtx, range: CommitRange): CommitRange {
+    const head = ctx.head ?? range.to;
+    return head === range.to ? range : { ...range, to: head, shas: [...range.shas, head] };
   }
 
   private async rangeSince(headBefore: string): Promise<CommitRange | undefined> {
@@ -408,6 +422,7 @@ export class LoopEngine {
     if (r.kind === 'conflict') {
       return { kind: 'failed', reason: 'revert-conflict', detail: `reverting ${range.from.slice(0, 12)}..${range.to.slice(0, 12)} conflicts in ${r.paths.join(', ')} (revert aborted); ${detail}`, phase, range };
     }
+    ctx.head = r.sha;
     this.d.console.warn(`reverted iteration ${ctx.i} (${reason}) with commit ${r.sha.slice(0, 12)}; the work stays in history`);
     return { kind: 'failed', reason, detail, phase, range, revertSha: r.sha };
   }
@@ -457,7 +472,8 @@ export class LoopEngine {
 
   private async record(ctx: IterCtx, result: IterationResult, startedAt: string, restoreStop: LoopStop | undefined): Promise<LoopStop | undefined> {
     await this.enter(ctx, 'record').catch(() => undefined);
-    const head = await this.d.git.head();
+    // Failures of unexpected kinds may have moved HEAD behind the loop's back: ask git then.
+    const head = result.kind === 'failed' && result.reason === 'iteration-error' ? await this.d.git.head() : (ctx.head ?? (await this.d.git.head()));
     let stop: LoopStop | undefined;
     let policy: IterationRecord['policy'];
     if (result.kind === 'failed') {
@@ -489,6 +505,8 @@ export class LoopEngine {
       ...(policy ? { policy } : {}),
       tokens: ctx.tokens,
       durationsMs: ctx.durationsMs,
+      agentProcessMs: ctx.agentProcessMs,
+      postCheckProcessMs: ctx.postCheckProcessMs,
       startedAt,
       endedAt: new Date(this.d.clock.now()).toISOString(),
     };
@@ -511,6 +529,18 @@ export class LoopEngine {
     await this.d.ledger.event('iteration-recorded', { iteration: ctx.i, outcome: result.kind, ...(result.kind === 'failed' ? { reason: result.reason } : {}) });
     return stop;
   }
+}
+
+/**
+ * Does old..new (as listed by commitsBetween) close onto `old`: every parent inside the range or `old`
+ * itself, and no root commit? Then `old` is an ancestor of `new` without asking git (saves a spawn per
+ * iteration); otherwise (merges from elsewhere, rewritten history) git's merge-base decides.
+ */
+function closesOnto(commits: CommitInfo[], old: string): boolean {
+  if (commits.length === 0) return false;
+  const inside = new Set(commits.map((c) => c.sha));
+  inside.add(old);
+  return commits.every((c) => c.parents.length > 0 && c.parents.every((p) => inside.has(p)));
 }
 
 function fail(reason: FailureReason, detail: string, phase: Phase): IterationResult {

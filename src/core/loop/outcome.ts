@@ -99,6 +99,9 @@ export interface IterationRecord {
   policy?: 'counted' | 'continued' | 'stopped';
   tokens: TokenUsage;
   durationsMs: Partial<Record<Phase | 'total', number>>;
+  /** Run time of the agent's and the post-checks' own processes; total minus these is the loop's overhead. */
+  agentProcessMs: number;
+  postCheckProcessMs: number;
   startedAt: string;
   endedAt: string;
 }

@@ -16,9 +16,10 @@ export interface PostCheckInput {
   saveLog: (k: number, text: string) => Promise<void>;
 }
 
+/** durationMs: the phase's wall time; processMs: the checks' own run time. */
 export type PostCheckResult =
-  | { ok: true; durationMs: number }
-  | { ok: false; index: number; command: string; exitCode: number | null; detail: string; durationMs: number; sameFailure: boolean };
+  | { ok: true; durationMs: number; processMs: number }
+  | { ok: false; index: number; command: string; exitCode: number | null; detail: string; durationMs: number; processMs: number; sameFailure: boolean };
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -44,6 +45,7 @@ function failureSignature(exitCode: number | null, tail: string): string {
  */
 export async function runPostChecks(p: PostCheckInput): Promise<PostCheckResult> {
   const started = p.clock.now();
+  let processMs = 0;
   for (const [idx, command] of p.checks.entries()) {
     const k = idx + 1;
     let previous: string | undefined;
@@ -60,10 +62,11 @@ export async function runPostChecks(p: PostCheckInput): Promise<PostCheckResult>
           p.echo(line);
         },
       });
+      processMs += r.durationMs;
       await p.saveLog(k, `$ ${command}\n${lines.join('\n')}\n# exit ${r.exitCode ?? r.signal}\n`);
       if (r.exitCode === 0) break;
       if (p.signal.aborted) {
-        return { ok: false, index: k, command, exitCode: r.exitCode, detail: 'interrupted', durationMs: p.clock.now() - started, sameFailure: false };
+        return { ok: false, index: k, command, exitCode: r.exitCode, detail: 'interrupted', durationMs: p.clock.now() - started, processMs, sameFailure: false };
       }
       const sig = failureSignature(r.exitCode, r.tail || lines.join('\n'));
       const sameFailure = previous === sig;
@@ -76,6 +79,7 @@ export async function runPostChecks(p: PostCheckInput): Promise<PostCheckResult>
           exitCode: r.exitCode,
           detail: `post-check ${k} "${command}" exited ${r.exitCode ?? r.signal}${why}`,
           durationMs: p.clock.now() - started,
+          processMs,
           sameFailure,
         };
       }
@@ -83,5 +87,5 @@ export async function runPostChecks(p: PostCheckInput): Promise<PostCheckResult>
       await p.clock.sleep(p.retrySleepMs, p.signal).catch(() => undefined);
     }
   }
-  return { ok: true, durationMs: p.clock.now() - started };
+  return { ok: true, durationMs: p.clock.now() - started, processMs };
 }
