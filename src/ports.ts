@@ -324,4 +324,6 @@ export interface IterationMemory {
   directives(iteration: number): Promise<string[]>;
   /** Record the finished iteration (writes leaderboard.md, reflexion.md, summary.md…). */
   record(iteration: number, record: Record<string, unknown>): Promise<void>;
+  /** End of the run: rewrite leaderboard.md and write final-report.md (optional; added by the measure issue). */
+  finalize?(): Promise<void>;
 }

@@ -24,6 +24,6 @@ export interface LoopExtrasContext {
  * client) must be imported dynamically inside the branch that needs them.
  */
 export async function buildLoopExtras(ctx: LoopExtrasContext): Promise<LoopExtras> {
-  void ctx;
-  return {};
+  const { buildMeasureExtras } = await import('./measure/measure-extras.js');
+  return { ...buildMeasureExtras(ctx) };
 }

@@ -5,6 +5,7 @@ import { directiveOptions } from './options/directives.js';
 import { sshOptions } from './options/ssh.js';
 import { loopOptions } from './options/loop.js';
 import { agentOptions } from './options/agent.js';
+import { measureOptions } from './options/measure.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (DESIGN.md "Config naming").
@@ -18,6 +19,7 @@ export const optionFields = {
   ...sshOptions,
   ...loopOptions,
   ...agentOptions,
+  ...measureOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

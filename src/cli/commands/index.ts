@@ -2,9 +2,12 @@ import type { CommandSpec } from '../command-spec.js';
 import { lintLogCommand } from './lint-log.js';
 import { directivesListCommand } from './directives-list.js';
 import { codexLoopCommand } from './codex-loop.js';
+import { baselineCommand } from './baseline.js';
+import { statusCommand } from './status.js';
+import { reportCommand } from './report.js';
 
 /**
  * Every subcommand, in help order. Each module keeps its implementation behind a dynamic import so that
  * `gdnctl --help` loads none of it.
  */
-export const commands: CommandSpec[] = [lintLogCommand, directivesListCommand, codexLoopCommand];
+export const commands: CommandSpec[] = [lintLogCommand, directivesListCommand, codexLoopCommand, baselineCommand, statusCommand, reportCommand];

@@ -46,7 +46,7 @@ export const loopOptions = {
   }),
   logDir: opt(z.string().min(1).default('.agents/logs/gdn_codex_loop'), {
     help: 'run ledger folder (relative to the workdir; added to .git/info/exclude)',
-    commands: LOOP,
+    commands: [...LOOP, 'baseline', 'status', 'report'],
     path: true,
     valueName: '<dir>',
   }),

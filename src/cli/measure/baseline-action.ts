@@ -1,0 +1,43 @@
+import { join, resolve } from 'node:path';
+import type { CommandContext } from '../command-spec.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
+import { createMeasurer } from '../../adapters/measure/bench-measurer.js';
+import { baselineFingerprint } from '../../core/measure/baseline.js';
+import { validateMetricPattern } from '../../core/measure/metric.js';
+import { excludeFromGit, repoHead } from './repo-head.js';
+
+/** Usage problems shared by every command that measures. */
+export function measureUsageProblems(v: { bench?: string | undefined; metricPattern?: string | undefined }): string[] {
+  const problems: string[] = [];
+  if (!v.bench) problems.push('no benchmark command; pass --bench "CMD" (it must print GDNCTL_METRIC {"name": value}) or set bench: in gdnctl.yaml');
+  if (v.metricPattern) {
+    const p = validateMetricPattern(v.metricPattern);
+    if (p) problems.push(p);
+  }
+  return problems;
+}
+
+export async function runBaseline(ctx: CommandContext): Promise<number> {
+  const v = ctx.config.values;
+  const problems = measureUsageProblems(v);
+  if (problems.length > 0) throw new UsageError(problems);
+  const root = ctx.config.repoRoot;
+  const head = await repoHead(root);
+  const logDir = resolve(root, v.logDir);
+  const fp = baselineFingerprint({ head, bench: v.bench!, metric: v.metric, metricPattern: v.metricPattern, direction: v.direction });
+  const dir = join(logDir, 'baselines', fp);
+  await excludeFromGit(root, logDir);
+  const m = createMeasurer({ ...v, logDir }, { repoRoot: root, env: ctx.env, onLine: (l) => ctx.log.info(l) });
+  const r = await m.measureBaseline(dir, head, ctx.interrupt.signal);
+  if (ctx.interrupt.signal.aborted) return ExitCode.interrupted;
+  if (!r.ok) {
+    ctx.stderr.write(`gdnctl: ${r.reason}\n`);
+    return ExitCode.failed;
+  }
+  const b = r.record;
+  ctx.stdout.write(
+    `baseline ${fp}: median ${b.median} over ${b.values.length} runs (CV ${b.cvPct.toFixed(2)} %${b.acceptedNoise ? ', noise accepted' : ''}) at ${head.slice(0, 12)}\n` +
+      `  raw: ${b.values.join(' ')}\n  stored in ${dir}\n`,
+  );
+  return ExitCode.ok;
+}

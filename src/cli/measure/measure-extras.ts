@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../log.js';
+import type { IterationMemory, Measurer } from '../../ports.js';
+import { UsageError } from '../exit-codes.js';
+import { createMeasurer } from '../../adapters/measure/bench-measurer.js';
+import { createFileMemory } from '../../adapters/ledger/file-memory.js';
+import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
+import { measureUsageProblems } from './baseline-action.js';
+
+export interface MeasureExtrasContext {
+  values: Config;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  workdir: string;
+  runDir: string;
+  logDir: string;
+}
+
+/** The loop's measurer (only with --bench) and its memory (always: reflexions and hotspots help without a bench). */
+export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Measurer; memory: IterationMemory } {
+  const v = ctx.values;
+  const workdir = resolve(ctx.workdir);
+  const logDir = resolve(workdir, ctx.logDir);
+  let measurer: Measurer | undefined;
+  if (v.bench) {
+    const problems = measureUsageProblems(v);
+    if (problems.length > 0) throw new UsageError(problems);
+    measurer = createMeasurer({ ...v, logDir }, { repoRoot: workdir, env: ctx.env, onLine: (l) => ctx.log.info(l) });
+  }
+  const memory = createFileMemory({
+    runDir: ctx.runDir,
+    direction: v.direction,
+    metric: v.metric ?? 'metric',
+    target: v.target,
+    experimentsDir: v.experimentsDir,
+    repoRoot: workdir,
+    experimentPlan: renderExperimentPlan({ ...v, scope: undefined, tests: v.postCheck, iterations: v.iterations, created: new Date().toISOString().slice(0, 10) }),
+  });
+  return { ...(measurer ? { measurer } : {}), memory };
+}

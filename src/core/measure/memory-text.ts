@@ -1,0 +1,135 @@
+/**
+ * The per-iteration memory files (plan.md, summary.md, reflexion.md), the {{HOTSPOTS}} text and the
+ * escalation directive. Pure: the file adapter reads inputs and writes these strings.
+ */
+import type { MeasureDecision } from '../../ports.js';
+import type { LedgerRow } from './leaderboard.js';
+
+/** The agent's structured report (iter-NNN/report.json, written by the agent backend). */
+export interface AgentReport {
+  bottleneckType?: string;
+  candidates?: unknown[];
+  reRanking?: string;
+  chosen?: string;
+  preMortem?: string;
+  observed?: string;
+  reflexion?: string;
+  nextHypothesis?: string;
+}
+
+export interface Hotspot {
+  name: string;
+  totalUs: number;
+  count: number;
+  share: number;
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v));
+
+function candidateLine(c: unknown, i: number): string {
+  if (c && typeof c === 'object' && !Array.isArray(c)) {
+    const o = c as Record<string, unknown>;
+    const name = text(o.name ?? o.approach ?? o.title ?? `candidate ${i + 1}`);
+    const rest = Object.entries(o)
+      .filter(([k]) => !['name', 'approach', 'title'].includes(k))
+      .map(([k, v]) => `${k}: ${text(v)}`)
+      .join('; ');
+    return `${i + 1}. **${name}**${rest ? ` — ${rest}` : ''}`;
+  }
+  return `${i + 1}. ${text(c)}`;
+}
+
+export function renderPlan(iteration: string, r: AgentReport): string {
+  return [
+    `# Plan: ${iteration}`,
+    '',
+    '## Step-Back: bottleneck type',
+    r.bottleneckType || '(not given)',
+    '',
+    '## Chain-of-Thought: candidates',
+    ...(r.candidates && r.candidates.length > 0 ? r.candidates.map(candidateLine) : ['(not given)']),
+    '',
+    '## Self-Consistency: re-ranking',
+    r.reRanking || '(not given)',
+    '',
+    '## Chosen strategy',
+    r.chosen || '(not given)',
+    '',
+    '## Pre-mortem',
+    r.preMortem || '(not given)',
+    '',
+  ].join('\n');
+}
+
+function decisionLines(d: MeasureDecision | undefined, row: LedgerRow): string[] {
+  if (!d) return [`- Outcome: ${row.outcome} (${row.reason})`, `- Reverted: ${row.reverted ? 'yes, by a revert commit' : 'no'}`];
+  const ci = d.ci ? ` (CI ${d.ci[0].toFixed(2)} … ${d.ci[1].toFixed(2)} %)` : '';
+  return [
+    `- Candidate median: ${d.candidate ?? '—'} over ${d.runs} runs; champion median: ${d.champion ?? '—'}`,
+    `- Change against the champion: ${d.deltaPct === undefined ? '—' : `${d.deltaPct >= 0 ? '+' : ''}${d.deltaPct.toFixed(2)} %`}${ci}`,
+    `- Decision: ${d.outcome} — ${d.reason}`,
+    `- Reverted: ${d.revert ? 'yes, by a revert commit' : 'no'}${d.targetReached ? '\n- SUCCESS: Target reached 🎯' : ''}`,
+  ];
+}
+
+export function renderSummary(iteration: string, row: LedgerRow, d: MeasureDecision | undefined, baseline: number | undefined): string {
+  const vsBase = row.value !== undefined && baseline ? ` (${(((row.value - baseline) / Math.abs(baseline)) * 100).toFixed(2)} % against the baseline ${baseline})` : '';
+  return [`# Summary: ${iteration}`, '', `- Strategy: ${row.strategy}`, `- Value: ${row.value ?? '—'}${vsBase}`, ...decisionLines(d, row), ''].join('\n');
+}
+
+/** The agent's own reflexion first, then the measured result and the decision, written after measuring. */
+export function renderReflexion(iteration: string, r: AgentReport | undefined, row: LedgerRow, d: MeasureDecision | undefined): string {
+  return [
+    `# Reflexion: ${iteration}`,
+    '',
+    '## The agent’s reflexion',
+    r?.reflexion || '(the agent gave none)',
+    ...(r?.observed ? ['', '## Observed', r.observed] : []),
+    ...(r?.nextHypothesis ? ['', '## Next hypothesis', r.nextHypothesis] : []),
+    '',
+    '## Measured result and decision (written by gdnctl)',
+    ...decisionLines(d, row),
+    '',
+  ].join('\n');
+}
+
+export function parseHotspots(json: unknown): Hotspot[] | undefined {
+  const list = Array.isArray(json) ? json : json && typeof json === 'object' && Array.isArray((json as { hotspots?: unknown }).hotspots) ? (json as { hotspots: unknown[] }).hotspots : undefined;
+  if (!list) return undefined;
+  const out: Hotspot[] = [];
+  for (const h of list) {
+    if (!h || typeof h !== 'object') continue;
+    const o = h as Record<string, unknown>;
+    if (typeof o.name !== 'string' || typeof o.share !== 'number') continue;
+    out.push({ name: o.name, totalUs: Number(o.totalUs) || 0, count: Number(o.count) || 0, share: o.share });
+  }
+  return out.sort((a, b) => b.share - a.share);
+}
+
+export function renderHotspots(iteration: string, hs: readonly Hotspot[], top = 8): string {
+  const lines = [`Measured hotspots (${iteration}, from the profile trace):`, '', '| Op | Total µs | Count | Share |', '|---|---|---|---|'];
+  for (const h of hs.slice(0, top)) lines.push(`| ${h.name} | ${h.totalUs.toFixed(0)} | ${h.count} | ${(h.share * 100).toFixed(1)} % |`);
+  return lines.join('\n');
+}
+
+export const ESCALATION_GAIN_PCT = 3;
+
+/**
+ * Diminishing returns on the same bottleneck: the last gain was under 3 % and the dominant hotspot of the
+ * last two measured profiles is the same op. Hotspots come only from hotspots.json written by
+ * dev-tpu-profile from traces, never from numbers the agent typed.
+ */
+export function escalationDirective(lastGainPct: number | undefined, previous: readonly Hotspot[] | undefined, latest: readonly Hotspot[] | undefined): string | undefined {
+  if (lastGainPct === undefined || lastGainPct >= ESCALATION_GAIN_PCT) return undefined;
+  const a = previous?.[0];
+  const b = latest?.[0];
+  if (!a || !b || a.name !== b.name) return undefined;
+  return [
+    '## Escalation (generated by gdnctl)',
+    `The last iteration gained ${lastGainPct.toFixed(2)} % (under ${ESCALATION_GAIN_PCT} %) and the dominant measured hotspot is still ` +
+      `\`${b.name}\` (${(b.share * 100).toFixed(1)} % of device time, was ${(a.share * 100).toFixed(1)} %).`,
+    'Incremental tuning of this op has stalled. Change strategy class: restructure the algorithm or data layout around this op ' +
+      '(fuse it with its neighbours, change the blocking/tiling, change the recurrence form, or move work off it entirely), ' +
+      'inspect its lowered code before planning, and state in the plan why the new approach attacks this op differently.',
+  ].join('\n');
+}

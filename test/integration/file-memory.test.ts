@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFileMemory } from '../../src/adapters/ledger/file-memory.js';
+
+function setup(t: { after: (fn: () => void) => void }) {
+  const root = mkdtempSync(join(tmpdir(), 'gdnctl-memory-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  execFileSync('git', ['init', '-q', root]);
+  const runDir = join(root, '.agents', 'logs', 'runs', 'r1');
+  mkdirSync(join(runDir, 'baseline'), { recursive: true });
+  writeFileSync(join(runDir, 'baseline', 'baseline.json'), JSON.stringify({ median: 100, head: 'a'.repeat(40) }));
+  writeFileSync(join(runDir, 'baseline', 'result.txt'), '# Aggregation: median of 5 runs\n# Raw: 100 100 100 100 100\n100\n');
+  writeFileSync(join(runDir, 'champion.json'), JSON.stringify({ sha: 'a'.repeat(40), values: [100], median: 100, iteration: 0 }));
+  return { root, runDir };
+}
+
+const iter = (runDir: string, n: number): string => {
+  const d = join(runDir, `iter-${String(n).padStart(3, '0')}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+};
+
+test('record writes plan/summary/reflexion and the leaderboard; placeholders feed the next prompt', async (t) => {
+  const { root, runDir } = setup(t);
+  const mem = createFileMemory({ runDir, direction: 'lower', metric: 'step_ms', target: 80, goal: 'Faster GDN chunk kernel', experimentsDir: join(root, 'experiments'), repoRoot: root, experimentPlan: '# Experiment plan\n' });
+  assert.deepEqual(await mem.placeholders(1), { CHAMPION: `Champion ${'a'.repeat(12)} (baseline): step_ms median 100 over 1 runs (lower is better); baseline 100 (0.00 % better); target 80` });
+
+  const d1 = iter(runDir, 1);
+  writeFileSync(join(d1, 'report.json'), JSON.stringify({ bottleneckType: 'memory', chosen: 'Fuse triangular solve', reflexion: 'VMEM was the limit', nextHypothesis: 'bf16' }));
+  writeFileSync(join(d1, 'result.txt'), '# Raw: 90\n90\n');
+  writeFileSync(join(d1, 'hotspots.json'), JSON.stringify([{ name: 'chunk_fwd', totalUs: 900, count: 4, share: 0.7 }]));
+  await mem.record(1, { decision: { outcome: 'promoted', revert: false, candidate: 90, champion: 100, deltaPct: 10, runs: 5, reason: 'better by +10.00 %' }, commit: 'b'.repeat(40), tokens: { inputTokens: 1000, cachedInputTokens: 0, outputTokens: 200 }, durationMs: 60000 });
+  writeFileSync(join(runDir, 'champion.json'), JSON.stringify({ sha: 'b'.repeat(40), values: [90, 90], median: 90, iteration: 1 }));
+
+  const d2 = iter(runDir, 2);
+  writeFileSync(join(d2, 'report.json'), JSON.stringify({ chosen: 'Retile to 256', reflexion: 'barely moved' }));
+  writeFileSync(join(d2, 'hotspots.json'), JSON.stringify([{ name: 'chunk_fwd', totalUs: 880, count: 4, share: 0.69 }]));
+  await mem.record(2, { decision: { outcome: 'kept-within-noise', revert: false, candidate: 89.5, champion: 90, deltaPct: 0.56, runs: 10, reason: 'noise' } });
+  iter(runDir, 3);
+  await mem.record(3, { outcome: 'post-check-failed', reason: 'tests failed', reverted: true, strategy: 'Unroll loop' });
+
+  assert.match(readFileSync(join(d1, 'plan.md'), 'utf8'), /## Step-Back: bottleneck type\nmemory/);
+  assert.match(readFileSync(join(d1, 'summary.md'), 'utf8'), /Value: 90 \(-10\.00 % against the baseline 100\)/);
+  const board = readFileSync(join(runDir, 'leaderboard.md'), 'utf8');
+  assert.match(board, /\| 1 \| iter-002-retile-to-256 \| 89\.50 \|/);
+  assert.match(board, /\| 3 \| baseline \| 100 \|/);
+  assert.match(board, /\| 4 \| iter-003-unroll-loop \| — \| — \| Unroll loop \(failed: tests failed\) \| ❌ \|/);
+
+  const p = await mem.placeholders(4);
+  assert.equal(p.LEADERBOARD, board);
+  assert.match(p.LAST_REFLEXION!, /# Reflexion: iter-003/);
+  assert.match(p.HOTSPOTS!, /iter-002.*\n\n\| Op .*\n.*\n\| chunk_fwd \| 880 \| 4 \| 69\.0 % \|/);
+  assert.match(p.CHAMPION!, /Champion b{12} \(iter-001\): step_ms median 90 over 2 runs .*\(10\.00 % better\)/);
+  // Iteration 3 measured nothing (gain 0) and the last two measured profiles share chunk_fwd on top.
+  const dirs = await mem.directives(4);
+  assert.equal(dirs.length, 1);
+  assert.match(dirs[0]!, /still `chunk_fwd`/);
+  assert.deepEqual(await mem.directives(2), [], 'only one measured profile so far');
+
+  await mem.finalize();
+  const fin = readFileSync(join(runDir, 'final-report.md'), 'utf8');
+  assert.match(fin, /Champion b{12} \(iteration 1\): step_ms median 90, 10\.00 % better than the baseline 100/);
+  assert.match(fin, /3 iterations: 1 promoted, 1 kept within noise, 1 reverted\. Agent tokens: 1200; time: 1\.0 min\./);
+  assert.match(fin, /Target 80 not reached/);
+
+  const exp = join(root, 'experiments', 'exp-001-faster-gdn-chunk-kernel');
+  for (const f of ['experiment-plan.md', 'leaderboard.md', 'final-report.md', 'baseline/result.txt', 'iterations/iter-001-fuse-triangular-solve/plan.md', 'iterations/iter-001-fuse-triangular-solve/result.txt', 'iterations/iter-001-fuse-triangular-solve/reflexion.md', 'iterations/iter-003-unroll-loop/summary.md']) {
+    assert.ok(existsSync(join(exp, f)), f);
+  }
+  assert.equal(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root, encoding: 'utf8' }).includes('experiments'), false, 'experiments dir kept out of git status');
+});
