@@ -5,9 +5,10 @@
 // does not count. The whole run stays under ~0.5 s.
 import { countPairsWithSum } from '../src/pair-sums.mjs';
 
+// Knobs for tests that need a cheaper run; the defaults are what the demo and the hill-climb log use.
 const N = Number(process.env.PAIR_SUMS_N ?? 3000);
-const BATCHES = 7;
-const BATCH_MS = 40;
+const BATCHES = Number(process.env.PAIR_SUMS_BATCHES ?? 7);
+const BATCH_MS = Number(process.env.PAIR_SUMS_BATCH_MS ?? 40);
 
 let seed = 12345;
 const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);

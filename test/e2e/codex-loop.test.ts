@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startResponsesServer } from '../../scripts/model-server/responses-server.js';
@@ -69,8 +69,13 @@ test('codex-loop x3 with the real codex: kept, no-commit, reverted; ledger and g
     repo.dispose();
   });
   const start = repo.git('rev-parse', 'HEAD');
+  // The example's own gdnctl.yaml also configures --bench; this test is about the agent path, so it runs with a
+  // config that keeps the prompt, the log and the protected paths but measures nothing (codex-loop-bench tests that).
+  const config = join(repo.root, 'no-bench.yaml');
+  writeFileSync(config, `promptFile: repo/prompt.md\nhillclimbLog: repo/notes/hillclimb.md\nprotect: ['test/**']\n`);
 
   const args = [
+    '--config', config,
     'codex-loop', '--iterations', '3',
     '--model-server', srv.url, '--model', 'scripted-e2e', '--codex-bin', CODEX_BIN,
     '--post-check', 'node --test test/pair-sums.test.mjs', '--post-check', 'gdnctl lint-log',
