@@ -83,3 +83,15 @@ test('escalation: only when the last gain is < 3 % and the measured dominant hot
   assert.deepEqual(parseHotspots([{ name: 'x' }, 5, { share: 1 }]), []);
   assert.equal(parseHotspots('nope'), undefined);
 });
+
+test('report.json as the agent backends write it ({ok, report} with object fields) is normalized', async () => {
+  const { normalizeReport } = await import('../../src/core/measure/memory-text.js');
+  const { VALID_REPORT } = await import('../fixtures/agent-report.js');
+  const r = normalizeReport({ ok: true, report: VALID_REPORT })!;
+  assert.equal(r.chosen, 'fused the two passes. expected: -20% time');
+  assert.equal(r.preMortem, 'Failure mode: register spills. Early signal: slower small sizes');
+  assert.equal(r.reflexion, 'measure before fusing further');
+  assert.match(renderPlan('iter-001', r), /1\. \*\*fuse loops\*\* — tradeoffs: more registers; expectedEffect: -20% time/);
+  assert.equal(normalizeReport({ ok: false, error: 'bad' }), undefined);
+  assert.equal(normalizeReport({ chosen: 'flat' })!.chosen, 'flat');
+});

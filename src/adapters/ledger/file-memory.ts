@@ -3,7 +3,7 @@ import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import type { IterationMemory, MeasureDecision, TokenUsage } from '../../ports.js';
 import { iterName, kebab, renderLeaderboard, type LedgerRow } from '../../core/measure/leaderboard.js';
-import { escalationDirective, parseHotspots, renderHotspots, renderPlan, renderReflexion, renderSummary, type AgentReport, type Hotspot } from '../../core/measure/memory-text.js';
+import { escalationDirective, normalizeReport, parseHotspots, renderHotspots, renderPlan, renderReflexion, renderSummary, type Hotspot } from '../../core/measure/memory-text.js';
 import { renderFinalReport } from '../../core/measure/final-report.js';
 import { excludeFromGit } from '../measure/git-exclude.js';
 
@@ -24,6 +24,8 @@ export interface IterationRecordInput {
   commit?: string;
   headAfter?: string;
   strategy?: string;
+  /** The agent's commits (oldest first). */
+  commits?: string[];
   tokens?: number | TokenUsage;
   durationMs?: number;
   durationsMs?: { total?: number };
@@ -39,6 +41,8 @@ export interface FileMemoryOptions {
   experimentsDir?: string | undefined;
   /** Text of experiment-plan.md (goal, metric, direction, target, thresholds, commands). */
   experimentPlan?: string;
+  /** Subject of a commit: the strategy name when the agent gave no structured report. */
+  commitSubject?: (sha: string) => Promise<string | undefined>;
   /** Repository whose .git/info/exclude gets the experiments folder, so it never dirties the tree. */
   repoRoot?: string;
   now?: () => Date;
@@ -130,7 +134,7 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     const b = await baseline();
     const c = await champion();
     const lastIter = rows[rows.length - 1];
-    const report = lastIter ? await readJson<AgentReport>(join(iterDir(lastIter.iteration), 'report.json')).catch(() => undefined) : undefined;
+    const report = lastIter ? normalizeReport(await readJson<unknown>(join(iterDir(lastIter.iteration), 'report.json')).catch(() => undefined)) : undefined;
     const text = renderFinalReport({
       title,
       date: date(),
@@ -156,8 +160,12 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
       const rec = raw as IterationRecordInput;
       const dir = iterDir(iteration);
       await mkdir(dir, { recursive: true });
-      const report = await readJson<AgentReport>(join(dir, 'report.json')).catch(() => undefined);
-      const strategy = rec.strategy ?? report?.chosen ?? 'unspecified change';
+      const report = normalizeReport(await readJson<unknown>(join(dir, 'report.json')).catch(() => undefined));
+      // The slug and strategy use the change itself, not its expected effect.
+      const chosenChange = (await readJson<{ report?: { chosen?: { change?: string } } }>(join(dir, 'report.json')).catch(() => undefined))?.report?.chosen?.change;
+      const lastCommit = rec.commits?.[rec.commits.length - 1];
+      const subject = !chosenChange && !report?.chosen && lastCommit && o.commitSubject ? await o.commitSubject(lastCommit).catch(() => undefined) : undefined;
+      const strategy = rec.strategy ?? chosenChange ?? report?.chosen ?? subject ?? 'unspecified change';
       const d = rec.decision;
       const failed = rec.outcome === 'failed' || rec.reason !== undefined;
       const row: LedgerRow = {

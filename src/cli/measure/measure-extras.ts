@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
@@ -35,6 +36,10 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
     target: v.target,
     experimentsDir: v.experimentsDir,
     repoRoot: workdir,
+    commitSubject: async (sha) => {
+      const r = await execa('git', ['log', '-1', '--format=%s', sha], { cwd: workdir, reject: false });
+      return r.exitCode === 0 ? String(r.stdout).trim() || undefined : undefined;
+    },
     experimentPlan: renderExperimentPlan({ ...v, scope: undefined, tests: v.postCheck, iterations: v.iterations, created: new Date().toISOString().slice(0, 10) }),
   });
   return { ...(measurer ? { measurer } : {}), memory };

@@ -26,6 +26,44 @@ export interface Hotspot {
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v));
 
+function field(o: Record<string, unknown>, key: string, parts: Array<[string, string]>): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) return text(v);
+  const r = v as Record<string, unknown>;
+  return parts
+    .filter(([k]) => r[k] !== undefined)
+    .map(([k, label]) => (label ? `${label}: ${text(r[k])}` : text(r[k])))
+    .join('. ');
+}
+
+/**
+ * report.json as the agent backends write it: `{ok: true, report: {...}}` with object-valued chosen
+ * ({change, expectedEffect}) and preMortem ({failureMode, earlySignal}); a flat report with strings works too.
+ * A report recorded as `{ok: false}` (malformed) gives undefined.
+ */
+export function normalizeReport(raw: unknown): AgentReport | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  let o = raw as Record<string, unknown>;
+  if ('ok' in o) {
+    if (o.ok !== true || !o.report || typeof o.report !== 'object') return undefined;
+    o = o.report as Record<string, unknown>;
+  }
+  const out: AgentReport = {};
+  const set = (k: keyof AgentReport, v: string | undefined): void => {
+    if (v !== undefined && v !== '') (out as Record<string, unknown>)[k] = v;
+  };
+  set('bottleneckType', field(o, 'bottleneckType', []));
+  if (Array.isArray(o.candidates)) out.candidates = o.candidates;
+  set('reRanking', field(o, 'reRanking', []));
+  set('chosen', field(o, 'chosen', [['change', ''], ['expectedEffect', 'expected']]));
+  set('preMortem', field(o, 'preMortem', [['failureMode', 'Failure mode'], ['earlySignal', 'Early signal']]));
+  set('observed', field(o, 'observed', []));
+  set('reflexion', field(o, 'reflexion', []));
+  set('nextHypothesis', field(o, 'nextHypothesis', []));
+  return out;
+}
+
 function candidateLine(c: unknown, i: number): string {
   if (c && typeof c === 'object' && !Array.isArray(c)) {
     const o = c as Record<string, unknown>;
