@@ -98,6 +98,11 @@ async function main(): Promise<number> {
     process.on('SIGTERM', forward);
     const code = await new Promise<number>((resolve) => child.on('close', (c, s) => resolve(c ?? (s ? 130 : 1))));
 
+    if (code !== 130) {
+      say('');
+      say('$ gdnctl report');
+      spawnSync(GDNCTL, ['report'], { cwd: repo.dir, env: repo.env, stdio: 'inherit' });
+    }
     const runs = join(repo.dir, '.agents/logs/gdn_codex_loop/runs');
     const runDir = existsSync(runs) ? readdirSync(runs).sort().map((r) => join(runs, r)).at(-1) : undefined;
     say('');
