@@ -39,34 +39,6 @@ export async function runCodexExec(o: {
   return { ...r, lastMessage };
 }
 
-/**
- * `claude -p --output-format stream-json --verbose`, prompt on stdin, against ANTHROPIC_BASE_URL. Claude Code
- * refuses bypassPermissions as root unless IS_SANDBOX=1 (it prints "--dangerously-skip-permissions cannot be used
- * with root/sudo privileges"); tests run in throw-away repos, so they set it.
- */
-export async function runClaudePrint(o: {
-  repo: string;
-  baseUrl: string;
-  env: Record<string, string>;
-  prompt: string;
-  model?: string;
-  timeoutMs?: number;
-}): Promise<AgentCliRun> {
-  const argv = ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'bypassPermissions', '--model', o.model ?? 'claude-scripted'];
-  const env = {
-    ...o.env,
-    ANTHROPIC_BASE_URL: o.baseUrl,
-    ANTHROPIC_API_KEY: 'dummy',
-    IS_SANDBOX: '1',
-    DISABLE_TELEMETRY: '1',
-    DISABLE_AUTOUPDATER: '1',
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-  };
-  const r = await spawnJsonl(CLAUDE_BIN, argv, { cwd: o.repo, env, stdin: o.prompt, timeoutMs: o.timeoutMs });
-  const result = r.events.find((e) => e.type === 'result');
-  return { ...r, lastMessage: typeof result?.result === 'string' ? result.result : undefined };
-}
-
 async function spawnJsonl(
   bin: string,
   argv: string[],
