@@ -81,7 +81,7 @@ test('codex runs the demo script: commit, within-noise commit, breaking commit; 
 
   assert.ok(srv.calls.every((c) => c.output !== undefined && !c.abandoned), 'every call got a function_call_output');
   assert.match(repo.git('show', `${heads[1]}:src/pair-sums.mjs`), /new Map\(\)/);
-  assert.match(repo.git('show', `${heads[2]}:src/pair-sums.mjs`), /if \(c !== undefined\) count \+= c;/);
+  assert.match(repo.git('show', `${heads[2]}:src/pair-sums.mjs`), /const need = target - v;\n    count \+= seen\.get\(need\) \|\| 0;/);
   assert.match(repo.git('show', `${heads[3]}:src/pair-sums.mjs`), /new Set\(\)/);
   assert.match(execOutput(srv.calls[0]!.output!).text, /^GDNCTL_METRIC \{"ops_per_s":\d/m, 'the bench ran in the repo');
   // The story the demo tells: iterations 1 and 2 pass the example's test, iteration 3 breaks it.
