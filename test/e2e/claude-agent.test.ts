@@ -102,7 +102,7 @@ test('ClaudeAgent + real claude: commit, API error, idle timeout', { skip, timeo
   // --- a silent model: the idle timeout ends claude's whole process group
   srv.appendSession({ turns: [{ stall: true }] });
   let pgid = 0;
-  const hung = await agent.run(input({ idleTimeoutMs: 4000, onSpawn: (p) => (pgid = p) }));
+  const hung = await agent.run(input({ idleTimeoutMs: 2500, onSpawn: (p) => (pgid = p) }));
   assert.equal(hung.failure, 'agent-idle-timeout', `${hung.failure} ${hung.detail}`);
   assert.ok(pgid > 0 && !isGroupAlive(pgid), 'no claude process survived');
   assert.deepEqual(srv.violations, []);
