@@ -1,5 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startResponsesServer } from '../../scripts/model-server/responses-server.js';
 import { parseModelScript } from '../../scripts/model-server/script.js';
 
@@ -140,4 +145,33 @@ test('script errors name the place and the fix', () => {
   assert.throws(() => parseModelScript('sessions: []', 's.yaml'), /s\.yaml: sessions: .*script\.ts/);
   assert.throws(() => parseModelScript('sessions: [{ turns: [{ exec: "x", mesage: "y" }] }]', 's.yaml'), /s\.yaml: sessions\.0\.turns\.0/);
   assert.throws(() => parseModelScript('sessions: [', 's.yaml'), /not valid YAML/);
+});
+
+test('runnable: --script FILE --port 0 prints its URL, serves, and exits 0 on SIGTERM; a bad script exits 2', async (t) => {
+  const serverTs = fileURLToPath(new URL('../../scripts/model-server/responses-server.ts', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'gdnctl-ms-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const good = join(dir, 'good.yaml');
+  writeFileSync(good, 'model: cli-model\nsessions: [{ turns: [{ message: "hi" }] }]\n');
+  const child = spawn(process.execPath, ['--import', 'tsx', serverTs, '--script', good, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+  const models = (await (await fetch(`${url}/models`)).json()) as { data: Array<{ id: string }> };
+  assert.equal(models.data[0]?.id, 'cli-model');
+  child.kill('SIGTERM');
+  assert.equal(await new Promise((r) => child.on('exit', r)), 0);
+
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'sessions: [{ turns: [{ exec: 1 }] }]\n');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', serverTs, '--script', bad], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr.trim(), /^responses-server: .*bad\.yaml: sessions\.0\.turns\.0/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
 });
