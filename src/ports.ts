@@ -120,8 +120,12 @@ export interface ProcessResult {
  */
 export interface CommandRunner {
   run(spec: ProcessSpec): Promise<ProcessResult>;
-  /** Kill a process group left over by a killed earlier run (from state.json). */
-  killGroup(pgid: number, graceMs?: number): Promise<void>;
+  /**
+   * Kill a process group left over by a killed earlier run (from state.json). With leaderStartTime (from
+   * processStartTime(pgid) in src/adapters/process/process-group.ts, recorded at spawn), a pid reused since
+   * by an unrelated process is left alone.
+   */
+  killGroup(pgid: number, graceMs?: number, leaderStartTime?: string): Promise<void>;
 }
 
 // ------------------------------------------------------------------------------------------- agents

@@ -48,7 +48,10 @@ async function scan(dir: string, source: PresetSource): Promise<PresetInfo[]> {
   try {
     const s = await stat(dir);
     if (!s.isDirectory()) throw new DirectivePresetError(`${dir}: directivesDir is not a folder; point it at a folder of <preset>.md files`);
-    names = await readdir(dir);
+    // Symlinked presets count (a shared folder of presets linked in); folders named *.md do not.
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((d) => d.isFile() || d.isSymbolicLink())
+      .map((d) => d.name);
   } catch (e) {
     if (e instanceof DirectivePresetError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -58,7 +61,12 @@ async function scan(dir: string, source: PresetSource): Promise<PresetInfo[]> {
   const out: PresetInfo[] = [];
   for (const n of names.filter((x) => PRESET_FILE.test(x)).sort()) {
     const file = join(dir, n);
-    const text = await readFile(file, 'utf8');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      throw new DirectivePresetError(`${file}: cannot read directive preset (${(e as NodeJS.ErrnoException).code}); fix or remove the file`);
+    }
     out.push({ name: basename(n, '.md'), description: describe(text.split(/\r?\n/, 1)[0] ?? ''), source, file });
   }
   return out;

@@ -1,6 +1,6 @@
 /**
- * One gdnctl loop per repository worktree: an exclusive lock file created with `open(path, 'wx')`
- * (O_CREAT|O_EXCL, atomic on local filesystems), holding {pid, host, startedAt, command}.
+ * One gdnctl loop per repository worktree: an exclusive lock file holding {pid, host, startedAt, command},
+ * created atomically and complete (temp file + link(), which fails if the lock exists; O_EXCL as fallback).
  *
  * A holder that is alive refuses the second loop (UsageError, exit 2, naming pid and host). A holder on this
  * host whose process is gone (kill(pid, 0) → ESRCH, or the pid now belongs to a process that started later)
@@ -10,7 +10,8 @@
  * with different --log-dir values must still see each other (docs/decisions.md).
  */
 import { readFileSync, unlinkSync } from 'node:fs';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { UsageError } from '../cli/exit-codes.js';
 
@@ -126,18 +127,7 @@ export async function acquireRunLock(opts: RunLockOptions): Promise<AcquiredRunL
 
   const deadline = Date.now() + (opts.raceTimeoutMs ?? 5000);
   while (Date.now() < deadline) {
-    try {
-      const fh = await open(opts.file, 'wx', 0o644);
-      try {
-        await fh.writeFile(body);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      return makeLock(opts.file, me, body, warning);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
+    if (await createExclusive(opts.file, body)) return makeLock(opts.file, me, body, warning);
     const holder = await readHolder(opts.file, opts.writeGraceMs ?? 200);
     if (!holder) continue; // released meanwhile: try again
     const { info } = holder;
@@ -160,6 +150,45 @@ export async function acquireRunLock(opts: RunLockOptions): Promise<AcquiredRunL
     }
   }
   throw new UsageError(`could not take the gdnctl lock ${opts.file}: other loops keep racing for it; try again`);
+}
+
+/**
+ * Create `file` holding `body`, failing (false) if it exists. The body is written to a private temp file and
+ * hard-linked into place, so the lock never exists half-written: a reader sees all of it or nothing. Where
+ * hard links are unsupported, falls back to open(O_EXCL) + write (readers then allow `writeGraceMs`).
+ */
+async function createExclusive(file: string, body: string): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fh = await open(tmp, 'wx', 0o644);
+  try {
+    await fh.writeFile(body);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  try {
+    const direct = await open(file, 'wx', 0o644);
+    try {
+      await direct.writeFile(body);
+      await direct.sync();
+    } finally {
+      await direct.close();
+    }
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
 }
 
 /**

@@ -8,6 +8,13 @@ import { makeProgram } from './program.js';
  * A command that owns cleanup (handlesSignals) is left to finish it; any other command exits 130 at once.
  */
 async function main(): Promise<void> {
+  // `gdnctl lint-log | head` closes our stdout early. The EPIPE must not crash the process (a loop must still
+  // run its cleanup); output to a closed pipe is simply dropped.
+  for (const s of [process.stdout, process.stderr]) {
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    });
+  }
   const interrupt = new Interrupt();
   const cli = makeProgram({
     stdout: process.stdout,
@@ -31,7 +38,9 @@ async function main(): Promise<void> {
       process.stderr.write(`gdnctl: ${e.message}\n`);
       code = ExitCode.resourceUnavailable;
     } else {
-      process.stderr.write(`gdnctl: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.stderr.write(
+        `gdnctl: internal error: ${(e as Error)?.stack ?? String(e)}\n(stack is from the bundle; rerun with NODE_OPTIONS=--enable-source-maps for source lines)\n`,
+      );
       code = ExitCode.failed;
     }
   }

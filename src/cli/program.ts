@@ -1,7 +1,5 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
-import { addConfigOptions, givenFlags } from '../config/commander-bridge.js';
-import { formatConfig, resolveConfig } from '../config/resolve.js';
-import { fieldsFor } from '../config/fields.js';
+import type { ResolveInput } from '../config/resolve.js';
 import { createLogger } from '../log.js';
 import { commands } from './commands/index.js';
 import type { CliIO, CommandSpec } from './command-spec.js';
@@ -13,6 +11,8 @@ export interface Program {
   run(argv: string[]): Promise<number>;
   /** The spec of the command that ran, once parsing picked one. */
   active(): CommandSpec | undefined;
+  /** Register the config flags of every subcommand now (run() does it only for the command it runs). */
+  loadAllOptions(): Promise<void>;
 }
 
 type AnyCommand = Command<unknown[], Record<string, unknown>>;
@@ -24,6 +24,32 @@ const groupDescriptions: Record<string, string> = {
 function findOrCreate(parent: AnyCommand, name: string): AnyCommand {
   const existing = parent.commands.find((c) => c.name() === name) as AnyCommand | undefined;
   return existing ?? (parent.command(name) as unknown as AnyCommand);
+}
+
+/**
+ * The subcommand argv will reach: leading words after the global options, following commander's implicit
+ * `help <command>` too. Undefined when argv names no subcommand (top-level help, a typo).
+ */
+function targetCommand(program: AnyCommand, argv: readonly string[]): AnyCommand | undefined {
+  let cmd = program;
+  let found: AnyCommand | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (cmd === program && a === '--config') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) {
+      if (cmd === program) continue;
+      break;
+    }
+    if (a === 'help' && cmd.commands.length > 0) continue;
+    const sub = cmd.commands.find((c) => c.name() === a || c.aliases().includes(a)) as AnyCommand | undefined;
+    if (!sub) break;
+    cmd = sub;
+    found = sub;
+  }
+  return found;
 }
 
 /**
@@ -51,6 +77,18 @@ export function makeProgram(io: CliIO): Program {
       '\nExamples:\n  $ gdnctl lint-log --scope all\n  $ gdnctl directives list\n  $ gdnctl --print-config lint-log\n\nExit codes: 0 done, 1 failures, 2 usage/config error, 3 no commit, 4 resource unavailable, 124 agent timeout, 130 interrupted.',
     );
 
+  // A subcommand's flags come from the zod schema. Loading zod costs more start-up than all the rest of the CLI,
+  // and `gdnctl --help` lists no subcommand flags, so each subcommand gets its flags just before a parse that
+  // reaches it (see run()).
+  const leaves = new Map<AnyCommand, { spec: CommandSpec; hasOptions: boolean }>();
+  const addOptions = async (cmd: AnyCommand): Promise<void> => {
+    const leaf = leaves.get(cmd);
+    if (!leaf || leaf.hasOptions) return;
+    const { addConfigOptions } = await import('../config/commander-bridge.js');
+    addConfigOptions(cmd, leaf.spec.name);
+    leaf.hasOptions = true;
+  };
+
   for (const spec of commands) {
     const parts = spec.name.split(' ');
     let parent = program;
@@ -58,19 +96,26 @@ export function makeProgram(io: CliIO): Program {
     const cmd = parent.command(parts[parts.length - 1]!) as unknown as AnyCommand;
     cmd.description(spec.summary);
     for (const a of spec.args ?? []) cmd.argument(a);
-    addConfigOptions(cmd, spec.name);
+    leaves.set(cmd, { spec, hasOptions: false });
     cmd.addHelpText('after', '\nExample' + (spec.examples.length > 1 ? 's' : '') + ':\n' + spec.examples.map((e) => `  $ ${e}`).join('\n'));
     cmd.action(async (...actionArgs: unknown[]) => {
       activeSpec = spec;
       const positional = actionArgs.slice(0, (spec.args ?? []).length).map((a) => (a === undefined ? '' : String(a)));
       const globals = program.opts() as { config?: string; printConfig?: boolean };
-      const resolved = resolveConfig({
+      const [{ givenFlags }, { formatConfig, loadYamlFor, resolveConfig }, { fieldsFor }] = await Promise.all([
+        import('../config/commander-bridge.js'),
+        import('../config/resolve.js'),
+        import('../config/fields.js'),
+      ]);
+      const input: ResolveInput = {
         command: spec.name,
         flags: givenFlags(cmd, spec.name),
         env: io.env,
         cwd: io.cwd,
         ...(globals.config ? { configPath: globals.config } : {}),
-      });
+      };
+      const yaml = await loadYamlFor(input);
+      const resolved = resolveConfig(yaml ? { ...input, yaml } : input);
       const config = spec.effectiveConfig ? spec.effectiveConfig(resolved) : resolved;
       if (globals.printConfig) {
         io.stdout.write(formatConfig(config, fieldsFor(spec.name).map((f) => f.key)));
@@ -86,8 +131,13 @@ export function makeProgram(io: CliIO): Program {
   return {
     program,
     active: () => activeSpec,
+    async loadAllOptions() {
+      for (const cmd of leaves.keys()) await addOptions(cmd);
+    },
     async run(argv: string[]): Promise<number> {
       try {
+        const target = targetCommand(program, argv);
+        if (target) await addOptions(target);
         await program.parseAsync(argv, { from: 'user' });
         return exitCode;
       } catch (e) {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, type Document } from 'yaml';
+import type { Document } from 'yaml';
 import { UsageError } from '../cli/exit-codes.js';
 import { coerceEnv } from './coerce.js';
 import { fieldByKey, fields, fieldsFor, type FieldInfo } from './fields.js';
@@ -19,6 +20,9 @@ export interface ResolvedConfig {
   repoRoot: string;
 }
 
+/** The yaml package, loaded only when a config file is actually read (start-up without a file skips it). */
+export type YamlModule = typeof import('yaml');
+
 export interface ResolveInput {
   command: string;
   /** Values given as flags, already typed by the commander bridge; undefined = not given. */
@@ -27,6 +31,8 @@ export interface ResolveInput {
   cwd: string;
   /** --config PATH (global option). */
   configPath?: string;
+  /** Pre-loaded yaml module (see loadYamlFor); without it a file is parsed via a synchronous require. */
+  yaml?: YamlModule;
 }
 
 /** Walk up from dir to the folder holding .git (a dir, or a file for worktrees). No spawn: start-up stays fast. */
@@ -47,7 +53,8 @@ interface FileLayer {
   locate(key: string, path?: (string | number)[]): string;
 }
 
-function readFileLayer(file: string): FileLayer {
+function readFileLayer(file: string, yaml: YamlModule): FileLayer {
+  const { LineCounter, parseDocument, isMap, isScalar } = yaml;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -106,6 +113,37 @@ function describeIssue(issue: { message: string; code?: string; path: PropertyKe
 }
 
 /**
+ * The config file this invocation reads: --config / GDNCTL_CONFIG, else gdnctl.yaml at the git top level of
+ * the workdir, else none. Throws a UsageError for an explicit path that is missing or a folder.
+ */
+export function locateConfigFile(input: ResolveInput, workdirGuess?: string): string | undefined {
+  const { env, cwd } = input;
+  const explicit = input.configPath ?? env.GDNCTL_CONFIG;
+  if (explicit) {
+    const file = resolve(cwd, explicit);
+    if (!existsSync(file)) {
+      throw new UsageError(`${file}: config file not found; check the --config path`);
+    }
+    if (statSync(file).isDirectory()) {
+      throw new UsageError(`${file}: is a directory, not a config file; pass the YAML file to --config`);
+    }
+    return file;
+  }
+  const guess = workdirGuess ?? resolve(cwd, String(input.flags.workdir ?? env.GDNCTL_WORKDIR ?? '.'));
+  const top = findGitTop(guess);
+  const candidate = top ? join(top, 'gdnctl.yaml') : undefined;
+  return candidate && existsSync(candidate) ? candidate : undefined;
+}
+
+/** Load the yaml package only if this invocation has a config file to parse (dynamic import keeps it a lazy chunk). */
+export async function loadYamlFor(input: ResolveInput): Promise<YamlModule | undefined> {
+  if (!locateConfigFile(input)) return undefined;
+  // yaml's node entry is CommonJS: bundled, a dynamic import yields its exports under `default` only.
+  const m = (await import('yaml')) as YamlModule & { default?: YamlModule };
+  return typeof m.LineCounter === 'function' ? m : m.default;
+}
+
+/**
  * Merge defaults < config file < GDNCTL_* env < flags, validate with the zod schema, resolve paths.
  * Every problem becomes one line of a UsageError (exit 2), naming the key and where the value came from.
  */
@@ -129,25 +167,11 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   const flagWorkdir = (flags.workdir ?? envValues.workdir) as string | undefined;
   const workdirGuess = resolve(cwd, flagWorkdir ?? '.');
 
-  const explicit = input.configPath ?? env.GDNCTL_CONFIG;
-  let configFile: string | undefined;
-  if (explicit) {
-    configFile = resolve(cwd, explicit);
-    if (!existsSync(configFile)) {
-      throw new UsageError(`${configFile}: config file not found; check the --config path`);
-    }
-    if (statSync(configFile).isDirectory()) {
-      throw new UsageError(`${configFile}: is a directory, not a config file; pass the YAML file to --config`);
-    }
-  } else {
-    const top = findGitTop(workdirGuess);
-    const candidate = top ? join(top, 'gdnctl.yaml') : undefined;
-    if (candidate && existsSync(candidate)) configFile = candidate;
-  }
+  const configFile = locateConfigFile(input, workdirGuess);
 
   let fileLayer: FileLayer | undefined;
   if (configFile) {
-    fileLayer = readFileLayer(configFile);
+    fileLayer = readFileLayer(configFile, input.yaml ?? (createRequire(import.meta.url)('yaml') as YamlModule));
     problems.push(...fileLayer.problems);
   }
 

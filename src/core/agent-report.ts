@@ -47,9 +47,13 @@ export type AgentReport = z.output<typeof agentReportSchema>;
 
 export type AgentReportParse = { ok: true; report: AgentReport } | { ok: false; error: string };
 
-/** JSON Schema (draft 2020-12) for `codex exec --output-schema`. */
+/**
+ * JSON Schema for `codex exec --output-schema`; codex forwards it as a strict `json_schema` response format.
+ * The `$schema` dialect line is dropped: strict mode accepts only a subset of keywords and needs no dialect.
+ */
 export function agentReportJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(agentReportSchema) as Record<string, unknown>;
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(agentReportSchema) as Record<string, unknown>;
+  return schema;
 }
 
 /** The JSON object in a message: the whole text, a ```json fence, or the outermost {...}. */

@@ -60,7 +60,7 @@ export function runGitContract(name: string, make: HarnessFactory): void {
 
   test(`${name}: status lists modified, untracked (with spaces) and staged renames`, () =>
     withHarness(async (h) => {
-      await h.write({ 'a.txt': 'changed\n', 'new file with spaces.txt': 'n\n' });
+      await h.write({ 'a.txt': 'changed\n', 'new file with spaces.txt': 'n\n', 'naïve "quoted".txt': 'q\n' });
       await h.move('b.txt', 'renamed b.txt');
       const st = await h.git.status();
       const byPath = new Map(st.map((e) => [e.path, e]));
@@ -69,7 +69,8 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       const renamed = byPath.get('renamed b.txt');
       assert.equal(renamed?.code, 'R ');
       assert.equal(renamed?.origPath, 'b.txt');
-      assert.equal(st.length, 3);
+      assert.equal(byPath.get('naïve "quoted".txt')?.code, '??');
+      assert.equal(st.length, 4);
     }));
 
   test(`${name}: stashPush returns the stash commit SHA; nothing to stash gives undefined`, () =>
@@ -128,6 +129,17 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       assert.equal(await h.read('notes.txt'), 'agent leftover\n');
     }));
 
+  test(`${name}: trial restore refuses when a file the stash changes has local edits`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'a.txt': 'operator\n' });
+      const ours = await h.git.stashPush('operator');
+      assert.ok(ours);
+      await h.write({ 'a.txt': 'leftover edit\n' });
+      assert.equal(await h.git.stashCanApply(ours), false);
+      await h.write({ 'a.txt': 'line one\n' });
+      assert.equal(await h.git.stashCanApply(ours), true);
+    }));
+
   test(`${name}: a conflicting stash is kept by stashApplyAndDrop and the tree is left clean`, () =>
     withHarness(async (h) => {
       await h.write({ 'a.txt': 'operator version\n' });
@@ -136,6 +148,19 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       await h.commitAll('agent edits the same line', { 'a.txt': 'agent version\n' });
       assert.deepEqual(await h.git.stashApplyAndDrop(ours), { applied: false, dropped: false });
       assert.deepEqual(await h.git.status(), []);
+      assert.deepEqual((await h.git.stashList()).map((s) => s.sha), [ours]);
+    }));
+
+  test(`${name}: an apply that fails on an untracked path now tracked leaves a clean tree and keeps the stash`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'a.txt': 'operator\n', 'notes.txt': 'operator notes\n' });
+      const ours = await h.git.stashPush('operator');
+      assert.ok(ours);
+      await h.commitAll('agent adds notes.txt', { 'notes.txt': 'agent notes\n' });
+      assert.deepEqual(await h.git.stashApplyAndDrop(ours), { applied: false, dropped: false });
+      assert.deepEqual(await h.git.status(), []);
+      assert.equal(await h.read('a.txt'), 'line one\n');
+      assert.equal(await h.read('notes.txt'), 'agent notes\n');
       assert.deepEqual((await h.git.stashList()).map((s) => s.sha), [ours]);
     }));
 
@@ -258,5 +283,17 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       await h.git.ensureExcluded('.agents/logs/');
       await h.git.ensureExcluded('.agents/logs/');
       assert.deepEqual(await h.git.status(), []);
+    }));
+
+  test(`${name}: stashPush leaves excluded files (the run directory) in place`, () =>
+    withHarness(async (h) => {
+      await h.git.ensureExcluded('.agents/logs/');
+      await h.write({ '.agents/logs/runs/r1/state.json': '{"iteration":1}', 'a.txt': 'operator\n' });
+      const sha = await h.git.stashPush('operator');
+      assert.ok(sha);
+      assert.equal(await h.read('.agents/logs/runs/r1/state.json'), '{"iteration":1}');
+      assert.equal(await h.read('a.txt'), 'line one\n');
+      assert.deepEqual(await h.git.stashApplyAndDrop(sha), { applied: true, dropped: true });
+      assert.equal(await h.read('a.txt'), 'operator\n');
     }));
 }

@@ -103,7 +103,10 @@ export function logDir(repo: TempRepo): string {
 
 export function runDirs(repo: TempRepo): string[] {
   const d = join(logDir(repo), 'runs');
-  return existsSync(d) ? readdirSync(d).sort().map((n) => join(d, n)) : [];
+  // Oldest first by start time (run ids sort that way too; startedAt guards against equal prefixes).
+  const dirs = existsSync(d) ? readdirSync(d).map((n) => join(d, n)) : [];
+  const started = (dir: string): string => String(readJson(join(dir, 'run.json')).startedAt ?? '');
+  return dirs.sort((a, b) => started(a).localeCompare(started(b)) || a.localeCompare(b));
 }
 
 export function readJson<T = Record<string, unknown>>(file: string): T {

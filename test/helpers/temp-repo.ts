@@ -2,7 +2,7 @@
  * Throw-away git repositories for tests, built from a file tree:
  *
  *   const repo = await TempRepo.create({ files: { 'a.txt': 'x', 'dir/b.py': 'print(1)\n' }, remote: true });
- *   t.after(() => repo.dispose());
+ *   t.after(() => repo.dispose());            // or: await using repo = …
  *
  * Every git call runs with a cleaned environment (no GIT_* from the caller, no system or global config,
  * HOME pointing at a private temp dir), so a developer's hooks, aliases, signing or `init.defaultBranch` can't
@@ -208,6 +208,11 @@ export class TempRepo extends WorkingCopy {
 
   dispose(): void {
     rmSync(this.base, { recursive: true, force: true });
+  }
+
+  /** `await using repo = await TempRepo.create(...)` where the syntax is available. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
   }
 }
 

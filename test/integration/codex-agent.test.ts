@@ -82,6 +82,15 @@ describe('CodexAgent with the fake codex', () => {
     await assert.rejects(fakeCodexAgent(scenario, { bin: '/no/such/codex' }).preflight(), ResourceError);
   });
 
+  it('stderr and stray stdout go to agent-output.log; a failure detail names the last output line', async () => {
+    play({ steps: [{ do: 'stderr', text: 'codex: something odd on stderr' }, { do: 'exit', code: 5 }] });
+    const i = input();
+    const r = await fakeCodexAgent(scenario).run(i);
+    assert.equal(r.failure, 'agent-exit-nonzero');
+    assert.equal(r.detail, 'exit 5: codex: something odd on stderr');
+    assert.match(readFileSync(join(i.iterDir, 'agent-output.log'), 'utf8'), /something odd on stderr/);
+  });
+
   it('rate limit, auth and plain non-zero exits are classified; the model-metadata warning is not a failure', async () => {
     play({ steps: [{ do: 'model-metadata-warning' }, { do: 'rate-limit' }] });
     const rl = await fakeCodexAgent(scenario).run(input());

@@ -270,3 +270,27 @@ test('a missing agent binary exits 4 before anything is written', async (t) => {
   assert.equal(r.code, 4);
   assert.ok(!existsSync(logDir(repo)));
 });
+
+test('preflight problems exit 2 with one line each and write nothing', async (t) => {
+  const repo = await repoWith(t);
+  const noIter = await runLoopInProcess(repo, [], loopEnv(repo, [{ steps: [] }]));
+  assert.equal(noIter.code, 2);
+  assert.match(noIter.stderr, /--iterations is required/);
+  writeFileSync(join(repo.dir, 'empty.md'), '  \n');
+  writeFileSync(join(repo.dir, 'bad.md'), 'Iteration {{ITERATON}}\n');
+  const r = await runLoopInProcess(
+    repo,
+    ['--iterations', '1', '--prompt-file', 'bad.md', '--directive-file', 'empty.md', '--directive-file', 'missing.md', '--directive-preset', 'no-such-preset'],
+    loopEnv(repo, [{ steps: [] }]),
+  );
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown placeholder \{\{ITERATON\}\}/);
+  assert.match(r.stderr, /empty\.md is empty/);
+  assert.match(r.stderr, /missing\.md cannot be read/);
+  assert.match(r.stderr, /no-such-preset/);
+  repo.git('checkout', '-q', '--detach');
+  const detached = await runLoopInProcess(repo, ['--iterations', '1'], loopEnv(repo, [{ steps: [] }]));
+  assert.equal(detached.code, 2);
+  assert.match(detached.stderr, /detached HEAD/);
+  assert.ok(!existsSync(logDir(repo)));
+});

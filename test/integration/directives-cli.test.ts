@@ -54,11 +54,12 @@ test('a user folder adds presets and wins on a name clash; non-kebab files are i
     'my-idea.md': '# Try a thing\n\nDo the thing.\n',
     'README.md': 'not a preset\nreally\n',
   });
+  mkdirSync(join(user, 'folder.md'));
   const presets = await listPresets(user);
   const tri = presets.find((p) => p.name === 'triangular-inversion')!;
   assert.equal(tri.source, 'user');
   assert.equal(tri.description, 'Our own take');
-  assert.ok(!presets.some((p) => p.name === 'README'));
+  assert.ok(!presets.some((p) => p.name === 'README' || p.name === 'folder'));
   const mine = await loadPreset('my-idea', user);
   assert.deepEqual([mine.description, mine.text, mine.source], ['Try a thing', 'Do the thing.', 'user']);
   assert.equal((await loadPreset('triangular-inversion', user)).text, 'Use the doubling product only.');

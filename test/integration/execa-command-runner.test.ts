@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
+import { isSameGroup, processStartTime } from '../../src/adapters/process/process-group.js';
 import { isPidDead } from '../helpers/proc.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gdnctl-runner-'));
@@ -138,6 +140,30 @@ describe('ExecaCommandRunner', () => {
     const r = await runner.run({ argv: ['/nonexistent/agent'], cwd: dir });
     assert.equal(r.exitCode, null);
     assert.match(r.tail, /ENOENT|nonexistent/);
+  });
+
+  it('when gdnctl exits mid-run, the running groups are killed on the way out', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../fakes/runner-then-exit.ts', import.meta.url))], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(child.status, 3, child.stderr);
+    const pid = Number(child.stdout.trim());
+    assert.ok(pid > 0, child.stdout);
+    assert.ok(isPidDead(pid), 'the grandchild outlived gdnctl');
+  });
+
+  it('killGroup leaves alone a pid that now belongs to another process', async () => {
+    const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    child.unref();
+    const pid = child.pid!;
+    const started = processStartTime(pid);
+    assert.ok(started, 'no start time from /proc');
+    assert.equal(isSameGroup(pid, started), true);
+    await runner.killGroup(pid, 100, String(Number(started) - 1000));
+    assert.equal(isPidDead(pid), false, 'an unrelated process was killed');
+    await runner.killGroup(pid, 100, started);
+    assert.ok(isPidDead(pid));
   });
 
   it('killGroup ends a leftover group that is not our child', async () => {

@@ -165,3 +165,14 @@ test('requiredFields from gdnctl.yaml replaces the default list', async () => {
   const r = await run(dir, '--log-file', 'log.md');
   assert.equal(r.code, 0, r.out + r.err);
 });
+
+test('global log flags reach the logger: --verbose --log-format json puts JSON lines on stderr, --quiet none', async () => {
+  const { dir, sha } = repo();
+  writeLog(dir, entry('1', sha));
+  const verbose = await run(dir, '--verbose', '--log-format', 'json');
+  assert.equal(verbose.code, 0);
+  const lines = verbose.err.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; entriesChecked: number });
+  assert.deepEqual(lines.map((l) => [l.msg, l.entriesChecked]), [['lint-log checked', 1]]);
+  const quiet = await run(dir, '--quiet', '--log-format', 'json');
+  assert.equal(quiet.err, '');
+});

@@ -169,3 +169,22 @@ test("the operator's identity and transport variables reach git; repository-redi
   await git.commitPaths(['log.md'], 'stamp');
   assert.equal(repo.git('log', '-1', '--format=%an').trim(), 'Ambient Author');
 });
+
+test('a fetch that hangs silently is stopped after networkIdleTimeoutMs', async (t) => {
+  const { repo } = await setup();
+  t.after(() => repo.dispose());
+  repo.git('remote', 'add', 'slow', 'ssh://gdnctl-test.invalid/repo.git');
+  // The "ssh" connects to nothing and says nothing, like a host that went silent.
+  const env = { ...repo.env, GIT_SSH_COMMAND: "sh -c 'sleep 2' --" };
+  const git = new SimpleGitRepo(repo.dir, { env, networkIdleTimeoutMs: 300 });
+  const t0 = Date.now();
+  await assert.rejects(git.fetch('slow', 'main'), (e: unknown) => e instanceof GitCommandError && /no output for 300 ms/.test(e.message));
+  assert.ok(Date.now() - t0 < 1800, `took ${Date.now() - t0} ms`);
+});
+
+test('a fetch that fails fast is a GitCommandError, not a hang on a credential prompt', async (t) => {
+  const { repo } = await setup();
+  t.after(() => repo.dispose());
+  const git = new SimpleGitRepo(repo.dir, { env: repo.env });
+  await assert.rejects(git.fetch('nonexistent-remote', 'main'), GitCommandError);
+});

@@ -27,3 +27,9 @@ test('temp repo: bare remote and an upstream clone that pushes', async (t) => {
   repo.dispose();
   assert.ok(!repo.exists('.'));
 });
+
+test('temp repo: Symbol.asyncDispose removes everything', async () => {
+  const repo = await TempRepo.create({});
+  await repo[Symbol.asyncDispose]();
+  assert.ok(!repo.exists('.'));
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyMessages, classifyRun, isHarmlessCodexError } from '../../src/adapters/agents/failure-classifier.js';
+import { classifyMessages, classifyRun, describeFailure, isHarmlessCodexError } from '../../src/adapters/agents/failure-classifier.js';
 
 const base = { exitCode: 1, signal: null, timedOut: null, aborted: false } as const;
 
@@ -33,6 +33,13 @@ describe('agent failure classification', () => {
     assert.equal(classifyRun({ ...base, exitCode: 0 }, ['429 earlier, recovered'], false), undefined);
     assert.equal(classifyRun({ ...base, exitCode: 0 }, ['429 Too Many Requests'], true), 'agent-rate-limited');
     assert.equal(classifyRun(base, ['weird'], false), 'agent-exit-nonzero');
+  });
+
+  it('the failure detail says how the run ended and why', () => {
+    const r = { ...base, durationMs: 7_200_000, tail: 'line 1\nspawn /x/codex ENOENT\n' };
+    assert.equal(describeFailure({ ...r, timedOut: 'wall' }, []), 'timed out after 7200 s: spawn /x/codex ENOENT');
+    assert.equal(describeFailure({ ...r, exitCode: null, signal: 'SIGKILL' }, ['429 Too Many Requests']), 'killed by SIGKILL: 429 Too Many Requests');
+    assert.equal(describeFailure({ ...r, tail: '' }, []), 'exit 1');
   });
 
   it('the model-metadata warning is harmless', () => {

@@ -12,6 +12,7 @@ describe('agent report', () => {
       properties: Record<string, { items?: { required?: string[] } }>;
     };
     assert.equal(s.type, 'object');
+    assert.equal('$schema' in s, false);
     assert.equal(s.additionalProperties, false);
     assert.deepEqual(
       [...s.required].sort(),

@@ -18,6 +18,9 @@ describe('CodexEventReader', () => {
       ev({ type: 'turn.completed', usage: { input_tokens: 10, cached_input_tokens: 4, output_tokens: 3 } }),
       ev({ type: 'item.completed', item: { id: 'd', type: 'agent_message', text: 'final\nanswer' } }),
       ev({ type: 'item.completed', item: { id: 'e', type: 'brand_new_item', x: 1 } }),
+      ev({ type: 'item.completed', item: { id: 'f', type: 'reasoning', text: '**Profiling the kernel**\n\nDetails…' } }),
+      ev({ type: 'item.completed', item: { id: 'g', type: 'web_search', query: 'pallas tpu tiling' } }),
+      ev({ type: 'item.completed', item: { id: 'h', type: 'mcp_tool_call', server: 'docs', tool: 'lookup', status: 'failed' } }),
       ev({ type: 'some.future.event' }),
       ev({ type: 'turn.completed', usage: { input_tokens: 5, cached_input_tokens: 1, output_tokens: 2, reasoning_output_tokens: 9 } }),
     ];
@@ -29,6 +32,9 @@ describe('CodexEventReader', () => {
     assert.ok(shown.includes('  update k.py'));
     assert.ok(shown.includes('  add n.py'));
     assert.ok(shown.includes('» final') && shown.includes('» answer'));
+    assert.ok(shown.includes('· Profiling the kernel'));
+    assert.ok(shown.includes('search: pallas tpu tiling'));
+    assert.ok(shown.includes('tool docs.lookup (failed)'));
     assert.equal(r.turnFailed, false);
   });
 

@@ -51,6 +51,8 @@ describe('createAgentRunner', () => {
   it('config validation: backend, sandbox and model-server URL are checked', () => {
     assert.equal(configSchema.safeParse({ agent: 'gemini' }).success, false);
     assert.equal(configSchema.safeParse({ codexSandbox: 'none' }).success, false);
+    assert.equal(configSchema.safeParse({ reasoningEffort: 'xhihg' }).success, false);
+    assert.equal(configSchema.safeParse({ reasoningEffort: 'low' }).success, true);
     assert.equal(configSchema.safeParse({ modelServer: 'not a url' }).success, false);
     assert.equal(configSchema.safeParse({ modelServer: 'http://127.0.0.1:8000/v1' }).success, true);
   });

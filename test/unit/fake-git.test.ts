@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { runGitContract, type GitHarness } from '../contract/git-contract.js';
 import { FakeGit } from '../fakes/fake-git.js';
 
@@ -18,4 +20,27 @@ runGitContract('FakeGit', async (files, opts) => {
     dispose: async () => undefined,
   };
   return h;
+});
+
+test('FakeGit: scripted merge and revert outcomes come first, then the model resumes', async () => {
+  const git = new FakeGit({ 'a.txt': 'a\n' }, { remote: true });
+  const head = await git.head();
+  git.script.merge.push({ kind: 'conflict', paths: ['x.py'] });
+  assert.deepEqual(await git.merge('origin/main'), { kind: 'conflict', paths: ['x.py'] });
+  assert.deepEqual(await git.merge('origin/main'), { kind: 'up-to-date' });
+  const c = git.commitAll('agent', { 'b.txt': 'b\n' });
+  git.script.revert.push({ kind: 'conflict', paths: ['b.txt'] });
+  assert.deepEqual(await git.revertRange(head, c, 'r'), { kind: 'conflict', paths: ['b.txt'] });
+  assert.equal(await git.head(), c);
+  assert.equal((await git.revertRange(head, c, 'r')).kind, 'reverted');
+});
+
+test('FakeGit: resetHard rewinds history (for the loop\'s rewritten-history cases)', async () => {
+  const git = new FakeGit({ 'a.txt': 'a\n' });
+  const first = await git.head();
+  const second = git.commitAll('second', { 'a.txt': 'b\n' });
+  git.resetHard(first);
+  assert.equal(await git.isAncestor(second, await git.head()), false);
+  assert.equal(git.read('a.txt'), 'a\n');
+  assert.equal(await git.commitExists(second), true);
 });

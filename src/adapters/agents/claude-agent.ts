@@ -6,7 +6,7 @@ import type { AgentRunInput, AgentRunResult, AgentRunner, CommandRunner } from '
 import { resolveAgentBinary } from './agent-binary.js';
 import { recordReport } from './agent-report-files.js';
 import { ClaudeEventReader } from './claude-events.js';
-import { classifyRun } from './failure-classifier.js';
+import { classifyRun, describeFailure } from './failure-classifier.js';
 import { RedactedLog } from './redacted-log.js';
 
 export interface ClaudeAgentOptions {
@@ -61,7 +61,7 @@ export class ClaudeAgent implements AgentRunner {
     await mkdir(input.iterDir, { recursive: true });
     const argv = this.describe(input);
     const transcript = new RedactedLog(join(input.iterDir, 'transcript.jsonl'), this.redact);
-    const stderrLog = new RedactedLog(join(input.iterDir, 'agent-stderr.log'), this.redact);
+    const outputLog = new RedactedLog(join(input.iterDir, 'agent-output.log'), this.redact);
     const reader = new ClaudeEventReader((l) => input.onDisplay?.(this.redact(l)), this.opts.showFileUpdates);
     let result;
     try {
@@ -76,15 +76,15 @@ export class ClaudeAgent implements AgentRunner {
         onSpawn: input.onSpawn,
         onLine: (line, stream) => {
           if (stream === 'stderr') {
-            stderrLog.line(line);
+            outputLog.line(line);
             reader.stderrLine(line);
           } else if (reader.stdoutLine(line)) transcript.line(line);
-          else stderrLog.line(line);
+          else outputLog.line(line);
         },
       });
     } finally {
       transcript.close();
-      stderrLog.close();
+      outputLog.close();
     }
 
     const raw = reader.resultText ?? reader.lastAssistantText;
@@ -94,11 +94,10 @@ export class ClaudeAgent implements AgentRunner {
     const reportedFailure = reader.isError || (result.exitCode === 0 && !reader.sawResult);
     const failure = classifyRun(result, reader.messages, reportedFailure);
     const report = input.outputSchemaFile ? await recordReport(input.iterDir, lastMessage, this.redact) : undefined;
-    const last = reader.messages.at(-1);
     return {
       ok: failure === undefined,
       ...(failure
-        ? { failure, detail: this.redact(`${result.timedOut ? `${result.timedOut} timeout` : `exit ${result.exitCode}`}${last ? `: ${last.slice(0, 500)}` : ''}`) }
+        ? { failure, detail: this.redact(describeFailure(result, reader.messages)) }
         : {}),
       exitCode: result.exitCode,
       durationMs: result.durationMs,

@@ -7,7 +7,7 @@ import { detectCodexSearch, resolveAgentBinary } from './agent-binary.js';
 import { recordReport } from './agent-report-files.js';
 import { CodexEventReader } from './codex-events.js';
 import { prepareCodexHome } from './codex-home.js';
-import { classifyRun } from './failure-classifier.js';
+import { classifyRun, describeFailure } from './failure-classifier.js';
 import { RedactedLog } from './redacted-log.js';
 
 export type CodexSandbox = 'bypass' | 'workspace-write' | 'read-only';
@@ -105,7 +105,7 @@ export class CodexAgent implements AgentRunner {
     rmSync(lastMessageFile, { force: true });
     const env = await this.environment(input);
     const transcript = new RedactedLog(join(input.iterDir, 'transcript.jsonl'), this.redact);
-    const stderrLog = new RedactedLog(join(input.iterDir, 'agent-stderr.log'), this.redact);
+    const outputLog = new RedactedLog(join(input.iterDir, 'agent-output.log'), this.redact);
     const display = (line: string): void => input.onDisplay?.(this.redact(line));
     const reader = new CodexEventReader(display, this.opts.showFileUpdates);
 
@@ -122,15 +122,15 @@ export class CodexAgent implements AgentRunner {
         onSpawn: input.onSpawn,
         onLine: (line, stream) => {
           if (stream === 'stderr') {
-            stderrLog.line(line);
+            outputLog.line(line);
             reader.stderrLine(line);
           } else if (reader.stdoutLine(line)) transcript.line(line);
-          else stderrLog.line(line);
+          else outputLog.line(line);
         },
       });
     } finally {
       transcript.close();
-      stderrLog.close();
+      outputLog.close();
     }
 
     const lastMessage = this.readLastMessage(lastMessageFile) ?? reader.lastAgentMessage;
@@ -149,21 +149,4 @@ export class CodexAgent implements AgentRunner {
       ...(reader.threadId ? { sessionId: reader.threadId } : {}),
     };
   }
-}
-
-function describeFailure(
-  r: { exitCode: number | null; signal: string | null; timedOut: 'wall' | 'idle' | null; aborted: boolean; durationMs: number },
-  messages: readonly string[],
-): string {
-  const how = r.aborted
-    ? 'interrupted'
-    : r.timedOut === 'wall'
-      ? `timed out after ${Math.round(r.durationMs / 1000)} s`
-      : r.timedOut === 'idle'
-        ? 'no output for the idle timeout'
-        : r.signal
-          ? `killed by ${r.signal}`
-          : `exit ${r.exitCode}`;
-  const last = messages.at(-1);
-  return last ? `${how}: ${last.slice(0, 500)}` : how;
 }

@@ -157,8 +157,20 @@ export class CodexEventReader {
         if (!isHarmlessCodexError(message)) this.display(`error: ${message}`);
         return;
       }
+      case 'reasoning': {
+        // Reasoning summaries show progress during long silent stretches; one line each is enough.
+        const first = (str(item.text) ?? '').split('\n').find((l) => l.trim() !== '');
+        if (first) this.display(`· ${oneLine(first.replace(/\*\*/g, ''), 160)}`);
+        return;
+      }
+      case 'web_search':
+        this.display(`search: ${oneLine(str(item.query) ?? '', 160)}`);
+        return;
+      case 'mcp_tool_call':
+        this.display(`tool ${str(item.server) ?? '?'}.${str(item.tool) ?? '?'}${str(item.status) === 'failed' ? ' (failed)' : ''}`);
+        return;
       default:
-        return; // reasoning, todo_list, web_search, mcp_tool_call…: kept in the transcript
+        return; // todo_list and unknown items: kept in the transcript only
     }
   }
 }

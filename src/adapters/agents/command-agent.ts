@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createRedactor, type Redactor } from '../../redact.js';
 import type { AgentRunInput, AgentRunResult, AgentRunner, CommandRunner } from '../../ports.js';
 import { recordReport } from './agent-report-files.js';
-import { classifyRun } from './failure-classifier.js';
+import { classifyRun, describeFailure } from './failure-classifier.js';
 import { RedactedLog } from './redacted-log.js';
 
 export interface CommandAgentOptions {
@@ -104,7 +104,7 @@ export class CommandAgent implements AgentRunner {
     const report = input.outputSchemaFile ? await recordReport(input.iterDir, lastMessage, this.redact) : undefined;
     return {
       ok: failure === undefined,
-      ...(failure ? { failure, detail: this.redact(`exit ${result.exitCode}${stderrTail.length ? `: ${stderrTail.at(-1)}` : ''}`) } : {}),
+      ...(failure ? { failure, detail: this.redact(describeFailure(result, stderrTail)) } : {}),
       exitCode: result.exitCode,
       durationMs: result.durationMs,
       usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 },

@@ -39,3 +39,24 @@ export function classifyRun(
 export function isHarmlessCodexError(message: string): boolean {
   return /model metadata .*not found/i.test(message);
 }
+
+/**
+ * One line for records and the console: how the run ended, then the newest error message, or else the last
+ * output line (a spawn failure such as ENOENT only shows there).
+ */
+export function describeFailure(
+  r: Pick<ProcessResult, 'exitCode' | 'signal' | 'timedOut' | 'aborted' | 'durationMs' | 'tail'>,
+  messages: readonly string[],
+): string {
+  const how = r.aborted
+    ? 'interrupted'
+    : r.timedOut === 'wall'
+      ? `timed out after ${Math.round(r.durationMs / 1000)} s`
+      : r.timedOut === 'idle'
+        ? 'no output for the idle timeout'
+        : r.signal
+          ? `killed by ${r.signal}`
+          : `exit ${r.exitCode}`;
+  const last = messages.at(-1) ?? r.tail.trimEnd().split('\n').at(-1);
+  return last ? `${how}: ${last.slice(0, 500)}` : how;
+}

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Redactor } from '../../redact.js';
 
 /**
- * An append-only, redacted line log (transcript.jsonl, agent-stderr.log). Writes are synchronous: one line
+ * An append-only, redacted line log (transcript.jsonl, agent-output.log). Writes are synchronous: one line
  * at a time straight to the file, so a flood of agent output never queues up in memory and a crash loses at
  * most the line being written.
  */

@@ -34,6 +34,8 @@ export interface GitExecOptions {
   lockRetries?: number;
   /** Sleep between those attempts. Default 2000 ms (the anchor's). */
   lockRetrySleepMs?: number;
+  /** Stop a fetch that has printed nothing for this long. Default 120000 ms. */
+  networkIdleTimeoutMs?: number;
 }
 
 const EXIT_MARK = 'gdnctl-git-exit:';
@@ -56,6 +58,8 @@ export function gitEnvironment(base: Record<string, string | undefined>): Record
   for (const [k, v] of Object.entries(base)) if (v !== undefined && !DROPPED_ENV.has(k.toUpperCase())) env[k] = v;
   // English messages: the one error we classify by text (a held lock) must read the same everywhere.
   env.LC_ALL = 'C';
+  // Unattended: a credential prompt must fail, not wait for a keyboard (unless the operator chose otherwise).
+  env.GIT_TERMINAL_PROMPT ??= '0';
   return env;
 }
 
@@ -66,8 +70,10 @@ export function isLockError(stderr: string): boolean {
 
 export class GitExec {
   private readonly git: SimpleGit;
+  private readonly networkGit: SimpleGit;
   private readonly lockRetries: number;
   private readonly lockRetrySleepMs: number;
+  private readonly networkIdleTimeoutMs: number;
 
   constructor(
     readonly cwd: string,
@@ -75,9 +81,18 @@ export class GitExec {
   ) {
     this.lockRetries = opts.lockRetries ?? 3;
     this.lockRetrySleepMs = opts.lockRetrySleepMs ?? 2000;
+    this.networkIdleTimeoutMs = opts.networkIdleTimeoutMs ?? 120_000;
     const env = gitEnvironment(opts.env ?? process.env);
-    this.git = simpleGit({
+    this.git = GitExec.client(cwd, env);
+    // Talking to a remote can hang (a dead host, a credential prompt nobody answers): stop git when it has
+    // been silent this long. Local commands get no such limit: a big merge-tree may legitimately be quiet.
+    this.networkGit = GitExec.client(cwd, env, this.networkIdleTimeoutMs);
+  }
+
+  private static client(cwd: string, env: Record<string, string>, blockMs?: number): SimpleGit {
+    const git = simpleGit({
       baseDir: cwd,
+      ...(blockMs ? { timeout: { block: blockMs } } : {}),
       // simple-git guards against UNTRUSTED input: it drops ambient GIT_* variables and refuses explicit ones
       // unless allowed. This environment is the operator's own, already cleaned by gitEnvironment().
       allowEnvironment: Object.keys(env).filter((k) => k.toUpperCase().startsWith('GIT_') || k.toUpperCase() === 'SSH_ASKPASS'),
@@ -102,16 +117,17 @@ export class GitExec {
         return error;
       },
     });
-    this.git.env(env);
+    git.env(env);
+    return git;
   }
 
   /**
    * Run git; exit codes in `okExitCodes` (always 0; 'any' = all) come back as data, others throw
    * GitCommandError. A lock error is retried first either way: git did nothing when it could not take the lock.
    */
-  async run(args: string[], okExitCodes: readonly number[] | 'any' = [0]): Promise<GitRunResult> {
+  async run(args: string[], okExitCodes: readonly number[] | 'any' = [0], opts: { network?: boolean } = {}): Promise<GitRunResult> {
     for (let attempt = 0; ; attempt++) {
-      const res = await this.once(args);
+      const res = await this.once(args, opts.network === true);
       if (res.exitCode === 0) return res;
       const isLock = isLockError(res.stderr);
       if (okExitCodes !== 'any' && okExitCodes.includes(res.exitCode) && !isLock) return res;
@@ -129,11 +145,14 @@ export class GitExec {
     return (await this.run(args)).stdout.replace(/\n$/, '');
   }
 
-  private async once(args: string[]): Promise<GitRunResult> {
+  private async once(args: string[], network: boolean): Promise<GitRunResult> {
     try {
-      const stdout = await this.git.raw(args);
+      const stdout = await (network ? this.networkGit : this.git).raw(args);
       return { exitCode: 0, stdout, stderr: '' };
     } catch (e) {
+      if ((e as { plugin?: string }).plugin === 'timeout') {
+        throw new GitCommandError(args, -1, `no output for ${this.networkIdleTimeoutMs} ms; git was stopped`);
+      }
       const msg = e instanceof Error ? e.message : String(e);
       const at = msg.indexOf(EXIT_MARK);
       if (at < 0) throw e; // spawn failure, abort plugin: a bug or an environment problem, not an answer

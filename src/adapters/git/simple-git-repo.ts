@@ -63,7 +63,16 @@ export class SimpleGitRepo implements Git {
 
   async stashPush(message: string): Promise<string | undefined> {
     const before = await this.stashTop();
-    await this.exec.run(['stash', 'push', '--include-untracked', '-m', message]);
+    try {
+      await this.exec.run(['stash', 'push', '--include-untracked', '-m', message]);
+    } catch (e) {
+      // stash push stores the stash before cleaning the tree; if the cleaning failed, name what was stored.
+      const stored = await this.stashTop().catch(() => undefined);
+      if (stored !== undefined && stored !== before) {
+        throw new Error(`git stash push stored stash ${stored} ("${message}") but then failed: ${(e as Error).message}`);
+      }
+      throw e;
+    }
     faultPoint('git.stash-pushed');
     const after = await this.stashTop();
     // "No local changes to save" exits 0 and creates nothing; compare refs instead of parsing that English text.
@@ -85,13 +94,23 @@ export class SimpleGitRepo implements Git {
     const wasClean = (await this.status()).length === 0;
     const applied = await this.exec.run(['stash', 'apply', '--quiet', sha], 'any');
     if (applied.exitCode !== 0) {
-      const unmerged = unmergedPaths(await this.status());
-      // Undo a conflicted apply only when everything in the tree came from the stash (which is kept).
-      if (unmerged.length > 0 && wasClean) await this.exec.run(['reset', '--merge']);
+      if (wasClean) await this.undoFailedApply();
       return { applied: false, dropped: false };
     }
     faultPoint('git.stash-applied');
     return { applied: true, dropped: await this.dropStashBySha(sha) };
+  }
+
+  /**
+   * Only called when the tree was clean before the apply, so every tracked change now in it came from the
+   * stash, which is kept. git 2.39 can fail in two ways: a conflicting merge (unmerged paths: `reset --merge`)
+   * or, after merging the tracked files cleanly, an untracked file that already exists ("already exists, no
+   * checkout") — that leaves the tracked half applied with no unmerged path, which `reset --merge` keeps, so
+   * tracked files are then reset to HEAD. Untracked and ignored files are never touched.
+   */
+  private async undoFailedApply(): Promise<void> {
+    if (unmergedPaths(await this.status()).length > 0) await this.exec.run(['reset', '--merge']);
+    if ((await this.status()).some((e) => e.code !== '??')) await this.exec.run(['reset', '--quiet', '--hard', 'HEAD']);
   }
 
   /** Drop the reflog entry holding `sha`, positions computed now: the agent may have stashed meanwhile. */
@@ -180,7 +199,7 @@ export class SimpleGitRepo implements Git {
   }
 
   async fetch(remote: string, branch: string): Promise<void> {
-    await this.exec.run(['fetch', '--quiet', remote, branch]);
+    await this.exec.run(['fetch', '--quiet', remote, branch], [0], { network: true });
   }
 
   async merge(ref: string): Promise<MergeResult> {

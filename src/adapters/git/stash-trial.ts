@@ -18,9 +18,10 @@ import type { GitExec } from './git-exec.js';
 // commit-tree needs an identity; the objects never reach a ref, so a fixed one avoids depending on config.
 const IDENTITY = ['-c', 'user.name=gdnctl', '-c', 'user.email=gdnctl@localhost'];
 
-async function optionalCommit(exec: GitExec, rev: string): Promise<string | undefined> {
-  const r = await exec.run(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], [1, 128]);
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+/** [W, W^1, W^2, W^3?] in one process, or undefined when `sha` is no commit. */
+async function stashParents(exec: GitExec, sha: string): Promise<string[] | undefined> {
+  const r = await exec.run(['rev-list', '--parents', '-n', '1', `${sha}^{commit}`, '--'], [128]);
+  return r.exitCode === 0 ? r.stdout.trim().split(' ') : undefined;
 }
 
 function nulList(out: string): string[] {
@@ -44,9 +45,7 @@ function touchesLocalChanges(paths: string[], status: StatusEntry[]): boolean {
 
 /** Throws on unexpected git errors; the caller fails closed. */
 export async function stashTrialApply(exec: GitExec, root: string, sha: string, status: StatusEntry[]): Promise<boolean> {
-  const stash = await optionalCommit(exec, sha);
-  const base = await optionalCommit(exec, `${sha}^1`);
-  const index = await optionalCommit(exec, `${sha}^2`);
+  const [stash, base, index, untrackedCommit] = (await stashParents(exec, sha)) ?? [];
   if (!stash || !base || !index) return false; // not stash-shaped
 
   // Tracked part: the real apply refuses when a path it changes has local modifications.
@@ -61,7 +60,6 @@ export async function stashTrialApply(exec: GitExec, root: string, sha: string, 
   if (!mergedTree) return false;
 
   // Untracked part: every file must land on a path that is free in the merged tree and on disk.
-  const untrackedCommit = await optionalCommit(exec, `${sha}^3`);
   if (!untrackedCommit) return true;
   const untracked = nulList((await exec.run(['ls-tree', '-r', '--name-only', '-z', untrackedCommit])).stdout);
   if (touchesLocalChanges(untracked, status)) return false;

@@ -13,10 +13,10 @@ export function iterName(iteration: number): string {
   return `iter-${String(iteration).padStart(3, '0')}`;
 }
 
-/** 20261123-114502-3fa9: sortable by start time, unique across parallel starts. */
+/** 20261123-114502-123-3fa9: sorts by start time (to the millisecond), unique across parallel starts. */
 export function newRunId(now: Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
-  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}-${String(now.getUTCMilliseconds()).padStart(3, '0')}`;
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 

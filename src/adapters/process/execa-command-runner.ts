@@ -3,7 +3,16 @@ import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import type { CommandRunner, ProcessResult, ProcessSpec } from '../../ports.js';
-import { isGroupAlive, killGroupEscalating, signalGroup, waitGroupGone, type KillSignal } from './process-group.js';
+import {
+  isGroupAlive,
+  isSameGroup,
+  killGroupEscalating,
+  signalGroup,
+  trackGroup,
+  untrackGroup,
+  waitGroupGone,
+  type KillSignal,
+} from './process-group.js';
 
 export interface ExecaCommandRunnerOptions {
   /** Wait between SIGINT → SIGTERM → SIGKILL (the anchor waits 10 s, then 15 s). */
@@ -80,7 +89,12 @@ export class ExecaCommandRunner implements CommandRunner {
     this.opts = { ...DEFAULTS, ...options };
   }
 
-  async killGroup(pgid: number, graceMs = this.opts.killGraceMs): Promise<void> {
+  /**
+   * End a group left by an earlier (killed) gdnctl. With leaderStartTime (processStartTime(pgid) recorded at
+   * spawn), a pid that has since been reused by an unrelated process is left alone.
+   */
+  async killGroup(pgid: number, graceMs = this.opts.killGraceMs, leaderStartTime?: string): Promise<void> {
+    if (leaderStartTime !== undefined && !isSameGroup(pgid, leaderStartTime)) return;
     await killGroupEscalating(pgid, graceMs);
   }
 
@@ -119,7 +133,10 @@ export class ExecaCommandRunner implements CommandRunner {
       });
     });
     const pgid = child.pid;
-    if (pgid !== undefined) spec.onSpawn?.(pgid);
+    if (pgid !== undefined) {
+      trackGroup(pgid);
+      spec.onSpawn?.(pgid);
+    }
 
     let timedOut: ProcessResult['timedOut'] = null;
     let aborted = false;
@@ -183,6 +200,7 @@ export class ExecaCommandRunner implements CommandRunner {
       child.stderr?.destroy();
     }
     const result = await child; // stdio closed (reject: false never throws)
+    if (pgid !== undefined) untrackGroup(pgid);
     // A spawn failure (missing binary, bad cwd) has no exit code; say why in the tail.
     if (code === null && signal === null && result.failed) tail.push(Buffer.from(`${result.shortMessage}\n`));
     if (idleTimer) clearTimeout(idleTimer);

@@ -38,6 +38,35 @@ export function isGroupAlive(pgid: number): boolean {
   return liveMembers(pgid).length > 0;
 }
 
+/** The fields of /proc/<pid>/stat after "(comm)": [state, ppid, pgrp, …]; undefined when pid is gone. */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm may contain spaces and parentheses, so parse after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A process's start time (clock ticks since boot, /proc/<pid>/stat field 22), or undefined when it is gone or
+ * not on Linux. Recorded with a pgid, it tells a later run whether that pid still is the process we started.
+ */
+export function processStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/**
+ * Is this pgid still the group we started (whose leader began at leaderStartTime)? The kernel does not reuse a
+ * pid while a group of that id has members, so the group is ours unless a NEW process now owns the pid: its
+ * start time then differs. A dead leader with surviving members is still ours.
+ */
+export function isSameGroup(pgid: number, leaderStartTime: string): boolean {
+  const now = processStartTime(pgid);
+  return now === undefined || now === leaderStartTime;
+}
+
 /** Pids of the group's members that are not zombies (Linux /proc). */
 export function liveMembers(pgid: number): number[] {
   const out: number[] = [];
@@ -49,18 +78,33 @@ export function liveMembers(pgid: number): number[] {
   }
   for (const name of entries) {
     if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    // "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses, so parse after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(name);
+    if (!fields) continue; // exited while we looked
     const state = fields[0];
     if (Number(fields[2]) === pgid && state !== 'Z' && state !== 'X') out.push(Number(name));
   }
   return out;
+}
+
+/**
+ * Groups of children that are running now. If gdnctl exits while one runs (an uncaught error, process.exit
+ * from a signal handler that skipped cleanup), the 'exit' hook SIGKILLs them: detached children are outside
+ * execa's own cleanup. A SIGKILL of gdnctl itself bypasses this; resume ends those groups from state.json.
+ */
+const runningGroups = new Set<number>();
+let exitHookInstalled = false;
+
+export function trackGroup(pgid: number): void {
+  runningGroups.add(pgid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const g of runningGroups) signalGroup(g, 'SIGKILL');
+  });
+}
+
+export function untrackGroup(pgid: number): void {
+  runningGroups.delete(pgid);
 }
 
 function sleep(ms: number): Promise<void> {

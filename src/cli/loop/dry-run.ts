@@ -42,7 +42,7 @@ export async function renderDryRun(x: { settings: LoopSettings; agent: AgentRunn
     `agent: retries ${s.agentRetries}, transient retries ${s.transientRetries}, timeout ${s.agentTimeoutMs / 1000}s, idle ${s.agentIdleTimeoutMs / 1000}s`,
     `failure budgets: total ${p.maxFailures < 0 ? 'unlimited' : p.maxFailures}, consecutive ${p.maxConsecutiveFailures < 0 ? 'off' : p.maxConsecutiveFailures}`,
     `sync main: ${s.syncMain.policy}${s.syncMain.policy === 'off' ? '' : ` (${s.syncMain.remote}/${s.syncMain.branch}, conflicts: ${s.syncMain.conflictPolicy})`}`,
-    `protected: ${s.protect.join(', ')}`,
+    `protected: ${['gdnctl.yaml (always)', ...s.protect].join(', ')}`,
     `resilient: ${x.values.resilient ? 'on' : 'off'}`,
   ];
   return lines.join('\n') + '\n';

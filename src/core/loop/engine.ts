@@ -171,7 +171,10 @@ export class LoopEngine {
     }
     let restoreStop: LoopStop | undefined;
     try {
-      await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(i)}`);
+      // Kept and no-change results were checked in verify-commit (one status per iteration); only a failure
+      // can leave edits that no phase looked at yet. By-products of post-checks surface at the next
+      // verify-commit and are stashed there, never lost.
+      if (result.kind === 'failed') await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(i)}`);
       restoreStop = await this.restoreOperatorStash(i);
     } catch (e) {
       if (this.d.signal.aborted) throw new Interrupted();

@@ -1,0 +1,32 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../cli/exit-codes.js';
+import { PromptTemplateError, renderPrompt } from '../core/prompt-template.js';
+import { packageRoot } from '../package-root.js';
+
+/** The packaged default iteration prompt (DESIGN.md: resolved from the installed package, not the cwd). */
+export function defaultPromptFile(): string {
+  return join(packageRoot(), 'prompts', 'codex_iteration_prompt.md');
+}
+
+/**
+ * Read a prompt template and check it before any iteration runs: a missing file, an empty one, or an unknown
+ * placeholder is a usage error (exit 2) naming the file and line, instead of a surprise at iteration 1.
+ */
+export async function readPromptTemplate(file: string = defaultPromptFile()): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${file}: cannot read the prompt template (${code ?? String(e)}); check --prompt-file`);
+  }
+  if (text.trim() === '') throw new UsageError(`${file}: the prompt template is empty; write the iteration prompt or drop --prompt-file`);
+  try {
+    renderPrompt(text, {}, file);
+  } catch (e) {
+    if (e instanceof PromptTemplateError) throw new UsageError(e.lines);
+    throw e;
+  }
+  return text;
+}

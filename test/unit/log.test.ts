@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createLogger, type LoggerOptions } from '../../src/log.js';
+
+function capture(isTTY: boolean): Writable & { text: () => string; isTTY: boolean } {
+  const chunks: string[] = [];
+  const w = new Writable({
+    write(c, _e, cb) {
+      chunks.push(String(c));
+      cb();
+    },
+  }) as Writable & { text: () => string; isTTY: boolean };
+  w.text = () => chunks.join('');
+  w.isTTY = isTTY;
+  return w;
+}
+
+async function emit(o: Partial<LoggerOptions> & { isTTY?: boolean }): Promise<string> {
+  const stream = capture(o.isTTY ?? false);
+  const log = await createLogger({ format: 'pretty', verbose: false, quiet: false, env: {}, ...o, stream });
+  log.debug({ n: 1 }, 'debug line');
+  log.info({ chunk: 64 }, 'info line');
+  log.warn('warn line');
+  log.flush?.();
+  return stream.text();
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/;
+
+test('--log-format json writes one JSON object per line with level, time and message', async () => {
+  const out = await emit({ format: 'json' });
+  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(lines.map((l) => l.msg), ['info line', 'warn line']);
+  assert.equal(lines[0]!.chunk, 64);
+  assert.equal(lines[0]!.level, 30);
+  assert.match(String(lines[0]!.time), /^\d{4}-\d\d-\d\dT/);
+  assert.doesNotMatch(out, ANSI);
+});
+
+test('pretty format gives readable single lines; colour only on a TTY', async () => {
+  const plain = await emit({});
+  assert.doesNotMatch(plain, ANSI);
+  assert.match(plain, /INFO.*info line/);
+  assert.throws(() => JSON.parse(plain.split('\n')[0]!));
+  const tty = await emit({ isTTY: true, env: { TERM: 'xterm-256color' } });
+  assert.match(tty, ANSI, 'a TTY without NO_COLOR is coloured');
+});
+
+test('NO_COLOR turns colour off even on a TTY', async () => {
+  const out = await emit({ isTTY: true, env: { TERM: 'xterm-256color', NO_COLOR: '1' } });
+  assert.doesNotMatch(out, ANSI);
+  assert.match(out, /info line/);
+});
+
+test('--quiet hides info (warnings stay); --verbose shows debug', async () => {
+  const quiet = await emit({ quiet: true, format: 'json' });
+  assert.doesNotMatch(quiet, /info line/);
+  assert.match(quiet, /warn line/);
+  const verbose = await emit({ verbose: true, format: 'json' });
+  assert.match(verbose, /debug line/);
+});
+
+test('the lazy logger answers level questions without pino and still honours level changes and child()', async () => {
+  const stream = capture(false);
+  const log = await createLogger({ format: 'json', verbose: false, quiet: false, env: {}, stream });
+  assert.equal(log.level, 'info');
+  assert.equal(log.isLevelEnabled('debug'), false);
+  assert.equal(log.isLevelEnabled('warn'), true);
+  log.debug('dropped');
+  assert.equal(stream.text(), '');
+  log.level = 'debug';
+  log.child({ iteration: 2 }).debug('kept');
+  const line = JSON.parse(stream.text().trim()) as { msg: string; iteration: number };
+  assert.deepEqual([line.msg, line.iteration], ['kept', 2]);
+});

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { makeProgram } from '../../src/cli/program.js';
+import { Interrupt } from '../../src/cli/interrupt.js';
+
+async function help(...argv: string[]): Promise<{ code: number; out: string }> {
+  const chunks: string[] = [];
+  const out = new Writable({
+    write(c, _e, cb) {
+      chunks.push(String(c));
+      cb();
+    },
+  });
+  const cli = makeProgram({ stdout: out, stderr: out, env: {}, cwd: '/', interrupt: new Interrupt() });
+  const code = await cli.run(argv);
+  return { code, out: chunks.join('') };
+}
+
+test('top-level --help lists the commands, global options and exit codes', async () => {
+  const r = await help('--help');
+  assert.equal(r.code, 0);
+  for (const s of ['lint-log', 'directives', '--config <file>', '--print-config', 'Exit codes:']) assert.ok(r.out.includes(s), s);
+});
+
+test('subcommand flags from the schema are registered for every way of asking for help', async () => {
+  for (const argv of [
+    ['lint-log', '--help'],
+    ['help', 'lint-log'],
+    ['--config', 'x.yaml', 'lint-log', '-h'],
+  ]) {
+    const r = await help(...argv);
+    assert.equal(r.code, 0, argv.join(' '));
+    assert.match(r.out, /--scope <scope>/, argv.join(' '));
+    assert.match(r.out, /\$ gdnctl lint-log --scope all --json/, argv.join(' '));
+  }
+  for (const argv of [['directives', 'list', '--help'], ['directives', 'help', 'list']]) {
+    assert.match((await help(...argv)).out, /--directives-dir <dir>/, argv.join(' '));
+  }
+});
+
+test('loadAllOptions registers every subcommand flag without running anything', async () => {
+  const cli = makeProgram({ stdout: process.stdout, stderr: process.stderr, env: {}, cwd: '/', interrupt: new Interrupt() });
+  await cli.loadAllOptions();
+  const lint = cli.program.commands.find((c) => c.name() === 'lint-log')!;
+  assert.ok(lint.options.some((o) => o.long === '--no-verify-commits'));
+});
+
+test('an unknown command is a usage error (exit 2)', async () => {
+  const r = await help('lnt-log');
+  assert.equal(r.code, 2);
+  assert.match(r.out, /unknown command 'lnt-log'/);
+});
