@@ -6,6 +6,7 @@ import { sshOptions } from './options/ssh.js';
 import { loopOptions } from './options/loop.js';
 import { agentOptions } from './options/agent.js';
 import { measureOptions } from './options/measure.js';
+import { initOptions } from './options/init.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (DESIGN.md "Config naming").
@@ -20,6 +21,7 @@ export const optionFields = {
   ...loopOptions,
   ...agentOptions,
   ...measureOptions,
+  ...initOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

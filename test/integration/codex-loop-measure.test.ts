@@ -33,6 +33,11 @@ test('codex-loop --bench: baseline, then promoted, kept-within-noise and a regre
   assert.match(board, /iter-003-unroll-the-loop \| 95 \|.*\(regression\) \| ❌ \|/);
   assert.match(readFileSync(join(run, 'iter-003', 'reflexion.md'), 'utf8'), /Decision: regression/);
   for (const f of ['baseline/result.txt', 'baseline/env-snapshot.txt', 'final-report.md', 'iter-001/result.txt', 'iter-001/bench.json', 'iter-002/summary.md']) assert.ok(existsSync(join(run, f)), f);
+  // The next prompt carries the memory: leaderboard, champion numbers and the last reflexion.
+  const prompt2 = readFileSync(join(run, 'iter-002', 'prompt.md'), 'utf8');
+  assert.match(prompt2, /\| iter-001-fuse-kernels \| 80 \|/);
+  assert.match(prompt2, /Champion [0-9a-f]{12} \(iter-001\): step_ms median 80 over 5 runs \(lower is better\); baseline 100 \(20\.00 % better\)/);
+  assert.match(prompt2, /# Reflexion: iter-001/);
   const exp = join(repo.dir, 'experiments', `exp-001-${run.split('/').pop()}`);
   for (const f of ['experiment-plan.md', 'leaderboard.md', 'baseline/result.txt', 'iterations/iter-001-fuse-kernels/result.txt']) assert.ok(existsSync(join(exp, f)), f);
 

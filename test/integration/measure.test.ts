@@ -172,3 +172,37 @@ test('bench runner: a timeout ends the whole process group and is a failure, not
   const bad = await execaBenchRunner({ command: 'echo "GDNCTL_METRIC {\\"x\\": 1}"; exit 3', cwd: tmp, metric: {}, timeoutMs: 5000 });
   assert.ok(!bad.reading.ok && /exited with 3/.test(bad.reading.reason));
 });
+
+test('a champion that cannot run in its fresh worktree falls back to its stored runs instead of reverting the candidate', async (t) => {
+  const { root, commit, tmp } = repo(t);
+  // Build state the worktree does not have (like .venv): untracked and excluded, so the tree stays clean.
+  writeFileSync(join(root, '.built'), 'yes\n');
+  writeFileSync(join(root, '.git', 'info', 'exclude'), '.built\n');
+  writeFileSync(join(root, 'bench.sh'), 'test -f .built || { echo "ModuleNotFoundError: not built"; exit 1; }\nv=$(cat speed.txt)\necho "GDNCTL_METRIC {\\"step_ms\\": $v}"\n');
+  const base = commit('100');
+  const runDir = join(tmp, 'runs', 'fb');
+  const lines: string[] = [];
+  const m = createMeasurer(values(tmp, { baselineRuns: 3 }), { repoRoot: root, snapshot, onLine: (l) => lines.push(l) });
+  assert.deepEqual(await m.ensureBaseline(runDir, base), { ok: true });
+  const fast = commit('80');
+  const d = await m.decide({ iteration: 1, iterDir: join(runDir, 'iter-001'), head: fast, championSha: base });
+  assert.equal(d.outcome, 'promoted', d.reason);
+  assert.equal(JSON.parse(readFileSync(join(runDir, 'iter-001', 'bench.json'), 'utf8')).interleaved, false);
+  assert.ok(lines.some((l) => /champion could not run in its worktree .*not built|champion run 1/.test(l)), lines.join('\n'));
+});
+
+test('after a sync-main merge the re-measured merge commit is the champion the candidate is compared with', async (t) => {
+  const { root, commit, tmp } = repo(t);
+  const base = git(root, 'rev-parse', 'HEAD');
+  const runDir = join(tmp, 'runs', 'sm');
+  const m = createMeasurer(values(tmp, { baselineRuns: 3, interleave: 'off' }), { repoRoot: root, snapshot });
+  assert.deepEqual(await m.ensureBaseline(runDir, base), { ok: true });
+  const merged = commit('90'); // upstream made it faster; the loop merged it
+  await m.remeasureChampion!(merged);
+  assert.deepEqual(await m.champion(), { sha: merged, values: [90, 90, 90], median: 90, iteration: 0, source: 'sync-main' });
+  const cand = commit('90.0');
+  const d = await m.decide({ iteration: 1, iterDir: join(runDir, 'iter-001'), head: cand, championSha: base });
+  assert.equal(d.champion, 90, 'compared with the merge commit, not the pre-merge champion at 100');
+  assert.equal(d.outcome, 'kept-within-noise', d.reason);
+  assert.equal(JSON.parse(readFileSync(join(runDir, 'iter-001', 'bench.json'), 'utf8')).championSha, merged);
+});

@@ -10,6 +10,7 @@ import { copyBaseline, readBaseline, writeBaseline } from './baseline-store.js';
 import { execaBenchRunner, type BenchRunner } from './bench-runner.js';
 import { envSnapshot } from './env-snapshot.js';
 import { withDetachedWorktree } from './worktree.js';
+import { faultPoint } from '../../fault.js';
 
 export interface MeasureValues {
   bench?: string | undefined;
@@ -46,6 +47,8 @@ export interface Champion {
   values: number[];
   median: number;
   iteration: number;
+  /** Where the values came from; 'sync-main' = re-measured after a merge moved HEAD. */
+  source?: 'baseline' | 'promoted' | 'sync-main';
 }
 
 export type BaselineOutcome = { ok: true; record: BaselineRecord; dir: string } | { ok: false; reason: string };
@@ -93,6 +96,7 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
       if (!r.ok) return { ok: false, reason: `run ${i + 1}/${n}: ${r.reason}${lastTail ? `\n--- output tail ---\n${lastTail}` : ''}` };
       vals.push(r.value);
       durs.push(r.durationMs);
+      faultPoint('during-baseline');
       say(`baseline run ${i + 1}/${n}: ${r.value}`);
     }
     return { ok: true, values: vals, durationsMs: durs };
@@ -153,7 +157,7 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
         }
       }
       if (!rec) return { ok: false, reason: 'no --bench command configured' };
-      if (!(await readChampion())) await writeJsonAtomic(championFile(), { sha: rec.head, values: rec.values, median: rec.median, iteration: 0 } satisfies Champion);
+      if (!(await readChampion())) await writeJsonAtomic(championFile(), { sha: rec.head, values: rec.values, median: rec.median, iteration: 0, source: 'baseline' } satisfies Champion);
       return { ok: true };
     },
 
@@ -161,7 +165,11 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
       if (!runDir) throw new Error('Measurer.decide called before ensureBaseline');
       await mkdir(input.iterDir, { recursive: true });
       const champ = await readChampion();
-      const interleaved = (await isCheap()) || !champ || champ.sha !== input.championSha;
+      // After a sync-main merge the loop may still name the pre-merge champion; the re-measured merge commit is
+      // the fair comparison (it holds the upstream changes the candidate holds too).
+      const championSha = champ?.source === 'sync-main' && champ.sha !== input.championSha ? champ.sha : input.championSha;
+      const canReuse = champ !== undefined && champ.sha === championSha;
+      const interleaved = (await isCheap()) || !canReuse;
       const params = {
         direction: values.direction,
         alpha: values.alpha,
@@ -175,13 +183,22 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
       const candidate = sampleIn(deps.repoRoot, input.signal);
       lastTail = '';
       let d: Decision;
+      let usedInterleave = interleaved;
       if (interleaved) {
-        d = await withDetachedWorktree(deps.repoRoot, input.championSha, async (champDir) => {
+        d = await withDetachedWorktree(deps.repoRoot, championSha, async (champDir) => {
           const championSample = sampleIn(champDir, input.signal);
           return decideSequential({ params, sample: (side: Side) => (side === 'candidate' ? candidate() : championSample()) });
         });
+        // A fresh worktree lacks untracked build state (.venv, compiled extensions); a champion that cannot run
+        // there must not get the candidate reverted. Fall back to the champion's stored runs.
+        if (d.outcome === 'no-metric' && d.reason.startsWith('champion') && canReuse && !input.signal?.aborted) {
+          say(`champion could not run in its worktree (${d.reason.split('\n')[0]}); comparing with its stored runs instead`);
+          lastTail = '';
+          usedInterleave = false;
+          d = await decideSequential({ params, sample: () => candidate(), championValues: champ!.values });
+        }
       } else {
-        d = await decideSequential({ params, sample: () => candidate(), championValues: champ.values });
+        d = await decideSequential({ params, sample: () => candidate(), championValues: champ!.values });
       }
       const decision: MeasureDecision = {
         outcome: d.outcome,
@@ -194,14 +211,14 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
         reason: d.reason,
         targetReached: d.targetReached,
       };
-      await writeJsonAtomic(join(input.iterDir, 'bench.json'), { ...d, interleaved, championSha: input.championSha, head: input.head, outputTail: d.outcome === 'no-metric' ? lastTail : undefined });
+      await writeJsonAtomic(join(input.iterDir, 'bench.json'), { ...d, interleaved: usedInterleave, championSha, head: input.head, outputTail: d.outcome === 'no-metric' ? lastTail : undefined });
       const resultTxt =
         d.candidateValues.length > 0
-          ? formatResultTxt(d.candidateValues, { Decision: `${d.outcome} — ${d.reason}`, Champion: `${input.championSha.slice(0, 12)} median ${d.champion ?? '?'} over ${d.championRuns} runs` })
+          ? formatResultTxt(d.candidateValues, { Decision: `${d.outcome} — ${d.reason}`, Champion: `${championSha.slice(0, 12)} median ${d.champion ?? '?'} over ${d.championRuns} runs` })
           : `# Decision: ${d.outcome} — ${d.reason}\n# Output tail:\n${lastTail}\n`;
       await writeFile(join(input.iterDir, 'result.txt'), resultTxt);
       if (d.outcome === 'promoted') {
-        await writeJsonAtomic(championFile(), { sha: input.head, values: d.candidateValues, median: d.candidate!, iteration: input.iteration } satisfies Champion);
+        await writeJsonAtomic(championFile(), { sha: input.head, values: d.candidateValues, median: d.candidate!, iteration: input.iteration, source: 'promoted' } satisfies Champion);
       }
       return decision;
     },
@@ -211,7 +228,7 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
       const r = await measureRuns(deps.repoRoot, values.baselineRuns, signal);
       if (!r.ok) throw new Error(`re-measuring the champion after sync-main failed: ${r.reason}`);
       const prev = await readChampion();
-      await writeJsonAtomic(championFile(), { sha: head, values: r.values, median: median(r.values), iteration: prev?.iteration ?? 0 } satisfies Champion);
+      await writeJsonAtomic(championFile(), { sha: head, values: r.values, median: median(r.values), iteration: prev?.iteration ?? 0, source: 'sync-main' } satisfies Champion);
     },
   };
 }

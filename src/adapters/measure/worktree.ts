@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { faultPoint } from '../../fault.js';
 
 /**
  * Run fn with a detached worktree of `sha` (the champion), removed in finally. Detached so no branch is
@@ -11,13 +12,30 @@ import { join } from 'node:path';
 export async function withDetachedWorktree<T>(repoRoot: string, sha: string, fn: (dir: string) => Promise<T>): Promise<T> {
   const parent = await mkdtemp(join(tmpdir(), 'gdnctl-champion-'));
   const dir = join(parent, 'wt');
-  await execa('git', ['worktree', 'prune'], { cwd: repoRoot, reject: false });
+  await removeStaleWorktrees(repoRoot);
   await execa('git', ['worktree', 'add', '--detach', dir, sha], { cwd: repoRoot });
   try {
+    faultPoint('champion-worktree-added');
     return await fn(dir);
   } finally {
     await execa('git', ['worktree', 'remove', '--force', dir], { cwd: repoRoot, reject: false });
     await rm(parent, { recursive: true, force: true });
     await execa('git', ['worktree', 'prune'], { cwd: repoRoot, reject: false });
+  }
+}
+
+/**
+ * A run killed while measuring leaves its champion worktree registered (and its temp folder present, so
+ * `git worktree prune` keeps it). Remove every such gdnctl-champion-* worktree before adding a new one.
+ */
+async function removeStaleWorktrees(repoRoot: string): Promise<void> {
+  await execa('git', ['worktree', 'prune'], { cwd: repoRoot, reject: false });
+  const list = await execa('git', ['worktree', 'list', '--porcelain'], { cwd: repoRoot, reject: false });
+  for (const line of String(list.stdout).split('\n')) {
+    const path = line.startsWith('worktree ') ? line.slice('worktree '.length) : undefined;
+    if (path && /\/gdnctl-champion-[^/]+\/wt$/.test(path)) {
+      await execa('git', ['worktree', 'remove', '--force', path], { cwd: repoRoot, reject: false });
+      await rm(join(path, '..'), { recursive: true, force: true });
+    }
   }
 }

@@ -5,9 +5,10 @@ import { codexLoopCommand } from './codex-loop.js';
 import { baselineCommand } from './baseline.js';
 import { statusCommand } from './status.js';
 import { reportCommand } from './report.js';
+import { initCommand } from './init.js';
 
 /**
  * Every subcommand, in help order. Each module keeps its implementation behind a dynamic import so that
  * `gdnctl --help` loads none of it.
  */
-export const commands: CommandSpec[] = [lintLogCommand, directivesListCommand, codexLoopCommand, baselineCommand, statusCommand, reportCommand];
+export const commands: CommandSpec[] = [lintLogCommand, directivesListCommand, codexLoopCommand, baselineCommand, statusCommand, reportCommand, initCommand];

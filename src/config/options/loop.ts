@@ -80,7 +80,7 @@ export const loopOptions = {
   }),
   postCheck: opt(z.array(z.string().min(1)).default([]), {
     help: 'shell command run with bash -lc in the workdir after each commit, in order',
-    commands: LOOP,
+    commands: [...LOOP, 'init'],
     valueName: '<cmd>',
   }),
   postCheckPolicy: opt(failurePolicy().default('fail'), {
