@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { startResponsesServer } from '../../scripts/model-server/responses-server.js';
 import { loadModelScript, type ModelScript } from '../../scripts/model-server/script.js';
 import { createExampleRepo } from '../../scripts/demo/example-repo.js';
+import { agentReportJsonSchema } from '../../src/core/agent-report.js';
 import { CODEX_BIN, execOutput } from '../helpers/agent-cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,6 +47,9 @@ function jsonl(p: string): Array<Record<string, unknown>> {
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+/** What the main test leaves for the structured-report check below. */
+let finished: { runDir: string; requests: Array<{ session?: number; outputSchema?: unknown }> } | undefined;
 
 interface IterRecord {
   iteration: number;
@@ -109,6 +113,7 @@ test('codex-loop x3 with the real codex: kept, no-commit, reverted; ledger and g
   ]);
   const rec = [1, 2, 3].map((i) => readJson<IterRecord>(join(runDir, `iter-00${i}`, 'record.json')));
   const iterDir = (i: number): string => join(runDir, `iter-00${i}`);
+  finished = { runDir, requests: srv.requests.map((q) => ({ session: q.session, outputSchema: q.outputSchema })) };
 
   for (const [i, r] of rec.entries()) {
     const session = i;
@@ -169,4 +174,19 @@ test('codex-loop x3 with the real codex: kept, no-commit, reverted; ledger and g
   assert.match(readFileSync(join(repo.dir, 'src/pair-sums.mjs'), 'utf8'), /new Map\(\)/, 'the tree is back at the kept version');
   assert.equal(repo.git('status', '--porcelain'), '');
   assert.match(readFileSync(join(iterDir(3), 'post-check-1.log'), 'utf8'), /three equal values make three pairs/);
+});
+
+// The issue asks the loop to pass `--output-schema` (the zod-generated report schema) and to record the parsed
+// report in iter-NNN/report.json, a malformed one as such. Marked todo until codex-loop passes the schema: it
+// runs and reports, but does not fail the suite.
+test('the loop passes --output-schema; report.json holds the parsed report, a prose answer is recorded as malformed', {
+  todo: 'codex-loop does not pass --output-schema to the agent yet (loop issue); remove this todo once it does',
+}, () => {
+  assert.ok(finished, 'the loop test above did not finish');
+  const first = [0, 1, 2].map((s) => finished!.requests.find((q) => q.session === s));
+  for (const q of first) assert.deepEqual(q?.outputSchema, agentReportJsonSchema(), 'codex sent the report schema as text.format');
+  const report = (i: number): { ok: boolean; raw?: string } => readJson(join(finished!.runDir, `iter-00${i}`, 'report.json'));
+  assert.equal(report(1).ok, true);
+  assert.equal(report(2).ok, false, 'session 2 ends in prose');
+  assert.match(report(2).raw ?? '', /nothing worth committing/);
 });
