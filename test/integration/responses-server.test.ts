@@ -141,6 +141,14 @@ test('a stall turn holds the stream open after response.created, and close() sti
   assert.equal(srv.requests[0]?.reply.kind, 'stall');
 });
 
+test('yieldTimeMs becomes exec_command yield_time_ms (long commands finish inside one call)', async (t) => {
+  const srv = await startResponsesServer({ script: parseModelScript('sessions: [{ turns: [{ exec: "sleep 20", yieldTimeMs: 60000 }] }]') });
+  t.after(() => srv.close());
+  const r = await post(srv.url, fresh);
+  const item = r.events.find((e) => e.event === 'response.output_item.done')?.data.item as { arguments: string };
+  assert.deepEqual(JSON.parse(item.arguments), { cmd: 'sleep 20', yield_time_ms: 60000 });
+});
+
 test('script errors name the place and the fix', () => {
   assert.throws(() => parseModelScript('sessions: []', 's.yaml'), /s\.yaml: sessions: .*script\.ts/);
   assert.throws(() => parseModelScript('sessions: [{ turns: [{ exec: "x", mesage: "y" }] }]', 's.yaml'), /s\.yaml: sessions\.0\.turns\.0/);
