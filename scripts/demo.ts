@@ -13,6 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { demoLoopArgs } from './demo/demo-args.js';
 import { createExampleRepo } from './demo/example-repo.js';
 import { startResponsesServer } from './model-server/responses-server.js';
 import { loadModelScript } from './model-server/script.js';
@@ -67,27 +68,7 @@ async function main(): Promise<number> {
     say(`  repo:         ${repo.dir}`);
     say(`  model server: ${server.url} (Responses API, ${script.sessions.length} scripted sessions)`);
     say('');
-    const args = [
-      'codex-loop',
-      '--iterations', '3',
-      '--model-server', server.url,
-      '--model', script.model ?? 'scripted-demo',
-      '--reasoning-effort', 'low',
-      '--codex-bin', CODEX,
-      '--bench', 'node bench/pair-sums.bench.mjs',
-      '--metric', 'ops_per_s',
-      '--direction', 'higher',
-      '--max-bench-runs', '10',
-      // A shared 2-core box rarely holds a 5 % CV; the noise is recorded with the baseline and the sequential
-      // test takes it into account, so the demo accepts it instead of refusing to start.
-      '--accept-noise',
-      '--post-check', 'node --test --test-reporter=spec test/pair-sums.test.mjs',
-      '--post-check', 'gdnctl lint-log',
-      '--post-check-policy', 'count-failure',
-      '--no-commit-policy', 'count-failure',
-      '--max-failures', '-1',
-      '--sleep-seconds', '0',
-    ];
+    const args = demoLoopArgs({ serverUrl: server.url, model: script.model ?? 'scripted-demo', codexBin: CODEX });
     say(`$ gdnctl ${args.map(quote).join(' ')}`);
     say('');
     // The child gets the repo's isolated env (private HOME, no GIT_*), so the operator's git and codex config
