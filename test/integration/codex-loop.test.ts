@@ -39,7 +39,7 @@ test('a commit is kept, stamped in the loop\'s own commit, and the ledger is wri
   const state = readJson(join(run, 'state.json'));
   assert.equal(state.status, 'done');
   assert.equal(readJson(join(run, 'run.json')).status, 'done');
-  for (const f of ['prompt.md', 'transcript.jsonl', 'record.json']) assert.ok(existsSync(join(run, 'iter-001', f)), f);
+  for (const f of ['prompt.md', 'transcript.jsonl', 'record.json', 'report.json', 'report.schema.json']) assert.ok(existsSync(join(run, 'iter-001', f)), f);
   assert.equal(statSync(join(run, 'state.json')).mode & 0o777, 0o600);
   assert.equal(statSync(run).mode & 0o777, 0o700);
   const phases = events(run).filter((e) => e.type === 'phase').map((e) => e.phase);
@@ -241,7 +241,7 @@ test('--dry-run prints prompt, argv, post-checks and policies and writes nothing
   const r = await runLoopInProcess(repo, ['--iterations', '3', '--dry-run', '--post-check', 'true', '--directive', 'Be bold.'], loopEnv(repo, [{ steps: [] }]));
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\[Directive 1\]\nBe bold\./);
-  assert.match(r.stdout, /codex exec -C \S+ --dangerously-bypass-approvals-and-sandbox -o \S+last-message\.md\"? --ephemeral -m gpt-5\.4 -c .*--json -\n/);
+  assert.match(r.stdout, /codex exec -C \S+ --dangerously-bypass-approvals-and-sandbox -o \S+last-message\.md\"? --ephemeral -m gpt-5\.4 -c .*--output-schema \S+report\.schema\.json"? --json -\n/);
   assert.match(r.stdout, /1\. true/);
   assert.match(r.stdout, /no commit: fail/);
   assert.ok(!existsSync(logDir(repo)));
