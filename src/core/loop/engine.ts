@@ -444,6 +444,8 @@ export class LoopEngine {
       this.cachedStatus = status;
       return;
     }
+    // Under --allow-dirty the tree was never clean: what is uncommitted may be the operator's, so it stays put.
+    if (!this.s.requireClean) return;
     this.cachedStatus = undefined;
     const sha = await this.d.git.stashPush(message);
     if (!sha) return;
