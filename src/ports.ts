@@ -37,6 +37,11 @@ export type MergeResult =
   | { kind: 'merged'; head: string }
   | { kind: 'conflict'; paths: string[] };
 
+/** Why a stash would not apply cleanly, with the paths to name in the output. */
+export type StashTrialResult =
+  | { ok: true }
+  | { ok: false; reason: 'not-a-stash' | 'local-changes' | 'conflict' | 'untracked-exists' | 'trial-error'; paths: string[] };
+
 export type RevertResult = { kind: 'reverted'; sha: string } | { kind: 'conflict'; paths: string[] };
 
 /** Git, by role. The adapter is SimpleGitRepo (src/adapters/git/simple-git-repo.ts). */
@@ -55,6 +60,8 @@ export interface Git {
   stashPush(message: string): Promise<string | undefined>;
   /** Would applying this stash onto HEAD succeed? Uses `git merge-tree --write-tree` (no checkout). */
   stashCanApply(sha: string): Promise<boolean>;
+  /** stashCanApply with the reason and the paths, for the message that names a kept stash. Optional. */
+  stashTrial?(sha: string): Promise<StashTrialResult>;
   /** Apply the stash by SHA, then drop the reflog entry that holds that SHA. */
   stashApplyAndDrop(sha: string): Promise<{ applied: boolean; dropped: boolean }>;
   /** Stash entries still present, by SHA, with messages. */

@@ -11,7 +11,7 @@
  *   git.commitAll('agent change', { 'b.txt': 'y' });
  */
 import { createHash } from 'node:crypto';
-import type { CommitInfo, Git, MergeResult, RevertResult, StatusEntry } from '../../src/ports.js';
+import type { CommitInfo, Git, MergeResult, RevertResult, StashTrialResult, StatusEntry } from '../../src/ports.js';
 
 type Tree = Map<string, string>;
 interface FakeCommit extends CommitInfo {
@@ -165,14 +165,20 @@ export class FakeGit implements Git {
   }
 
   async stashCanApply(sha: string): Promise<boolean> {
+    return (await this.stashTrial(sha)).ok;
+  }
+
+  async stashTrial(sha: string): Promise<StashTrialResult> {
     const s = this.stashObjects.get(sha);
-    return s !== undefined && this.planStashApply(s) !== undefined;
+    if (!s) return { ok: false, reason: 'not-a-stash', paths: [] };
+    const plan = this.planStashApply(s);
+    return plan instanceof Map ? { ok: true } : plan;
   }
 
   async stashApplyAndDrop(sha: string): Promise<{ applied: boolean; dropped: boolean }> {
     const s = this.stashObjects.get(sha);
     const plan = s && this.planStashApply(s);
-    if (!s || !plan) return { applied: false, dropped: false };
+    if (!s || !(plan instanceof Map)) return { applied: false, dropped: false };
     const headTree = this.headTree();
     for (const p of diffPaths(headTree, plan)) {
       setOrDelete(this.worktree, p, plan.get(p));
@@ -317,15 +323,17 @@ export class FakeGit implements Git {
     return sha;
   }
 
-  /** The tracked tree after applying this stash, or undefined when `git stash apply` would fail. */
-  private planStashApply(s: FakeStash): Tree | undefined {
+  /** The tracked tree after applying this stash, or why `git stash apply` would fail. */
+  private planStashApply(s: FakeStash): Tree | Exclude<StashTrialResult, { ok: true }> {
     const status = this.statusSync();
     const covers = (p: string) => status.some((e) => e.path === p || e.origPath === p || (e.path.endsWith('/') && p.startsWith(e.path)));
     const base = this.commit(s.base).tree;
-    if (diffPaths(base, s.tree).some(covers)) return undefined;
+    const busy = diffPaths(base, s.tree).filter(covers);
+    if (busy.length > 0) return { ok: false, reason: 'local-changes', paths: busy };
     const { tree, conflicts } = merge3(base, this.headTree(), s.tree);
-    if (conflicts.length > 0) return undefined;
-    for (const p of s.untracked.keys()) if (tree.has(p) || this.worktree.has(p) || covers(p)) return undefined;
+    if (conflicts.length > 0) return { ok: false, reason: 'conflict', paths: conflicts };
+    const taken = [...s.untracked.keys()].filter((p) => tree.has(p) || this.worktree.has(p) || covers(p)).sort();
+    if (taken.length > 0) return { ok: false, reason: 'untracked-exists', paths: taken };
     return tree;
   }
 

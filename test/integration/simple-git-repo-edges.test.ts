@@ -188,3 +188,20 @@ test('a fetch that fails fast is a GitCommandError, not a hang on a credential p
   const git = new SimpleGitRepo(repo.dir, { env: repo.env });
   await assert.rejects(git.fetch('nonexistent-remote', 'main'), GitCommandError);
 });
+
+test('a failed iteration is reverted together with its stamp commit; the agent range alone would conflict', async (t) => {
+  const { repo, git } = await setup({ 'log.md': '# log\n', 'a.txt': 'one\n' });
+  t.after(() => repo.dispose());
+  const old = repo.head();
+  const agent = repo.commit('agent', { 'a.txt': 'faster\n', 'log.md': '# log\n\n### Iteration 1\n- Commit: this commit\n' });
+  repo.write({ 'log.md': `# log\n\n### Iteration 1\n- Commit: ${agent}\n` });
+  const stamp = await git.commitPaths(['log.md'], 'gdnctl: stamp iteration 001');
+  // Reverting only the agent's commit would have to undo lines the stamp changed since.
+  assert.deepEqual(await git.revertRange(old, agent, 'revert agent only'), { kind: 'conflict', paths: ['log.md'] });
+  assert.deepEqual(repo.status(), []);
+  assert.equal(repo.head(), stamp);
+  const r = await git.revertRange(old, stamp, 'gdnctl: revert iteration 001 (post-check-failed)');
+  assert.equal(r.kind, 'reverted');
+  assert.equal(repo.read('log.md'), '# log\n');
+  assert.deepEqual(repo.log().map((l) => l.subject), ['gdnctl: revert iteration 001 (post-check-failed)', 'gdnctl: stamp iteration 001', 'agent', 'initial']);
+});

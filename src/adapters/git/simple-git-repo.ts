@@ -9,7 +9,7 @@
 import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { faultPoint } from '../../fault.js';
-import type { CommitInfo, Git, MergeResult, RevertResult, StatusEntry } from '../../ports.js';
+import type { CommitInfo, Git, MergeResult, RevertResult, StashTrialResult, StatusEntry } from '../../ports.js';
 import { GitCommandError, GitExec, type GitExecOptions } from './git-exec.js';
 import { parsePorcelainZ, unmergedPaths } from './porcelain-status.js';
 import { stashTrialApply } from './stash-trial.js';
@@ -80,12 +80,16 @@ export class SimpleGitRepo implements Git {
   }
 
   async stashCanApply(sha: string): Promise<boolean> {
-    if (!SHA_RE.test(sha)) return false;
+    return (await this.stashTrial(sha)).ok;
+  }
+
+  async stashTrial(sha: string): Promise<StashTrialResult> {
+    if (!SHA_RE.test(sha)) return { ok: false, reason: 'not-a-stash', paths: [] };
     try {
       return await stashTrialApply(this.exec, this.root, sha, await this.status());
     } catch {
       // Fail closed: an unexpected error keeps the stash where it is rather than risking a half-applied one.
-      return false;
+      return { ok: false, reason: 'trial-error', paths: [] };
     }
   }
 

@@ -12,7 +12,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { StatusEntry } from '../../ports.js';
+import type { StashTrialResult, StatusEntry } from '../../ports.js';
 import type { GitExec } from './git-exec.js';
 
 // commit-tree needs an identity; the objects never reach a ref, so a fixed one avoids depending on config.
@@ -37,45 +37,50 @@ async function existsOnDisk(path: string): Promise<boolean> {
   }
 }
 
-/** True when some local status entry (file, or an untracked `dir/`) covers one of the paths. */
-function touchesLocalChanges(paths: string[], status: StatusEntry[]): boolean {
+/** The paths that some local status entry (file, or an untracked `dir/`) covers. */
+function coveredByLocalChanges(paths: string[], status: StatusEntry[]): string[] {
   const local = status.flatMap((e) => (e.origPath ? [e.path, e.origPath] : [e.path]));
-  return paths.some((p) => local.some((l) => l === p || (l.endsWith('/') && p.startsWith(l))));
+  return paths.filter((p) => local.some((l) => l === p || (l.endsWith('/') && p.startsWith(l))));
+}
+
+function refuse(reason: Exclude<StashTrialResult, { ok: true }>['reason'], paths: string[]): StashTrialResult {
+  return { ok: false, reason, paths: [...new Set(paths)].sort() };
 }
 
 /** Throws on unexpected git errors; the caller fails closed. */
-export async function stashTrialApply(exec: GitExec, root: string, sha: string, status: StatusEntry[]): Promise<boolean> {
+export async function stashTrialApply(exec: GitExec, root: string, sha: string, status: StatusEntry[]): Promise<StashTrialResult> {
   const [stash, base, index, untrackedCommit] = (await stashParents(exec, sha)) ?? [];
-  if (!stash || !base || !index) return false; // not stash-shaped
+  if (!stash || !base || !index) return refuse('not-a-stash', []);
 
   // Tracked part: the real apply refuses when a path it changes has local modifications.
   const changed = nulList((await exec.run(['diff', '--name-only', '-z', '--no-renames', base, stash])).stdout);
-  if (touchesLocalChanges(changed, status)) return false;
+  const busy = coveredByLocalChanges(changed, status);
+  if (busy.length > 0) return refuse('local-changes', busy);
 
   const ours = await exec.out([...IDENTITY, 'commit-tree', 'HEAD^{tree}', '-p', base, '-m', 'gdnctl stash trial (ours)']);
   const theirs = await exec.out([...IDENTITY, 'commit-tree', `${stash}^{tree}`, '-p', base, '-m', 'gdnctl stash trial (theirs)']);
-  const merged = await exec.run(['merge-tree', '--write-tree', '--name-only', '-z', ours, theirs], [1]);
-  if (merged.exitCode !== 0) return false; // 1 = conflicts
-  const mergedTree = merged.stdout.split('\0')[0]?.trim();
-  if (!mergedTree) return false;
+  // Output: "<tree>\0<conflicted path>\0…" (exit 1 = conflicts).
+  const merged = await exec.run(['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', ours, theirs], [1]);
+  const [mergedTree, ...conflicted] = nulList(merged.stdout);
+  if (merged.exitCode !== 0) return refuse('conflict', conflicted);
+  if (!mergedTree) return refuse('trial-error', []);
 
   // Untracked part: every file must land on a path that is free in the merged tree and on disk.
-  if (!untrackedCommit) return true;
+  if (!untrackedCommit) return { ok: true };
   const untracked = nulList((await exec.run(['ls-tree', '-r', '--name-only', '-z', untrackedCommit])).stdout);
-  if (touchesLocalChanges(untracked, status)) return false;
+  const taken = coveredByLocalChanges(untracked, status);
   for (let i = 0; i < untracked.length; i += 500) {
     const batch = untracked.slice(i, i + 500).map((p) => `:(literal)${p}`);
-    const taken = nulList((await exec.run(['ls-tree', '-r', '--name-only', '-z', mergedTree, '--', ...batch])).stdout);
-    if (taken.length > 0) return false;
+    taken.push(...nulList((await exec.run(['ls-tree', '-r', '--name-only', '-z', mergedTree, '--', ...batch])).stdout));
   }
   for (const p of untracked) {
-    if (await existsOnDisk(join(root, p))) return false;
+    if (await existsOnDisk(join(root, p))) taken.push(p);
     // A file where the path needs a directory blocks the checkout too.
     for (let d = dirname(p); d !== '.' && d !== '/'; d = dirname(d)) {
       const st = await lstat(join(root, d)).catch(() => undefined);
-      if (st && !st.isDirectory()) return false;
+      if (st && !st.isDirectory()) taken.push(p);
       if (st) break;
     }
   }
-  return true;
+  return taken.length > 0 ? refuse('untracked-exists', taken) : { ok: true };
 }
