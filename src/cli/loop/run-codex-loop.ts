@@ -4,6 +4,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../ports.js';
 import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
+import { writeReportSchema } from '../../adapters/agents/agent-report-files.js';
 import { FileLedger, newRunId } from '../../adapters/ledger/file-ledger.js';
 import { ExecaCommandRunner } from '../../adapters/process/execa-command-runner.js';
 import { LoopEngine, type TextFiles } from '../../core/loop/engine.js';
@@ -128,6 +129,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     if (!result) {
       const engine = new LoopEngine(settings, {
         git, agent, runner, ledger, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: ctx.env,
+        reportSchema: writeReportSchema,
         tpu: extras.tpu, measurer: extras.measurer, memory: extras.memory,
       }, state);
       result = first > settings.iterations ? { kind: 'done', iterations: settings.iterations } : await engine.run(first);

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { AgentRunner, Clock, CommitInfo, CommandRunner, Git, IterationMemory, Ledger, Measurer, StatusEntry, TokenUsage, TpuHold } from '../../ports.js';
 import { faultPoint } from '../../fault.js';
+import type { AgentReportParse } from '../agent-report.js';
 import { runAgentPhase } from './agent-phase.js';
 import { addTokens, ZERO_TOKENS, type CommitRange, type FailureReason, type IterationRecord, type IterationResult, type LoopResult, type LoopStop } from './outcome.js';
 import { phaseLabel, type Phase } from './phases.js';
@@ -35,6 +36,8 @@ export interface LoopDeps {
   files: TextFiles;
   console: LoopConsole;
   signal: AbortSignal;
+  /** Writes the agent report's JSON Schema into the iteration folder (codex --output-schema); optional. */
+  reportSchema?: (iterDir: string) => Promise<string>;
   /** Environment post-checks start from (the GDNCTL_* variables are added on top). */
   env: NodeJS.ProcessEnv;
   tpu?: TpuHold | undefined;
@@ -67,6 +70,7 @@ interface IterCtx {
   range?: CommitRange;
   stampSha?: string;
   leftoverStash?: string;
+  report?: AgentReportParse;
 }
 
 /**
@@ -226,6 +230,7 @@ export class LoopEngine {
 
     await this.enter(ctx, 'agent', { headBefore }, true);
     let pending: Promise<void> = Promise.resolve();
+    const outputSchemaFile = this.d.reportSchema ? await this.d.reportSchema(ctx.iterDir) : undefined;
     const agent = await runAgentPhase({
       agent: this.d.agent,
       input: {
@@ -240,6 +245,7 @@ export class LoopEngine {
           pending = pending.then(() => this.saveState()).then(() => faultPoint('agent-running'));
         },
         onDisplay: (line) => this.d.console.echo(line),
+        ...(outputSchemaFile ? { outputSchemaFile } : {}),
       },
       retries: this.s.agentRetries,
       transientRetries: this.s.transientRetries,
@@ -256,6 +262,7 @@ export class LoopEngine {
     await pending;
     ctx.tokens = agent.tokens;
     ctx.agentProcessMs = agent.processMs;
+    if (agent.result.report) ctx.report = agent.result.report;
     this.state.tokens = addTokens(this.state.tokens, agent.tokens);
     this.state.agentPgid = undefined;
     this.check();
@@ -437,6 +444,8 @@ export class LoopEngine {
       this.cachedStatus = status;
       return;
     }
+    // Under --allow-dirty the tree was never clean: what is uncommitted may be the operator's, so it stays put.
+    if (!this.s.requireClean) return;
     this.cachedStatus = undefined;
     const sha = await this.d.git.stashPush(message);
     if (!sha) return;
@@ -508,6 +517,7 @@ export class LoopEngine {
       ...(policy ? { policy } : {}),
       tokens: ctx.tokens,
       durationsMs: ctx.durationsMs,
+      ...(ctx.report ? { report: ctx.report } : {}),
       agentProcessMs: ctx.agentProcessMs,
       postCheckProcessMs: ctx.postCheckProcessMs,
       startedAt,
