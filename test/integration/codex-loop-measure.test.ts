@@ -41,6 +41,7 @@ test('codex-loop --bench: baseline, then promoted, kept-within-noise and a regre
   const exp = join(repo.dir, 'experiments', `exp-001-${run.split('/').pop()}`);
   for (const f of ['experiment-plan.md', 'leaderboard.md', 'baseline/result.txt', 'iterations/iter-001-fuse-kernels/result.txt']) assert.ok(existsSync(join(exp, f)), f);
 
+  assert.match(readFileSync(join(run, 'report.html'), 'utf8'), /class="point marker-reverted" data-iteration="3"/, 'the loop keeps report.html current');
   const rep = await runCli(['report'], repo.dir, repo.env);
   assert.equal(rep.code, 0, rep.stderr);
   assert.match(rep.stdout, /3 iterations, 1 promoted, 1 kept within noise, 1 reverted/);

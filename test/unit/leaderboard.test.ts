@@ -82,6 +82,8 @@ test('escalation: only when the last gain is < 3 % and the measured dominant hot
   assert.equal(escalationDirective(1.2, undefined, b), undefined, 'no measured trace before');
   assert.deepEqual(parseHotspots([{ name: 'x' }, 5, { share: 1 }]), []);
   assert.equal(parseHotspots('nope'), undefined);
+  // dev-tpu-profile's summary object (src/core/hotspots.ts on the tpu branch): the list is under `ops`.
+  assert.deepEqual(parseHotspots({ totalUs: 10, ops: [{ name: 'k', totalUs: 10, count: 2, share: 1 }] }), [{ name: 'k', totalUs: 10, count: 2, share: 1 }]);
 });
 
 test('report.json as the agent backends write it ({ok, report} with object fields) is normalized', async () => {
@@ -94,4 +96,19 @@ test('report.json as the agent backends write it ({ok, report} with object field
   assert.match(renderPlan('iter-001', r), /1\. \*\*fuse loops\*\* — tradeoffs: more registers; expectedEffect: -20% time/);
   assert.equal(normalizeReport({ ok: false, error: 'bad' }), undefined);
   assert.equal(normalizeReport({ chosen: 'flat' })!.chosen, 'flat');
+});
+
+test('sparkline and the champion series of the report', async () => {
+  const { sparkline } = await import('../../src/core/measure/sparkline.js');
+  const { championSeries } = await import('../../src/core/measure/report-html.js');
+  assert.equal(sparkline([91, 90.6, 97, undefined, 84]), '▅▅█·▁');
+  assert.equal(sparkline([5, 5]), '▄▄');
+  assert.equal(sparkline([]), '');
+  const rows = [
+    row({ iteration: 1, value: 91, outcome: 'promoted' }),
+    row({ iteration: 2, value: 90.6, outcome: 'kept-within-noise' }),
+    row({ iteration: 3, value: 97, outcome: 'regression', reverted: true }),
+    row({ iteration: 4, outcome: 'failed', reverted: true }),
+  ];
+  assert.deepEqual(championSeries(rows, 100).map((c) => c.value), [100, 91, 91, 91, 91]);
 });

@@ -6,6 +6,7 @@ import { iterName, kebab, renderLeaderboard, type LedgerRow } from '../../core/m
 import { escalationDirective, normalizeReport, parseHotspots, renderHotspots, renderPlan, renderReflexion, renderSummary, type Hotspot } from '../../core/measure/memory-text.js';
 import { renderFinalReport } from '../../core/measure/final-report.js';
 import { excludeFromGit } from '../measure/git-exclude.js';
+import { writeReportFile } from './report-file.js';
 
 /**
  * What record() reads. The loop passes its IterationRecord (outcome kept|no-change|failed, reason, detail,
@@ -149,6 +150,7 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
       nextHypothesis: report?.nextHypothesis,
     });
     await writeFile(join(o.runDir, 'final-report.md'), text);
+    await writeReportFile(o.runDir, { metric: o.metric, direction: o.direction, target: o.target });
     const exp = await experimentRoot();
     if (exp) await writeFile(join(exp, 'final-report.md'), text);
   }

@@ -34,13 +34,14 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
     direction: v.direction,
     metric: v.metric ?? 'metric',
     target: v.target,
+    ...(v.goal ? { goal: v.goal } : {}),
     experimentsDir: v.experimentsDir,
     repoRoot: workdir,
     commitSubject: async (sha) => {
       const r = await execa('git', ['log', '-1', '--format=%s', sha], { cwd: workdir, reject: false });
       return r.exitCode === 0 ? String(r.stdout).trim() || undefined : undefined;
     },
-    experimentPlan: renderExperimentPlan({ ...v, scope: undefined, tests: v.postCheck, iterations: v.iterations, created: new Date().toISOString().slice(0, 10) }),
+    experimentPlan: renderExperimentPlan({ ...v, scope: v.scopeGlob, tests: v.postCheck, iterations: v.iterations, created: new Date().toISOString().slice(0, 10) }),
   });
   return { ...(measurer ? { measurer } : {}), memory };
 }

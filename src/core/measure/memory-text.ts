@@ -131,8 +131,10 @@ export function renderReflexion(iteration: string, r: AgentReport | undefined, r
   ].join('\n');
 }
 
+/** hotspots.json: a list, or dev-tpu-profile's summary object holding the list as `ops` (or `hotspots`). */
 export function parseHotspots(json: unknown): Hotspot[] | undefined {
-  const list = Array.isArray(json) ? json : json && typeof json === 'object' && Array.isArray((json as { hotspots?: unknown }).hotspots) ? (json as { hotspots: unknown[] }).hotspots : undefined;
+  const o = json && typeof json === 'object' && !Array.isArray(json) ? (json as { ops?: unknown; hotspots?: unknown }) : undefined;
+  const list = Array.isArray(json) ? json : Array.isArray(o?.ops) ? o.ops : Array.isArray(o?.hotspots) ? o.hotspots : undefined;
   if (!list) return undefined;
   const out: Hotspot[] = [];
   for (const h of list) {
