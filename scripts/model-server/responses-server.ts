@@ -1,8 +1,9 @@
 /**
  * A scripted OpenAI Responses-API server for driving the real Codex CLI offline.
  *
- * Codex 0.169 (wire_api = "responses") POSTs /v1/responses with `stream: true` and reads SSE. The shapes
- * below were taken from what that binary actually sends and accepts (docs/demo.md, "How it was checked"):
+ * Codex 0.169 (wire_api = "responses") POSTs /v1/responses with `stream: true` and reads SSE. The shapes below
+ * were taken from what that binary actually sends and accepts (docs/demo.md, "What was checked against the real
+ * binaries"):
  *   response.created → response.output_item.done (function_call | message) … → response.completed {usage}
  * A function_call named `exec_command` with arguments `{"cmd": "…"}` makes codex run `/bin/bash -lc cmd`
  * in the repo; its output comes back in the next request as a `function_call_output` item with the same
