@@ -77,7 +77,7 @@ export function loadModelScript(file: string): ModelScript {
 
 /** What the cursor decided for one request. */
 export type CursorStep =
-  | { kind: 'turn'; session: number; turn: number; sessionName: string | undefined; play: ScriptTurn; abandoned: string[] }
+  | { kind: 'turn'; session: number; turn: number; play: ScriptTurn; abandoned: string[] }
   | { kind: 'violation'; reason: string };
 
 export class ScriptCursor {
@@ -124,17 +124,12 @@ export class ScriptCursor {
         reason: `session ${this.session + 1}${session.name ? ` (${session.name})` : ''} has no turn ${this.turn + 1}; end it with a message turn`,
       };
     }
-    return { kind: 'turn', session: this.session, turn: this.turn, sessionName: session.name, play, abandoned };
+    return { kind: 'turn', session: this.session, turn: this.turn, play, abandoned };
   }
 
   /** The call ids the turn just sent; the next continuation must answer all of them. */
   expect(callIds: string[]): void {
     this.pending = [...callIds];
-  }
-
-  /** How far the script has been played. */
-  progress(): { sessionsStarted: number; total: number; pendingCalls: string[] } {
-    return { sessionsStarted: this.session + 1, total: this.sessions.length, pendingCalls: [...this.pending] };
   }
 }
 
