@@ -136,22 +136,22 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     }
   } finally {
     stopHurry();
+    // DESIGN.md "The signal path": the engine already ended the agent's group, stashed its leftovers and
+    // restored the operator's stash; then the TPU goes, then `interrupted` is written, then exit 130.
     const interrupted = ctx.interrupt.signal.aborted;
     if (interrupted) result = { kind: 'interrupted', signalName: ctx.interrupt.signalName ?? 'SIGINT' };
+    await extras.tpu?.release({ hurry: ctx.interrupt.isHurried }).catch((e: Error) => out.warn(`releasing the TPU failed: ${e.message}`));
     if (ledger && state) {
+      // No result without a signal means an unexpected error: leave the run resumable.
       if (interrupted || !result) {
         state.status = 'interrupted';
         state.agentPgid = undefined;
         await ledger.writeState(state).catch(() => undefined);
         await ledger.event('run-interrupted', { signal: ctx.interrupt.signalName ?? null, iteration: state.iteration }).catch(() => undefined);
       }
-    }
-    if (ledger && state) {
-      const runFile = join(ledger.runDir, 'run.json');
-      const run = JSON.parse(await readFile(runFile, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+      const run = JSON.parse(await readFile(join(ledger.runDir, 'run.json'), 'utf8').catch(() => '{}')) as Record<string, unknown>;
       await ledger.writeJson('run.json', { ...run, status: state.status, endedAt: new Date().toISOString() }).catch(() => undefined);
     }
-    await extras.tpu?.release({ hurry: ctx.interrupt.isHurried }).catch((e: Error) => out.warn(`releasing the TPU failed: ${e.message}`));
     await lock.release();
   }
   if (state) ctx.stdout.write('\n' + summaryTable(state.completed, state.tokens));
