@@ -95,11 +95,14 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     let first = 1;
     if (resumable) {
       ledger = await FileLedger.open(resumable.runDir, redact);
-      state = { ...(resumable.state as unknown as RunState), status: 'running', ownerPid: process.pid, ownerHost: hostname() };
+      const previous = resumable.state as unknown as RunState;
+      state = { ...previous, ownerPid: process.pid, ownerHost: hostname() };
       out.info(`resuming run ${resumable.runId} at iteration ${state.iteration} (phase ${state.phase} was interrupted)`);
       const run = { ...resumable.run, resumes: [...((resumable.run.resumes as unknown[]) ?? []), { at: now.toISOString(), pid: process.pid }] };
       await ledger.writeJson('run.json', run);
-      first = await recoverRun(state, { git, runner, ledger, console: out, killGraceMs: Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000) });
+      first = await recoverRun(state, { git, runner, ledger, console: out, killGraceMs: Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000), requireClean: settings.requireClean });
+      state.status = 'running';
+      await ledger.writeState(state);
     } else {
       const runId = newRunId(now);
       ledger = await FileLedger.open(join(v.logDir, 'runs', runId), redact);
