@@ -21,7 +21,8 @@ function assertOperatorWorkSafe(repo: TempRepo): void {
   assert.ok(!repo.stashList().some((s) => s.subject.includes('gdnctl-operator')), 'no operator stash left behind');
 }
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+for (const signals of [['SIGINT'], ['SIGTERM'], ['SIGHUP'], ['SIGINT', 'SIGINT']] as const) {
+  const signal = signals.join(' + ');
   test(`${signal}: the agent group is ended, leftovers stashed, operator work restored, state interrupted, exit 130`, async (t) => {
     const repo = await setup(t);
     const pidFile = repo.scratch('grandchild.pid');
@@ -30,7 +31,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     t.after(() => run.child.kill('SIGKILL'));
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').length > 0, 20_000, 'the agent to hang');
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
-    run.child.kill(signal);
+    for (const [k, sig] of signals.entries()) {
+      // A second Ctrl-C hurries the exit; it must still leave every stash in place.
+      if (k > 0) await new Promise((res) => setTimeout(res, 30));
+      run.child.kill(sig);
+    }
     const r = await run.done;
     assert.equal(r.code, 130, r.stderr);
     await until(() => isPidDead(grandchild), 5000, 'the agent grandchild to die');
@@ -86,3 +91,24 @@ for (const fault of FAULTS) {
     }
   });
 }
+
+test('an interrupted run resumes with the same command: same run, same iteration number, attempt 2', async (t) => {
+  const repo = await setup(t);
+  const pidFile = repo.scratch('agent.pid');
+  const scenario: Invocation[] = [{ steps: [{ do: 'hang', pidFile }] }, { steps: [uniqueCommit] }];
+  const args = ['--iterations', '2', ...FAST, '--dirty-policy', 'stash'];
+  const env = loopEnv(repo, scenario);
+  const first = spawnLoop(repo, args, env);
+  t.after(() => first.child.kill('SIGKILL'));
+  await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').length > 0, 20_000, 'the agent to hang');
+  first.child.kill('SIGINT');
+  assert.equal((await first.done).code, 130);
+  const again = await spawnLoop(repo, args, env).done;
+  assert.equal(again.code, 0, again.stderr);
+  const runs = runDirs(repo);
+  assert.equal(runs.length, 1);
+  assert.equal(readJson(join(runs[0]!, 'iter-001', 'record.json')).attempt, 2);
+  assert.ok(existsSync(join(runs[0]!, 'iter-001', 'attempt-1', 'prompt.md')));
+  assert.ok(existsSync(join(runs[0]!, 'iter-002', 'record.json')));
+  assertOperatorWorkSafe(repo);
+});

@@ -39,7 +39,7 @@ test('a commit is kept, stamped in the loop\'s own commit, and the ledger is wri
   const state = readJson(join(run, 'state.json'));
   assert.equal(state.status, 'done');
   assert.equal(readJson(join(run, 'run.json')).status, 'done');
-  for (const f of ['prompt.md', 'transcript.jsonl', 'record.json']) assert.ok(existsSync(join(run, 'iter-001', f)), f);
+  for (const f of ['prompt.md', 'transcript.jsonl', 'record.json', 'report.json', 'report.schema.json']) assert.ok(existsSync(join(run, 'iter-001', f)), f);
   assert.equal(statSync(join(run, 'state.json')).mode & 0o777, 0o600);
   assert.equal(statSync(run).mode & 0o777, 0o700);
   const phases = events(run).filter((e) => e.type === 'phase').map((e) => e.phase);
@@ -220,7 +220,7 @@ test('an operator stash that conflicts is kept and named: warn-keep continues, f
   writeFileSync(join(repo.dir, 'a.txt'), 'operator edit\n');
   const keep = await runLoopInProcess(repo, ['--iterations', '1', ...FAST, '--dirty-policy', 'stash'], loopEnv(repo, scenario));
   assert.equal(keep.code, 0, keep.stderr);
-  assert.match(keep.stderr, /conflicts with HEAD; kept it in git stash list/);
+  assert.match(keep.stderr, /would not apply \(conflict: a\.txt\); kept it in git stash list/);
   assert.ok(repo.stashList().some((s) => s.subject.includes('gdnctl-operator-iter-001')));
   assert.ok(repo.isClean());
   repo.git('stash', 'drop');
@@ -241,7 +241,7 @@ test('--dry-run prints prompt, argv, post-checks and policies and writes nothing
   const r = await runLoopInProcess(repo, ['--iterations', '3', '--dry-run', '--post-check', 'true', '--directive', 'Be bold.'], loopEnv(repo, [{ steps: [] }]));
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\[Directive 1\]\nBe bold\./);
-  assert.match(r.stdout, /codex exec -C \S+ --dangerously-bypass-approvals-and-sandbox -o \S+last-message\.md\"? --ephemeral -m gpt-5\.4 -c .*--json -\n/);
+  assert.match(r.stdout, /codex exec -C \S+ --dangerously-bypass-approvals-and-sandbox -o \S+last-message\.md\"? --ephemeral -m gpt-5\.4 -c .*--output-schema \S+report\.schema\.json"? --json -\n/);
   assert.match(r.stdout, /1\. true/);
   assert.match(r.stdout, /no commit: fail/);
   assert.ok(!existsSync(logDir(repo)));

@@ -126,3 +126,45 @@ test('an abort during the agent ends the iteration as interrupted after restorin
   assert.equal(git.read('partial.txt'), undefined);
   assert.ok(git.stashes.some((s) => s.message.includes('gdnctl-leftover-iter-001')));
 });
+
+test('seams: memory fills placeholders and directives; a held TPU is checked and named to post-checks', async () => {
+  const git = new FakeGit();
+  const agent = new ScriptedAgent(git, [commits]);
+  const runner = new ScriptedRunner([0]);
+  let alive = 0;
+  const node = { project: 'p', zone: 'z', cluster: 'c', name: 'n', acceleratorType: 'v5p-8', state: 'READY' as const, workers: [], labels: {} };
+  const tpu = {
+    acquire: async () => node,
+    ensureAlive: async () => (alive++, { node, reacquired: false }),
+    current: () => node,
+    release: async () => {},
+  };
+  const recorded: number[] = [];
+  const memory = {
+    placeholders: async () => ({ LEADERBOARD: 'champion 1.00' }),
+    directives: async () => ['generated directive'],
+    record: async (i: number) => void recorded.push(i),
+  };
+  const s = { ...settings({ postCheck: ['check'] }), promptTemplate: 'Board: {{LEADERBOARD}}' };
+  const r = await new LoopEngine(s, deps(git, agent, { runner, tpu, memory }), newState()).run(1);
+  assert.equal(r.kind, 'done');
+  assert.match(agent.calls[0]!.prompt, /^Board: champion 1\.00\n\n[^]*\[Directive 1\]\nbe bold\n\[Directive 2\]\ngenerated directive\n$/);
+  assert.equal(alive, 1);
+  assert.deepEqual(recorded, [1]);
+  const env = runner.specs[0]!.env!;
+  assert.deepEqual([env.GDNCTL_TPU_PROJECT, env.GDNCTL_TPU_ZONE, env.GDNCTL_TPU_CLUSTER, env.GDNCTL_TPU_NAME], ['p', 'z', 'c', 'n']);
+});
+
+test('--allow-dirty leaves uncommitted work where it is; a required-clean tree gets it stashed', async () => {
+  for (const allowDirty of [true, false]) {
+    const git = new FakeGit();
+    const act: AgentAct = (g) => {
+      g.commitAll('agent', { 'b.txt': 'b' });
+      g.write({ 'after.txt': 'uncommitted' });
+    };
+    const r = await new LoopEngine(settings({ allowDirty }), deps(git, new ScriptedAgent(git, [act])), newState()).run(1);
+    assert.equal(r.kind, 'done');
+    assert.equal(git.read('after.txt'), allowDirty ? 'uncommitted' : undefined, String(allowDirty));
+    assert.equal(git.stashes.length, allowDirty ? 0 : 1);
+  }
+});

@@ -182,3 +182,18 @@ test('the flag form parses through commander', async () => {
   assert.match(stdout.text(), /noCommitPolicy\s+"count-failure"\s+# flag/);
   assert.match(stdout.text(), /postCheck\s+\["a","b"\]\s+# flag/);
 });
+
+test('post-check logs keep the head and tail of a flood and say what was dropped', async () => {
+  const { BoundedLines } = await import('../../src/core/loop/post-check-phase.js');
+  const b = new BoundedLines(100);
+  for (let i = 0; i < 10_000; i++) b.push(`line ${i}`);
+  const text = b.text();
+  assert.ok(text.startsWith('line 0\nline 1\n'));
+  assert.ok(text.endsWith('line 9999'));
+  assert.match(text, /\[… \d+ lines dropped from this log …\]/);
+  assert.ok(text.length < 400);
+  const small = new BoundedLines(100);
+  small.push('a');
+  small.push('b');
+  assert.equal(small.text(), 'a\nb');
+});

@@ -18,6 +18,7 @@ export async function renderDryRun(x: { settings: LoopSettings; agent: AgentRunn
     prompt,
     workdir: s.workdir,
     iterDir: join(x.values.logDir, 'runs', '<run-id>', 'iter-001'),
+    outputSchemaFile: join(x.values.logDir, 'runs', '<run-id>', 'iter-001', 'report.schema.json'),
     timeoutMs: s.agentTimeoutMs,
     idleTimeoutMs: s.agentIdleTimeoutMs,
   });

@@ -4,6 +4,7 @@ import { listRuns, type FileLedger, type RunListing } from '../../adapters/ledge
 import type { LoopConsole } from '../../core/loop/engine.js';
 import { OperatorStash } from '../../core/loop/operator-stash.js';
 import type { RunState } from '../../core/loop/run-state.js';
+import { phaseMayLeaveAgentEdits } from '../../core/loop/phases.js';
 
 function ownerAlive(pid: unknown, host: unknown): boolean {
   if (typeof pid !== 'number') return false;
@@ -44,7 +45,7 @@ const pad = (i: number): string => String(i).padStart(3, '0');
  */
 export async function recoverRun(
   st: RunState,
-  deps: { git: Git; runner: CommandRunner; ledger: FileLedger; console: LoopConsole; killGraceMs: number },
+  deps: { git: Git; runner: CommandRunner; ledger: FileLedger; console: LoopConsole; killGraceMs: number; requireClean: boolean },
 ): Promise<number> {
   const { git, ledger, console: out } = deps;
   const i = st.iteration;
@@ -58,7 +59,10 @@ export async function recoverRun(
     await ledger.writeState(st);
     return i + 1;
   }
-  const status = await git.status();
+  // Only a killed run can have left agent edits behind: the signal path already stashed them, and before the
+  // agent phase (or under --allow-dirty) what is uncommitted is the operator's own work.
+  const killed = st.status !== 'interrupted';
+  const status = killed && deps.requireClean && phaseMayLeaveAgentEdits(st.phase) ? await git.status() : [];
   if (status.length > 0) {
     const sha = await git.stashPush(`gdnctl-leftover-iter-${pad(i)}-interrupted`);
     if (sha) {

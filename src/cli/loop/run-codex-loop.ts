@@ -4,6 +4,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../ports.js';
 import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
+import { writeReportSchema } from '../../adapters/agents/agent-report-files.js';
 import { FileLedger, newRunId } from '../../adapters/ledger/file-ledger.js';
 import { ExecaCommandRunner } from '../../adapters/process/execa-command-runner.js';
 import { LoopEngine, type TextFiles } from '../../core/loop/engine.js';
@@ -94,11 +95,14 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     let first = 1;
     if (resumable) {
       ledger = await FileLedger.open(resumable.runDir, redact);
-      state = { ...(resumable.state as unknown as RunState), status: 'running', ownerPid: process.pid, ownerHost: hostname() };
+      const previous = resumable.state as unknown as RunState;
+      state = { ...previous, ownerPid: process.pid, ownerHost: hostname() };
       out.info(`resuming run ${resumable.runId} at iteration ${state.iteration} (phase ${state.phase} was interrupted)`);
       const run = { ...resumable.run, resumes: [...((resumable.run.resumes as unknown[]) ?? []), { at: now.toISOString(), pid: process.pid }] };
       await ledger.writeJson('run.json', run);
-      first = await recoverRun(state, { git, runner, ledger, console: out, killGraceMs: Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000) });
+      first = await recoverRun(state, { git, runner, ledger, console: out, killGraceMs: Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000), requireClean: settings.requireClean });
+      state.status = 'running';
+      await ledger.writeState(state);
     } else {
       const runId = newRunId(now);
       ledger = await FileLedger.open(join(v.logDir, 'runs', runId), redact);
@@ -128,28 +132,29 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     if (!result) {
       const engine = new LoopEngine(settings, {
         git, agent, runner, ledger, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: ctx.env,
+        reportSchema: writeReportSchema,
         tpu: extras.tpu, measurer: extras.measurer, memory: extras.memory,
       }, state);
       result = first > settings.iterations ? { kind: 'done', iterations: settings.iterations } : await engine.run(first);
     }
   } finally {
     stopHurry();
+    // DESIGN.md "The signal path": the engine already ended the agent's group, stashed its leftovers and
+    // restored the operator's stash; then the TPU goes, then `interrupted` is written, then exit 130.
     const interrupted = ctx.interrupt.signal.aborted;
     if (interrupted) result = { kind: 'interrupted', signalName: ctx.interrupt.signalName ?? 'SIGINT' };
+    await extras.tpu?.release({ hurry: ctx.interrupt.isHurried }).catch((e: Error) => out.warn(`releasing the TPU failed: ${e.message}`));
     if (ledger && state) {
+      // No result without a signal means an unexpected error: leave the run resumable.
       if (interrupted || !result) {
         state.status = 'interrupted';
         state.agentPgid = undefined;
         await ledger.writeState(state).catch(() => undefined);
         await ledger.event('run-interrupted', { signal: ctx.interrupt.signalName ?? null, iteration: state.iteration }).catch(() => undefined);
       }
-    }
-    if (ledger && state) {
-      const runFile = join(ledger.runDir, 'run.json');
-      const run = JSON.parse(await readFile(runFile, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+      const run = JSON.parse(await readFile(join(ledger.runDir, 'run.json'), 'utf8').catch(() => '{}')) as Record<string, unknown>;
       await ledger.writeJson('run.json', { ...run, status: state.status, endedAt: new Date().toISOString() }).catch(() => undefined);
     }
-    await extras.tpu?.release({ hurry: ctx.interrupt.isHurried }).catch((e: Error) => out.warn(`releasing the TPU failed: ${e.message}`));
     await lock.release();
   }
   if (state) ctx.stdout.write('\n' + summaryTable(state.completed, state.tokens));

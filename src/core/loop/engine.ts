@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { AgentRunner, Clock, CommitInfo, CommandRunner, Git, IterationMemory, Ledger, Measurer, StatusEntry, TokenUsage, TpuHold } from '../../ports.js';
+import type { AgentRunner, Clock, CommandRunner, Git, IterationMemory, Ledger, Measurer, StatusEntry, TpuHold } from '../../ports.js';
 import { faultPoint } from '../../fault.js';
 import { runAgentPhase } from './agent-phase.js';
 import { addTokens, ZERO_TOKENS, type CommitRange, type FailureReason, type IterationRecord, type IterationResult, type LoopResult, type LoopStop } from './outcome.js';
@@ -9,8 +9,10 @@ import { runPostChecks } from './post-check-phase.js';
 import { appendDirectives, renderPrompt, type PromptValues } from '../prompt-template.js';
 import { protectedPathHits } from '../protected-paths.js';
 import type { RunState } from './run-state.js';
+import { buildIterationRecord, type IterCtx } from './iteration-record.js';
 import type { LoopSettings } from './settings.js';
 import { stampCommit } from '../stamp-log.js';
+import { closesOnto, syncMain } from './git-phases.js';
 import { OperatorStash } from './operator-stash.js';
 
 export interface LoopConsole {
@@ -35,6 +37,8 @@ export interface LoopDeps {
   files: TextFiles;
   console: LoopConsole;
   signal: AbortSignal;
+  /** Writes the agent report's JSON Schema into the iteration folder (codex --output-schema); optional. */
+  reportSchema?: (iterDir: string) => Promise<string>;
   /** Environment post-checks start from (the GDNCTL_* variables are added on top). */
   env: NodeJS.ProcessEnv;
   tpu?: TpuHold | undefined;
@@ -51,23 +55,6 @@ export class Interrupted extends Error {
 
 const pad = (i: number): string => String(i).padStart(3, '0');
 
-interface IterCtx {
-  i: number;
-  iterDir: string;
-  startedMs: number;
-  phaseStartedMs: number;
-  phase?: Phase;
-  durationsMs: Partial<Record<Phase | 'total', number>>;
-  tokens: TokenUsage;
-  agentProcessMs: number;
-  postCheckProcessMs: number;
-  headBefore?: string;
-  /** HEAD as the loop last set or saw it, so later phases need not ask git again. */
-  head?: string;
-  range?: CommitRange;
-  stampSha?: string;
-  leftoverStash?: string;
-}
 
 /**
  * Runs iterations from state.iteration onward against the ports. Holds no I/O of its own. Every phase writes
@@ -210,7 +197,7 @@ export class LoopEngine {
     const sync = this.s.syncMain;
     if (sync.policy === 'each-iteration' || (sync.policy === 'once' && i === 1)) {
       await this.enter(ctx, 'sync-main', { remote: sync.remote, branch: sync.branch });
-      const failed = await this.syncMain();
+      const failed = await syncMain(this.d.git, this.s.syncMain, this.d.console, this.d.measurer, this.d.signal);
       if (failed) return failed;
     }
 
@@ -226,6 +213,7 @@ export class LoopEngine {
 
     await this.enter(ctx, 'agent', { headBefore }, true);
     let pending: Promise<void> = Promise.resolve();
+    const outputSchemaFile = this.d.reportSchema ? await this.d.reportSchema(ctx.iterDir) : undefined;
     const agent = await runAgentPhase({
       agent: this.d.agent,
       input: {
@@ -240,6 +228,7 @@ export class LoopEngine {
           pending = pending.then(() => this.saveState()).then(() => faultPoint('agent-running'));
         },
         onDisplay: (line) => this.d.console.echo(line),
+        ...(outputSchemaFile ? { outputSchemaFile } : {}),
       },
       retries: this.s.agentRetries,
       transientRetries: this.s.transientRetries,
@@ -256,6 +245,7 @@ export class LoopEngine {
     await pending;
     ctx.tokens = agent.tokens;
     ctx.agentProcessMs = agent.processMs;
+    if (agent.result.report) ctx.report = agent.result.report;
     this.state.tokens = addTokens(this.state.tokens, agent.tokens);
     this.state.agentPgid = undefined;
     this.check();
@@ -330,36 +320,6 @@ export class LoopEngine {
     const head = ctx.head ?? (await git.head());
     if (!decision || decision.outcome === 'promoted') this.state.champion = head;
     return { kind: 'kept', range, ...(ctx.stampSha ? { stampSha: ctx.stampSha } : {}), ...(decision ? { decision } : {}) };
-  }
-
-  private async syncMain(): Promise<IterationResult | undefined> {
-    const { remote, branch, conflictPolicy } = this.s.syncMain;
-    try {
-      await this.d.git.fetch(remote, branch);
-    } catch (e) {
-      return fail('sync-failed', `git fetch ${remote} ${branch} failed: ${(e as Error).message.split('\n')[0]}`, 'sync-main');
-    }
-    const m = await this.d.git.merge(`${remote}/${branch}`);
-    switch (m.kind) {
-      case 'up-to-date':
-        return undefined;
-      case 'merged':
-        this.d.console.info(`merged ${remote}/${branch} (HEAD ${m.head.slice(0, 12)})`);
-        await this.d.measurer?.remeasureChampion?.(m.head, this.d.signal);
-        return undefined;
-      case 'conflict': {
-        const detail = `merging ${remote}/${branch} conflicts in ${m.paths.join(', ') || 'some paths'} (merge aborted)`;
-        if (conflictPolicy === 'skip') {
-          this.d.console.warn(`${detail}; continuing unsynced (--sync-main-conflict-policy skip)`);
-          return undefined;
-        }
-        return fail('sync-conflict', `${detail}; resolve it by hand or pass --sync-main-conflict-policy skip`, 'sync-main');
-      }
-      default: {
-        const never: never = m;
-        throw new Error(`unknown merge result ${JSON.stringify(never)}`);
-      }
-    }
   }
 
   private async buildPrompt(i: number, head: string): Promise<string> {
@@ -437,6 +397,8 @@ export class LoopEngine {
       this.cachedStatus = status;
       return;
     }
+    // Under --allow-dirty the tree was never clean: what is uncommitted may be the operator's, so it stays put.
+    if (!this.s.requireClean) return;
     this.cachedStatus = undefined;
     const sha = await this.d.git.stashPush(message);
     if (!sha) return;
@@ -492,27 +454,13 @@ export class LoopEngine {
     stop ??= restoreStop;
     const durationMs = this.d.clock.now() - ctx.startedMs;
     ctx.durationsMs.total = durationMs;
-    const rec: IterationRecord = {
-      schemaVersion: 1,
-      iteration: ctx.i,
+    const rec = buildIterationRecord(ctx, result, {
       attempt: this.state.attempt,
-      outcome: result.kind,
-      ...(result.kind === 'failed' ? { reason: result.reason, detail: result.detail, phase: result.phase } : {}),
-      headBefore: ctx.headBefore ?? head,
-      headAfter: head,
-      commits: result.kind === 'no-change' ? [] : (result.range?.shas ?? []),
-      ...(result.kind === 'failed' && result.revertSha ? { revertSha: result.revertSha } : {}),
-      ...(ctx.stampSha ? { stampSha: ctx.stampSha } : {}),
-      ...(ctx.leftoverStash ? { leftoverStash: ctx.leftoverStash } : {}),
-      ...(result.kind !== 'no-change' && result.decision ? { decision: result.decision } : {}),
+      head,
       ...(policy ? { policy } : {}),
-      tokens: ctx.tokens,
-      durationsMs: ctx.durationsMs,
-      agentProcessMs: ctx.agentProcessMs,
-      postCheckProcessMs: ctx.postCheckProcessMs,
       startedAt,
       endedAt: new Date(this.d.clock.now()).toISOString(),
-    };
+    });
     await this.d.ledger.writeJson(`${relative(this.d.ledger.runDir, ctx.iterDir)}/record.json`, rec);
     await this.d.memory?.record(ctx.i, rec as unknown as Record<string, unknown>);
     const commit = result.kind === 'kept' ? result.range.to : undefined;
@@ -532,18 +480,6 @@ export class LoopEngine {
     await this.d.ledger.event('iteration-recorded', { iteration: ctx.i, outcome: result.kind, ...(result.kind === 'failed' ? { reason: result.reason } : {}) });
     return stop;
   }
-}
-
-/**
- * Does old..new (as listed by commitsBetween) close onto `old`: every parent inside the range or `old`
- * itself, and no root commit? Then `old` is an ancestor of `new` without asking git (saves a spawn per
- * iteration); otherwise (merges from elsewhere, rewritten history) git's merge-base decides.
- */
-function closesOnto(commits: CommitInfo[], old: string): boolean {
-  if (commits.length === 0) return false;
-  const inside = new Set(commits.map((c) => c.sha));
-  inside.add(old);
-  return commits.every((c) => c.parents.length > 0 && c.parents.every((p) => inside.has(p)));
 }
 
 function fail(reason: FailureReason, detail: string, phase: Phase): IterationResult {

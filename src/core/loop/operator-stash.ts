@@ -15,14 +15,21 @@ export class OperatorStash {
   async restore(sha: string): Promise<boolean> {
     const short = sha.slice(0, 12);
     let canApply: boolean;
+    let why = 'conflicts with HEAD';
     try {
-      canApply = await this.git.stashCanApply(sha);
+      if (this.git.stashTrial) {
+        const trial = await this.git.stashTrial(sha);
+        canApply = trial.ok;
+        if (!trial.ok) why = `would not apply (${trial.reason}${trial.paths.length ? `: ${trial.paths.slice(0, 10).join(', ')}` : ''})`;
+      } else {
+        canApply = await this.git.stashCanApply(sha);
+      }
     } catch (e) {
       this.out.warn(`trial apply of your stash ${short} failed to run (${(e as Error).message.split('\n')[0]}); kept it untouched`);
       return false;
     }
     if (!canApply) {
-      this.out.warn(`your stashed work ${short} conflicts with HEAD; kept it in git stash list — apply it by hand: git stash apply ${sha}`);
+      this.out.warn(`your stashed work ${short} ${why}; kept it in git stash list — apply it by hand: git stash apply ${sha}`);
       return false;
     }
     const r = await this.git.stashApplyAndDrop(sha);

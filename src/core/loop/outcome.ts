@@ -1,4 +1,5 @@
 import type { AgentFailure, MeasureDecision, TokenUsage } from '../../ports.js';
+import type { AgentReportParse } from '../agent-report.js';
 import type { Phase } from './phases.js';
 
 /** Why an iteration did not produce a kept commit. Kebab-case, recorded verbatim in record.json. */
@@ -95,6 +96,8 @@ export interface IterationRecord {
   operatorStash?: string;
   operatorStashRestored?: boolean;
   decision?: MeasureDecision;
+  /** The agent's structured final report (also iter-NNN/report.json), or why it could not be parsed. */
+  report?: AgentReportParse;
   /** What the policy did with a failure. */
   policy?: 'counted' | 'continued' | 'stopped';
   tokens: TokenUsage;

@@ -21,6 +21,42 @@ export type PostCheckResult =
   | { ok: true; durationMs: number; processMs: number }
   | { ok: false; index: number; command: string; exitCode: number | null; detail: string; durationMs: number; processMs: number; sameFailure: boolean };
 
+/**
+ * A check's output for its log file, bounded: the first and the last `halfChars` characters are kept, the
+ * middle of a flood is dropped with a marker (the terminal still saw every line).
+ */
+export class BoundedLines {
+  private head: string[] = [];
+  private headChars = 0;
+  private tail: string[] = [];
+  private tailChars = 0;
+  private tailStart = 0;
+  private dropped = 0;
+  constructor(private readonly halfChars = 4 * 1024 * 1024) {}
+  push(line: string): void {
+    if (this.headChars + line.length <= this.halfChars && this.tail.length === 0) {
+      this.head.push(line);
+      this.headChars += line.length + 1;
+      return;
+    }
+    this.tail.push(line);
+    this.tailChars += line.length + 1;
+    // An index instead of shift(): dropping from the front of a big array must not cost O(n) per line.
+    while (this.tailChars > this.halfChars && this.tail.length - this.tailStart > 1) {
+      this.tailChars -= this.tail[this.tailStart++]!.length + 1;
+      this.dropped += 1;
+    }
+    if (this.tailStart > 4096 && this.tailStart * 2 > this.tail.length) {
+      this.tail = this.tail.slice(this.tailStart);
+      this.tailStart = 0;
+    }
+  }
+  text(): string {
+    const mid = this.dropped > 0 ? [`[… ${this.dropped} lines dropped from this log …]`] : [];
+    return [...this.head, ...mid, ...this.tail.slice(this.tailStart)].join('\n');
+  }
+}
+
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -50,7 +86,7 @@ export async function runPostChecks(p: PostCheckInput): Promise<PostCheckResult>
     const k = idx + 1;
     let previous: string | undefined;
     for (let attempt = 1; ; attempt++) {
-      const lines: string[] = [];
+      const lines = new BoundedLines();
       p.echo(`$ ${command}${attempt > 1 ? `   (attempt ${attempt})` : ''}`);
       const r = await p.runner.run({
         argv: postCheckArgv(command, p.binDir),
@@ -63,12 +99,12 @@ export async function runPostChecks(p: PostCheckInput): Promise<PostCheckResult>
         },
       });
       processMs += r.durationMs;
-      await p.saveLog(k, `$ ${command}\n${lines.join('\n')}\n# exit ${r.exitCode ?? r.signal}\n`);
+      await p.saveLog(k, `$ ${command}\n${lines.text()}\n# exit ${r.exitCode ?? r.signal}\n`);
       if (r.exitCode === 0) break;
       if (p.signal.aborted) {
         return { ok: false, index: k, command, exitCode: r.exitCode, detail: 'interrupted', durationMs: p.clock.now() - started, processMs, sameFailure: false };
       }
-      const sig = failureSignature(r.exitCode, r.tail || lines.join('\n'));
+      const sig = failureSignature(r.exitCode, r.tail || lines.text().slice(-8192));
       const sameFailure = previous === sig;
       if (attempt > p.retries || sameFailure) {
         const why = sameFailure ? ' (failed the same way twice)' : '';

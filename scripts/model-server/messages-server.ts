@@ -1,0 +1,240 @@
+/**
+ * A scripted Anthropic Messages-API server for driving the real Claude Code CLI (`claude -p`) offline,
+ * reached through ANTHROPIC_BASE_URL=http://127.0.0.1:PORT (+ ANTHROPIC_API_KEY=dummy). It plays the same
+ * YAML script as responses-server.ts: an `exec` turn becomes `Bash` tool_use blocks.
+ *
+ * What Claude Code 2.1.197 does against it (seen from its real requests):
+ *  - `HEAD /` connectivity probes before the first request;
+ *  - side requests without the Bash tool (e.g. "generate a session title"), which must not consume script turns:
+ *    they get a one-line text answer;
+ *  - the agent loop: POST /v1/messages?beta=true, stream: true, SSE events message_start → content_block_start /
+ *    content_block_delta (input_json_delta | text_delta) / content_block_stop → message_delta {stop_reason, usage}
+ *    → message_stop; tool results come back as `tool_result` blocks with the `tool_use_id`.
+ *
+ *   node --import tsx scripts/model-server/messages-server.ts --script FILE [--port N]
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { execCommands, loadModelScript, ScriptCursor, type ModelScript, type ScriptTurn } from './script.js';
+import {
+  answerCalls,
+  approxTokens,
+  listenLoopback,
+  markAbandoned,
+  parseJson,
+  sendJson,
+  type RecordedRequest,
+  type ScriptedCall,
+  type ScriptedServer,
+  type ToolResult,
+} from './scripted-http.js';
+
+export interface MessagesServerOptions {
+  script: ModelScript;
+  port?: number;
+  host?: string;
+  onRequest?: (req: RecordedRequest) => void;
+}
+
+interface Block {
+  type?: string;
+  tool_use_id?: string;
+  content?: unknown;
+  text?: string;
+}
+
+interface MessagesBody {
+  model?: string;
+  tools?: Array<{ name?: string }>;
+  messages?: Array<{ role?: string; content?: unknown }>;
+}
+
+function blockText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return (content as Block[]).map((b) => (typeof b.text === 'string' ? b.text : '')).join('');
+  return '';
+}
+
+/** Tool results anywhere in the last user message (Claude Code sends the whole history each time). */
+function toolResults(body: MessagesBody | undefined): ToolResult[] {
+  const last = body?.messages?.at(-1);
+  if (!last || last.role !== 'user' || !Array.isArray(last.content)) return [];
+  return (last.content as Block[])
+    .filter((b) => b.type === 'tool_result' && typeof b.tool_use_id === 'string')
+    .map((b) => ({ callId: b.tool_use_id as string, output: blockText(b.content) }));
+}
+
+function sse(res: ServerResponse, type: string, data: Record<string, unknown>): void {
+  res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+}
+
+export async function startMessagesServer(opts: MessagesServerOptions): Promise<ScriptedServer> {
+  const cursor = new ScriptCursor(opts.script);
+  const requests: RecordedRequest[] = [];
+  const calls: ScriptedCall[] = [];
+  const violations: string[] = [];
+
+  function handle(req: IncomingMessage, rawBody: string, res: ServerResponse): void {
+    const body = parseJson(rawBody) as MessagesBody | undefined;
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const rec: RecordedRequest = {
+      seq: requests.length + 1,
+      method: req.method ?? 'GET',
+      path,
+      headers: req.headers,
+      body,
+      receivedAt: new Date().toISOString(),
+      toolResults: toolResults(body),
+      reply: { kind: 'not-found' },
+    };
+    requests.push(rec);
+    if (req.method === 'HEAD' || (req.method === 'GET' && path === '/')) {
+      rec.reply = { kind: 'probe' };
+      res.writeHead(200).end();
+      return;
+    }
+    if (req.method !== 'POST' || !path.endsWith('/messages')) {
+      sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `scripted server: no route for ${req.method} ${path}` } });
+      return;
+    }
+    const model = body?.model ?? opts.script.model ?? 'scripted';
+    if (!(body?.tools ?? []).some((t) => t.name === 'Bash')) {
+      // A side request (session title, summaries): answer it without touching the script.
+      rec.reply = { kind: 'side' };
+      stream(res, rec, model, [{ type: 'text', text: 'Scripted session' }], 'end_turn', rawBody, undefined);
+      opts.onRequest?.(rec);
+      return;
+    }
+    answerCalls(calls, rec.toolResults, rec.receivedAt);
+    const step = cursor.next(new Set(rec.toolResults.map((r) => r.callId)));
+    if (step.kind === 'violation') {
+      violations.push(`request ${rec.seq}: ${step.reason}`);
+      rec.reply = { kind: 'violation', detail: step.reason };
+      sendJson(res, 409, { type: 'error', error: { type: 'invalid_request_error', message: `scripted model server: ${step.reason}` } });
+    } else {
+      markAbandoned(calls, step.abandoned);
+      rec.session = step.session;
+      rec.turn = step.turn;
+      play(step.play, step.session, step.turn, rec, model, rawBody, res);
+    }
+    if (rec.reply.kind !== 'stall') opts.onRequest?.(rec);
+  }
+
+  function play(turn: ScriptTurn, session: number, turnIdx: number, rec: RecordedRequest, model: string, rawBody: string, res: ServerResponse): void {
+    if ('error' in turn) {
+      rec.reply = { kind: 'error', detail: `${turn.error.status} ${turn.error.message}` };
+      sendJson(res, turn.error.status, { type: 'error', error: { type: 'invalid_request_error', message: turn.error.message } });
+      return;
+    }
+    if ('stall' in turn) {
+      rec.reply = { kind: 'stall' };
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      sse(res, 'message_start', { message: messageShell(rec, model, 0) });
+      opts.onRequest?.(rec);
+      return;
+    }
+    const cmds = execCommands(turn);
+    const usage = 'usage' in turn ? turn.usage : undefined;
+    if (cmds) {
+      const ids = cmds.map((_, i) => `toolu_${rec.seq}_${i + 1}`);
+      cmds.forEach((cmd, i) => calls.push({ callId: ids[i]!, cmd, session, turn: turnIdx, sentAt: rec.receivedAt }));
+      cursor.expect(ids);
+      rec.reply = { kind: 'calls', callIds: ids };
+      const timeout = 'yieldTimeMs' in turn ? turn.yieldTimeMs : undefined;
+      const blocks = cmds.map((cmd, i) => ({
+        type: 'tool_use',
+        id: ids[i],
+        name: 'Bash',
+        input: { command: cmd, description: `scripted step ${turnIdx + 1}`, ...(timeout ? { timeout } : {}) },
+      }));
+      stream(res, rec, model, blocks, 'tool_use', rawBody, usage);
+    } else if ('message' in turn) {
+      rec.reply = { kind: 'message' };
+      stream(res, rec, model, [{ type: 'text', text: turn.message }], 'end_turn', rawBody, usage);
+    }
+  }
+
+  function messageShell(rec: RecordedRequest, model: string, inputTokens: number, cached = 0): Record<string, unknown> {
+    return {
+      id: `msg_${rec.seq}`,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: inputTokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: cached },
+    };
+  }
+
+  function stream(
+    res: ServerResponse,
+    rec: RecordedRequest,
+    model: string,
+    blocks: Array<Record<string, unknown>>,
+    stopReason: 'tool_use' | 'end_turn',
+    rawBody: string,
+    usage: { input?: number; cached?: number; output?: number } | undefined,
+  ): void {
+    const input = usage?.input ?? approxTokens(rawBody);
+    const cached = Math.min(usage?.cached ?? 0, input);
+    const output = usage?.output ?? approxTokens(JSON.stringify(blocks));
+    if (rec.reply.kind !== 'side') rec.usage = { input, cached, output };
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    sse(res, 'message_start', { message: messageShell(rec, model, input, cached) });
+    blocks.forEach((block, index) => {
+      if (block.type === 'tool_use') {
+        sse(res, 'content_block_start', { index, content_block: { ...block, input: {} } });
+        sse(res, 'content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } });
+      } else {
+        sse(res, 'content_block_start', { index, content_block: { type: 'text', text: '' } });
+        sse(res, 'content_block_delta', { index, delta: { type: 'text_delta', text: String(block.text) } });
+      }
+      sse(res, 'content_block_stop', { index });
+    });
+    sse(res, 'message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: output } });
+    sse(res, 'message_stop', {});
+    res.end();
+  }
+
+  const listener = await listenLoopback(handle, { port: opts.port, host: opts.host });
+  return {
+    // Claude Code appends /v1/messages itself, so its base URL has no /v1.
+    url: `http://${listener.host}:${listener.port}`,
+    port: listener.port,
+    requests,
+    calls,
+    violations,
+    appendSession: (session) => cursor.append(session),
+    close: listener.close,
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const arg = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const scriptFile = arg('--script');
+  if (!scriptFile) {
+    process.stderr.write('usage: messages-server.ts --script FILE [--port N] [--host H]\n');
+    process.exit(2);
+  }
+  const server = await startMessagesServer({
+    script: loadModelScript(scriptFile),
+    port: Number(arg('--port') ?? 0),
+    host: arg('--host'),
+    onRequest: (r) => process.stderr.write(`[model-server] #${r.seq} ${r.method} ${r.path} → ${r.reply.kind}${r.reply.detail ? `: ${r.reply.detail}` : ''}\n`),
+  });
+  process.stdout.write(`scripted Messages API server (the model is a script: ${scriptFile}); ANTHROPIC_BASE_URL=${server.url}\n`);
+  const stop = (): void => void server.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((err: Error) => {
+    process.stderr.write(`messages-server: ${err.message}\n`);
+    process.exit(2);
+  });
+}

@@ -1,0 +1,226 @@
+/**
+ * A scripted OpenAI Responses-API server for driving the real Codex CLI offline.
+ *
+ * Codex 0.169 (wire_api = "responses") POSTs /v1/responses with `stream: true` and reads SSE. The shapes below
+ * were taken from what that binary actually sends and accepts (docs/demo.md, "What was checked against the real
+ * binaries"):
+ *   response.created → response.output_item.done (function_call | message) … → response.completed {usage}
+ * A function_call named `exec_command` with arguments `{"cmd": "…"}` makes codex run `/bin/bash -lc cmd`
+ * in the repo; its output comes back in the next request as a `function_call_output` item with the same
+ * call_id. codex's turn.completed usage is the sum of the usage of every response in the turn.
+ *
+ * Import `startResponsesServer` in tests, or run:
+ *   node --import tsx scripts/model-server/responses-server.ts --script FILE [--port N] [--log FILE]
+ */
+import { appendFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { execCommands, loadModelScript, ScriptCursor, type ModelScript, type ScriptTurn } from './script.js';
+import {
+  answerCalls,
+  approxTokens,
+  listenLoopback,
+  markAbandoned,
+  parseJson,
+  sendJson,
+  type RecordedRequest,
+  type ScriptedCall,
+  type ScriptedServer,
+  type ToolResult,
+} from './scripted-http.js';
+
+export interface ResponsesServerOptions {
+  script: ModelScript;
+  port?: number;
+  host?: string;
+  /** Called with each recorded request once it has been answered (the CLI logs it). */
+  onRequest?: (req: RecordedRequest) => void;
+}
+
+interface InputItem {
+  type?: string;
+  call_id?: string;
+  output?: unknown;
+}
+
+/** `output` is a string, or (newer clients) a list of content parts. */
+function outputText(output: unknown): string {
+  if (typeof output === 'string') return output;
+  if (Array.isArray(output)) {
+    return output.map((p) => (typeof p === 'object' && p !== null && 'text' in p ? String(p.text) : '')).join('');
+  }
+  return JSON.stringify(output ?? '');
+}
+
+function toolResults(body: unknown): ToolResult[] {
+  const input = (body as { input?: unknown } | undefined)?.input;
+  if (!Array.isArray(input)) return [];
+  return (input as InputItem[])
+    .filter((i) => i.type === 'function_call_output' && typeof i.call_id === 'string')
+    .map((i) => ({ callId: i.call_id as string, output: outputText(i.output) }));
+}
+
+function sse(res: ServerResponse, event: Record<string, unknown> & { type: string }): void {
+  res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+}
+
+export async function startResponsesServer(opts: ResponsesServerOptions): Promise<ScriptedServer> {
+  const cursor = new ScriptCursor(opts.script);
+  const requests: RecordedRequest[] = [];
+  const calls: ScriptedCall[] = [];
+  const violations: string[] = [];
+  const model = opts.script.model ?? 'scripted';
+
+  function handle(req: IncomingMessage, rawBody: string, res: ServerResponse): void {
+    const body = parseJson(rawBody);
+    const receivedAt = new Date().toISOString();
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const rec: RecordedRequest = {
+      seq: requests.length + 1,
+      method: req.method ?? 'GET',
+      path,
+      headers: req.headers,
+      body,
+      receivedAt,
+      toolResults: toolResults(body),
+      reply: { kind: 'not-found' },
+    };
+    const format = (body as { text?: { format?: { type?: string; schema?: unknown } } } | undefined)?.text?.format;
+    if (format?.type === 'json_schema') rec.outputSchema = format.schema;
+    requests.push(rec);
+    try {
+      if (req.method === 'GET' && path.endsWith('/models')) {
+        rec.reply = { kind: 'models' };
+        sendJson(res, 200, { object: 'list', data: [{ id: model, object: 'model', owned_by: 'gdnctl-scripted' }] });
+        return;
+      }
+      if (req.method !== 'POST' || !path.endsWith('/responses')) {
+        sendJson(res, 404, { error: { message: `scripted server: no route for ${req.method} ${path}` } });
+        return;
+      }
+      answerCalls(calls, rec.toolResults, receivedAt);
+      const step = cursor.next(new Set(rec.toolResults.map((r) => r.callId)));
+      if (step.kind === 'violation') {
+        violations.push(`request ${rec.seq}: ${step.reason}`);
+        rec.reply = { kind: 'violation', detail: step.reason };
+        sendJson(res, 409, { error: { message: `scripted model server: ${step.reason}`, type: 'invalid_request_error' } });
+        return;
+      }
+      markAbandoned(calls, step.abandoned);
+      rec.session = step.session;
+      rec.turn = step.turn;
+      play(step.play, step.session, step.turn, rec, rawBody, res);
+    } finally {
+      if (rec.reply.kind !== 'stall') opts.onRequest?.(rec);
+    }
+  }
+
+  function play(turn: ScriptTurn, session: number, turnIdx: number, rec: RecordedRequest, rawBody: string, res: ServerResponse): void {
+    const responseId = `resp_${rec.seq}`;
+    if ('error' in turn) {
+      rec.reply = { kind: 'error', detail: `${turn.error.status} ${turn.error.message}` };
+      sendJson(res, turn.error.status, { error: { message: turn.error.message, type: 'invalid_request_error' } });
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    sse(res, { type: 'response.created', response: { id: responseId, object: 'response', status: 'in_progress', model } });
+    if ('stall' in turn) {
+      // Leave the stream open with no further events: codex waits (until its own stream idle timeout), which
+      // is how a hung model looks to the agent runner's idle/wall timeouts.
+      rec.reply = { kind: 'stall' };
+      opts.onRequest?.(rec);
+      return;
+    }
+    const items: Record<string, unknown>[] = [];
+    const cmds = execCommands(turn);
+    if (cmds) {
+      const ids: string[] = [];
+      cmds.forEach((cmd, i) => {
+        const callId = `call_${rec.seq}_${i + 1}`;
+        ids.push(callId);
+        const args: Record<string, unknown> = { cmd };
+        if ('yieldTimeMs' in turn && turn.yieldTimeMs !== undefined) args.yield_time_ms = turn.yieldTimeMs;
+        items.push({ type: 'function_call', id: `fc_${rec.seq}_${i + 1}`, status: 'completed', call_id: callId, name: 'exec_command', arguments: JSON.stringify(args) });
+        calls.push({ callId, cmd, session, turn: turnIdx, sentAt: rec.receivedAt });
+      });
+      cursor.expect(ids);
+      rec.reply = { kind: 'calls', callIds: ids };
+    } else if ('message' in turn) {
+      items.push({
+        type: 'message',
+        id: `msg_${rec.seq}`,
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: turn.message, annotations: [] }],
+      });
+      rec.reply = { kind: 'message' };
+    }
+    items.forEach((item, i) => sse(res, { type: 'response.output_item.done', output_index: i, item }));
+    const usage = 'usage' in turn ? turn.usage : undefined;
+    const inputTokens = usage?.input ?? approxTokens(rawBody);
+    const outputTokens = usage?.output ?? approxTokens(JSON.stringify(items));
+    const cachedTokens = Math.min(usage?.cached ?? 0, inputTokens);
+    rec.usage = { input: inputTokens, cached: cachedTokens, output: outputTokens };
+    sse(res, {
+      type: 'response.completed',
+      response: {
+        id: responseId,
+        object: 'response',
+        status: 'completed',
+        model,
+        usage: {
+          input_tokens: inputTokens,
+          input_tokens_details: { cached_tokens: cachedTokens },
+          output_tokens: outputTokens,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: inputTokens + outputTokens,
+        },
+      },
+    });
+    res.end();
+  }
+
+  const listener = await listenLoopback(handle, { port: opts.port, host: opts.host });
+  return {
+    url: `http://${listener.host}:${listener.port}/v1`,
+    port: listener.port,
+    requests,
+    calls,
+    violations,
+    appendSession: (session) => cursor.append(session),
+    close: listener.close,
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const arg = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const scriptFile = arg('--script');
+  if (!scriptFile) {
+    process.stderr.write('usage: responses-server.ts --script FILE [--port N] [--host H] [--log FILE.jsonl]\n');
+    process.exit(2);
+  }
+  const log = arg('--log');
+  const server = await startResponsesServer({
+    script: loadModelScript(scriptFile),
+    port: Number(arg('--port') ?? 0),
+    host: arg('--host'),
+    onRequest: (r) => {
+      process.stderr.write(`[model-server] #${r.seq} ${r.method} ${r.path} → ${r.reply.kind}${r.reply.detail ? `: ${r.reply.detail}` : ''}\n`);
+      if (log) appendFileSync(log, `${JSON.stringify(r)}\n`);
+    },
+  });
+  process.stdout.write(`scripted Responses API server (the model is a script: ${scriptFile}) on ${server.url}\n`);
+  const stop = (): void => void server.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((err: Error) => {
+    process.stderr.write(`responses-server: ${err.message}\n`);
+    process.exit(2);
+  });
+}
