@@ -349,5 +349,7 @@ export interface TpuProvider {
   ): Promise<TpuCreateOutcome>;
   /** Delete; with `wait` false the call returns once the API accepted it. Missing nodes are not an error. */
   deleteNode(ref: TpuNodeRef, opts?: { wait?: boolean; queued?: boolean }): Promise<{ operation?: string; existed: boolean }>;
+  /** Wait until a delete finished: by operation name (resumable by another process), else by polling getNode. */
+  waitDeleted(ref: TpuNodeRef, operation?: string, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }

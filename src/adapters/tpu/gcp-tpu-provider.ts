@@ -221,9 +221,23 @@ export class GcpTpuProvider implements TpuProvider {
       throw e;
     }
     if (opts.wait === false) return { operation, existed: true };
-    // Deletes are not bounded by the ready timeout: a release waits until the API says the node is gone.
-    const done = await this.waitOperation(operation, check, Number.POSITIVE_INFINITY);
-    if (done?.error) throw new Error(`delete of ${nodePath(ref)} failed: ${done.error.message ?? 'unknown error'}`);
+    await this.waitDeleted(ref, operation, undefined, check);
     return { operation, existed: true };
+  }
+
+  /** Wait for a delete: by its operation when known (also one sent by an earlier process), else until getNode 404s. */
+  async waitDeleted(ref: TpuNodeRef, operation?: string, signal?: AbortSignal, check?: (n: string) => Promise<GaxOperation>): Promise<void> {
+    if (operation) {
+      const poll = check ?? ((n: string) => this.client.checkDeleteNodeProgress(n) as unknown as Promise<GaxOperation>);
+      // Deletes are not bounded by the ready timeout: a release waits until the API says the node is gone.
+      const done = await this.waitOperation(operation, poll, Number.POSITIVE_INFINITY, signal);
+      if (done?.error) throw new Error(`delete of ${nodePath(ref)} failed: ${done.error.message ?? 'unknown error'}`);
+      return;
+    }
+    let delayMs = Math.min(200, this.o.pollIntervalMs);
+    while (await this.getNode(ref, signal)) {
+      await sleep(delayMs, undefined, signal ? { signal } : {});
+      delayMs = Math.min(delayMs * 1.5, this.o.pollIntervalMs);
+    }
   }
 }

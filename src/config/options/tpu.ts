@@ -88,6 +88,11 @@ export const tpuOptions = {
     commands: HOLD_COMMANDS,
     valueName: '<s>',
   }),
+  devTpuCheckInterval: opt(z.number().positive().default(60), {
+    help: 'seconds between liveness checks while dev-tpu-allocate holds (preempted → re-acquire)',
+    commands: ['dev-tpu-allocate'],
+    valueName: '<s>',
+  }),
   devTpuQueued: opt(z.boolean().default(false), {
     help: 'allocate through a queued resource instead of createNode',
     commands: HOLD_COMMANDS,
