@@ -4,6 +4,8 @@ import { lintOptions } from './options/lint.js';
 import { directiveOptions } from './options/directives.js';
 import { sshOptions } from './options/ssh.js';
 import { tpuOptions } from './options/tpu.js';
+import { loopOptions } from './options/loop.js';
+import { agentOptions } from './options/agent.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (DESIGN.md "Config naming").
@@ -16,6 +18,8 @@ export const optionFields = {
   ...directiveOptions,
   ...sshOptions,
   ...tpuOptions,
+  ...loopOptions,
+  ...agentOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

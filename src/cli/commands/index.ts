@@ -2,6 +2,7 @@ import type { CommandSpec } from '../command-spec.js';
 import { lintLogCommand } from './lint-log.js';
 import { directivesListCommand } from './directives-list.js';
 import { devTpuAllocateCommand, devTpuReleaseCommand, devTpuStatusCommand } from './dev-tpu.js';
+import { codexLoopCommand } from './codex-loop.js';
 
 /**
  * Every subcommand, in help order. Each module keeps its implementation behind a dynamic import so that
@@ -10,6 +11,7 @@ import { devTpuAllocateCommand, devTpuReleaseCommand, devTpuStatusCommand } from
 export const commands: CommandSpec[] = [
   lintLogCommand,
   directivesListCommand,
+  codexLoopCommand,
   devTpuAllocateCommand,
   devTpuStatusCommand,
   devTpuReleaseCommand,
