@@ -3,6 +3,7 @@ import { globalOptions } from './options/global.js';
 import { lintOptions } from './options/lint.js';
 import { directiveOptions } from './options/directives.js';
 import { sshOptions } from './options/ssh.js';
+import { remoteOptions } from './options/remote.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (DESIGN.md "Config naming").
@@ -14,6 +15,7 @@ export const optionFields = {
   ...lintOptions,
   ...directiveOptions,
   ...sshOptions,
+  ...remoteOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);
