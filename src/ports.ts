@@ -246,7 +246,8 @@ export interface RemoteRunResult {
 
 /** ssh/rsync to TPU workers. Adapter: SshRemote. */
 export interface Remote {
-  sync(workers: TpuWorker[], localRoot: string, remoteDir: string, files: string[]): Promise<void>;
+  /** `protect`: extra remote patterns the sync must never delete (ignored paths are always kept). */
+  sync(workers: TpuWorker[], localRoot: string, remoteDir: string, files: string[], protect?: string[]): Promise<void>;
   runAll(
     workers: TpuWorker[],
     command: string,

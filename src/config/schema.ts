@@ -4,6 +4,7 @@ import { lintOptions } from './options/lint.js';
 import { directiveOptions } from './options/directives.js';
 import { sshOptions } from './options/ssh.js';
 import { remoteOptions } from './options/remote.js';
+import { remoteTargetOptions } from './options/remote-target.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (DESIGN.md "Config naming").
@@ -16,6 +17,7 @@ export const optionFields = {
   ...directiveOptions,
   ...sshOptions,
   ...remoteOptions,
+  ...remoteTargetOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

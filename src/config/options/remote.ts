@@ -31,7 +31,7 @@ export const remoteOptions = {
     valueName: '<where>',
   }),
   workerHost: opt(z.array(z.string().min(1)).default([]), {
-    help: 'ssh to these hosts as workers 0,1,… instead of asking the TPU API (repeatable)',
+    help: 'ssh to these hosts as workers 0,1,… instead of asking the TPU API',
     commands: RUN,
     valueName: '<host>',
   }),
@@ -45,7 +45,7 @@ export const remoteOptions = {
     commands: RUN,
   }),
   syncProtect: opt(z.array(z.string().min(1)).default(['.venv/', '__pycache__/', '.pytest_cache/', '.uv-cache/']), {
-    help: 'remote paths the sync never deletes, on top of everything .gitignore ignores (rsync patterns; repeatable)',
+    help: 'remote paths the sync never deletes, on top of everything .gitignore ignores (rsync patterns)',
     commands: RUN,
     valueName: '<pattern>',
   }),
@@ -55,7 +55,7 @@ export const remoteOptions = {
     valueName: '<name>',
   }),
   env: opt(z.array(z.string()).default([]), {
-    help: 'extra environment for the remote command, KEY=VALUE (repeatable; value may be empty)',
+    help: 'extra environment for the remote command, KEY=VALUE (value may be empty)',
     commands: RUN,
     short: '-e',
     valueName: '<KEY=VALUE>',
@@ -107,7 +107,7 @@ export const remoteOptions = {
     valueName: '<prefix>',
   }),
   profileEnv: opt(z.array(z.string()).default([]), {
-    help: 'extra environment for the profile run, KEY=VALUE (repeatable)',
+    help: 'extra environment for the profile run, KEY=VALUE',
     commands: PROFILE,
     valueName: '<KEY=VALUE>',
   }),

@@ -1,0 +1,110 @@
+import { basename, join } from 'node:path';
+import { LocalRemote } from '../../adapters/remote/local-remote.js';
+import { SshRemote } from '../../adapters/remote/ssh-remote.js';
+import { shPath, shQuote } from '../../adapters/remote/shell-quote.js';
+import { parseEnvPairs } from '../../core/env-pairs.js';
+import type { Remote, TpuWorker } from '../../ports.js';
+import { createRedactor, type Redactor } from '../../redact.js';
+import type { CommandContext } from '../command-spec.js';
+import { resolveTarget, type NodeLookup, type RunTarget } from './target.js';
+import { makeNodeLookup, resolveClusterFor } from './node-lookup.js';
+
+/** The default log dir (DESIGN.md); the loop's `logDir` key overrides it once that domain is merged. */
+const DEFAULT_LOG_DIR = '.agents/logs/gdn_codex_loop';
+
+export interface Session {
+  remote: Remote;
+  target: RunTarget;
+  /** Directory the command starts in on every worker (a shell word, `~` expanded remotely). */
+  workDirShell: string;
+  remoteDir: string;
+  redact: Redactor;
+  /** Print one worker line as "[wN] line" (stderr under --json, so stdout stays one JSON document). */
+  printLine: (worker: number, line: string) => void;
+  close(): Promise<void>;
+}
+
+/** Forwarded env: fixed defaults < named local variables that are set < explicit KEY=VALUE pairs. */
+export function buildForwardEnv(
+  ctx: CommandContext,
+  defaults: Record<string, string>,
+  pairs: Record<string, string>,
+): { env: Record<string, string>; redact: Redactor } {
+  const env: Record<string, string> = { ...defaults };
+  const secretish: Record<string, string> = {};
+  for (const name of ctx.config.values.forwardEnv) {
+    const value = ctx.env[name];
+    if (value === undefined) continue;
+    env[name] = value;
+    // Every forwarded local variable is treated as a secret, whatever its name: the user chose to ship it.
+    secretish[`${name}_SECRET`] = value;
+  }
+  Object.assign(env, pairs);
+  return { env, redact: createRedactor({ ...ctx.env, ...pairs, ...secretish }) };
+}
+
+export function parseUserEnv(ctx: CommandContext): Record<string, string> {
+  return parseEnvPairs(ctx.config.values.env, '-e/--env');
+}
+
+export function leasesDir(ctx: CommandContext): string {
+  const logDir = (ctx.config.values as unknown as Record<string, unknown>).logDir;
+  return join(typeof logDir === 'string' ? logDir : join(ctx.config.repoRoot, DEFAULT_LOG_DIR), 'leases');
+}
+
+export async function openSession(ctx: CommandContext, redact: Redactor, json: boolean, lookup?: () => Promise<NodeLookup>): Promise<Session> {
+  const v = ctx.config.values;
+  const out = json ? ctx.stderr : ctx.stdout;
+  const local = v.accelerator === 'local';
+  const printLine = (worker: number, line: string): void => {
+    out.write(`${local ? '[local]' : `[w${worker}]`} ${line}\n`);
+  };
+  if (local) {
+    const target: RunTarget = { source: 'local', workers: [{ index: 0, host: 'localhost' }] };
+    return {
+      remote: new LocalRemote({ redact, baseEnv: ctx.env }),
+      target,
+      workDirShell: shQuote(ctx.config.repoRoot),
+      remoteDir: ctx.config.repoRoot,
+      redact,
+      printLine,
+      close: async () => {},
+    };
+  }
+  const given = (k: 'cluster' | 'tpuName'): string | undefined =>
+    ctx.config.sources[k] === 'flag' || ctx.config.sources[k] === 'file' ? v[k] : undefined;
+  const cluster = given('cluster');
+  const tpuName = given('tpuName');
+  const target = await resolveTarget(
+    {
+      workerHosts: v.workerHost,
+      ...(cluster !== undefined ? { cluster } : {}),
+      ...(tpuName !== undefined ? { tpuName } : {}),
+      env: ctx.env,
+      leasesDir: leasesDir(ctx),
+      resolveCluster: (c) => resolveClusterFor(ctx, c),
+    },
+    lookup ?? (() => makeNodeLookup(ctx)),
+  );
+  const remote = new SshRemote(
+    {
+      user: v.sshUser ?? ctx.env.USER ?? ctx.env.LOGNAME ?? 'root',
+      port: v.sshPort,
+      keyFile: v.sshKeyFile,
+      knownHostsFile: v.knownHostsFile,
+      connectTimeoutS: v.sshConnectTimeoutSeconds,
+      // sshRetries counts attempts, as gcloud's "10 attempts x 5 s".
+      retries: Math.max(0, v.sshRetries - 1),
+      retrySleepMs: v.sshRetrySleepSeconds * 1000,
+      serverAliveIntervalS: 15,
+      controlPersistS: 60,
+    },
+    { redact, debug: (m) => ctx.log.debug(m) },
+  );
+  const remoteDir = v.remoteDir ?? `~/${basename(ctx.config.repoRoot)}`;
+  return { remote, target, workDirShell: shPath(remoteDir), remoteDir, redact, printLine, close: () => remote.close() };
+}
+
+export function describeWorkers(workers: TpuWorker[]): string {
+  return workers.map((w) => `w${w.index}=${w.host}`).join(' ');
+}
