@@ -2,9 +2,10 @@ import type { CommandSpec } from '../command-spec.js';
 import { lintLogCommand } from './lint-log.js';
 import { directivesListCommand } from './directives-list.js';
 import { devTpuTestCommand } from './dev-tpu-test.js';
+import { devTpuProfileCommand } from './dev-tpu-profile.js';
 
 /**
  * Every subcommand, in help order. Each module keeps its implementation behind a dynamic import so that
  * `gdnctl --help` loads none of it.
  */
-export const commands: CommandSpec[] = [lintLogCommand, directivesListCommand, devTpuTestCommand];
+export const commands: CommandSpec[] = [lintLogCommand, directivesListCommand, devTpuTestCommand, devTpuProfileCommand];
