@@ -314,3 +314,51 @@ export interface IterationMemory {
   /** Record the finished iteration (writes leaderboard.md, reflexion.md, summary.md…). */
   record(iteration: number, record: Record<string, unknown>): Promise<void>;
 }
+
+// --------------------------------------------------------------------------------------- TPU provider
+
+/** A node's address: the project/zone/node id triple, plus the cluster name it was resolved from. */
+export interface TpuNodeRef {
+  project: string;
+  zone: string;
+  cluster: string;
+  name: string;
+}
+
+export interface TpuCreateSpec extends TpuNodeRef {
+  acceleratorType: string;
+  runtimeVersion: string;
+  labels: Record<string, string>;
+  metadata: Record<string, string>;
+  network?: string | undefined;
+  subnetwork?: string | undefined;
+  spot?: boolean | undefined;
+  reserved?: boolean | undefined;
+  serviceAccount?: string | undefined;
+}
+
+/** Expected create failures are data; the hold decides what to do with each. */
+export type TpuCreateOutcome =
+  | { kind: 'ready'; node: TpuNode; operation?: string }
+  | { kind: 'already-exists'; node: TpuNode | undefined }
+  | { kind: 'capacity'; message: string; operation?: string }
+  | { kind: 'timeout'; message: string; operation?: string }
+  | { kind: 'failed'; message: string; code?: number; operation?: string };
+
+/** The Cloud TPU API, by role (GcpTpuProvider). Transient errors are retried inside. */
+export interface TpuProvider {
+  getNode(ref: TpuNodeRef, signal?: AbortSignal): Promise<TpuNode | undefined>;
+  listNodes(project: string, zone: string, cluster: string): Promise<TpuNode[]>;
+  /** Poll until READY or a state the node will not leave by itself; undefined when the node is gone. */
+  waitReady(ref: TpuNodeRef, timeoutMs: number, signal?: AbortSignal): Promise<TpuNode | undefined>;
+  /** Create and wait for READY; `onAccepted` runs once the API has accepted the request (lease time). */
+  createNode(
+    spec: TpuCreateSpec,
+    opts: { readyTimeoutMs: number; queued?: boolean; onAccepted?: (operation: string) => Promise<void>; signal?: AbortSignal },
+  ): Promise<TpuCreateOutcome>;
+  /** Delete; with `wait` false the call returns once the API accepted it. Missing nodes are not an error. */
+  deleteNode(ref: TpuNodeRef, opts?: { wait?: boolean; queued?: boolean }): Promise<{ operation?: string; existed: boolean }>;
+  /** Wait until a delete finished: by operation name (resumable by another process), else by polling getNode. */
+  waitDeleted(ref: TpuNodeRef, operation?: string, signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}

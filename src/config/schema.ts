@@ -3,8 +3,8 @@ import { globalOptions } from './options/global.js';
 import { lintOptions } from './options/lint.js';
 import { directiveOptions } from './options/directives.js';
 import { sshOptions } from './options/ssh.js';
+import { tpuOptions } from './options/tpu.js';
 import { remoteOptions } from './options/remote.js';
-import { remoteTargetOptions } from './options/remote-target.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (DESIGN.md "Config naming").
@@ -16,8 +16,8 @@ export const optionFields = {
   ...lintOptions,
   ...directiveOptions,
   ...sshOptions,
+  ...tpuOptions,
   ...remoteOptions,
-  ...remoteTargetOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

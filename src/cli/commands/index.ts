@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../command-spec.js';
 import { lintLogCommand } from './lint-log.js';
 import { directivesListCommand } from './directives-list.js';
+import { devTpuAllocateCommand, devTpuReleaseCommand, devTpuStatusCommand } from './dev-tpu.js';
 import { devTpuTestCommand } from './dev-tpu-test.js';
 import { devTpuProfileCommand } from './dev-tpu-profile.js';
 
@@ -8,4 +9,12 @@ import { devTpuProfileCommand } from './dev-tpu-profile.js';
  * Every subcommand, in help order. Each module keeps its implementation behind a dynamic import so that
  * `gdnctl --help` loads none of it.
  */
-export const commands: CommandSpec[] = [lintLogCommand, directivesListCommand, devTpuTestCommand, devTpuProfileCommand];
+export const commands: CommandSpec[] = [
+  lintLogCommand,
+  directivesListCommand,
+  devTpuAllocateCommand,
+  devTpuStatusCommand,
+  devTpuReleaseCommand,
+  devTpuTestCommand,
+  devTpuProfileCommand,
+];

@@ -11,7 +11,7 @@ import { checkProfileWindow, profileEnv, profileRunName, tracePatterns, type Pro
 import { workersExitCode } from '../../core/worker-outcome.js';
 import { buildForwardEnv, openSession, parseUserEnv, type Session } from './session.js';
 import { syncAndRun, workerReports } from './run-tests.js';
-import type { NodeLookup } from './target.js';
+import type { TpuProvider } from '../../ports.js';
 
 /** Perfetto JSON first (the anchor's source of truth), then the largest per-host trace. */
 export function pickTrace(files: string[]): string | undefined {
@@ -24,7 +24,7 @@ export function pickTrace(files: string[]): string | undefined {
  * `gdnctl dev-tpu-profile`: the profile command on every worker, worker 0's traces copied back into
  * <profilesDir>/<run-name>/, hotspots summarised from the trace, throughput printed as GDNCTL_METRIC.
  */
-export async function runDevTpuProfile(ctx: CommandContext, lookup?: () => Promise<NodeLookup>): Promise<number> {
+export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Promise<TpuProvider>): Promise<number> {
   const v = ctx.config.values;
   const opts: ProfileOptions = {
     size: v.size,
@@ -48,7 +48,7 @@ export async function runDevTpuProfile(ctx: CommandContext, lookup?: () => Promi
   try {
     const base = buildForwardEnv(ctx, {}, extra);
     redact = base.redact;
-    session = await openSession(ctx, redact, v.json, lookup);
+    session = await openSession(ctx, redact, v.json, provider);
     if (session.target.node?.acceleratorType) opts.tpuVariant = session.target.node.acceleratorType;
     const env = { ...profileEnv(opts, runName, workerProfileDir), ...base.env };
     const command = `mkdir -p "$GDNCTL_PROFILE_DIR"\n${v.profileCommand}`;

@@ -7,7 +7,7 @@ import { buildTestCommand, selectSuites, TEST_ENV_DEFAULTS } from '../../core/te
 import { workersExitCode } from '../../core/worker-outcome.js';
 import type { RemoteRunResult } from '../../ports.js';
 import { buildForwardEnv, describeWorkers, openSession, parseUserEnv, type Session } from './session.js';
-import type { NodeLookup } from './target.js';
+import type { TpuProvider } from '../../ports.js';
 
 export interface WorkerReport {
   worker: number;
@@ -46,7 +46,7 @@ export async function syncAndRun(ctx: CommandContext, s: Session, command: strin
 }
 
 /** `gdnctl dev-tpu-test`: the configured test suites on every worker of the held (or named) TPU. */
-export async function runDevTpuTest(ctx: CommandContext, lookup?: () => Promise<NodeLookup>): Promise<number> {
+export async function runDevTpuTest(ctx: CommandContext, provider?: () => Promise<TpuProvider>): Promise<number> {
   const v = ctx.config.values;
   // Every usage check happens before any I/O: a bad flag touches nothing.
   const pairs = parseUserEnv(ctx);
@@ -55,7 +55,7 @@ export async function runDevTpuTest(ctx: CommandContext, lookup?: () => Promise<
   const { env, redact } = buildForwardEnv(ctx, TEST_ENV_DEFAULTS, pairs);
   let session: Session | undefined;
   try {
-    session = await openSession(ctx, redact, v.json, lookup);
+    session = await openSession(ctx, redact, v.json, provider);
     const results = await syncAndRun(ctx, session, command, env);
     if (ctx.interrupt.signal.aborted) return ExitCode.interrupted;
     const code = workersExitCode(results);

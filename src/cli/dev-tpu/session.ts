@@ -1,16 +1,13 @@
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { LocalRemote } from '../../adapters/remote/local-remote.js';
 import { SshRemote } from '../../adapters/remote/ssh-remote.js';
 import { shPath, shQuote } from '../../adapters/remote/shell-quote.js';
 import { parseEnvPairs } from '../../core/env-pairs.js';
-import type { Remote, TpuWorker } from '../../ports.js';
+import type { Remote, TpuProvider, TpuWorker } from '../../ports.js';
 import { createRedactor, type Redactor } from '../../redact.js';
 import type { CommandContext } from '../command-spec.js';
-import { resolveTarget, type NodeLookup, type RunTarget } from './target.js';
-import { makeNodeLookup, resolveClusterFor } from './node-lookup.js';
-
-/** The default log dir (DESIGN.md); the loop's `logDir` key overrides it once that domain is merged. */
-const DEFAULT_LOG_DIR = '.agents/logs/gdn_codex_loop';
+import { resolveRunTarget, type RunTarget } from './target.js';
+import { providerFactory } from '../../adapters/tpu/tpu-hold-factory.js';
 
 export interface Session {
   remote: Remote;
@@ -47,12 +44,7 @@ export function parseUserEnv(ctx: CommandContext): Record<string, string> {
   return parseEnvPairs(ctx.config.values.env, '-e/--env');
 }
 
-export function leasesDir(ctx: CommandContext): string {
-  const logDir = (ctx.config.values as unknown as Record<string, unknown>).logDir;
-  return join(typeof logDir === 'string' ? logDir : join(ctx.config.repoRoot, DEFAULT_LOG_DIR), 'leases');
-}
-
-export async function openSession(ctx: CommandContext, redact: Redactor, json: boolean, lookup?: () => Promise<NodeLookup>): Promise<Session> {
+export async function openSession(ctx: CommandContext, redact: Redactor, json: boolean, provider?: () => Promise<TpuProvider>): Promise<Session> {
   const v = ctx.config.values;
   const out = json ? ctx.stderr : ctx.stdout;
   const local = v.accelerator === 'local';
@@ -71,21 +63,16 @@ export async function openSession(ctx: CommandContext, redact: Redactor, json: b
       close: async () => {},
     };
   }
-  const given = (k: 'cluster' | 'tpuName'): string | undefined =>
-    ctx.config.sources[k] === 'flag' || ctx.config.sources[k] === 'file' ? v[k] : undefined;
-  const cluster = given('cluster');
-  const tpuName = given('tpuName');
-  const target = await resolveTarget(
-    {
-      workerHosts: v.workerHost,
-      ...(cluster !== undefined ? { cluster } : {}),
-      ...(tpuName !== undefined ? { tpuName } : {}),
-      env: ctx.env,
-      leasesDir: leasesDir(ctx),
-      resolveCluster: (c) => resolveClusterFor(ctx, c),
-    },
-    lookup ?? (() => makeNodeLookup(ctx)),
-  );
+  const factory = provider ?? providerFactory(v, ctx.log);
+  let made: Promise<TpuProvider> | undefined;
+  let target: RunTarget;
+  try {
+    target = await resolveRunTarget(v, ctx.env, () => (made ??= factory()));
+  } finally {
+    // The API client is needed only to find the workers; close ours so its sockets do not hold the process.
+    if (made && !provider) await (await made.catch(() => undefined))?.close();
+  }
+  for (const note of target.notes ?? []) ctx.log.warn(note);
   const remote = new SshRemote(
     {
       user: v.sshUser ?? ctx.env.USER ?? ctx.env.LOGNAME ?? 'root',
