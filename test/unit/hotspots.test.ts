@@ -96,3 +96,21 @@ test('scanner: events split at every byte boundary parse the same', () => {
   assert.equal(whole.length, 15);
   assert.deepEqual(pieces, whole);
 });
+
+test('shallowEvent reads the same fields JSON.parse does', async () => {
+  const { shallowEvent } = await import('../../src/core/trace-event-scanner.js');
+  const events = [
+    { ph: 'X', name: 'a\\"b\\u00e9 \\n', pid: -3, tid: 12, dur: 1.5e3, ts: 1.25, args: { name: 'nested', x: [1, { y: '}' }] } },
+    { name: 'ünïcødé op', dur: 0.001, ph: 'X', pid: 7, tid: 0, cat: 'Op', s: null, flag: true },
+    { ph: 'M', name: 'process_name', pid: 4, args: { name: '/device:TPU:1' } },
+    { ph: 'X', pid: '9', tid: 'main', name: 'str ids', dur: 123456789012 },
+  ];
+  for (const e of events) {
+    const text = JSON.stringify(e, null, e.ph === 'M' ? 2 : 0);
+    const got = shallowEvent(Buffer.from(text))!;
+    for (const k of ['ph', 'name', 'pid', 'tid', 'dur'] as const) assert.deepEqual(got[k], (e as Record<string, unknown>)[k], `${k} of ${text}`);
+    if (e.ph === 'M') assert.deepEqual(got.args, e.args);
+  }
+  assert.equal(shallowEvent(Buffer.from('{"ph":"X", "name": "unterminated}')), undefined);
+  assert.equal(shallowEvent(Buffer.from('{"ph" "X"}')), undefined);
+});
