@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { LocalRemote } from '../../adapters/remote/local-remote.js';
-import { SshRemote } from '../../adapters/remote/ssh-remote.js';
+import { sshRemoteFor } from '../../adapters/remote/setup-runner.js';
 import { shPath, shQuote } from '../../adapters/remote/shell-quote.js';
 import { parseEnvPairs } from '../../core/env-pairs.js';
 import type { Remote, TpuProvider, TpuWorker } from '../../ports.js';
@@ -73,21 +73,7 @@ export async function openSession(ctx: CommandContext, redact: Redactor, json: b
     if (made && !provider) await (await made.catch(() => undefined))?.close();
   }
   for (const note of target.notes ?? []) ctx.log.warn(note);
-  const remote = new SshRemote(
-    {
-      user: v.sshUser ?? ctx.env.USER ?? ctx.env.LOGNAME ?? 'root',
-      port: v.sshPort,
-      keyFile: v.sshKeyFile,
-      knownHostsFile: v.knownHostsFile,
-      connectTimeoutS: v.sshConnectTimeoutSeconds,
-      // sshRetries counts attempts, as gcloud's "10 attempts x 5 s".
-      retries: Math.max(0, v.sshRetries - 1),
-      retrySleepMs: v.sshRetrySleepSeconds * 1000,
-      serverAliveIntervalS: 15,
-      controlPersistS: 60,
-    },
-    { redact, debug: (m) => ctx.log.debug(m) },
-  );
+  const remote = sshRemoteFor(v, ctx.env, ctx.log, redact);
   const remoteDir = v.remoteDir ?? `~/${basename(ctx.config.repoRoot)}`;
   return { remote, target, workDirShell: shPath(remoteDir), remoteDir, redact, printLine, close: () => remote.close() };
 }
