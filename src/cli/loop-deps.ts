@@ -32,10 +32,12 @@ export async function buildLoopExtras(ctx: LoopExtrasContext): Promise<LoopExtra
       import('../adapters/ledger/file-ledger.js'),
       import('../redact.js'),
     ]);
+    const { setupRunnerFor } = await import('../adapters/tpu/tpu-hold-factory.js');
     const ledger = await FileLedger.open(ctx.runDir, createRedactor(ctx.env));
+    const runSetup = await setupRunnerFor(ctx.values, ctx.env, ctx.workdir, ctx.log);
     Object.assign(
       extras,
-      loopTpuExtras({ values: ctx.values, env: ctx.env, log: ctx.log, onEvent: (type, data) => ledger.event(type, data) }, extras.memory),
+      loopTpuExtras({ values: ctx.values, env: ctx.env, log: ctx.log, runSetup, onEvent: (type, data) => ledger.event(type, data) }, extras.memory),
     );
   }
   return extras;

@@ -6,6 +6,7 @@ import { sshOptions } from './options/ssh.js';
 import { tpuOptions } from './options/tpu.js';
 import { loopOptions } from './options/loop.js';
 import { agentOptions } from './options/agent.js';
+import { remoteOptions } from './options/remote.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (DESIGN.md "Config naming").
@@ -20,6 +21,7 @@ export const optionFields = {
   ...tpuOptions,
   ...loopOptions,
   ...agentOptions,
+  ...remoteOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

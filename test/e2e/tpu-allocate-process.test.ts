@@ -156,3 +156,35 @@ test('bad input is exit 2 with one line, and nothing is created', async () => {
   assert.match(run.out(), /unknown TPU cluster "nowhere"/);
   assert.equal(emu.requests.length, before);
 });
+
+test('--dev-tpu-setup runs once on every worker over real ssh after READY, before "holding"', async () => {
+  const { startSshWorkers } = await import('../helpers/sshd.js');
+  const workers = await startSshWorkers({ count: 2 });
+  ws = tpuWorkspace(emu);
+  const remoteDir = join(ws.dir, 'remote-checkout');
+  try {
+    const name = 'setup-e2e';
+    const run = gdnctl(
+      ['dev-tpu-allocate', '--dev-tpu-name', name, '--dev-tpu-type', 'v4-16', '--dev-tpu-setup', 'echo "ran on $(hostname -i 2>/dev/null || echo w) $SSH_CONNECTION" >> setup.log'],
+      {
+        USER: 'root',
+        GDNCTL_SSH_KEY_FILE: workers.keyFile,
+        GDNCTL_SSH_PORT: String(workers.port),
+        GDNCTL_KNOWN_HOSTS_FILE: join(ws.dir, 'known_hosts'),
+        GDNCTL_SSH_RETRIES: '2',
+        GDNCTL_SSH_RETRY_SLEEP_SECONDS: '0.2',
+        GDNCTL_REMOTE_DIR: remoteDir,
+      },
+    );
+    await run.waitFor(/holding/, 40_000);
+    assert.ok(existsSync(join(remoteDir, 'setup.log')), run.out());
+    const lines = readFileSync(join(remoteDir, 'setup.log'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 2, 'once per worker');
+    assert.ok(lines.some((l) => l.includes('127.0.0.2')) && lines.some((l) => l.includes('127.0.0.3')), lines.join('\n'));
+    run.child.kill('SIGINT');
+    assert.equal((await run.exit).code, 130);
+    assert.equal(alive(name), false);
+  } finally {
+    await workers.dispose();
+  }
+});

@@ -1,9 +1,9 @@
 /**
- * Shared setup for TPU tests: a temp workdir (a fake git top) with a throw-away ssh key, env that points the
+ * Shared setup for TPU tests: a temp workdir (a fresh git repository) with a throw-away ssh key, env that points the
  * real client at the emulator with fake credentials, and the resolved config for a TPU command.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -25,7 +25,7 @@ export interface TpuWorkspace {
 
 export function tpuWorkspace(emu: TpuEmulator, extraEnv: NodeJS.ProcessEnv = {}): TpuWorkspace {
   const dir = mkdtempSync(join(tmpdir(), 'gdnctl-tpu-'));
-  mkdirSync(join(dir, '.git'));
+  execFileSync('git', ['init', '-q', dir]);
   const keyFile = join(dir, 'id_test');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test@gdnctl', '-f', keyFile]);
   const env: NodeJS.ProcessEnv = {

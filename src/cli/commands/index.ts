@@ -3,6 +3,8 @@ import { lintLogCommand } from './lint-log.js';
 import { directivesListCommand } from './directives-list.js';
 import { devTpuAllocateCommand, devTpuReleaseCommand, devTpuStatusCommand } from './dev-tpu.js';
 import { codexLoopCommand } from './codex-loop.js';
+import { devTpuTestCommand } from './dev-tpu-test.js';
+import { devTpuProfileCommand } from './dev-tpu-profile.js';
 
 /**
  * Every subcommand, in help order. Each module keeps its implementation behind a dynamic import so that
@@ -15,4 +17,6 @@ export const commands: CommandSpec[] = [
   devTpuAllocateCommand,
   devTpuStatusCommand,
   devTpuReleaseCommand,
+  devTpuTestCommand,
+  devTpuProfileCommand,
 ];
