@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GcpTpuProvider } from '../../src/adapters/tpu/gcp-tpu-provider.js';
 import type { TpuCreateSpec } from '../../src/ports.js';
@@ -21,6 +21,7 @@ before(async () => {
     internalIp: false,
   });
 });
+afterEach(() => emu.clearFaults());
 after(async () => {
   await provider.close();
   await emu.close();
