@@ -242,6 +242,8 @@ export interface TpuHold {
   current(): TpuNode | undefined;
   /** Delete and wait; with `hurry`, send the delete without waiting and record the operation in the lease. */
   release(opts?: { hurry?: boolean }): Promise<void>;
+  /** Path of the lease file of the node held or being created (for state.json's tpuLeaseFile). */
+  leaseFile?(): string | undefined;
 }
 
 // ------------------------------------------------------------------------------------------- remote

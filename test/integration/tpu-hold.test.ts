@@ -201,6 +201,15 @@ test('release with hurry sends the delete without waiting and records the operat
     assert.equal(lease.phase, 'releasing');
     assert.match(String(lease.deleteOperation), /operations\//);
     assert.equal(emu.liveNodes().find((n) => n.nodeId === name)?.state, 'DELETING');
+    // The next holder of the name waits for that delete (no second delete), then creates afresh.
+    const { log } = await captureLogger();
+    const values = tpuConfig(ws, { devTpuName: name });
+    const next = createTpuHold(values, { log, env: ws.env, provider: providers.at(-1)! });
+    assert.equal((await next.acquire())?.state, 'READY');
+    assert.equal(emu.requestsMatching('DELETE', `/nodes/${name}`).length, 1);
+    assert.equal(creates(name).length, 2);
+    await next.release();
+    assert.deepEqual(leases(), []);
   } finally {
     emu.deleteDelayMs = 20;
   }

@@ -35,6 +35,10 @@ class ReportingTpuHold implements TpuHold {
   release(opts?: { hurry?: boolean }): Promise<void> {
     return this.inner.release(opts);
   }
+
+  leaseFile(): string | undefined {
+    return this.inner.leaseFile?.();
+  }
 }
 
 /**

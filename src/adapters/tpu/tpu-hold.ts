@@ -2,7 +2,7 @@ import { ResourceError, UsageError } from '../../cli/exit-codes.js';
 import { nodeShape, type ResolvedCluster } from '../../core/tpu-clusters.js';
 import { faultPoint } from '../../fault.js';
 import type { Logger } from '../../log.js';
-import type { TpuHold, TpuNode, TpuNodeRef, TpuProvider } from '../../ports.js';
+import type { TpuHold, TpuNode, TpuNodeRef, TpuProvider, TpuState } from '../../ports.js';
 import { listLeases, newLease, ownerLiveness, refOfLease, removeLease, writeLease, type LeaseRecord } from './tpu-lease.js';
 
 /**
@@ -141,13 +141,15 @@ export class LeasedTpuHold implements TpuHold {
       }
       this.d.log.info({ zone: lease.zone, state: node?.state ?? 'MISSING' }, `deleting stale TPU ${lease.node} left by a killed run`);
       await this.event('tpu-stale-deleted', { zone: lease.zone, node: lease.node, state: node?.state ?? 'MISSING' });
-      await this.deleteAndDrop(provider, ref, lease, node !== undefined);
+      await this.deleteAndDrop(provider, ref, lease, node?.state ?? 'MISSING');
     }
     return undefined;
   }
 
-  private async deleteAndDrop(provider: TpuProvider, ref: TpuNodeRef, lease: LeaseRecord | undefined, exists = true): Promise<void> {
-    if (exists) await provider.deleteNode(ref, { wait: true, queued: Boolean(lease?.queued) });
+  /** `state`: what getNode last said; a node already DELETING (an earlier hurried release) is waited for, not deleted again. */
+  private async deleteAndDrop(provider: TpuProvider, ref: TpuNodeRef, lease: LeaseRecord | undefined, state: TpuState = 'READY'): Promise<void> {
+    if (state === 'DELETING') await provider.waitDeleted(ref, lease?.deleteOperation);
+    else if (state !== 'MISSING') await provider.deleteNode(ref, { wait: true, queued: Boolean(lease?.queued) });
     if (lease) removeLease(lease.file);
     if (this.lease?.file === lease?.file) this.lease = undefined;
   }
@@ -260,8 +262,7 @@ export class LeasedTpuHold implements TpuHold {
     this.d.log.warn({ zone: held.zone, state }, `TPU ${held.name} is ${state}; re-acquiring`);
     await this.event('tpu-lost', { cluster: held.cluster, zone: held.zone, node: held.name, state });
     // A preempted node still occupies its name: delete it (or let a running delete finish) before creating again.
-    if (now?.state === 'DELETING') await provider.waitDeleted(held, undefined, signal);
-    await this.deleteAndDrop(provider, held, this.lease, now !== undefined && now.state !== 'DELETING');
+    await this.deleteAndDrop(provider, held, this.lease, now?.state ?? 'MISSING');
     this.node = undefined;
     const again = await this.acquire(signal);
     await this.event('tpu-reacquired', { ok: again !== undefined, cluster: again?.cluster, zone: again?.zone });

@@ -27,7 +27,9 @@ export function leaseDir(logDir: string): string {
 }
 
 export function leaseFileFor(logDir: string, ref: Pick<TpuNodeRef, 'project' | 'zone' | 'name'>): string {
-  return join(leaseDir(logDir), `${ref.project}-${ref.zone}-${ref.name}.json`);
+  // Domain-scoped project ids ("example.com:proj") carry characters that do not belong in file names.
+  const project = ref.project.replace(/[^A-Za-z0-9._-]/g, '_');
+  return join(leaseDir(logDir), `${project}-${ref.zone}-${ref.name}.json`);
 }
 
 /** Atomic write: temp file, fsync, rename — a reader never sees half a lease, even after a power cut. */

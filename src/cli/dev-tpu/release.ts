@@ -42,7 +42,10 @@ export async function runDevTpuRelease(ctx: CommandContext): Promise<number> {
         if (node && !lease && !isOurs(node, owner)) {
           throw new UsageError(`node ${ref.name} in ${ref.zone} is not gdnctl's for ${owner} (labels ${JSON.stringify(node.labels)}); delete it with gcloud if you mean to`);
         }
-        if (node) {
+        if (node?.state === 'DELETING') {
+          await provider.waitDeleted(ref, lease?.deleteOperation);
+          ctx.stdout.write(`deleted ${ref.name} in ${ref.zone} (delete was already under way)\n`);
+        } else if (node) {
           await provider.deleteNode(ref, { wait: true, queued: Boolean(lease?.queued) });
           ctx.stdout.write(`deleted ${ref.name} in ${ref.zone}\n`);
         } else if (lease?.deleteOperation) {
