@@ -63,6 +63,8 @@ test('hold for the whole loop: fallback on capacity, preemption re-acquired, dir
   const types = events(run).map((e) => e.type).filter((x) => String(x).startsWith('tpu-'));
   assert.deepEqual(types, ['tpu-allocate-failed', 'tpu-acquired', 'tpu-lost', 'tpu-allocate-failed', 'tpu-acquired', 'tpu-reacquired', 'tpu-released']);
   assert.equal(emu.liveNodes().some((n) => n.nodeId === 'loop-tpu'), false, 'released at the end');
+  const state = JSON.parse(readFileSync(join(run, 'state.json'), 'utf8')) as { tpuLeaseFile?: string };
+  assert.equal(state.tpuLeaseFile, join(logDir(repo), 'leases', 'loop-proj-us-east5-a-loop-tpu.json'));
   const leases = join(logDir(repo), 'leases');
   assert.deepEqual(existsSync(leases) ? readdirSync(leases) : [], []);
 });
