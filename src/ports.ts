@@ -259,6 +259,8 @@ export interface TpuHold {
   current(): TpuNode | undefined;
   /** Delete and wait; with `hurry`, send the delete without waiting and record the operation in the lease. */
   release(opts?: { hurry?: boolean }): Promise<void>;
+  /** Path of the lease file of the node held or being created (for state.json's tpuLeaseFile). */
+  leaseFile?(): string | undefined;
 }
 
 // ------------------------------------------------------------------------------------------- remote
@@ -269,16 +271,25 @@ export interface RemoteRunResult {
   /** Could not connect (ssh exit 255 after retries). */
   unreachable: boolean;
   output: string;
+  /** The address that was tried (absent for fakes). */
+  host?: string;
+  /** Connection attempts made (1 = connected at once). */
+  attempts?: number;
 }
 
 /** ssh/rsync to TPU workers. Adapter: SshRemote. */
 export interface Remote {
-  sync(workers: TpuWorker[], localRoot: string, remoteDir: string, files: string[]): Promise<void>;
+  /** `protect`: extra remote patterns the sync must never delete (ignored paths are always kept). */
+  sync(workers: TpuWorker[], localRoot: string, remoteDir: string, files: string[], protect?: string[]): Promise<void>;
   runAll(
     workers: TpuWorker[],
     command: string,
     opts: { env?: Record<string, string>; onLine?: (worker: number, line: string) => void; signal?: AbortSignal },
   ): Promise<RemoteRunResult[]>;
+  /** Copy the files under one worker's remoteDir whose names match `patterns` into localDir; returns local paths. */
+  fetch?(worker: TpuWorker, remoteDir: string, localDir: string, patterns: string[]): Promise<string[]>;
+  /** End shared connections (ssh ControlMaster) so that no ssh process outlives the command. */
+  close?(): Promise<void>;
 }
 
 // ------------------------------------------------------------------------------------------- ledger
@@ -337,4 +348,52 @@ export interface IterationMemory {
   record(iteration: number, record: Record<string, unknown>): Promise<void>;
   /** End of the run: rewrite leaderboard.md and write final-report.md (optional; added by the measure issue). */
   finalize?(): Promise<void>;
+}
+
+// --------------------------------------------------------------------------------------- TPU provider
+
+/** A node's address: the project/zone/node id triple, plus the cluster name it was resolved from. */
+export interface TpuNodeRef {
+  project: string;
+  zone: string;
+  cluster: string;
+  name: string;
+}
+
+export interface TpuCreateSpec extends TpuNodeRef {
+  acceleratorType: string;
+  runtimeVersion: string;
+  labels: Record<string, string>;
+  metadata: Record<string, string>;
+  network?: string | undefined;
+  subnetwork?: string | undefined;
+  spot?: boolean | undefined;
+  reserved?: boolean | undefined;
+  serviceAccount?: string | undefined;
+}
+
+/** Expected create failures are data; the hold decides what to do with each. */
+export type TpuCreateOutcome =
+  | { kind: 'ready'; node: TpuNode; operation?: string }
+  | { kind: 'already-exists'; node: TpuNode | undefined }
+  | { kind: 'capacity'; message: string; operation?: string }
+  | { kind: 'timeout'; message: string; operation?: string }
+  | { kind: 'failed'; message: string; code?: number; operation?: string };
+
+/** The Cloud TPU API, by role (GcpTpuProvider). Transient errors are retried inside. */
+export interface TpuProvider {
+  getNode(ref: TpuNodeRef, signal?: AbortSignal): Promise<TpuNode | undefined>;
+  listNodes(project: string, zone: string, cluster: string): Promise<TpuNode[]>;
+  /** Poll until READY or a state the node will not leave by itself; undefined when the node is gone. */
+  waitReady(ref: TpuNodeRef, timeoutMs: number, signal?: AbortSignal): Promise<TpuNode | undefined>;
+  /** Create and wait for READY; `onAccepted` runs once the API has accepted the request (lease time). */
+  createNode(
+    spec: TpuCreateSpec,
+    opts: { readyTimeoutMs: number; queued?: boolean; onAccepted?: (operation: string) => Promise<void>; signal?: AbortSignal },
+  ): Promise<TpuCreateOutcome>;
+  /** Delete; with `wait` false the call returns once the API accepted it. Missing nodes are not an error. */
+  deleteNode(ref: TpuNodeRef, opts?: { wait?: boolean; queued?: boolean }): Promise<{ operation?: string; existed: boolean }>;
+  /** Wait until a delete finished: by operation name (resumable by another process), else by polling getNode. */
+  waitDeleted(ref: TpuNodeRef, operation?: string, signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
 }

@@ -25,5 +25,21 @@ export interface LoopExtrasContext {
  */
 export async function buildLoopExtras(ctx: LoopExtrasContext): Promise<LoopExtras> {
   const { buildMeasureExtras } = await import('./measure/measure-extras.js');
-  return { ...buildMeasureExtras(ctx) };
+  // Measurement and memory first: the TPU wraps the memory to add its session directive.
+  const extras: LoopExtras = { ...buildMeasureExtras(ctx) };
+  if (ctx.values.holdDevTpu) {
+    const [{ loopTpuExtras }, { FileLedger }, { createRedactor }] = await Promise.all([
+      import('../adapters/tpu/loop-tpu.js'),
+      import('../adapters/ledger/file-ledger.js'),
+      import('../redact.js'),
+    ]);
+    const { setupRunnerFor } = await import('../adapters/tpu/tpu-hold-factory.js');
+    const ledger = await FileLedger.open(ctx.runDir, createRedactor(ctx.env));
+    const runSetup = await setupRunnerFor(ctx.values, ctx.env, ctx.workdir, ctx.log);
+    Object.assign(
+      extras,
+      loopTpuExtras({ values: ctx.values, env: ctx.env, log: ctx.log, runSetup, onEvent: (type, data) => ledger.event(type, data) }, extras.memory),
+    );
+  }
+  return extras;
 }

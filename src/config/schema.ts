@@ -3,10 +3,12 @@ import { globalOptions } from './options/global.js';
 import { lintOptions } from './options/lint.js';
 import { directiveOptions } from './options/directives.js';
 import { sshOptions } from './options/ssh.js';
+import { tpuOptions } from './options/tpu.js';
 import { loopOptions } from './options/loop.js';
 import { agentOptions } from './options/agent.js';
 import { measureOptions } from './options/measure.js';
 import { initOptions } from './options/init.js';
+import { remoteOptions } from './options/remote.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (DESIGN.md "Config naming").
@@ -18,10 +20,12 @@ export const optionFields = {
   ...lintOptions,
   ...directiveOptions,
   ...sshOptions,
+  ...tpuOptions,
   ...loopOptions,
   ...agentOptions,
   ...measureOptions,
   ...initOptions,
+  ...remoteOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

@@ -8,7 +8,7 @@ export interface CliRun {
   stderr: string;
 }
 
-function sink(): Writable & { text: () => string } {
+function capture(): Writable & { text: () => string } {
   const chunks: string[] = [];
   const w = new Writable({
     write(c, _e, cb) {
@@ -20,10 +20,20 @@ function sink(): Writable & { text: () => string } {
   return w;
 }
 
-/** Run the real CLI program in-process with captured output and a clean environment. */
-export async function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await makeProgram({ stdout, stderr, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, cwd, interrupt: new Interrupt() }).run(argv);
+/**
+ * Run the CLI in-process with captured streams and a given environment (nothing leaks from process.env).
+ * Accepts `(argv, cwd, env)` or `(argv, { cwd, env, interrupt })`.
+ */
+export async function runCli(
+  argv: string[],
+  where: string | { cwd: string; env?: NodeJS.ProcessEnv; interrupt?: Interrupt },
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<CliRun> {
+  const opts = typeof where === 'string' ? { cwd: where, env: extraEnv } : where;
+  const stdout = capture();
+  const stderr = capture();
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, USER: 'root', NO_COLOR: '1', ...(opts.env ?? {}) };
+  const program = makeProgram({ stdout, stderr, env, cwd: opts.cwd, interrupt: opts.interrupt ?? new Interrupt() });
+  const code = await program.run(argv);
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

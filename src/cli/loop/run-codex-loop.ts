@@ -121,7 +121,12 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
       out.info(`run ${runId}: ${settings.iterations} iteration(s); ledger in ${ledger.runDir}`);
     }
     Object.assign(extras, await buildLoopExtras({ values: v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir }));
-    if (extras.tpu) await extras.tpu.acquire(ctx.interrupt.signal);
+    if (extras.tpu) {
+      await extras.tpu.acquire(ctx.interrupt.signal);
+      // state.json names the lease, so a killed run's TPU can be found from the run directory too.
+      state.tpuLeaseFile = extras.tpu.leaseFile?.();
+      await ledger.writeState(state);
+    }
     if (extras.measurer) {
       const b = await extras.measurer.ensureBaseline(ledger.runDir, await git.head(), ctx.interrupt.signal);
       if (!b.ok) {

@@ -1,0 +1,108 @@
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { ExitCode, ResourceError } from '../exit-codes.js';
+import { InterruptedError } from '../interrupt.js';
+import type { CommandContext } from '../command-spec.js';
+import { parseEnvPairs } from '../../core/env-pairs.js';
+import { hotspotsMarkdown, summarizeTrace, type HotspotSummary } from '../../core/hotspots.js';
+import { metricLine, parseProfileMetrics, type ProfileMetrics } from '../../core/profile-metrics.js';
+import { checkProfileWindow, profileEnv, profileRunName, tracePatterns, type ProfileOptions } from '../../core/profile-plan.js';
+import { workersExitCode } from '../../core/worker-outcome.js';
+import { buildForwardEnv, openSession, parseUserEnv, type Session } from './session.js';
+import { syncAndRun, workerReports } from './run-tests.js';
+import type { TpuProvider } from '../../ports.js';
+
+/** Perfetto JSON first (the anchor's source of truth), then the largest per-host trace. */
+export function pickTrace(files: string[]): string | undefined {
+  const perfetto = files.filter((f) => basename(f) === 'perfetto_trace.json.gz');
+  const pool = perfetto.length > 0 ? perfetto : files.filter((f) => f.endsWith('.trace.json.gz'));
+  return pool.sort((a, b) => statSync(b).size - statSync(a).size)[0];
+}
+
+/**
+ * `gdnctl dev-tpu-profile`: the profile command on every worker, worker 0's traces copied back into
+ * <profilesDir>/<run-name>/, hotspots summarised from the trace, throughput printed as GDNCTL_METRIC.
+ */
+export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Promise<TpuProvider>): Promise<number> {
+  const v = ctx.config.values;
+  const opts: ProfileOptions = {
+    size: v.size,
+    numSteps: v.numSteps,
+    profileStartStep: v.profileStartStep,
+    profileNumSteps: v.profileNumSteps,
+    batchSize: v.batchSize,
+    runNamePrefix: v.runNamePrefix,
+    includeXplane: v.includeXplane,
+    ...(ctx.env.GDNCTL_ITERATION ? { iteration: ctx.env.GDNCTL_ITERATION } : {}),
+  };
+  checkProfileWindow(opts);
+  const extra = { ...parseEnvPairs(v.profileEnv, '--profile-env'), ...parseUserEnv(ctx) };
+  const runName = profileRunName(opts, Date.now());
+  const local = v.accelerator === 'local';
+  const localProfileDir = local ? mkdtempSync(join(tmpdir(), 'gdnctl-profile-')) : undefined;
+  const workerProfileDir = localProfileDir ?? `/tmp/gdnctl-profile/${runName}`;
+  const outDir = join(v.profilesDir, runName);
+  let session: Session | undefined;
+  let redact = (t: string): string => t;
+  try {
+    const base = buildForwardEnv(ctx, {}, extra);
+    redact = base.redact;
+    session = await openSession(ctx, redact, v.json, provider);
+    if (session.target.node?.acceleratorType) opts.tpuVariant = session.target.node.acceleratorType;
+    const env = { ...profileEnv(opts, runName, workerProfileDir), ...base.env };
+    const command = `mkdir -p "$GDNCTL_PROFILE_DIR"\n${v.profileCommand}`;
+    const results = await syncAndRun(ctx, session, command, env);
+    if (ctx.interrupt.signal.aborted) return ExitCode.interrupted;
+    let code: number = workersExitCode(results);
+    const w0 = results.find((r) => r.worker === 0);
+
+    let traces: string[] = [];
+    let hotspots: HotspotSummary | undefined;
+    const w0Worker = session.target.workers.find((w) => w.index === 0);
+    if (w0Worker && w0 && !w0.unreachable && session.remote.fetch) {
+      traces = await session.remote.fetch(w0Worker, workerProfileDir, outDir, tracePatterns(v.includeXplane));
+      ctx.log.info(`copied ${traces.length} trace file(s) from w0 into ${outDir}`);
+    }
+    const trace = pickTrace(traces);
+    if (trace) {
+      hotspots = await summarizeTrace(trace, { top: v.hotspotsTop });
+      hotspots.source = relative(outDir, trace);
+      writeHotspots(outDir, hotspots);
+      if (ctx.env.GDNCTL_ITER_DIR) writeHotspots(ctx.env.GDNCTL_ITER_DIR, hotspots);
+      if (!v.json) ctx.stdout.write(hotspotsMarkdown(hotspots));
+    } else if (code === ExitCode.ok) {
+      ctx.log.error(`no trace files (${tracePatterns(v.includeXplane).join(', ')}) under GDNCTL_PROFILE_DIR on w0; make the profile command write its traces there`);
+      code = ExitCode.failed;
+    }
+    const metrics: ProfileMetrics = parseProfileMetrics(w0?.output ?? '');
+    if (metrics.step_time_ms === undefined && hotspots?.stepTimeMs !== undefined) metrics.step_time_ms = hotspots.stepTimeMs;
+    const line = metricLine(metrics);
+    if (v.json) {
+      if (line) ctx.stderr.write(line + '\n');
+      const report = { ok: code === ExitCode.ok, exitCode: code, runName, dir: outDir, traces, metrics, hotspots: hotspots ?? null, workers: workerReports(results).map(({ summary: _s, ...w }) => w) };
+      ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    } else if (line) ctx.stdout.write(line + '\n');
+    return code;
+  } catch (e) {
+    if (e instanceof InterruptedError || ctx.interrupt.signal.aborted) return ExitCode.interrupted;
+    if (e instanceof ResourceError) {
+      ctx.stderr.write(`gdnctl: ${redact(e.message)}\n`);
+      return ExitCode.resourceUnavailable;
+    }
+    if (e instanceof Error && /^(sync|fetch)/.test(e.message)) {
+      ctx.stderr.write(`gdnctl: ${redact(e.message)}\n`);
+      return ExitCode.failed;
+    }
+    throw e;
+  } finally {
+    await session?.close();
+    if (localProfileDir) rmSync(localProfileDir, { recursive: true, force: true });
+  }
+}
+
+function writeHotspots(dir: string, s: HotspotSummary): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'hotspots.json'), JSON.stringify(s, null, 2) + '\n');
+  writeFileSync(join(dir, 'hotspots.md'), hotspotsMarkdown(s));
+}

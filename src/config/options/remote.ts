@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { opt } from '../option-meta.js';
+
+const RUN = ['dev-tpu-test', 'dev-tpu-profile'];
+const TEST = ['dev-tpu-test'];
+const PROFILE = ['dev-tpu-profile'];
+/** The TPU hold's devTpuSetup syncs the repository into the same remote folder before running. */
+const RUN_AND_SETUP = [...RUN, 'dev-tpu-allocate', 'codex-loop'];
+
+/** One test suite: where it runs (relative to the synced repo), the runner command and its files. */
+export const testSuiteSchema = z.strictObject({
+  cwd: z.string().default('.'),
+  command: z.string().min(1).default('uv run pytest'),
+  files: z.array(z.string().min(1)).default([]),
+});
+export type TestSuite = z.output<typeof testSuiteSchema>;
+
+/** The anchor's GDN suites (gdnctl-anchor.md §1.1, §4). */
+export const DEFAULT_TEST_SUITES: Record<string, TestSuite> = {
+  kernels: { cwd: 'lib/levanter', command: 'uv run pytest -v', files: ['tests/test_gdn_kernels.py'] },
+  layer: { cwd: 'lib/levanter', command: 'uv run pytest -v', files: ['tests/test_gdn_layer.py'] },
+};
+
+/** The anchor's tiny profiled training run (gdnctl-anchor.md §5); GDN_PROFILE_* come from the flags below. */
+export const DEFAULT_PROFILE_COMMAND =
+  'uv run python -m experiments.speedrun.hackable_transformer_gdn.tiny_profile --force_run_failed true';
+
+/** Running tests and profiles on TPU workers (or locally): dev-tpu-test and dev-tpu-profile. */
+export const remoteOptions = {
+  accelerator: opt(z.enum(['tpu', 'local']).default('tpu'), {
+    help: 'where to run: on the TPU workers over ssh, or on this machine with no ssh (no TPU needed)',
+    commands: RUN,
+    valueName: '<where>',
+  }),
+  workerHost: opt(z.array(z.string().min(1)).default([]), {
+    help: 'ssh to these hosts as workers 0,1,… instead of asking the TPU API',
+    commands: RUN,
+    valueName: '<host>',
+  }),
+  remoteDir: opt(z.string().min(1).optional(), {
+    help: 'repository copy on each worker (default: ~/<repo folder name>)',
+    commands: RUN_AND_SETUP,
+    valueName: '<dir>',
+  }),
+  sync: opt(z.boolean().default(true), {
+    help: 'rsync the repository to the workers first (--no-sync skips it)',
+    commands: RUN,
+  }),
+  syncProtect: opt(z.array(z.string().min(1)).default(['.venv/', '__pycache__/', '.pytest_cache/', '.uv-cache/']), {
+    help: 'remote paths the sync never deletes, on top of everything .gitignore ignores (rsync patterns)',
+    commands: RUN_AND_SETUP,
+    valueName: '<pattern>',
+  }),
+  forwardEnv: opt(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default(['HF_TOKEN', 'WANDB_API_KEY']), {
+    help: 'local environment variables forwarded to the workers when set (values travel on stdin, never logged)',
+    commands: RUN,
+    valueName: '<name>',
+  }),
+  env: opt(z.array(z.string()).default([]), {
+    help: 'extra environment for the remote command, KEY=VALUE (value may be empty)',
+    commands: RUN,
+    short: '-e',
+    valueName: '<KEY=VALUE>',
+  }),
+  tests: opt(z.string().min(1).default('both'), {
+    help: 'suite to run: a name from testSuites, "both" (kernels + layer) or "all"',
+    commands: TEST,
+    valueName: '<name>',
+  }),
+  pytestArgs: opt(z.string().optional(), {
+    help: 'extra arguments appended to the test command',
+    commands: TEST,
+    valueName: '<args>',
+  }),
+  testSuites: opt(z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), testSuiteSchema).default(DEFAULT_TEST_SUITES), {
+    help: 'test suites: NAME -> {cwd, command, files} (JSON on the command line)',
+    commands: TEST,
+    valueName: '<json>',
+  }),
+  profileCommand: opt(z.string().min(1).default(DEFAULT_PROFILE_COMMAND), {
+    help: 'profiled run; gets GDN_PROFILE_* and GDNCTL_PROFILE_DIR (where it must leave its trace files)',
+    commands: PROFILE,
+    valueName: '<command>',
+  }),
+  size: opt(z.string().min(1).default('130m'), { help: 'model size (GDN_PROFILE_SIZE)', commands: PROFILE, valueName: '<size>' }),
+  numSteps: opt(z.number().int().positive().default(20), {
+    help: 'training steps (GDN_PROFILE_NUM_STEPS)',
+    commands: PROFILE,
+    valueName: '<n>',
+  }),
+  profileStartStep: opt(z.number().int().min(0).default(2), {
+    help: 'first profiled step (GDN_PROFILE_PROFILE_START_STEP)',
+    commands: PROFILE,
+    valueName: '<n>',
+  }),
+  profileNumSteps: opt(z.number().int().positive().default(6), {
+    help: 'profiled steps (GDN_PROFILE_PROFILE_NUM_STEPS)',
+    commands: PROFILE,
+    valueName: '<n>',
+  }),
+  batchSize: opt(z.number().int().positive().default(8), {
+    help: 'global batch size (GDN_PROFILE_BATCH_SIZE)',
+    commands: PROFILE,
+    valueName: '<n>',
+  }),
+  runNamePrefix: opt(z.string().regex(/^[A-Za-z0-9_.-]+$/).default('gdn_tinyprof'), {
+    help: 'run name prefix (GDN_PROFILE_RUN_NAME_PREFIX); also names .profiles/<run-name>/',
+    commands: PROFILE,
+    valueName: '<prefix>',
+  }),
+  profileEnv: opt(z.array(z.string()).default([]), {
+    help: 'extra environment for the profile run, KEY=VALUE',
+    commands: PROFILE,
+    valueName: '<KEY=VALUE>',
+  }),
+  includeXplane: opt(z.boolean().default(false), {
+    help: 'also copy *.xplane.pb back (large; only XProf needs it)',
+    commands: PROFILE,
+  }),
+  profilesDir: opt(z.string().min(1).default('.profiles'), {
+    help: 'local folder that receives <run-name>/ with the traces and hotspots',
+    commands: PROFILE,
+    path: true,
+    valueName: '<dir>',
+  }),
+  hotspotsTop: opt(z.number().int().positive().default(20), {
+    help: 'ops listed in the hotspot table',
+    commands: PROFILE,
+    valueName: '<n>',
+  }),
+};

@@ -1,0 +1,113 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { startSshWorkers, type SshWorkers } from '../helpers/sshd.js';
+import { runCli } from '../helpers/cli.js';
+
+let workers: SshWorkers;
+let repo: string;
+
+/** Stand-in for tiny_profile: echoes its GDN_PROFILE_* env, writes a small JAX-like trace, prints throughput. */
+const FAKE_PROFILE = `#!/bin/sh
+set -e
+echo "size=$GDN_PROFILE_SIZE steps=$GDN_PROFILE_NUM_STEPS start=$GDN_PROFILE_PROFILE_START_STEP n=$GDN_PROFILE_PROFILE_NUM_STEPS batch=$GDN_PROFILE_BATCH_SIZE prefix=$GDN_PROFILE_RUN_NAME_PREFIX extra=$EXTRA"
+d="$GDNCTL_PROFILE_DIR/plugins/profile/2026_11_23_12_00_00"
+mkdir -p "$d"
+cat > "$d/perfetto_trace.json" <<'JSON'
+{"traceEvents":[
+{"ph":"M","name":"process_name","pid":3,"args":{"name":"/device:TPU:0"}},
+{"ph":"M","name":"thread_name","pid":3,"tid":1,"args":{"name":"XLA Ops"}},
+{"ph":"X","pid":3,"tid":1,"name":"gdn_chunk_fwd","ts":0,"dur":700},
+{"ph":"X","pid":3,"tid":1,"name":"fusion.3","ts":700,"dur":300},
+{"ph":"X","pid":9,"tid":1,"name":"host_op","ts":0,"dur":5000}
+]}
+JSON
+gzip -f "$d/perfetto_trace.json"
+echo xplane > "$d/host.xplane.pb"
+echo "throughput/mfu: 0.4213"
+echo "tokens_per_s=12345.5"
+echo "step_time_s: 0.25"
+`;
+
+before(async () => {
+  workers = await startSshWorkers({ count: 2 });
+  repo = mkdtempSync(join(tmpdir(), 'gdnctl-devprof-'));
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: repo });
+  git('init', '-q');
+  mkdirSync(join(repo, 'tools'));
+  writeFileSync(join(repo, 'tools', 'fake_profile.sh'), FAKE_PROFILE);
+  writeFileSync(join(repo, '.gitignore'), '.profiles/\n');
+  writeFileSync(join(repo, 'gdnctl.yaml'), 'profileCommand: sh tools/fake_profile.sh\n');
+  git('add', '-A');
+  git('-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'init');
+});
+
+after(async () => {
+  await workers.dispose();
+  rmSync(repo, { recursive: true, force: true });
+  rmSync(join(process.env.HOME ?? '/root', basename(repo)), { recursive: true, force: true });
+});
+
+const ssh = (): string[] => [
+  '--worker-host', workers.hosts[0]!, '--worker-host', workers.hosts[1]!,
+  '--ssh-user', workers.user, '--ssh-port', String(workers.port), '--ssh-key-file', workers.keyFile,
+  '--known-hosts-file', join(workers.dir, 'kh'), '--ssh-retries', '1',
+];
+
+function runDirs(): string[] {
+  const d = join(repo, '.profiles');
+  return existsSync(d) ? readdirSync(d).sort() : [];
+}
+
+describe('gdnctl dev-tpu-profile', () => {
+  test('over ssh: env passed, w0 traces copied back (no xplane), hotspots in .profiles and GDNCTL_ITER_DIR, metric line', async () => {
+    const iterDir = mkdtempSync(join(tmpdir(), 'gdnctl-iter-'));
+    try {
+      const before = runDirs();
+      const r = await runCli(
+        ['dev-tpu-profile', ...ssh(), '--size', '300m', '--num-steps', '10', '--profile-start-step', '3', '--profile-num-steps', '4', '--batch-size', '4', '--profile-env', 'EXTRA=yes'],
+        { cwd: repo, env: { GDNCTL_ITER_DIR: iterDir, GDNCTL_ITERATION: '7' } },
+      );
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(r.stdout, /^\[w0\] size=300m steps=10 start=3 n=4 batch=4 prefix=gdn_tinyprof extra=yes$/m);
+      assert.match(r.stdout, /^\[w1\] size=300m/m);
+      assert.match(r.stdout, /^GDNCTL_METRIC \{"mfu":0\.4213,"tokens_per_s":12345\.5,"step_time_ms":250\}$/m);
+      assert.match(r.stdout, /\| 1 \| `gdn_chunk_fwd` \| 0\.700 \| 1 \| 70\.0% \|/);
+      const runs = runDirs().filter((d) => !before.includes(d));
+      assert.equal(runs.length, 1);
+      assert.match(runs[0]!, /^gdn_tinyprof_300m_10steps_iter007_\d{8}T\d{6}Z$/);
+      const dir = join(repo, '.profiles', runs[0]!);
+      const tsDir = join(dir, 'plugins', 'profile', '2026_11_23_12_00_00');
+      assert.ok(existsSync(join(tsDir, 'perfetto_trace.json.gz')));
+      assert.ok(!existsSync(join(tsDir, 'host.xplane.pb')), 'xplane copied without --include-xplane');
+      const hs = JSON.parse(readFileSync(join(dir, 'hotspots.json'), 'utf8'));
+      assert.deepEqual(hs.ops.map((o: { name: string }) => o.name), ['gdn_chunk_fwd', 'fusion.3']);
+      assert.deepEqual(JSON.parse(readFileSync(join(iterDir, 'hotspots.json'), 'utf8')).ops, hs.ops);
+    } finally {
+      rmSync(iterDir, { recursive: true, force: true });
+    }
+  });
+
+  test('--accelerator local with --include-xplane and --json', async () => {
+    const r = await runCli(['dev-tpu-profile', '--accelerator', 'local', '--include-xplane', '--json', '--run-name-prefix', 'localrun'], { cwd: repo });
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.metrics.mfu, 0.4213);
+    assert.ok(report.traces.some((t: string) => t.endsWith('host.xplane.pb')));
+    assert.equal(report.hotspots.ops[0].name, 'gdn_chunk_fwd');
+    assert.match(r.stderr, /^\[local\] size=130m steps=20 start=2 n=6 batch=8 prefix=localrun/m);
+    assert.match(r.stderr, /^GDNCTL_METRIC /m);
+  });
+
+  test('a profile that leaves no trace is exit 1; a window past --num-steps is exit 2', async () => {
+    const none = await runCli(['dev-tpu-profile', '--accelerator', 'local', '--profile-command', 'echo nothing'], { cwd: repo });
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no trace files/);
+    const bad = await runCli(['dev-tpu-profile', '--accelerator', 'local', '--num-steps', '5', '--profile-env', 'X'], { cwd: repo });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /does not fit in --num-steps 5/);
+  });
+});
