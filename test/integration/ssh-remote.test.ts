@@ -124,6 +124,35 @@ describe('SshRemote against real sshd workers', () => {
     assert.equal(bad!.unreachable, true);
   });
 
+  test('abort (Ctrl-C) ends the remote command too, not only the local ssh', async () => {
+    // Without a shared master, killing the local ssh leaves a no-tty remote command running (sshd sends it
+    // nothing); only the stdin watcher ends it. With ControlMaster the master would tear the channel down.
+    const r = remote({ controlPersistS: 0 });
+    const tag = `gdnctl-abort-${process.pid}-${Date.now()}`;
+    const ac = new AbortController();
+    const lines: string[] = [];
+    const running = r.runAll([w(0)], `trap "" HUP; echo started; exec -a ${tag} sleep 30`, { signal: ac.signal, onLine: (_i, l) => lines.push(l) });
+    const alive = (): boolean => {
+      try {
+        execFileSync('pgrep', ['-f', tag]);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && !alive(); i++) await new Promise((res) => setTimeout(res, 50));
+    assert.ok(alive(), 'remote command never started');
+    ac.abort();
+    const [res] = await running;
+    assert.equal(res!.exitCode, null);
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      gone = !alive();
+      if (!gone) await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(gone, 'remote command survived the abort');
+  });
+
   test('unreachable worker: retried sshRetries times, flagged, other worker unaffected', async () => {
     const r = remote({ retries: 2, retrySleepMs: 10 });
     const dead = { index: 1, host: '127.0.0.9' };
