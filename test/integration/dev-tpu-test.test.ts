@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { startSshWorkers, type SshWorkers } from '../helpers/sshd.js';
 import { runCli } from '../helpers/cli.js';
+import { Interrupt } from '../../src/cli/interrupt.js';
 
 let workers: SshWorkers;
 let repo: string;
@@ -136,6 +137,21 @@ describe('gdnctl dev-tpu-test over real ssh', () => {
     assert.ok(!r.stderr.includes(SECRET));
     const failing = await runCli(['dev-tpu-test', '--accelerator', 'local', '--tests', 'kernels', '-e', 'FAIL_ON=', '--pytest-args', '; exit 5'], { cwd: repo });
     assert.equal(failing.code, 1);
+  });
+
+  test('an interrupt ends a local run and everything it started; exit 130', async () => {
+    const tag = `gdnctl-int-${process.pid}`;
+    const interrupt = new Interrupt();
+    const started = Date.now();
+    setTimeout(() => interrupt.fire('SIGINT'), 700);
+    const r = await runCli(
+      ['dev-tpu-test', '--accelerator', 'local', '--tests', 'extra', '--test-suites', JSON.stringify({ extra: { cwd: '.', command: `sleep 0.1; (exec -a ${tag} sleep 30); echo`, files: [] } })],
+      { cwd: repo, interrupt },
+    );
+    assert.equal(r.code, 130);
+    assert.ok(Date.now() - started < 10_000);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.throws(() => execFileSync('pgrep', ['-f', tag]), 'the grandchild survived');
   });
 
   test('no TPU held and no flags → exit 4 with the fix', async () => {
