@@ -7,6 +7,8 @@
  * the typed UsageError / ResourceError in src/cli/exit-codes.ts.
  */
 
+import type { AgentReportParse } from './core/agent-report.js';
+
 // ---------------------------------------------------------------------------------------------- clock
 
 export interface Clock {
@@ -20,6 +22,8 @@ export interface StatusEntry {
   /** Two-letter porcelain v1 code, e.g. " M", "??", "UU". */
   code: string;
   path: string;
+  /** Source path of a rename or copy (porcelain R/C entries). */
+  origPath?: string;
 }
 
 export interface CommitInfo {
@@ -163,6 +167,10 @@ export interface AgentRunResult {
   lastMessage?: string;
   /** The argv that ran (for --dry-run and records). */
   argv: string[];
+  /** The structured report parsed from the last message (when outputSchemaFile was given); also in report.json. */
+  report?: AgentReportParse;
+  /** Agent session id (codex thread_id, claude session_id), when the stream named one. */
+  sessionId?: string;
 }
 
 /** One agent backend (codex, claude, command). Adapter: CodexAgent; fake: test/fakes/fake-codex. */
@@ -171,6 +179,12 @@ export interface AgentRunner {
   /** The argv that would run for this input (pure; used by --dry-run). */
   describe(input: AgentRunInput): string[];
   run(input: AgentRunInput): Promise<AgentRunResult>;
+  /**
+   * Check the backend can run (binary found, capabilities detected) before the loop touches anything.
+   * Throws ResourceError (exit 4) when the binary is missing; returns warnings (e.g. --search unsupported).
+   * run() calls it itself when the caller did not.
+   */
+  preflight?(): Promise<{ warnings: string[] }>;
 }
 
 // ---------------------------------------------------------------------------------------------- TPU

@@ -31,5 +31,7 @@ export interface CommandSpec {
   args?: string[];
   /** True when the command runs its own signal cleanup (main.ts then waits for it instead of exiting at once). */
   handlesSignals?: boolean;
+  /** The config the command really runs with (e.g. after --resilient); --print-config shows this. Pure. */
+  effectiveConfig?(config: ResolvedConfig): ResolvedConfig;
   run(ctx: CommandContext): Promise<number>;
 }

@@ -64,13 +64,14 @@ export function makeProgram(io: CliIO): Program {
       activeSpec = spec;
       const positional = actionArgs.slice(0, (spec.args ?? []).length).map((a) => (a === undefined ? '' : String(a)));
       const globals = program.opts() as { config?: string; printConfig?: boolean };
-      const config = resolveConfig({
+      const resolved = resolveConfig({
         command: spec.name,
         flags: givenFlags(cmd, spec.name),
         env: io.env,
         cwd: io.cwd,
         ...(globals.config ? { configPath: globals.config } : {}),
       });
+      const config = spec.effectiveConfig ? spec.effectiveConfig(resolved) : resolved;
       if (globals.printConfig) {
         io.stdout.write(formatConfig(config, fieldsFor(spec.name).map((f) => f.key)));
         exitCode = ExitCode.ok;

@@ -7,7 +7,8 @@ import { fieldByKey, fields, fieldsFor, type FieldInfo } from './fields.js';
 import { configSchema, type Config, type ConfigKey } from './schema.js';
 import { nearest } from './suggest.js';
 
-export type Source = 'flag' | 'env' | 'file' | 'default';
+/** 'resilient': rewritten by --resilient (shown by --print-config for codex-loop). */
+export type Source = 'flag' | 'env' | 'file' | 'default' | 'resilient';
 
 export interface ResolvedConfig {
   values: Config;

@@ -4,6 +4,8 @@ import { lintOptions } from './options/lint.js';
 import { directiveOptions } from './options/directives.js';
 import { sshOptions } from './options/ssh.js';
 import { tpuOptions } from './options/tpu.js';
+import { loopOptions } from './options/loop.js';
+import { agentOptions } from './options/agent.js';
 import { remoteOptions } from './options/remote.js';
 
 /**
@@ -17,6 +19,8 @@ export const optionFields = {
   ...directiveOptions,
   ...sshOptions,
   ...tpuOptions,
+  ...loopOptions,
+  ...agentOptions,
   ...remoteOptions,
 };
 

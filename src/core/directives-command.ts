@@ -1,6 +1,16 @@
 import type { CommandContext } from '../cli/command-spec.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import { listPresets } from '../adapters/directive-presets.js';
 
+/** `gdnctl directives list`: one line per preset — name, source, description — then where they came from. */
 export async function runDirectivesList(ctx: CommandContext): Promise<number> {
-  ctx.stdout.write('directives: not implemented yet\n');
-  return 1;
+  const userDir = ctx.config.values.directivesDir;
+  const presets = await listPresets(userDir);
+  const width = Math.max(4, ...presets.map((p) => p.name.length));
+  for (const p of presets) {
+    ctx.stdout.write(`${p.name.padEnd(width)}  ${p.source.padEnd(8)}  ${p.description || '(no description)'}\n`);
+  }
+  ctx.log.debug({ userDir, count: presets.length }, 'directive presets listed');
+  if (presets.length === 0) ctx.stderr.write('no directive presets found\n');
+  return ExitCode.ok;
 }

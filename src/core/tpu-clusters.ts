@@ -54,7 +54,7 @@ export function resolveCluster(name: string, input: ClusterInputs): ResolvedClus
       `unknown TPU cluster "${name}"; use one of ${known}, a zone such as us-central1-a, or add it under clusters: in gdnctl.yaml`,
     );
   }
-  const project = entry.project ?? input.project ?? input.env.GOOGLE_CLOUD_PROJECT ?? input.env.CLOUDSDK_CORE_PROJECT;
+  const project = entry.project || input.project || input.env.GOOGLE_CLOUD_PROJECT || input.env.CLOUDSDK_CORE_PROJECT;
   if (!project) {
     throw new UsageError(
       `no Google Cloud project for TPU cluster "${name}"; pass --project <id>, set project: in gdnctl.yaml, or export GOOGLE_CLOUD_PROJECT`,

@@ -128,6 +128,13 @@ export class TpuEmulator {
     this.httpFaults.push({ status, remaining: opts.count ?? 1, ...opts });
   }
 
+  /** Drop every pending injected fault (HTTP, capacity, slow READY). */
+  clearFaults(): void {
+    this.httpFaults.length = 0;
+    this.capacityFaults.clear();
+    this.zoneReadyDelayMs.clear();
+  }
+
   /** The next `count` creates in this zone fail in their operation with RESOURCE_EXHAUSTED (code 8). */
   failCapacity(zone: string, count = Number.POSITIVE_INFINITY): void {
     this.capacityFaults.set(zone, count);
@@ -281,7 +288,11 @@ export class TpuEmulator {
         }
         if (node) this.beginDelete(node);
         this.queuedResources.delete(m[1]!);
-        const op = this.newOperation(m[2]!, m[3]!, 'delete', m[1]!, () => (this.nodes.has(qr.nodeName) ? undefined : { response: { '@type': TYPE_EMPTY } }));
+        const op = this.newOperation(m[2]!, m[3]!, 'delete', m[1]!, () => {
+          const n = this.nodes.get(qr.nodeName);
+          if (n) this.tick(n);
+          return this.nodes.has(qr.nodeName) ? undefined : { response: { '@type': TYPE_EMPTY } };
+        });
         return [200, this.renderOperation(op)];
       }
     }

@@ -28,6 +28,18 @@ export function errorCode(e: unknown): number | undefined {
   return typeof c === 'number' ? c : undefined;
 }
 
+const QUEUED_STATES: Record<number, string> = {
+  1: 'CREATING',
+  2: 'ACCEPTED',
+  3: 'PROVISIONING',
+  4: 'FAILED',
+  5: 'DELETING',
+  6: 'ACTIVE',
+  7: 'SUSPENDING',
+  8: 'SUSPENDED',
+  9: 'WAITING_FOR_RESOURCES',
+};
+
 /** Operation as gax decodes it (latestResponse keeps the raw error). */
 interface GaxOperation {
   name: string;
@@ -193,6 +205,14 @@ export class GcpTpuProvider implements TpuProvider {
       if (code === Code.RESOURCE_EXHAUSTED) return { kind: 'capacity', message, operation };
       return { kind: 'failed', message, operation, ...(code !== undefined && code !== null ? { code } : {}) };
     }
+    if (opts.queued && !done?.error) {
+      const waited = await this.waitQueuedActive(`${parent}/queuedResources/${spec.name}`, deadline, opts.signal);
+      if (waited !== 'active') {
+        return waited === 'timeout'
+          ? { kind: 'timeout', message: `queued resource ${spec.name} not ACTIVE after ${Math.round(opts.readyTimeoutMs / 1000)} s`, operation }
+          : { kind: 'failed', message: waited.failed, operation };
+      }
+    }
     // The operation's Node has numeric enums (deps.md §2.4): read the state back with getNode instead.
     const ready = await this.waitReady(spec, Math.max(0, deadline - Date.now()), opts.signal);
     if (ready?.state === 'READY') return { kind: 'ready', node: ready, operation };
@@ -200,6 +220,23 @@ export class GcpTpuProvider implements TpuProvider {
       return { kind: 'timeout', message: `node ${spec.name} not READY after ${Math.round(opts.readyTimeoutMs / 1000)} s`, operation };
     }
     return { kind: 'failed', message: `node ${spec.name} is ${ready.state}, not READY`, operation };
+  }
+
+  /** A queued resource waits (WAITING_FOR_RESOURCES) until capacity frees up; its node exists only once ACTIVE. */
+  private async waitQueuedActive(name: string, deadline: number, signal?: AbortSignal): Promise<'active' | 'timeout' | { failed: string }> {
+    let delayMs = Math.min(200, this.o.pollIntervalMs);
+    for (;;) {
+      const [qr] = await this.call('getQueuedResource', () => this.client.getQueuedResource({ name }), signal);
+      const raw = qr.state?.state as unknown;
+      const state = typeof raw === 'number' ? QUEUED_STATES[raw] : String(raw ?? '');
+      if (state === 'ACTIVE') return 'active';
+      if (state === 'FAILED' || state === 'SUSPENDED' || state === 'SUSPENDING') {
+        return { failed: `queued resource ${name} is ${state}: ${qr.state?.failedData?.error?.message ?? 'no detail'}` };
+      }
+      if (Date.now() >= deadline) return 'timeout';
+      await sleep(Math.min(delayMs, Math.max(0, deadline - Date.now())), undefined, signal ? { signal } : {});
+      delayMs = Math.min(delayMs * 1.5, this.o.pollIntervalMs);
+    }
   }
 
   async deleteNode(ref: TpuNodeRef, opts: { wait?: boolean; queued?: boolean } = {}): Promise<{ operation?: string; existed: boolean }> {

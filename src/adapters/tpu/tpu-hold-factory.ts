@@ -77,6 +77,16 @@ export function providerFactory(values: Config, log?: Logger): () => Promise<Tpu
   };
 }
 
+/**
+ * The devTpuSetup runner over ssh (the remote adapter: sync the repository, then run the command on all
+ * workers), or undefined when no setup command is configured. Loaded lazily: ssh code only when needed.
+ */
+export async function setupRunnerFor(values: Config, env: NodeJS.ProcessEnv, repoRoot: string, log: Logger): Promise<TpuHoldDeps['runSetup']> {
+  if (!values.devTpuSetup) return undefined;
+  const { sshSetupRunner } = await import('../remote/setup-runner.js');
+  return sshSetupRunner(values, env, repoRoot, log);
+}
+
 export interface CreateTpuHoldDeps {
   log: Logger;
   env: NodeJS.ProcessEnv;

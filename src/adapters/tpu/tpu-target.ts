@@ -47,17 +47,19 @@ export function resolveTarget(values: Config, env: NodeJS.ProcessEnv): TpuTarget
     }
     throw new UsageError('no held TPU: no GDNCTL_TPU_NAME and no lease; run gdnctl dev-tpu-allocate first, or pass --tpu-name and --cluster');
   }
-  const wanted = clusterFlag ?? values.tpuCluster;
+  const wanted = clusterFlag ?? (held ? undefined : values.tpuCluster);
   if (leases.length > 0) {
     const exact = leases.find((l) => wanted && (l.cluster === wanted || l.zone === wanted));
     const lease = exact ?? leases[0]!;
     if (!exact && wanted) notes.push(`--cluster ${wanted} ignored: the lease of ${lease.node} says it is in ${lease.cluster} (${lease.zone})`);
     return { ref: refOfLease(lease), source: 'lease', lease, notes };
   }
-  const c = resolveCluster(wanted ?? values.devTpuCluster, {
+  // tpuProject/tpuZone normally arrive from GDNCTL_TPU_* and then describe the held node, not this one.
+  const explicitZone = held ? undefined : values.tpuZone;
+  const c = resolveCluster(explicitZone ?? wanted ?? values.devTpuCluster, {
     clusters: values.clusters,
-    project: values.tpuProject ?? values.project,
+    project: (held ? undefined : values.tpuProject) ?? values.project,
     env,
   });
-  return { ref: { project: c.project, zone: values.tpuZone ?? c.zone, cluster: c.cluster, name }, source: 'flags', notes };
+  return { ref: { project: c.project, zone: c.zone, cluster: wanted ?? c.cluster, name }, source: 'flags', notes };
 }

@@ -2,6 +2,7 @@ import type { CommandSpec } from '../command-spec.js';
 import { lintLogCommand } from './lint-log.js';
 import { directivesListCommand } from './directives-list.js';
 import { devTpuAllocateCommand, devTpuReleaseCommand, devTpuStatusCommand } from './dev-tpu.js';
+import { codexLoopCommand } from './codex-loop.js';
 import { devTpuTestCommand } from './dev-tpu-test.js';
 import { devTpuProfileCommand } from './dev-tpu-profile.js';
 
@@ -12,6 +13,7 @@ import { devTpuProfileCommand } from './dev-tpu-profile.js';
 export const commands: CommandSpec[] = [
   lintLogCommand,
   directivesListCommand,
+  codexLoopCommand,
   devTpuAllocateCommand,
   devTpuStatusCommand,
   devTpuReleaseCommand,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTpuHold } from '../../adapters/tpu/tpu-hold-factory.js';
+import { createTpuHold, setupRunnerFor } from '../../adapters/tpu/tpu-hold-factory.js';
 import type { TpuNode } from '../../ports.js';
 import type { CommandContext } from '../command-spec.js';
 import { ExitCode } from '../exit-codes.js';
@@ -23,7 +23,8 @@ function readyLine(node: TpuNode): string {
 export async function runDevTpuAllocate(ctx: CommandContext): Promise<number> {
   const v = ctx.config.values;
   const { interrupt } = ctx;
-  const hold = createTpuHold(v, { log: ctx.log, env: ctx.env, policy: 'required' });
+  const runSetup = await setupRunnerFor(v, ctx.env, ctx.config.repoRoot, ctx.log);
+  const hold = createTpuHold(v, { log: ctx.log, env: ctx.env, policy: 'required', runSetup });
   const offHurry = interrupt.onHurry(() => void hold.release({ hurry: true }));
   try {
     const node = await hold.acquire(interrupt.signal);

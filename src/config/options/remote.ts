@@ -4,6 +4,8 @@ import { opt } from '../option-meta.js';
 const RUN = ['dev-tpu-test', 'dev-tpu-profile'];
 const TEST = ['dev-tpu-test'];
 const PROFILE = ['dev-tpu-profile'];
+/** The TPU hold's devTpuSetup syncs the repository into the same remote folder before running. */
+const RUN_AND_SETUP = [...RUN, 'dev-tpu-allocate', 'codex-loop'];
 
 /** One test suite: where it runs (relative to the synced repo), the runner command and its files. */
 export const testSuiteSchema = z.strictObject({
@@ -37,7 +39,7 @@ export const remoteOptions = {
   }),
   remoteDir: opt(z.string().min(1).optional(), {
     help: 'repository copy on each worker (default: ~/<repo folder name>)',
-    commands: RUN,
+    commands: RUN_AND_SETUP,
     valueName: '<dir>',
   }),
   sync: opt(z.boolean().default(true), {
@@ -46,7 +48,7 @@ export const remoteOptions = {
   }),
   syncProtect: opt(z.array(z.string().min(1)).default(['.venv/', '__pycache__/', '.pytest_cache/', '.uv-cache/']), {
     help: 'remote paths the sync never deletes, on top of everything .gitignore ignores (rsync patterns)',
-    commands: RUN,
+    commands: RUN_AND_SETUP,
     valueName: '<pattern>',
   }),
   forwardEnv: opt(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default(['HF_TOKEN', 'WANDB_API_KEY']), {

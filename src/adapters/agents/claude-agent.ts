@@ -1,0 +1,111 @@
+import { writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createRedactor, type Redactor } from '../../redact.js';
+import type { AgentRunInput, AgentRunResult, AgentRunner, CommandRunner } from '../../ports.js';
+import { resolveAgentBinary } from './agent-binary.js';
+import { recordReport } from './agent-report-files.js';
+import { ClaudeEventReader } from './claude-events.js';
+import { classifyRun } from './failure-classifier.js';
+import { RedactedLog } from './redacted-log.js';
+
+export interface ClaudeAgentOptions {
+  /** --claude-bin, or "claude" (searched on PATH). */
+  bin: string;
+  /** Omitted: claude uses its own default model. */
+  model?: string;
+  permissionMode: string;
+  showFileUpdates: boolean;
+  runner: CommandRunner;
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/**
+ * Claude Code in print mode. It has no -C: it works in its cwd, so the run's cwd is the workdir. No -o either:
+ * the last message is the `result` event's text, written to last-message.md by us.
+ */
+export class ClaudeAgent implements AgentRunner {
+  readonly name = 'claude';
+  private resolvedBin: string | undefined;
+  private readonly redact: Redactor;
+
+  constructor(private readonly opts: ClaudeAgentOptions) {
+    this.redact = createRedactor(opts.env);
+  }
+
+  async preflight(): Promise<{ warnings: string[] }> {
+    this.resolvedBin ??= resolveAgentBinary(this.opts.bin, this.opts.env, {
+      flag: '--claude-bin',
+      install: 'install Claude Code (npm install -g @anthropic-ai/claude-code)',
+      cwd: this.opts.cwd,
+    });
+    const warnings: string[] = [];
+    if (this.opts.permissionMode === 'bypassPermissions' && process.getuid?.() === 0 && !this.opts.env.IS_SANDBOX) {
+      warnings.push('claude refuses bypassPermissions as root unless IS_SANDBOX=1 is set (only do that in a sandbox)');
+    }
+    return { warnings };
+  }
+
+  describe(input: AgentRunInput): string[] {
+    const argv = [this.resolvedBin ?? this.opts.bin, '-p', '--output-format', 'stream-json', '--verbose'];
+    if (this.opts.model) argv.push('--model', this.opts.model);
+    argv.push('--permission-mode', input.sandbox === 'read-only' ? 'plan' : this.opts.permissionMode);
+    return argv;
+  }
+
+  async run(input: AgentRunInput): Promise<AgentRunResult> {
+    await this.preflight();
+    await mkdir(input.iterDir, { recursive: true });
+    const argv = this.describe(input);
+    const transcript = new RedactedLog(join(input.iterDir, 'transcript.jsonl'), this.redact);
+    const stderrLog = new RedactedLog(join(input.iterDir, 'agent-stderr.log'), this.redact);
+    const reader = new ClaudeEventReader((l) => input.onDisplay?.(this.redact(l)), this.opts.showFileUpdates);
+    let result;
+    try {
+      result = await this.opts.runner.run({
+        argv,
+        cwd: input.workdir,
+        env: this.opts.env,
+        stdin: input.prompt,
+        timeoutMs: input.timeoutMs,
+        idleTimeoutMs: input.idleTimeoutMs,
+        signal: input.signal,
+        onSpawn: input.onSpawn,
+        onLine: (line, stream) => {
+          if (stream === 'stderr') {
+            stderrLog.line(line);
+            reader.stderrLine(line);
+          } else if (reader.stdoutLine(line)) transcript.line(line);
+          else stderrLog.line(line);
+        },
+      });
+    } finally {
+      transcript.close();
+      stderrLog.close();
+    }
+
+    const raw = reader.resultText ?? reader.lastAssistantText;
+    const lastMessage = raw === undefined ? undefined : this.redact(raw);
+    if (lastMessage !== undefined) writeFileSync(join(input.iterDir, 'last-message.md'), lastMessage);
+    // Exit 0 without a result event is not success: the stream was cut short.
+    const reportedFailure = reader.isError || (result.exitCode === 0 && !reader.sawResult);
+    const failure = classifyRun(result, reader.messages, reportedFailure);
+    const report = input.outputSchemaFile ? await recordReport(input.iterDir, lastMessage, this.redact) : undefined;
+    const last = reader.messages.at(-1);
+    return {
+      ok: failure === undefined,
+      ...(failure
+        ? { failure, detail: this.redact(`${result.timedOut ? `${result.timedOut} timeout` : `exit ${result.exitCode}`}${last ? `: ${last.slice(0, 500)}` : ''}`) }
+        : {}),
+      exitCode: result.exitCode,
+      durationMs: result.durationMs,
+      usage: reader.usage,
+      ...(reader.costUsd !== undefined ? { costUsd: reader.costUsd } : {}),
+      ...(lastMessage !== undefined ? { lastMessage } : {}),
+      argv,
+      ...(report ? { report } : {}),
+      ...(reader.sessionId ? { sessionId: reader.sessionId } : {}),
+    };
+  }
+}

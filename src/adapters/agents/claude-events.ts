@@ -1,0 +1,130 @@
+import type { TokenUsage } from '../../ports.js';
+
+/**
+ * Reads `claude -p --output-format stream-json --verbose` lines: system/init, assistant and user messages,
+ * and the final `result` event, which carries the totals (usage, total_cost_usd) and the verdict. A result
+ * with `is_error: true` is a failure even when its subtype says "success" (API errors end that way).
+ */
+
+type Json = Record<string, unknown>;
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+function oneLine(text: string, max = 200): string {
+  const flat = text.replace(/\s*\n\s*/g, ' ⏎ ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+const FILE_TOOLS = new Set(['Edit', 'Write', 'MultiEdit', 'NotebookEdit']);
+
+export class ClaudeEventReader {
+  readonly usage: TokenUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
+  costUsd: number | undefined;
+  sessionId: string | undefined;
+  /** The result event arrived (a run without one ended abnormally). */
+  sawResult = false;
+  isError = false;
+  resultText: string | undefined;
+  lastAssistantText: string | undefined;
+  readonly messages: string[] = [];
+
+  constructor(
+    private readonly display: (line: string) => void,
+    private readonly showFileUpdates: boolean,
+  ) {}
+
+  /** Returns whether the line was a JSON event. */
+  stdoutLine(line: string): boolean {
+    let e: unknown;
+    if (line.startsWith('{')) {
+      try {
+        e = JSON.parse(line);
+      } catch {
+        e = undefined;
+      }
+    }
+    if (!e || typeof e !== 'object') {
+      if (line.trim() !== '') this.display(line);
+      return false;
+    }
+    this.onEvent(e as Json);
+    return true;
+  }
+
+  stderrLine(line: string): void {
+    if (line.trim() === '') return;
+    this.messages.push(line);
+    if (this.messages.length > 50) this.messages.shift();
+    this.display(line);
+  }
+
+  private onEvent(e: Json): void {
+    const message = (e.message ?? {}) as Json;
+    const content = Array.isArray(message.content) ? (message.content as Json[]) : [];
+    switch (str(e.type)) {
+      case 'system':
+        this.sessionId ??= str(e.session_id);
+        return;
+      case 'assistant':
+        for (const block of content) this.assistantBlock(block);
+        return;
+      case 'user':
+        for (const block of content) {
+          if (block.type === 'tool_result' && block.is_error === true) {
+            const text = typeof block.content === 'string' ? block.content : JSON.stringify(block.content ?? '');
+            this.display(`  → error: ${oneLine(text, 160)}`);
+          }
+        }
+        return;
+      case 'result':
+        this.onResult(e);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private assistantBlock(block: Json): void {
+    const input = (block.input ?? {}) as Json;
+    if (block.type === 'text') {
+      const text = str(block.text) ?? '';
+      this.lastAssistantText = text;
+      for (const l of text.split('\n')) if (l.trim() !== '') this.display(`» ${l}`);
+    } else if (block.type === 'tool_use') {
+      const name = str(block.name) ?? 'tool';
+      if (name === 'Bash') this.display(`$ ${oneLine(str(input.command) ?? '')}`);
+      else if (FILE_TOOLS.has(name)) {
+        this.display(`  ${name.toLowerCase()} ${str(input.file_path) ?? str(input.notebook_path) ?? '?'}`);
+        const diff = str(input.new_string) ?? str(input.content);
+        if (this.showFileUpdates && diff) for (const l of diff.split('\n')) this.display(`    + ${l}`);
+      } else this.display(`  tool ${name}`);
+    }
+  }
+
+  private onResult(e: Json): void {
+    this.sawResult = true;
+    this.sessionId ??= str(e.session_id);
+    this.isError = e.is_error === true || (str(e.subtype) ?? 'success') !== 'success';
+    this.resultText = str(e.result);
+    const u = (e.usage ?? {}) as Json;
+    // Anthropic counts cache reads and writes apart from input_tokens; codex's input_tokens includes cached
+    // tokens. Record the codex way so per-run sums mean the same thing for both backends.
+    const cacheRead = num(u.cache_read_input_tokens);
+    this.usage.inputTokens += num(u.input_tokens) + num(u.cache_creation_input_tokens) + cacheRead;
+    this.usage.cachedInputTokens += cacheRead;
+    this.usage.outputTokens += num(u.output_tokens);
+    if (typeof e.total_cost_usd === 'number') this.costUsd = (this.costUsd ?? 0) + e.total_cost_usd;
+    if (this.isError) {
+      const status = typeof e.api_error_status === 'number' ? ` (HTTP ${e.api_error_status})` : '';
+      const why = `${this.resultText ?? str(e.subtype) ?? 'error'}${status}`;
+      this.messages.push(why);
+      this.display(`claude failed: ${why}`);
+    }
+    const costText = this.costUsd !== undefined ? `, $${this.costUsd.toFixed(4)}` : '';
+    this.display(`tokens: ${this.usage.inputTokens} in (${this.usage.cachedInputTokens} cached), ${this.usage.outputTokens} out${costText}`);
+  }
+}

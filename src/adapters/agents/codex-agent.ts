@@ -1,0 +1,169 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createRedactor, type Redactor } from '../../redact.js';
+import type { AgentRunInput, AgentRunResult, AgentRunner, CommandRunner } from '../../ports.js';
+import { detectCodexSearch, resolveAgentBinary } from './agent-binary.js';
+import { recordReport } from './agent-report-files.js';
+import { CodexEventReader } from './codex-events.js';
+import { prepareCodexHome } from './codex-home.js';
+import { classifyRun } from './failure-classifier.js';
+import { RedactedLog } from './redacted-log.js';
+
+export type CodexSandbox = 'bypass' | 'workspace-write' | 'read-only';
+
+export interface CodexAgentOptions {
+  /** --codex-bin, or "codex" (searched on PATH). */
+  bin: string;
+  model?: string;
+  reasoningEffort?: string;
+  profile?: string;
+  ephemeral: boolean;
+  sandbox: CodexSandbox;
+  /** --search requested; passed only when `codex exec --help` advertises it. */
+  search: boolean;
+  showFileUpdates: boolean;
+  /** Responses API base URL: codex then runs with a private CODEX_HOME pointing at it. */
+  modelServer?: string;
+  runner: CommandRunner;
+  env: NodeJS.ProcessEnv;
+  /** Where relative --codex-bin paths resolve from. */
+  cwd?: string;
+}
+
+const SANDBOX_FLAGS: Record<CodexSandbox, string[]> = {
+  bypass: ['--dangerously-bypass-approvals-and-sandbox'],
+  'workspace-write': ['-s', 'workspace-write'],
+  'read-only': ['-s', 'read-only'],
+};
+
+/**
+ * `codex exec` as the anchor runs it, plus --json: the event stream goes (redacted) to transcript.jsonl and a
+ * readable view to onDisplay. The prompt travels on stdin (argv ends with "-") so it never shows in `ps`.
+ */
+export class CodexAgent implements AgentRunner {
+  readonly name = 'codex';
+  private resolvedBin: string | undefined;
+  private searchSupported: boolean | undefined;
+  private readonly redact: Redactor;
+
+  constructor(private readonly opts: CodexAgentOptions) {
+    this.redact = createRedactor(opts.env);
+  }
+
+  async preflight(): Promise<{ warnings: string[] }> {
+    const warnings: string[] = [];
+    this.resolvedBin ??= resolveAgentBinary(this.opts.bin, this.opts.env, {
+      flag: '--codex-bin',
+      install: 'install the Codex CLI (npm install -g @openai/codex)',
+      cwd: this.opts.cwd,
+    });
+    if (this.opts.search && this.searchSupported === undefined) {
+      this.searchSupported = await detectCodexSearch(this.resolvedBin, this.opts.runner, this.opts.env);
+      if (!this.searchSupported) warnings.push(`${this.resolvedBin} exec does not offer --search; running without web search`);
+    }
+    return { warnings };
+  }
+
+  describe(input: AgentRunInput): string[] {
+    const o = this.opts;
+    const argv = [this.resolvedBin ?? o.bin, 'exec', '-C', input.workdir, ...SANDBOX_FLAGS[input.sandbox ?? o.sandbox]];
+    argv.push('-o', join(input.iterDir, 'last-message.md'));
+    if (o.ephemeral) argv.push('--ephemeral');
+    if (o.model) argv.push('-m', o.model);
+    if (o.reasoningEffort) argv.push('-c', `model_reasoning_effort=${JSON.stringify(o.reasoningEffort)}`);
+    if (o.profile) argv.push('-p', o.profile);
+    // Before preflight the detection is unknown: describe what was asked for.
+    if (o.search && this.searchSupported !== false) argv.push('--search');
+    if (input.outputSchemaFile) argv.push('--output-schema', input.outputSchemaFile);
+    argv.push('--json', '-');
+    return argv;
+  }
+
+  private async environment(input: AgentRunInput): Promise<NodeJS.ProcessEnv> {
+    if (!this.opts.modelServer) return this.opts.env;
+    // One private CODEX_HOME per run directory (the iter dir's parent), kept for diagnostics.
+    const home = await prepareCodexHome(join(dirname(input.iterDir), 'codex-home'), this.opts.modelServer, this.opts.env);
+    return { ...this.opts.env, CODEX_HOME: home };
+  }
+
+  /** codex writes -o itself, unredacted: redact it in place so no secret stays in the run directory. */
+  private readLastMessage(file: string): string | undefined {
+    if (!existsSync(file)) return undefined;
+    const raw = readFileSync(file, 'utf8');
+    const clean = this.redact(raw);
+    if (clean !== raw) writeFileSync(file, clean);
+    return clean;
+  }
+
+  async run(input: AgentRunInput): Promise<AgentRunResult> {
+    await this.preflight();
+    await mkdir(input.iterDir, { recursive: true });
+    const argv = this.describe(input);
+    const lastMessageFile = join(input.iterDir, 'last-message.md');
+    // A stale file from an earlier attempt must not pass for this attempt's answer.
+    rmSync(lastMessageFile, { force: true });
+    const env = await this.environment(input);
+    const transcript = new RedactedLog(join(input.iterDir, 'transcript.jsonl'), this.redact);
+    const stderrLog = new RedactedLog(join(input.iterDir, 'agent-stderr.log'), this.redact);
+    const display = (line: string): void => input.onDisplay?.(this.redact(line));
+    const reader = new CodexEventReader(display, this.opts.showFileUpdates);
+
+    let result;
+    try {
+      result = await this.opts.runner.run({
+        argv,
+        cwd: input.workdir,
+        env,
+        stdin: input.prompt,
+        timeoutMs: input.timeoutMs,
+        idleTimeoutMs: input.idleTimeoutMs,
+        signal: input.signal,
+        onSpawn: input.onSpawn,
+        onLine: (line, stream) => {
+          if (stream === 'stderr') {
+            stderrLog.line(line);
+            reader.stderrLine(line);
+          } else if (reader.stdoutLine(line)) transcript.line(line);
+          else stderrLog.line(line);
+        },
+      });
+    } finally {
+      transcript.close();
+      stderrLog.close();
+    }
+
+    const lastMessage = this.readLastMessage(lastMessageFile) ?? reader.lastAgentMessage;
+    const failure = classifyRun(result, reader.messages, reader.turnFailed);
+    const detail = failure ? this.redact(describeFailure(result, reader.messages)) : undefined;
+    const report = input.outputSchemaFile ? await recordReport(input.iterDir, lastMessage, this.redact) : undefined;
+    return {
+      ok: failure === undefined,
+      ...(failure ? { failure, detail } : {}),
+      exitCode: result.exitCode,
+      durationMs: result.durationMs,
+      usage: reader.usage,
+      ...(lastMessage !== undefined ? { lastMessage: this.redact(lastMessage) } : {}),
+      argv,
+      ...(report ? { report } : {}),
+      ...(reader.threadId ? { sessionId: reader.threadId } : {}),
+    };
+  }
+}
+
+function describeFailure(
+  r: { exitCode: number | null; signal: string | null; timedOut: 'wall' | 'idle' | null; aborted: boolean; durationMs: number },
+  messages: readonly string[],
+): string {
+  const how = r.aborted
+    ? 'interrupted'
+    : r.timedOut === 'wall'
+      ? `timed out after ${Math.round(r.durationMs / 1000)} s`
+      : r.timedOut === 'idle'
+        ? 'no output for the idle timeout'
+        : r.signal
+          ? `killed by ${r.signal}`
+          : `exit ${r.exitCode}`;
+  const last = messages.at(-1);
+  return last ? `${how}: ${last.slice(0, 500)}` : how;
+}

@@ -1,0 +1,103 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createRedactor, type Redactor } from '../../redact.js';
+import type { AgentRunInput, AgentRunResult, AgentRunner, CommandRunner } from '../../ports.js';
+import { recordReport } from './agent-report-files.js';
+import { classifyRun } from './failure-classifier.js';
+import { RedactedLog } from './redacted-log.js';
+
+export interface CommandAgentOptions {
+  /** e.g. `my-agent --prompt-file {prompt_file}`; run with bash -lc. */
+  command: string;
+  runner: CommandRunner;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Single-quote for bash: the substituted paths may hold spaces or quotes. */
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function substituteAgentCommand(template: string, values: { prompt_file: string; workdir: string; iter_dir: string }): string {
+  return template.replace(/\{(prompt_file|workdir|iter_dir)\}/g, (_, key: keyof typeof values) => shellQuote(values[key]));
+}
+
+/**
+ * Any program as the agent (`--agent command --agent-cmd "…"`). It gets the prompt as a file ({prompt_file},
+ * also on stdin and in GDNCTL_PROMPT_FILE), runs in the workdir, and is expected to commit its change. Its
+ * output is the transcript; its last message is <iter_dir>/last-message.md if it writes one, else the tail of
+ * its stdout. Token usage is unknown (zero).
+ */
+export class CommandAgent implements AgentRunner {
+  readonly name = 'command';
+  private readonly redact: Redactor;
+
+  constructor(private readonly opts: CommandAgentOptions) {
+    this.redact = createRedactor(opts.env);
+  }
+
+  private promptFile(input: AgentRunInput): string {
+    return join(input.iterDir, 'prompt.md');
+  }
+
+  describe(input: AgentRunInput): string[] {
+    const cmd = substituteAgentCommand(this.opts.command, {
+      prompt_file: this.promptFile(input),
+      workdir: input.workdir,
+      iter_dir: input.iterDir,
+    });
+    return ['bash', '-lc', cmd];
+  }
+
+  async run(input: AgentRunInput): Promise<AgentRunResult> {
+    await mkdir(input.iterDir, { recursive: true });
+    const promptFile = this.promptFile(input);
+    writeFileSync(promptFile, input.prompt);
+    const argv = this.describe(input);
+    const transcript = new RedactedLog(join(input.iterDir, 'transcript.jsonl'), this.redact);
+    const stdoutTail: string[] = [];
+    const stderrTail: string[] = [];
+    let result;
+    try {
+      result = await this.opts.runner.run({
+        argv,
+        cwd: input.workdir,
+        env: { ...this.opts.env, GDNCTL_PROMPT_FILE: promptFile, GDNCTL_ITER_DIR: input.iterDir, GDNCTL_WORKDIR: input.workdir },
+        stdin: input.prompt,
+        timeoutMs: input.timeoutMs,
+        idleTimeoutMs: input.idleTimeoutMs,
+        signal: input.signal,
+        onSpawn: input.onSpawn,
+        onLine: (line, stream) => {
+          transcript.line(JSON.stringify({ type: 'output', stream, line }));
+          const tail = stream === 'stdout' ? stdoutTail : stderrTail;
+          tail.push(line);
+          if (tail.length > 50) tail.shift();
+          input.onDisplay?.(this.redact(line));
+        },
+      });
+    } finally {
+      transcript.close();
+    }
+    const lastMessageFile = join(input.iterDir, 'last-message.md');
+    const lastMessage = existsSync(lastMessageFile)
+      ? this.redact(readFileSync(lastMessageFile, 'utf8'))
+      : stdoutTail.length > 0
+        ? this.redact(stdoutTail.slice(-20).join('\n'))
+        : undefined;
+    const failure = classifyRun(result, stderrTail, false);
+    const report = input.outputSchemaFile ? await recordReport(input.iterDir, lastMessage, this.redact) : undefined;
+    return {
+      ok: failure === undefined,
+      ...(failure ? { failure, detail: this.redact(`exit ${result.exitCode}${stderrTail.length ? `: ${stderrTail.at(-1)}` : ''}`) } : {}),
+      exitCode: result.exitCode,
+      durationMs: result.durationMs,
+      usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 },
+      ...(lastMessage !== undefined ? { lastMessage } : {}),
+      argv,
+      ...(report ? { report } : {}),
+    };
+  }
+}
+

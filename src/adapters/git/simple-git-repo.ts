@@ -1,0 +1,208 @@
+/**
+ * The `Git` port on simple-git 4 (every call goes through GitExec, which keeps exit codes).
+ *
+ * Stashes are handled by commit SHA only: positional refs like stash@{0} shift when the agent stashes too
+ * (anchor weakness §10.5). Nothing here resets operator work away or rewrites history: reverts are new
+ * commits, a failed merge or revert is aborted, and `reset --merge` is used only to undo a failed stash
+ * apply on a tree that was clean before it.
+ */
+import { mkdir, readFile, appendFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { CommitInfo, Git, MergeResult, RevertResult, StatusEntry } from '../../ports.js';
+import { GitCommandError, GitExec, type GitExecOptions } from './git-exec.js';
+import { parsePorcelainZ, unmergedPaths } from './porcelain-status.js';
+import { stashTrialApply } from './stash-trial.js';
+
+const SHA_RE = /^[0-9a-f]{7,64}$/i;
+
+export type SimpleGitRepoOptions = GitExecOptions;
+
+export class SimpleGitRepo implements Git {
+  private readonly exec: GitExec;
+
+  constructor(
+    readonly root: string,
+    opts: SimpleGitRepoOptions = {},
+  ) {
+    this.exec = new GitExec(root, opts);
+  }
+
+  /** Open the repository containing `dir` (root = its top level). Throws GitCommandError outside a repository. */
+  static async open(dir: string, opts: SimpleGitRepoOptions = {}): Promise<SimpleGitRepo> {
+    const top = await new GitExec(dir, opts).out(['rev-parse', '--show-toplevel']);
+    return new SimpleGitRepo(top, opts);
+  }
+
+  async head(): Promise<string> {
+    return this.exec.out(['rev-parse', '--verify', 'HEAD^{commit}']);
+  }
+
+  async branch(): Promise<string | undefined> {
+    const r = await this.exec.run(['symbolic-ref', '--quiet', '--short', 'HEAD'], [1]);
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async hasCommits(): Promise<boolean> {
+    return (await this.exec.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], [1, 128])).exitCode === 0;
+  }
+
+  async status(): Promise<StatusEntry[]> {
+    return parsePorcelainZ((await this.exec.run(['status', '--porcelain=v1', '-z'])).stdout);
+  }
+
+  private async stashTop(): Promise<string | undefined> {
+    const r = await this.exec.run(['rev-parse', '--verify', '--quiet', 'refs/stash'], [1, 128]);
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async stashPush(message: string): Promise<string | undefined> {
+    const before = await this.stashTop();
+    await this.exec.run(['stash', 'push', '--include-untracked', '-m', message]);
+    const after = await this.stashTop();
+    // "No local changes to save" exits 0 and creates nothing; compare refs instead of parsing that English text.
+    return after !== undefined && after !== before ? after : undefined;
+  }
+
+  async stashCanApply(sha: string): Promise<boolean> {
+    if (!SHA_RE.test(sha)) return false;
+    try {
+      return await stashTrialApply(this.exec, this.root, sha, await this.status());
+    } catch {
+      // Fail closed: an unexpected error keeps the stash where it is rather than risking a half-applied one.
+      return false;
+    }
+  }
+
+  async stashApplyAndDrop(sha: string): Promise<{ applied: boolean; dropped: boolean }> {
+    if (!SHA_RE.test(sha)) return { applied: false, dropped: false };
+    const wasClean = (await this.status()).length === 0;
+    const applied = await this.exec.run(['stash', 'apply', '--quiet', sha], 'any');
+    if (applied.exitCode !== 0) {
+      const unmerged = unmergedPaths(await this.status());
+      // Undo a conflicted apply only when everything in the tree came from the stash (which is kept).
+      if (unmerged.length > 0 && wasClean) await this.exec.run(['reset', '--merge']);
+      return { applied: false, dropped: false };
+    }
+    return { applied: true, dropped: await this.dropStashBySha(sha) };
+  }
+
+  /** Drop the reflog entry holding `sha`, positions computed now: the agent may have stashed meanwhile. */
+  private async dropStashBySha(sha: string): Promise<boolean> {
+    const full = await this.resolveCommit(sha);
+    if (!full) return false;
+    const shas = await this.stashShas();
+    const index = shas.indexOf(full);
+    if (index < 0) return false;
+    return (await this.exec.run(['stash', 'drop', '--quiet', `stash@{${index}}`], 'any')).exitCode === 0;
+  }
+
+  private async stashShas(): Promise<string[]> {
+    const out = (await this.exec.run(['stash', 'list', '--format=%H'])).stdout;
+    return out.split('\n').filter((l) => l.length > 0);
+  }
+
+  private async resolveCommit(rev: string): Promise<string | undefined> {
+    const r = await this.exec.run(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], [1, 128]);
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async stashList(): Promise<Array<{ sha: string; message: string }>> {
+    const out = (await this.exec.run(['stash', 'list', '--format=%H%x00%gs'])).stdout;
+    return out
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => {
+        const [sha = '', subject = ''] = l.split('\0');
+        // `stash push -m X` records "On <branch>: X"; ':' cannot occur in a branch name.
+        return { sha, message: subject.replace(/^On [^:]*: /, '') };
+      });
+  }
+
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    return (await this.exec.run(['merge-base', '--is-ancestor', ancestor, descendant], [1])).exitCode === 0;
+  }
+
+  async commitsBetween(oldSha: string, newSha: string): Promise<CommitInfo[]> {
+    const out = (await this.exec.run(['log', '--reverse', '--format=%H%x00%P%x00%s', `${oldSha}..${newSha}`])).stdout;
+    return out
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => {
+        const [sha = '', parents = '', subject = ''] = l.split('\0');
+        return { sha, subject, parents: parents.split(' ').filter((p) => p.length > 0) };
+      });
+  }
+
+  async changedPaths(oldSha: string, newSha: string): Promise<string[]> {
+    // --no-renames: a rename reports both its old and new path, so a protected source path is still seen.
+    const out = (await this.exec.run(['diff', '--name-only', '-z', '--no-renames', oldSha, newSha])).stdout;
+    return out.split('\0').filter((p) => p.length > 0);
+  }
+
+  async revertRange(oldSha: string, newSha: string, message: string): Promise<RevertResult> {
+    if ((await this.resolveCommit(oldSha)) === (await this.resolveCommit(newSha))) {
+      throw new Error(`revertRange: empty range ${oldSha}..${newSha}`);
+    }
+    // `revert -n` does not require a clean index and would fold staged operator work into the revert commit.
+    const staged = await this.exec.run(['diff', '--cached', '--quiet'], [1]);
+    if (staged.exitCode !== 0) throw new Error('revertRange: the index has staged changes; refusing to mix them into a revert commit');
+    // Newest→oldest along the first-parent line; `-m 1` reverts an agent's merge commit against its
+    // mainline and is accepted for ordinary commits too (git ≥ 2.21).
+    const r = await this.exec.run(['revert', '--no-commit', '-m', '1', '--first-parent', `${oldSha}..${newSha}`], 'any');
+    if (r.exitCode !== 0) {
+      const paths = unmergedPaths(await this.status());
+      await this.exec.run(['revert', '--abort'], 'any');
+      if (paths.length === 0) throw new GitCommandError(['revert', `${oldSha}..${newSha}`], r.exitCode, r.stderr);
+      return { kind: 'conflict', paths };
+    }
+    // --allow-empty: a range whose net effect is nil still gets its revert commit, so the record is complete.
+    await this.exec.run(['commit', '--quiet', '--no-verify', '--allow-empty', '-m', message]);
+    return { kind: 'reverted', sha: await this.head() };
+  }
+
+  async commitPaths(paths: string[], message: string): Promise<string> {
+    if (paths.length === 0) throw new Error('commitPaths: no paths given');
+    // :(literal) so a path containing * or ? is never read as a glob.
+    const specs = paths.map((p) => `:(literal)${p}`);
+    await this.exec.run(['add', '--all', '--', ...specs]);
+    // A pathspec commit is `--only`: whatever else is staged stays staged and out of this commit.
+    await this.exec.run(['commit', '--quiet', '--no-verify', '-m', message, '--', ...specs]);
+    return this.head();
+  }
+
+  async fetch(remote: string, branch: string): Promise<void> {
+    await this.exec.run(['fetch', '--quiet', remote, branch]);
+  }
+
+  async merge(ref: string): Promise<MergeResult> {
+    const before = await this.head();
+    const r = await this.exec.run(['merge', '--no-edit', ref], 'any');
+    if (r.exitCode === 0) {
+      const after = await this.head();
+      return after === before ? { kind: 'up-to-date' } : { kind: 'merged', head: after };
+    }
+    const paths = unmergedPaths(await this.status());
+    if (paths.length === 0) throw new GitCommandError(['merge', '--no-edit', ref], r.exitCode, r.stderr);
+    await this.exec.run(['merge', '--abort']);
+    return { kind: 'conflict', paths };
+  }
+
+  async commitExists(sha: string): Promise<boolean> {
+    if (!SHA_RE.test(sha)) return false;
+    return (await this.exec.run(['cat-file', '-e', `${sha}^{commit}`], [1, 128])).exitCode === 0;
+  }
+
+  async ensureExcluded(pattern: string): Promise<void> {
+    // --git-path resolves to the COMMON dir's info/exclude in a linked worktree (where .git is a file).
+    const file = resolve(this.root, await this.exec.out(['rev-parse', '--git-path', 'info/exclude']));
+    let text = '';
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (text.split(/\r?\n/).some((line) => line.trim() === pattern)) return;
+    await mkdir(dirname(file), { recursive: true });
+    await appendFile(file, `${text.length > 0 && !text.endsWith('\n') ? '\n' : ''}${pattern}\n`);
+  }
+}

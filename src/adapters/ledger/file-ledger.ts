@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { appendFile, mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Ledger } from '../../ports.js';
+import type { Redactor } from '../../redact.js';
+import { faultPoint } from '../../fault.js';
+
+export const LEDGER_SCHEMA_VERSION = 1;
+
+/** iter-007 */
+export function iterName(iteration: number): string {
+  return `iter-${String(iteration).padStart(3, '0')}`;
+}
+
+/** 20261123-114502-3fa9: sortable by start time, unique across parallel starts. */
+export function newRunId(now: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * The run directory on disk (DESIGN.md "The run directory"). Everything passes through the redactor; files are
+ * 0600 and folders 0700 because transcripts can hold whatever the agent printed.
+ */
+export class FileLedger implements Ledger {
+  private constructor(
+    readonly runDir: string,
+    private readonly redact: Redactor,
+    private readonly now: () => number,
+  ) {}
+
+  static async open(runDir: string, redact: Redactor, now: () => number = Date.now): Promise<FileLedger> {
+    await mkdir(runDir, { recursive: true, mode: 0o700 });
+    return new FileLedger(runDir, redact, now);
+  }
+
+  iterDir(iteration: number): string {
+    return join(this.runDir, iterName(iteration));
+  }
+
+  async event(type: string, data: Record<string, unknown> = {}): Promise<void> {
+    const line = JSON.stringify({ schemaVersion: LEDGER_SCHEMA_VERSION, ts: new Date(this.now()).toISOString(), type, ...data });
+    await appendFile(join(this.runDir, 'events.jsonl'), this.redact(line) + '\n', { mode: 0o600 });
+  }
+
+  /**
+   * temp file + fsync + rename: a reader (or a resume after SIGKILL) sees the old state or the new one, never
+   * half of one. rename(2) is atomic within one filesystem, and the temp file sits next to the target.
+   */
+  async writeState(state: unknown): Promise<void> {
+    const target = join(this.runDir, 'state.json');
+    const tmp = `${target}.tmp-${process.pid}`;
+    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    try {
+      await fh.writeFile(this.redact(JSON.stringify(state, null, 2)) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    faultPoint('during-state-write');
+    await rename(tmp, target);
+  }
+
+  async readState<T>(): Promise<T | undefined> {
+    return readJsonFile<T>(join(this.runDir, 'state.json'));
+  }
+
+  async writeFile(relPath: string, content: string): Promise<string> {
+    const file = join(this.runDir, relPath);
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    try {
+      await fh.writeFile(this.redact(content));
+    } finally {
+      await fh.close();
+    }
+    return file;
+  }
+
+  async writeJson(relPath: string, value: unknown): Promise<string> {
+    return this.writeFile(relPath, JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /**
+   * Move an interrupted attempt's files aside (iter-NNN/attempt-K/) before the redo, so nothing is overwritten.
+   * Returns K, or 0 when the folder held nothing to move.
+   */
+  async archiveAttempt(iteration: number): Promise<number> {
+    const dir = this.iterDir(iteration);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return 0;
+    }
+    const loose = names.filter((n) => !/^attempt-\d+$/.test(n));
+    if (loose.length === 0) return 0;
+    const k = names.filter((n) => /^attempt-\d+$/.test(n)).length + 1;
+    const dest = join(dir, `attempt-${k}`);
+    await mkdir(dest, { recursive: true, mode: 0o700 });
+    for (const n of loose) await rename(join(dir, n), join(dest, n));
+    return k;
+  }
+}
+
+export async function readJsonFile<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+export interface RunListing {
+  runId: string;
+  runDir: string;
+  run: Record<string, unknown>;
+  state: Record<string, unknown> | undefined;
+}
+
+/** Every run under <logDir>/runs, newest first. */
+export async function listRuns(logDir: string): Promise<RunListing[]> {
+  const runsDir = join(logDir, 'runs');
+  let names: string[];
+  try {
+    names = await readdir(runsDir);
+  } catch {
+    return [];
+  }
+  const out: RunListing[] = [];
+  for (const runId of names.sort().reverse()) {
+    const runDir = join(runsDir, runId);
+    if (!(await stat(runDir)).isDirectory()) continue;
+    const run = await readJsonFile<Record<string, unknown>>(join(runDir, 'run.json')).catch(() => undefined);
+    if (!run) continue;
+    const state = await readJsonFile<Record<string, unknown>>(join(runDir, 'state.json')).catch(() => undefined);
+    out.push({ runId, runDir, run, state });
+  }
+  return out;
+}

@@ -1,0 +1,209 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { execa } from 'execa';
+import type { CommandRunner, ProcessResult, ProcessSpec } from '../../ports.js';
+import { isGroupAlive, killGroupEscalating, signalGroup, waitGroupGone, type KillSignal } from './process-group.js';
+
+export interface ExecaCommandRunnerOptions {
+  /** Wait between SIGINT → SIGTERM → SIGKILL (the anchor waits 10 s, then 15 s). */
+  killGraceMs?: number;
+  /** Bytes of combined output kept for ProcessResult.tail. */
+  tailBytes?: number;
+  /** A line longer than this is handed to onLine in pieces, so a newline-free flood stays bounded. */
+  maxLineChars?: number;
+}
+
+const DEFAULTS = { killGraceMs: 10_000, tailBytes: 64 * 1024, maxLineChars: 1024 * 1024 };
+
+/** Keeps the last `limit` bytes of a stream in O(limit) memory, whatever the total. */
+class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size > 2 * this.limit) this.compact();
+  }
+  private compact(): void {
+    const all = Buffer.concat(this.chunks);
+    const kept = all.subarray(Math.max(0, all.length - this.limit));
+    this.chunks = [Buffer.from(kept)];
+    this.size = kept.length;
+  }
+  toString(): string {
+    this.compact();
+    return this.chunks[0]?.toString('utf8') ?? '';
+  }
+}
+
+/** Splits a byte stream into lines (UTF-8 safe across chunk boundaries). */
+class LineSplitter {
+  private decoder = new StringDecoder('utf8');
+  private partial = '';
+  constructor(
+    private readonly maxChars: number,
+    private readonly emit: (line: string) => void,
+  ) {}
+  push(chunk: Buffer): void {
+    const text = this.partial + this.decoder.write(chunk);
+    const parts = text.split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const p of parts) this.emit(p.endsWith('\r') ? p.slice(0, -1) : p);
+    while (this.partial.length > this.maxChars) {
+      this.emit(this.partial.slice(0, this.maxChars));
+      this.partial = this.partial.slice(this.maxChars);
+    }
+  }
+  end(): void {
+    const rest = this.partial + this.decoder.end();
+    this.partial = '';
+    if (rest.length > 0) this.emit(rest);
+  }
+}
+
+/**
+ * The one place that spawns long-running children (agents, post-checks). Each child gets its own process
+ * group so timeouts and Ctrl-C end the whole tree; output is streamed (never buffered whole) to onLine and the
+ * tee file, with backpressure from the file so gigabytes of output cost a few KB of memory.
+ */
+export class ExecaCommandRunner implements CommandRunner {
+  private readonly opts: typeof DEFAULTS;
+  constructor(options: ExecaCommandRunnerOptions = {}) {
+    this.opts = { ...DEFAULTS, ...options };
+  }
+
+  async killGroup(pgid: number, graceMs = this.opts.killGraceMs): Promise<void> {
+    await killGroupEscalating(pgid, graceMs);
+  }
+
+  async run(spec: ProcessSpec): Promise<ProcessResult> {
+    const started = Date.now();
+    const [file, ...args] = spec.argv;
+    if (!file) throw new Error('ExecaCommandRunner.run: empty argv');
+    const tail = new TailBuffer(this.opts.tailBytes);
+    const tee = spec.teeFile ? openTee(spec.teeFile) : undefined;
+
+    const child = execa(file, args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      buffer: false,
+      reject: false,
+      stripFinalNewline: false,
+      forceKillAfterDelay: false,
+      ...(spec.stdin !== undefined ? { input: spec.stdin } : { stdin: 'ignore' as const }),
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+
+    let exited = false;
+    const exitPromise = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+      child.once('exit', (code, signal) => {
+        exited = true;
+        resolve({ code, signal });
+      });
+      // Spawn failures (ENOENT) emit 'error' without 'exit'.
+      child.once('error', () => {
+        if (!exited) {
+          exited = true;
+          resolve({ code: null, signal: null });
+        }
+      });
+    });
+    const pgid = child.pid;
+    if (pgid !== undefined) spec.onSpawn?.(pgid);
+
+    let timedOut: ProcessResult['timedOut'] = null;
+    let aborted = false;
+    let killing: Promise<void> | undefined;
+    const stopAll = (reason: 'wall' | 'idle' | 'abort'): void => {
+      if (killing || exited || pgid === undefined) return;
+      if (reason === 'abort') aborted = true;
+      else timedOut = reason;
+      killing = this.escalate(pgid, exitPromise);
+    };
+
+    let idleTimer: NodeJS.Timeout | undefined;
+    const armIdle = (): void => {
+      if (!spec.idleTimeoutMs) return;
+      if (idleTimer) idleTimer.refresh();
+      else idleTimer = setTimeout(() => stopAll('idle'), spec.idleTimeoutMs);
+    };
+    armIdle();
+    const wallTimer = spec.timeoutMs ? setTimeout(() => stopAll('wall'), spec.timeoutMs) : undefined;
+    const onAbort = (): void => stopAll('abort');
+    if (spec.signal?.aborted) onAbort();
+    else spec.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const streams = [
+      { name: 'stdout' as const, stream: child.stdout },
+      { name: 'stderr' as const, stream: child.stderr },
+    ];
+    for (const { name, stream } of streams) {
+      if (!stream) continue;
+      const lines = new LineSplitter(this.opts.maxLineChars, (line) => spec.onLine?.(line, name));
+      stream.on('data', (chunk: Buffer) => {
+        armIdle();
+        tail.push(chunk);
+        lines.push(chunk);
+        if (tee && !tee.write(chunk)) {
+          // Backpressure: stop reading until the file catches up, so memory stays bounded.
+          for (const s of streams) s.stream?.pause();
+          tee.once('drain', () => {
+            armIdle();
+            for (const s of streams) s.stream?.resume();
+          });
+        }
+      });
+      stream.on('end', () => lines.end());
+    }
+
+    const { code, signal } = await exitPromise;
+    // The leader is gone; anything it left in its group (background jobs, a native child) would keep our
+    // pipes open and outlive the run, so end it too.
+    if (pgid !== undefined && !killing && isGroupAlive(pgid)) killing = killGroupEscalating(pgid, this.opts.killGraceMs);
+    if (killing) await killing;
+    const result = await child; // stdio fully drained (reject: false never throws)
+    // A spawn failure (missing binary, bad cwd) has no exit code; say why in the tail.
+    if (code === null && signal === null && result.failed) tail.push(Buffer.from(`${result.shortMessage}\n`));
+    if (idleTimer) clearTimeout(idleTimer);
+    if (wallTimer) clearTimeout(wallTimer);
+    spec.signal?.removeEventListener('abort', onAbort);
+    if (tee) await new Promise<void>((resolve) => tee.end(resolve));
+
+    return {
+      exitCode: code,
+      signal,
+      timedOut,
+      aborted,
+      durationMs: Date.now() - started,
+      tail: tail.toString(),
+    };
+  }
+
+  /** SIGINT → SIGTERM → SIGKILL to the group, waiting on our child's exit event between steps. */
+  private async escalate(pgid: number, exit: Promise<unknown>): Promise<void> {
+    const grace = this.opts.killGraceMs;
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as KillSignal[]) {
+      if (!signalGroup(pgid, sig)) return;
+      if (sig === 'SIGKILL') break;
+      const deadline = Date.now() + grace;
+      const leaderGone = await Promise.race([exit.then(() => true), delay(grace).then(() => false)]);
+      // The leader can exit on SIGINT while a descendant ignores it; spend the rest of the grace on the group.
+      if (leaderGone && (await waitGroupGone(pgid, Math.max(0, deadline - Date.now())))) return;
+    }
+    await exit;
+    await waitGroupGone(pgid, 5_000);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function openTee(path: string): WriteStream {
+  mkdirSync(dirname(path), { recursive: true });
+  return createWriteStream(path, { flags: 'a' });
+}

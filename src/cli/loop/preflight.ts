@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import type { Config } from '../../config/schema.js';
+import type { Git } from '../../ports.js';
+import { loadPreset } from '../../adapters/directive-presets.js';
+import { SimpleGitRepo } from '../../adapters/git/simple-git-repo.js';
+import { PromptTemplateError, renderPrompt } from '../../core/prompt-template.js';
+import { UsageError } from '../exit-codes.js';
+
+export interface PreflightResult {
+  git: SimpleGitRepo;
+  branch: string;
+  promptTemplate: string;
+  /** Presets, then directive files, then directive texts (DESIGN.md order). */
+  directives: string[];
+  iterations: number;
+}
+
+async function readNonEmpty(file: string, what: string, flag: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${what} ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); fix ${flag}`);
+  }
+  if (text.trim() === '') throw new UsageError(`${what} ${file} is empty; give it content or drop ${flag}`);
+  return text;
+}
+
+/**
+ * Everything checked before the loop touches anything (a failure here exits 2 and writes nothing): a
+ * repository with a commit on a branch, readable non-empty prompt/preset/directive files, a valid template,
+ * and, under --dirty-policy fail, a clean tree.
+ */
+export async function preflight(v: Config, env: NodeJS.ProcessEnv): Promise<PreflightResult> {
+  const problems: string[] = [];
+  if (v.iterations === undefined) problems.push('--iterations is required: pass --iterations N (the run\'s total)');
+
+  let git: SimpleGitRepo;
+  try {
+    git = await SimpleGitRepo.open(v.workdir, { env });
+  } catch {
+    throw new UsageError(`${v.workdir} is not a git repository; run git init there or pass --workdir <repo>`);
+  }
+  if (!(await git.hasCommits())) throw new UsageError(`${git.root} has no commit yet; make a first commit, then run the loop`);
+  const branch = await git.branch();
+  if (!branch) throw new UsageError(`${git.root} is on a detached HEAD; check out a branch (git switch -c <name>) first`);
+
+  const directives: string[] = [];
+  let promptTemplate = '';
+  try {
+    promptTemplate = await readNonEmpty(v.promptFile, 'prompt file', '--prompt-file');
+    renderPrompt(promptTemplate, {}, v.promptFile);
+  } catch (e) {
+    if (e instanceof PromptTemplateError) problems.push(...e.lines.map((l) => `${l} (fix --prompt-file)`));
+    else if (e instanceof UsageError) problems.push(...e.lines);
+    else throw e;
+  }
+  for (const name of v.directivePreset) {
+    try {
+      directives.push((await loadPreset(name, v.directivesDir)).text);
+    } catch (e) {
+      if (e instanceof UsageError) problems.push(...e.lines);
+      else throw e;
+    }
+  }
+  for (const file of v.directiveFile) {
+    try {
+      directives.push((await readNonEmpty(file, 'directive file', '--directive-file')).trim());
+    } catch (e) {
+      if (e instanceof UsageError) problems.push(...e.lines);
+      else throw e;
+    }
+  }
+  directives.push(...v.directive.map((d) => d.trim()));
+  if (problems.length > 0) throw new UsageError(problems);
+
+  if (!v.allowDirty && v.dirtyPolicy === 'fail') await refuseDirty(git, v.logDir);
+  return { git, branch, promptTemplate, directives, iterations: v.iterations! };
+}
+
+async function refuseDirty(git: Git, logDir: string): Promise<void> {
+  const logRel = relative(git.root, logDir);
+  // The ledger folder is excluded once the loop ran; before the first run it must not count as operator work.
+  const inLedger = (p: string): boolean =>
+    logRel !== '' && !logRel.startsWith('..') && (p.startsWith(logRel + '/') || (p.endsWith('/') && (logRel + '/').startsWith(p)));
+  const status = (await git.status()).filter((e) => !inLedger(e.path));
+  if (status.length === 0) return;
+  const paths = status.map((e) => e.path);
+  throw new UsageError(
+    `working tree is dirty (${paths.length} path${paths.length === 1 ? '' : 's'}: ${paths.slice(0, 10).join(', ')}${paths.length > 10 ? ', …' : ''}); commit or stash them, or pass --dirty-policy stash`,
+  );
+}

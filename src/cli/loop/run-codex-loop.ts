@@ -1,0 +1,160 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { isAbsolute, join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../../ports.js';
+import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
+import { FileLedger, newRunId } from '../../adapters/ledger/file-ledger.js';
+import { ExecaCommandRunner } from '../../adapters/process/execa-command-runner.js';
+import { LoopEngine, type TextFiles } from '../../core/loop/engine.js';
+import { configFingerprint } from '../../core/loop/fingerprint.js';
+import { ZERO_TOKENS, type LoopResult } from '../../core/loop/outcome.js';
+import type { RunState } from '../../core/loop/run-state.js';
+import { loopSettings, type LoopSettings } from '../../core/loop/settings.js';
+import { gdnctlBinDir, packageRoot } from '../../package-root.js';
+import { createRedactor } from '../../redact.js';
+import type { CommandContext } from '../command-spec.js';
+import { ExitCode, ResourceError } from '../exit-codes.js';
+import { buildLoopExtras } from '../loop-deps.js';
+import { loopExitCode } from '../loop-exit.js';
+import { streamConsole, summaryTable } from './loop-console.js';
+import { acquireRunLock, runLockPath } from '../../adapters/run-lock.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { preflight } from './preflight.js';
+import { findResumable, recoverRun } from './resume.js';
+import { renderDryRun } from './dry-run.js';
+
+const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: async (ms, signal) => {
+    await sleep(ms, undefined, signal ? { signal } : {});
+  },
+};
+
+const textFiles: TextFiles = {
+  read: async (p) => readFile(p, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e))),
+  write: async (p, c) => writeFile(p, c),
+};
+
+async function packageVersion(): Promise<string> {
+  try {
+    return (JSON.parse(await readFile(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** `gdnctl codex-loop`: preflight, resume or start a run, drive the engine, clean up on every way out. */
+export async function runCodexLoop(ctx: CommandContext): Promise<number> {
+  const v = ctx.config.values;
+  const out = streamConsole(ctx.stderr, v.quiet);
+  const pre = await preflight(v, ctx.env);
+  const runner = new ExecaCommandRunner({ killGraceMs: Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000) });
+  const agent = createAgentRunner(v, { runner, env: ctx.env, cwd: v.workdir });
+  try {
+    for (const w of (await agent.preflight?.())?.warnings ?? []) out.warn(w);
+  } catch (e) {
+    if (e instanceof ResourceError) {
+      ctx.stderr.write(`gdnctl: ${e.message}\n`);
+      return ExitCode.resourceUnavailable;
+    }
+    throw e;
+  }
+  const settings: LoopSettings = loopSettings({ ...v, iterations: pre.iterations }, {
+    promptTemplate: pre.promptTemplate,
+    promptFile: v.promptFile,
+    directives: pre.directives,
+    binDir: gdnctlBinDir(),
+  });
+  const git = pre.git;
+  if (v.dryRun) {
+    ctx.stdout.write(await renderDryRun({ settings, agent, git, values: v }));
+    return ExitCode.ok;
+  }
+
+  const gitDir = (await promisify(execFile)('git', ['rev-parse', '--absolute-git-dir'], { cwd: git.root, env: ctx.env })).stdout.trim();
+  const lock = await acquireRunLock({ file: runLockPath(gitDir), command: `gdnctl codex-loop --iterations ${settings.iterations}` });
+  if (lock.warning) out.warn(lock.warning);
+  let result: LoopResult | undefined;
+  let ledger: FileLedger | undefined;
+  let state: RunState | undefined;
+  const extras: Awaited<ReturnType<typeof buildLoopExtras>> = {};
+  const stopHurry = ctx.interrupt.onHurry(() => {
+    out.warn('second signal: hurrying the exit (stashes are still kept)');
+    void extras.tpu?.release({ hurry: true });
+  });
+  try {
+    const logRel = relative(git.root, v.logDir);
+    if (!logRel.startsWith('..') && !isAbsolute(logRel)) await git.ensureExcluded(`/${logRel}/`);
+    const fingerprint = configFingerprint(v as unknown as Record<string, unknown>);
+    const resumable = v.newRun ? undefined : await findResumable(v.logDir, fingerprint);
+    const redact = createRedactor(ctx.env);
+    const now = new Date();
+    let first = 1;
+    if (resumable) {
+      ledger = await FileLedger.open(resumable.runDir, redact);
+      state = { ...(resumable.state as unknown as RunState), status: 'running', ownerPid: process.pid, ownerHost: hostname() };
+      out.info(`resuming run ${resumable.runId} at iteration ${state.iteration} (phase ${state.phase} was interrupted)`);
+      const run = { ...resumable.run, resumes: [...((resumable.run.resumes as unknown[]) ?? []), { at: now.toISOString(), pid: process.pid }] };
+      await ledger.writeJson('run.json', run);
+      first = await recoverRun(state, { git, runner, ledger, console: out, killGraceMs: Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000) });
+    } else {
+      const runId = newRunId(now);
+      ledger = await FileLedger.open(join(v.logDir, 'runs', runId), redact);
+      state = {
+        schemaVersion: 1, runId, status: 'running', ownerPid: process.pid, ownerHost: hostname(), iteration: 1, attempt: 1,
+        phase: 'preflight', iterationDone: false, failures: 0, consecutiveFailures: 0, keptStashes: [], leftoverStashes: [],
+        tokens: ZERO_TOKENS, completed: [], updatedAt: now.toISOString(),
+      };
+      await ledger.writeJson('run.json', {
+        schemaVersion: 1, runId, startedAt: now.toISOString(), status: 'running', fingerprint, config: v,
+        versions: { gdnctl: await packageVersion(), node: process.version }, ownerPid: process.pid, ownerHost: hostname(),
+        branch: pre.branch, repo: git.root,
+      });
+      await ledger.event('run-started', { runId, iterations: settings.iterations, fingerprint });
+      await ledger.writeState(state);
+      out.info(`run ${runId}: ${settings.iterations} iteration(s); ledger in ${ledger.runDir}`);
+    }
+    Object.assign(extras, await buildLoopExtras({ values: v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir }));
+    if (extras.tpu) await extras.tpu.acquire(ctx.interrupt.signal);
+    if (extras.measurer) {
+      const b = await extras.measurer.ensureBaseline(ledger.runDir, await git.head(), ctx.interrupt.signal);
+      if (!b.ok) {
+        ctx.stderr.write(`gdnctl: baseline refused: ${b.reason}\n`);
+        result = { kind: 'stopped', stop: { reason: 'iteration-error', cause: 'policy-fail', iteration: first, message: b.reason } };
+      }
+    }
+    if (!result) {
+      const engine = new LoopEngine(settings, {
+        git, agent, runner, ledger, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: ctx.env,
+        tpu: extras.tpu, measurer: extras.measurer, memory: extras.memory,
+      }, state);
+      result = first > settings.iterations ? { kind: 'done', iterations: settings.iterations } : await engine.run(first);
+    }
+  } finally {
+    stopHurry();
+    const interrupted = ctx.interrupt.signal.aborted;
+    if (interrupted) result = { kind: 'interrupted', signalName: ctx.interrupt.signalName ?? 'SIGINT' };
+    if (ledger && state) {
+      if (interrupted || !result) {
+        state.status = 'interrupted';
+        state.agentPgid = undefined;
+        await ledger.writeState(state).catch(() => undefined);
+        await ledger.event('run-interrupted', { signal: ctx.interrupt.signalName ?? null, iteration: state.iteration }).catch(() => undefined);
+      }
+    }
+    if (ledger && state) {
+      const runFile = join(ledger.runDir, 'run.json');
+      const run = JSON.parse(await readFile(runFile, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+      await ledger.writeJson('run.json', { ...run, status: state.status, endedAt: new Date().toISOString() }).catch(() => undefined);
+    }
+    await extras.tpu?.release({ hurry: ctx.interrupt.isHurried }).catch((e: Error) => out.warn(`releasing the TPU failed: ${e.message}`));
+    await lock.release();
+  }
+  if (state) ctx.stdout.write('\n' + summaryTable(state.completed, state.tokens));
+  if (result.kind === 'stopped') ctx.stderr.write(`gdnctl: ${result.stop.message}\n`);
+  if (state?.keptStashes.length) out.warn(`stashes kept for you (git stash list): ${state.keptStashes.map((s) => s.slice(0, 12)).join(', ')}`);
+  if (result.kind === 'interrupted') ctx.stderr.write(`gdnctl: interrupted by ${result.signalName}; run the same command again to resume\n`);
+  return loopExitCode(result);
+}

@@ -1,0 +1,548 @@
+import { relative } from 'node:path';
+import type { AgentRunner, Clock, CommitInfo, CommandRunner, Git, IterationMemory, Ledger, Measurer, StatusEntry, TokenUsage, TpuHold } from '../../ports.js';
+import { faultPoint } from '../../fault.js';
+import { runAgentPhase } from './agent-phase.js';
+import { addTokens, ZERO_TOKENS, type CommitRange, type FailureReason, type IterationRecord, type IterationResult, type LoopResult, type LoopStop } from './outcome.js';
+import { phaseLabel, type Phase } from './phases.js';
+import { judgeFailure, judgeSuccess } from './policy.js';
+import { runPostChecks } from './post-check-phase.js';
+import { appendDirectives, renderPrompt, type PromptValues } from '../prompt-template.js';
+import { protectedPathHits } from '../protected-paths.js';
+import type { RunState } from './run-state.js';
+import type { LoopSettings } from './settings.js';
+import { stampCommit } from '../stamp-log.js';
+import { OperatorStash } from './operator-stash.js';
+
+export interface LoopConsole {
+  status(line: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  /** Agent and post-check output. */
+  echo(line: string): void;
+}
+
+export interface TextFiles {
+  read(path: string): Promise<string | undefined>;
+  write(path: string, content: string): Promise<void>;
+}
+
+export interface LoopDeps {
+  git: Git;
+  agent: AgentRunner;
+  runner: CommandRunner;
+  ledger: Ledger;
+  clock: Clock;
+  files: TextFiles;
+  console: LoopConsole;
+  signal: AbortSignal;
+  /** Environment post-checks start from (the GDNCTL_* variables are added on top). */
+  env: NodeJS.ProcessEnv;
+  tpu?: TpuHold | undefined;
+  measurer?: Measurer | undefined;
+  memory?: IterationMemory | undefined;
+}
+
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
+  }
+}
+
+const pad = (i: number): string => String(i).padStart(3, '0');
+
+interface IterCtx {
+  i: number;
+  iterDir: string;
+  startedMs: number;
+  phaseStartedMs: number;
+  phase?: Phase;
+  durationsMs: Partial<Record<Phase | 'total', number>>;
+  tokens: TokenUsage;
+  agentProcessMs: number;
+  postCheckProcessMs: number;
+  headBefore?: string;
+  /** HEAD as the loop last set or saw it, so later phases need not ask git again. */
+  head?: string;
+  range?: CommitRange;
+  stampSha?: string;
+  leftoverStash?: string;
+}
+
+/**
+ * Runs iterations from state.iteration onward against the ports. Holds no I/O of its own. Every phase writes
+ * its event (and, where resume needs it, state.json) before its work starts.
+ */
+export class LoopEngine {
+  private readonly stash: OperatorStash;
+  /** Status taken at the end of the previous iteration, reused when nothing ran in between (no sleep). */
+  private cachedStatus: StatusEntry[] | undefined;
+
+  constructor(
+    private readonly s: LoopSettings,
+    private readonly d: LoopDeps,
+    private readonly state: RunState,
+  ) {
+    this.stash = new OperatorStash(d.git, d.console);
+  }
+
+  get runState(): RunState {
+    return this.state;
+  }
+
+  async saveState(): Promise<void> {
+    this.state.updatedAt = new Date(this.d.clock.now()).toISOString();
+    await this.d.ledger.writeState(this.state);
+  }
+
+  async run(first: number): Promise<LoopResult> {
+    for (let i = first; i <= this.s.iterations; i++) {
+      if (this.d.signal.aborted) return this.interrupted();
+      let stop: LoopStop | undefined;
+      try {
+        if (this.d.tpu && this.d.tpu.current()) {
+          // A preempted node is replaced before the agent needs it; directives and post-checks see the new one.
+          const alive = await this.d.tpu.ensureAlive(this.d.signal);
+          if (alive.reacquired) this.d.console.warn(`the held TPU was lost; now holding ${alive.node?.name ?? 'none'} in ${alive.node?.zone ?? '-'}`);
+        }
+        stop = await this.iteration(i);
+      } catch (e) {
+        if (e instanceof Interrupted || this.d.signal.aborted) return this.interrupted();
+        throw e;
+      }
+      if (stop) {
+        this.state.status = 'stopped';
+        this.state.stopMessage = stop.message;
+        await this.saveState();
+        await this.d.ledger.event('run-stopped', { ...stop });
+        return { kind: 'stopped', stop };
+      }
+      if (i < this.s.iterations && this.s.sleepMs > 0) {
+        this.cachedStatus = undefined;
+        await this.d.clock.sleep(this.s.sleepMs, this.d.signal).catch(() => undefined);
+      }
+    }
+    if (this.d.signal.aborted) return this.interrupted();
+    this.state.status = 'done';
+    await this.saveState();
+    await this.d.ledger.event('run-done', { iterations: this.s.iterations });
+    return { kind: 'done', iterations: this.s.iterations };
+  }
+
+  private interrupted(): LoopResult {
+    const reason = this.d.signal.reason as { signalName?: string } | undefined;
+    return { kind: 'interrupted', signalName: reason?.signalName ?? 'SIGINT' };
+  }
+
+  private check(): void {
+    if (this.d.signal.aborted) throw new Interrupted();
+  }
+
+  private async enter(ctx: IterCtx, phase: Phase, data: Record<string, unknown> = {}, persist = false): Promise<void> {
+    this.check();
+    const now = this.d.clock.now();
+    const prev = ctx.phase;
+    if (prev) ctx.durationsMs[prev] = (ctx.durationsMs[prev] ?? 0) + (now - ctx.phaseStartedMs);
+    ctx.phaseStartedMs = now;
+    ctx.phase = phase;
+    this.state.phase = phase;
+    await this.d.ledger.event('phase', { iteration: ctx.i, phase, ...data });
+    if (persist) await this.saveState();
+    const secs = ((now - ctx.startedMs) / 1000).toFixed(1);
+    this.d.console.status(`iteration ${ctx.i}/${this.s.iterations} · ${phaseLabel(phase)} · ${secs}s`);
+  }
+
+  /** One iteration; returns a stop when the policies end the loop. Throws Interrupted after cleaning up. */
+  private async iteration(i: number): Promise<LoopStop | undefined> {
+    const now = this.d.clock.now();
+    const ctx: IterCtx = { i, iterDir: this.d.ledger.iterDir(i), startedMs: now, phaseStartedMs: now, durationsMs: {}, tokens: ZERO_TOKENS, agentProcessMs: 0, postCheckProcessMs: 0 };
+    const startedAt = new Date(now).toISOString();
+    Object.assign(this.state, { iteration: i, iterationDone: false, headBefore: undefined, agentPgid: undefined });
+    this.state.attempt = this.state.attempt > 0 ? this.state.attempt : 1;
+    let result: IterationResult;
+    try {
+      result = await this.phases(ctx);
+    } catch (e) {
+      if (e instanceof Interrupted || this.d.signal.aborted) {
+        await this.cleanupInterrupted(ctx);
+        throw new Interrupted();
+      }
+      result = { kind: 'failed', reason: 'iteration-error', detail: (e as Error).message, phase: this.state.phase };
+    }
+    let restoreStop: LoopStop | undefined;
+    try {
+      await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(i)}`);
+      restoreStop = await this.restoreOperatorStash(i);
+    } catch (e) {
+      if (this.d.signal.aborted) throw new Interrupted();
+      throw e;
+    }
+    return this.record(ctx, result, startedAt, restoreStop);
+  }
+
+  private async phases(ctx: IterCtx): Promise<IterationResult> {
+    const { git } = this.d;
+    const i = ctx.i;
+
+    await this.enter(ctx, 'guard-tree', {}, true);
+    const status = this.cachedStatus ?? (await git.status());
+    this.cachedStatus = undefined;
+    if (status.length > 0 && this.s.requireClean) {
+      if (this.s.dirtyPolicy === 'fail') {
+        const paths = status.map((e) => e.path);
+        const shown = paths.slice(0, 10).join(', ') + (paths.length > 10 ? `, … (${paths.length} in all)` : '');
+        return fail('dirty-tree', `working tree is dirty (${paths.length} paths: ${shown}); commit or stash them, or pass --dirty-policy stash`, 'guard-tree');
+      }
+      const sha = await git.stashPush(`gdnctl-operator-iter-${pad(i)}`);
+      if (sha) {
+        // Recorded before anything else happens: a crash from here on must still find the operator's work.
+        this.state.operatorStash = sha;
+        await this.saveState();
+        await this.d.ledger.event('operator-stashed', { iteration: i, sha });
+        this.d.console.info(`stashed your uncommitted work as ${sha.slice(0, 12)} (restored after the iteration)`);
+        faultPoint('after-stash');
+      }
+    }
+
+    const sync = this.s.syncMain;
+    if (sync.policy === 'each-iteration' || (sync.policy === 'once' && i === 1)) {
+      await this.enter(ctx, 'sync-main', { remote: sync.remote, branch: sync.branch });
+      const failed = await this.syncMain();
+      if (failed) return failed;
+    }
+
+    const headBefore = await git.head();
+    ctx.headBefore = headBefore;
+    ctx.head = headBefore;
+    this.state.headBefore = headBefore;
+    this.state.champion ??= headBefore;
+
+    await this.enter(ctx, 'prompt');
+    const prompt = await this.buildPrompt(i, headBefore);
+    await this.d.ledger.writeFile(`${relative(this.d.ledger.runDir, ctx.iterDir)}/prompt.md`, prompt);
+
+    await this.enter(ctx, 'agent', { headBefore }, true);
+    let pending: Promise<void> = Promise.resolve();
+    const agent = await runAgentPhase({
+      agent: this.d.agent,
+      input: {
+        iteration: i,
+        prompt,
+        workdir: this.s.workdir,
+        iterDir: ctx.iterDir,
+        timeoutMs: this.s.agentTimeoutMs,
+        idleTimeoutMs: this.s.agentIdleTimeoutMs,
+        onSpawn: (pgid) => {
+          this.state.agentPgid = pgid;
+          pending = pending.then(() => this.saveState()).then(() => faultPoint('agent-running'));
+        },
+        onDisplay: (line) => this.d.console.echo(line),
+      },
+      retries: this.s.agentRetries,
+      transientRetries: this.s.transientRetries,
+      retrySleepMs: this.s.retrySleepMs,
+      maxBackoffMs: this.s.transientMaxBackoffMs,
+      clock: this.d.clock,
+      signal: this.d.signal,
+      betweenAttempts: async (_r, attempt) => {
+        await pending;
+        await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(i)}-attempt-${attempt}`);
+      },
+      note: (m) => this.d.console.warn(m),
+    });
+    await pending;
+    ctx.tokens = agent.tokens;
+    ctx.agentProcessMs = agent.processMs;
+    this.state.tokens = addTokens(this.state.tokens, agent.tokens);
+    this.state.agentPgid = undefined;
+    this.check();
+    if (!agent.result.ok) {
+      const failure = agent.result.failure ?? 'agent-exit-nonzero';
+      const detail = `${failure}${agent.result.detail ? `: ${agent.result.detail}` : ''} after ${agent.attempts} attempt(s)`;
+      const range = await this.rangeSince(headBefore);
+      if (range) return this.revertAndFail(ctx, range, failure, detail, 'agent');
+      return fail(failure, detail, 'agent');
+    }
+
+    await this.enter(ctx, 'verify-commit');
+    const headAfter = await git.head();
+    ctx.head = headAfter;
+    faultPoint('after-agent-commit');
+    await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(i)}`);
+    if (headAfter === headBefore) {
+      if (this.s.requireCommit) return fail('no-commit', 'the agent made no commit', 'verify-commit');
+      return { kind: 'no-change' };
+    }
+    const commits = await git.commitsBetween(headBefore, headAfter);
+    if (!closesOnto(commits, headBefore) && !(await git.isAncestor(headBefore, headAfter))) {
+      return fail('history-rewritten', `HEAD ${headAfter.slice(0, 12)} does not descend from ${headBefore.slice(0, 12)}: the agent rewound or rewrote history; nothing was reverted`, 'verify-commit');
+    }
+    const range: CommitRange = { from: headBefore, to: headAfter, shas: commits.map((c) => c.sha) };
+    ctx.range = range;
+    const hits = protectedPathHits(await git.changedPaths(headBefore, headAfter), this.s.protect);
+    if (hits.length > 0) {
+      return this.revertAndFail(ctx, range, 'touched-protected-path', `changed protected path(s): ${hits.map((h) => `${h.path} (${h.glob})`).join(', ')}`, 'verify-commit');
+    }
+    await this.saveState();
+
+    await this.enter(ctx, 'stamp');
+    ctx.stampSha = await this.stamp(i, headAfter);
+    if (ctx.stampSha) ctx.head = ctx.stampSha;
+
+    if (this.s.postChecks.length > 0) {
+      await this.enter(ctx, 'post-checks', { commit: headAfter }, true);
+      const pc = await runPostChecks({
+        runner: this.d.runner,
+        clock: this.d.clock,
+        checks: this.s.postChecks,
+        retries: this.s.postCheckRetries,
+        retrySleepMs: this.s.retrySleepMs,
+        cwd: this.s.workdir,
+        env: this.postCheckEnv(ctx, headAfter),
+        binDir: this.s.binDir,
+        signal: this.d.signal,
+        echo: (l) => this.d.console.echo(l),
+        saveLog: async (k, text) => {
+          await this.d.ledger.writeFile(`${relative(this.d.ledger.runDir, ctx.iterDir)}/post-check-${k}.log`, text);
+          if (k === 1) faultPoint('during-post-check');
+        },
+      });
+      ctx.postCheckProcessMs = pc.processMs;
+      this.check();
+      if (!pc.ok) return this.revertAndFail(ctx, this.fullRange(ctx, range), 'post-check-failed', pc.detail, 'post-checks');
+    }
+
+    let decision;
+    if (this.d.measurer) {
+      await this.enter(ctx, 'measure', { commit: headAfter }, true);
+      decision = await this.d.measurer.decide({ iteration: i, iterDir: ctx.iterDir, head: ctx.head ?? headAfter, championSha: this.state.champion ?? headBefore, signal: this.d.signal });
+      this.check();
+      if (decision.revert) {
+        const reason = decision.outcome === 'no-metric' ? 'no-metric' : 'measure-regression';
+        const failed = await this.revertAndFail(ctx, this.fullRange(ctx, range), reason, decision.reason, 'measure');
+        return failed.kind === 'failed' ? { ...failed, decision } : failed;
+      }
+    }
+    await this.enter(ctx, 'decide');
+    const head = ctx.head ?? (await git.head());
+    if (!decision || decision.outcome === 'promoted') this.state.champion = head;
+    return { kind: 'kept', range, ...(ctx.stampSha ? { stampSha: ctx.stampSha } : {}), ...(decision ? { decision } : {}) };
+  }
+
+  private async syncMain(): Promise<IterationResult | undefined> {
+    const { remote, branch, conflictPolicy } = this.s.syncMain;
+    try {
+      await this.d.git.fetch(remote, branch);
+    } catch (e) {
+      return fail('sync-failed', `git fetch ${remote} ${branch} failed: ${(e as Error).message.split('\n')[0]}`, 'sync-main');
+    }
+    const m = await this.d.git.merge(`${remote}/${branch}`);
+    switch (m.kind) {
+      case 'up-to-date':
+        return undefined;
+      case 'merged':
+        this.d.console.info(`merged ${remote}/${branch} (HEAD ${m.head.slice(0, 12)})`);
+        await this.d.measurer?.remeasureChampion?.(m.head, this.d.signal);
+        return undefined;
+      case 'conflict': {
+        const detail = `merging ${remote}/${branch} conflicts in ${m.paths.join(', ') || 'some paths'} (merge aborted)`;
+        if (conflictPolicy === 'skip') {
+          this.d.console.warn(`${detail}; continuing unsynced (--sync-main-conflict-policy skip)`);
+          return undefined;
+        }
+        return fail('sync-conflict', `${detail}; resolve it by hand or pass --sync-main-conflict-policy skip`, 'sync-main');
+      }
+      default: {
+        const never: never = m;
+        throw new Error(`unknown merge result ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private async buildPrompt(i: number, head: string): Promise<string> {
+    const mem = this.d.memory;
+    const extra = mem ? await mem.placeholders(i) : {};
+    const values: PromptValues = {
+      ...extra,
+      ITERATION: i,
+      TOTAL_ITERATIONS: this.s.iterations,
+      HEAD_SHA: head,
+      RUN_ID: this.state.runId,
+      HILLCLIMB_LOG: relative(this.s.workdir, this.s.hillclimbLog),
+    };
+    const generated = mem ? await mem.directives(i) : [];
+    return appendDirectives(renderPrompt(this.s.promptTemplate, values, this.s.promptFile), [...this.s.directives, ...generated]);
+  }
+
+  private postCheckEnv(ctx: IterCtx, commit: string): Record<string, string> {
+    const env: Record<string, string> = {
+      ...(Object.fromEntries(Object.entries(this.d.env).filter((e) => e[1] !== undefined)) as Record<string, string>),
+      GDNCTL_ITERATION: String(ctx.i),
+      GDNCTL_RUN_DIR: this.d.ledger.runDir,
+      GDNCTL_ITER_DIR: ctx.iterDir,
+      GDNCTL_COMMIT: commit,
+    };
+    const node = this.d.tpu?.current();
+    if (node) {
+      Object.assign(env, { GDNCTL_TPU_PROJECT: node.project, GDNCTL_TPU_ZONE: node.zone, GDNCTL_TPU_CLUSTER: node.cluster, GDNCTL_TPU_NAME: node.name });
+    }
+    return env;
+  }
+
+  /** Replace "Commit: this commit" in the log's last entry with the agent's SHA, in the loop's own commit. */
+  private async stamp(i: number, sha: string): Promise<string | undefined> {
+    const text = await this.d.files.read(this.s.hillclimbLog);
+    if (text === undefined) return undefined;
+    const stamped = stampCommit(text, sha);
+    if (stamped === undefined) return undefined;
+    await this.d.files.write(this.s.hillclimbLog, stamped);
+    const rel = relative(this.d.git.root, this.s.hillclimbLog);
+    return this.d.git.commitPaths([rel], `gdnctl: stamp iteration ${pad(i)}`);
+  }
+
+  /** The range from the iteration's start to the current HEAD (agent commits plus our stamp commit). */
+  private fullRange(ctx: IterCtx, range: CommitRange): CommitRange {
+    const head = ctx.head ?? range.to;
+    return head === range.to ? range : { ...range, to: head, shas: [...range.shas, head] };
+  }
+
+  private async rangeSince(headBefore: string): Promise<CommitRange | undefined> {
+    const head = await this.d.git.head();
+    if (head === headBefore || !(await this.d.git.isAncestor(headBefore, head))) return undefined;
+    const commits = await this.d.git.commitsBetween(headBefore, head);
+    return { from: headBefore, to: head, shas: commits.map((c) => c.sha) };
+  }
+
+  /** Undo a failed range with a revert commit (history kept), then report the failure. */
+  private async revertAndFail(ctx: IterCtx, range: CommitRange, reason: FailureReason, detail: string, phase: Phase): Promise<IterationResult> {
+    await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(ctx.i)}`);
+    await this.d.ledger.event('revert', { iteration: ctx.i, from: range.from, to: range.to, reason });
+    faultPoint('during-revert');
+    const r = await this.d.git.revertRange(range.from, range.to, `gdnctl: revert iteration ${pad(ctx.i)} (${reason})`);
+    if (r.kind === 'conflict') {
+      return { kind: 'failed', reason: 'revert-conflict', detail: `reverting ${range.from.slice(0, 12)}..${range.to.slice(0, 12)} conflicts in ${r.paths.join(', ')} (revert aborted); ${detail}`, phase, range };
+    }
+    ctx.head = r.sha;
+    this.d.console.warn(`reverted iteration ${ctx.i} (${reason}) with commit ${r.sha.slice(0, 12)}; the work stays in history`);
+    return { kind: 'failed', reason, detail, phase, range, revertSha: r.sha };
+  }
+
+  /** Anything uncommitted is stashed by SHA under a named message: reported, never dropped. */
+  private async stashLeftovers(ctx: IterCtx, message: string): Promise<void> {
+    const status = await this.d.git.status();
+    if (status.length === 0) {
+      this.cachedStatus = status;
+      return;
+    }
+    this.cachedStatus = undefined;
+    const sha = await this.d.git.stashPush(message);
+    if (!sha) return;
+    ctx.leftoverStash = sha;
+    this.state.leftoverStashes.push(sha);
+    await this.saveState();
+    await this.d.ledger.event('leftovers-stashed', { iteration: ctx.i, sha, message, paths: status.map((e) => e.path) });
+    this.d.console.warn(`uncommitted leftovers (${status.length} paths) stashed as ${sha.slice(0, 12)} "${message}"; nothing was dropped`);
+  }
+
+  private async restoreOperatorStash(i: number): Promise<LoopStop | undefined> {
+    const sha = this.state.operatorStash;
+    if (!sha) return undefined;
+    const restored = await this.stash.restore(sha);
+    this.state.operatorStash = undefined;
+    if (restored) {
+      this.cachedStatus = undefined;
+      await this.d.ledger.event('operator-restored', { iteration: i, sha });
+      await this.saveState();
+      return undefined;
+    }
+    this.state.keptStashes.push(sha);
+    await this.saveState();
+    await this.d.ledger.event('operator-stash-kept', { iteration: i, sha });
+    if (this.s.stashRestorePolicy === 'fail') {
+      return { reason: 'stash-restore-conflict', cause: 'policy-fail', iteration: i, message: `iteration ${i}: your stashed work ${sha} does not apply cleanly; it is kept in git stash list (gdnctl-operator-iter-${pad(i)}); apply it by hand with: git stash apply ${sha}` };
+    }
+    return undefined;
+  }
+
+  private async cleanupInterrupted(ctx: IterCtx): Promise<void> {
+    this.state.agentPgid = undefined;
+    await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(ctx.i)}`);
+    await this.restoreOperatorStash(ctx.i);
+  }
+
+  private async record(ctx: IterCtx, result: IterationResult, startedAt: string, restoreStop: LoopStop | undefined): Promise<LoopStop | undefined> {
+    await this.enter(ctx, 'record').catch(() => undefined);
+    // Failures of unexpected kinds may have moved HEAD behind the loop's back: ask git then.
+    const head = result.kind === 'failed' && result.reason === 'iteration-error' ? await this.d.git.head() : (ctx.head ?? (await this.d.git.head()));
+    let stop: LoopStop | undefined;
+    let policy: IterationRecord['policy'];
+    if (result.kind === 'failed') {
+      const j = judgeFailure(result.reason, result.detail, ctx.i, this.s.policies, this.state);
+      this.state.failures = j.counters.failures;
+      this.state.consecutiveFailures = j.counters.consecutiveFailures;
+      policy = j.policy;
+      stop = j.stop;
+      this.d.console.warn(`iteration ${ctx.i} failed: ${result.reason}: ${result.detail} (${j.policy})`);
+    } else {
+      Object.assign(this.state, judgeSuccess(this.state));
+    }
+    stop ??= restoreStop;
+    const durationMs = this.d.clock.now() - ctx.startedMs;
+    ctx.durationsMs.total = durationMs;
+    const rec: IterationRecord = {
+      schemaVersion: 1,
+      iteration: ctx.i,
+      attempt: this.state.attempt,
+      outcome: result.kind,
+      ...(result.kind === 'failed' ? { reason: result.reason, detail: result.detail, phase: result.phase } : {}),
+      headBefore: ctx.headBefore ?? head,
+      headAfter: head,
+      commits: result.kind === 'no-change' ? [] : (result.range?.shas ?? []),
+      ...(result.kind === 'failed' && result.revertSha ? { revertSha: result.revertSha } : {}),
+      ...(ctx.stampSha ? { stampSha: ctx.stampSha } : {}),
+      ...(ctx.leftoverStash ? { leftoverStash: ctx.leftoverStash } : {}),
+      ...(result.kind !== 'no-change' && result.decision ? { decision: result.decision } : {}),
+      ...(policy ? { policy } : {}),
+      tokens: ctx.tokens,
+      durationsMs: ctx.durationsMs,
+      agentProcessMs: ctx.agentProcessMs,
+      postCheckProcessMs: ctx.postCheckProcessMs,
+      startedAt,
+      endedAt: new Date(this.d.clock.now()).toISOString(),
+    };
+    await this.d.ledger.writeJson(`${relative(this.d.ledger.runDir, ctx.iterDir)}/record.json`, rec);
+    await this.d.memory?.record(ctx.i, rec as unknown as Record<string, unknown>);
+    const commit = result.kind === 'kept' ? result.range.to : undefined;
+    this.state.completed = this.state.completed.filter((c) => c.iteration !== ctx.i);
+    this.state.completed.push({
+      iteration: ctx.i,
+      outcome: result.kind,
+      ...(result.kind === 'failed' ? { reason: result.reason } : {}),
+      ...(commit ? { commit } : {}),
+      durationMs,
+      tokens: ctx.tokens,
+    });
+    this.state.iterationDone = true;
+    this.state.attempt = 0;
+    this.state.headBefore = undefined;
+    await this.saveState();
+    await this.d.ledger.event('iteration-recorded', { iteration: ctx.i, outcome: result.kind, ...(result.kind === 'failed' ? { reason: result.reason } : {}) });
+    return stop;
+  }
+}
+
+/**
+ * Does old..new (as listed by commitsBetween) close onto `old`: every parent inside the range or `old`
+ * itself, and no root commit? Then `old` is an ancestor of `new` without asking git (saves a spawn per
+ * iteration); otherwise (merges from elsewhere, rewritten history) git's merge-base decides.
+ */
+function closesOnto(commits: CommitInfo[], old: string): boolean {
+  if (commits.length === 0) return false;
+  const inside = new Set(commits.map((c) => c.sha));
+  inside.add(old);
+  return commits.every((c) => c.parents.length > 0 && c.parents.every((p) => inside.has(p)));
+}
+
+function fail(reason: FailureReason, detail: string, phase: Phase): IterationResult {
+  return { kind: 'failed', reason, detail, phase };
+}

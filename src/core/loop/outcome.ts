@@ -1,0 +1,132 @@
+import type { AgentFailure, MeasureDecision, TokenUsage } from '../../ports.js';
+import type { Phase } from './phases.js';
+
+/** Why an iteration did not produce a kept commit. Kebab-case, recorded verbatim in record.json. */
+export type FailureReason =
+  | AgentFailure
+  | 'dirty-tree'
+  | 'sync-conflict'
+  | 'sync-failed'
+  | 'no-commit'
+  | 'history-rewritten'
+  | 'touched-protected-path'
+  | 'post-check-failed'
+  | 'measure-regression'
+  | 'no-metric'
+  | 'revert-conflict'
+  | 'stash-restore-conflict'
+  | 'iteration-error';
+
+/** Which policy governs a failure (DESIGN.md "The loop": fail / count-failure / continue). */
+export type PolicyFamily = 'agent' | 'no-commit' | 'post-check' | 'iteration-error' | 'verify' | 'measure' | 'fatal';
+
+export function policyFamily(reason: FailureReason): PolicyFamily {
+  switch (reason) {
+    case 'agent-timeout':
+    case 'agent-idle-timeout':
+    case 'agent-exit-nonzero':
+    case 'agent-rate-limited':
+    case 'agent-network':
+    case 'agent-server-error':
+      return 'agent';
+    // An exhausted usage limit or a bad login does not heal by retrying; stop with a clear message.
+    case 'agent-usage-limit':
+    case 'agent-auth':
+    case 'agent-interrupted':
+    case 'revert-conflict':
+    case 'stash-restore-conflict':
+      return 'fatal';
+    case 'no-commit':
+      return 'no-commit';
+    case 'post-check-failed':
+      return 'post-check';
+    case 'touched-protected-path':
+      return 'verify';
+    case 'measure-regression':
+    case 'no-metric':
+      return 'measure';
+    case 'dirty-tree':
+    case 'sync-conflict':
+    case 'sync-failed':
+    case 'history-rewritten':
+    case 'iteration-error':
+      return 'iteration-error';
+    default: {
+      const never: never = reason;
+      throw new Error(`unknown reason ${String(never)}`);
+    }
+  }
+}
+
+export interface CommitRange {
+  from: string;
+  to: string;
+  shas: string[];
+}
+
+export type IterationResult =
+  | { kind: 'kept'; range: CommitRange; stampSha?: string; decision?: MeasureDecision }
+  | { kind: 'no-change' }
+  | {
+      kind: 'failed';
+      reason: FailureReason;
+      detail: string;
+      phase: Phase;
+      range?: CommitRange;
+      /** The revert commit that undid `range`, when there was one. */
+      revertSha?: string;
+      decision?: MeasureDecision;
+    };
+
+export interface IterationRecord {
+  schemaVersion: 1;
+  iteration: number;
+  attempt: number;
+  outcome: 'kept' | 'no-change' | 'failed';
+  reason?: FailureReason;
+  detail?: string;
+  phase?: Phase;
+  headBefore: string;
+  headAfter: string;
+  commits: string[];
+  revertSha?: string;
+  stampSha?: string;
+  leftoverStash?: string;
+  operatorStash?: string;
+  operatorStashRestored?: boolean;
+  decision?: MeasureDecision;
+  /** What the policy did with a failure. */
+  policy?: 'counted' | 'continued' | 'stopped';
+  tokens: TokenUsage;
+  durationsMs: Partial<Record<Phase | 'total', number>>;
+  /** Run time of the agent's and the post-checks' own processes; total minus these is the loop's overhead. */
+  agentProcessMs: number;
+  postCheckProcessMs: number;
+  startedAt: string;
+  endedAt: string;
+}
+
+/** Why the loop stopped early; the CLI edge maps this to an exit code (src/cli/loop-exit.ts). */
+export type StopCause = 'policy-fail' | 'budget-total' | 'budget-consecutive' | 'fatal';
+
+export interface LoopStop {
+  reason: FailureReason;
+  cause: StopCause;
+  iteration: number;
+  message: string;
+}
+
+export type LoopResult =
+  | { kind: 'done'; iterations: number }
+  | { kind: 'stopped'; stop: LoopStop }
+  | { kind: 'interrupted'; signalName: string };
+
+export const ZERO_TOKENS: TokenUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
+
+export function addTokens(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+  };
+}

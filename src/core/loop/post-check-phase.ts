@@ -1,0 +1,91 @@
+import type { Clock, CommandRunner } from '../../ports.js';
+
+export interface PostCheckInput {
+  runner: CommandRunner;
+  clock: Clock;
+  checks: string[];
+  retries: number;
+  retrySleepMs: number;
+  cwd: string;
+  /** GDNCTL_* variables (DESIGN.md "What post-checks see"); the rest of the environment is inherited. */
+  env: Record<string, string>;
+  binDir: string;
+  signal: AbortSignal;
+  echo: (line: string) => void;
+  /** Receives check K's (1-based) full output once it finished. */
+  saveLog: (k: number, text: string) => Promise<void>;
+}
+
+/** durationMs: the phase's wall time; processMs: the checks' own run time. */
+export type PostCheckResult =
+  | { ok: true; durationMs: number; processMs: number }
+  | { ok: false; index: number; command: string; exitCode: number | null; detail: string; durationMs: number; processMs: number; sameFailure: boolean };
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `bash -lc` sources /etc/profile, which on Debian resets PATH; re-export our bin folder first inside the
+ * command itself so `gdnctl …` post-checks run this very gdnctl.
+ */
+export function postCheckArgv(command: string, binDir: string): string[] {
+  return ['bash', '-lc', `export PATH=${shellQuote(binDir)}:"$PATH"\n${command}`];
+}
+
+/** A failure's fingerprint: exit code plus the last lines with digits blanked (timings, pids, addresses vary). */
+function failureSignature(exitCode: number | null, tail: string): string {
+  const last = tail.split('\n').slice(-20).join('\n').replace(/\d+/g, '#');
+  return `${exitCode}\n${last}`;
+}
+
+/**
+ * Run the checks in order; each gets --post-check-retries extra attempts; the first that still fails stops the
+ * sequence. A check that fails the same way twice in a row is a real failure: retrying stops there.
+ */
+export async function runPostChecks(p: PostCheckInput): Promise<PostCheckResult> {
+  const started = p.clock.now();
+  let processMs = 0;
+  for (const [idx, command] of p.checks.entries()) {
+    const k = idx + 1;
+    let previous: string | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const lines: string[] = [];
+      p.echo(`$ ${command}${attempt > 1 ? `   (attempt ${attempt})` : ''}`);
+      const r = await p.runner.run({
+        argv: postCheckArgv(command, p.binDir),
+        cwd: p.cwd,
+        env: p.env,
+        signal: p.signal,
+        onLine: (line) => {
+          lines.push(line);
+          p.echo(line);
+        },
+      });
+      processMs += r.durationMs;
+      await p.saveLog(k, `$ ${command}\n${lines.join('\n')}\n# exit ${r.exitCode ?? r.signal}\n`);
+      if (r.exitCode === 0) break;
+      if (p.signal.aborted) {
+        return { ok: false, index: k, command, exitCode: r.exitCode, detail: 'interrupted', durationMs: p.clock.now() - started, processMs, sameFailure: false };
+      }
+      const sig = failureSignature(r.exitCode, r.tail || lines.join('\n'));
+      const sameFailure = previous === sig;
+      if (attempt > p.retries || sameFailure) {
+        const why = sameFailure ? ' (failed the same way twice)' : '';
+        return {
+          ok: false,
+          index: k,
+          command,
+          exitCode: r.exitCode,
+          detail: `post-check ${k} "${command}" exited ${r.exitCode ?? r.signal}${why}`,
+          durationMs: p.clock.now() - started,
+          processMs,
+          sameFailure,
+        };
+      }
+      previous = sig;
+      await p.clock.sleep(p.retrySleepMs, p.signal).catch(() => undefined);
+    }
+  }
+  return { ok: true, durationMs: p.clock.now() - started, processMs };
+}

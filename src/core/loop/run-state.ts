@@ -1,0 +1,52 @@
+import type { TokenUsage } from '../../ports.js';
+import type { FailureReason } from './outcome.js';
+import type { Phase } from './phases.js';
+
+export type RunStatus = 'running' | 'interrupted' | 'done' | 'stopped';
+
+/** One line of the final summary table, kept in state.json so a resumed run prints the whole table. */
+export interface IterationSummary {
+  iteration: number;
+  outcome: 'kept' | 'no-change' | 'failed';
+  reason?: FailureReason;
+  commit?: string;
+  durationMs: number;
+  tokens: TokenUsage;
+}
+
+/**
+ * state.json: where the run stands. Written atomically before each phase's work, so a run killed at any point
+ * can be resumed (DESIGN.md "Resume").
+ */
+export interface RunState {
+  schemaVersion: 1;
+  runId: string;
+  status: RunStatus;
+  ownerPid: number;
+  ownerHost: string;
+  /** The iteration in progress (or last finished). */
+  iteration: number;
+  /** Attempt of that iteration (a resume redoes an interrupted iteration as attempt 2, 3, …). */
+  attempt: number;
+  phase: Phase;
+  /** True once the current iteration's record is written. */
+  iterationDone: boolean;
+  failures: number;
+  consecutiveFailures: number;
+  /** HEAD when the current iteration's agent started: the range start for verify/revert. */
+  headBefore?: string;
+  /** The operator's work stashed by this iteration, by commit SHA (never stash@{n}). */
+  operatorStash?: string;
+  /** Operator stashes that could not be restored cleanly; kept in `git stash list`, never dropped. */
+  keptStashes: string[];
+  /** Agent leftovers stashed as gdnctl-leftover-iter-NNN. */
+  leftoverStashes: string[];
+  /** Process group of the running agent; a resume ends it before touching the repository. */
+  agentPgid?: number;
+  champion?: string;
+  tpuLeaseFile?: string;
+  tokens: TokenUsage;
+  completed: IterationSummary[];
+  stopMessage?: string;
+  updatedAt: string;
+}

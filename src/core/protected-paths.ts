@@ -1,0 +1,65 @@
+/**
+ * Which changed paths touch protected globs ("the optimizer must not grade its own homework"), and which
+ * fall outside a scope. Pure; paths are repository-relative with '/' separators (as git prints them).
+ *
+ * Glob rules (node's path.matchesGlob is experimental on Node 20 and skips dotfiles, which a protection
+ * rule must not): `**` any number of segments (also none, also dotfiles), `*` anything within one segment,
+ * `?` one character within a segment; everything else is literal. Globs are anchored at the repository root,
+ * and a glob that matches a directory covers everything below it (`bench` protects `bench/run.sh`).
+ */
+
+/** Always protected: the loop's own config. */
+export const ALWAYS_PROTECTED = ['gdnctl.yaml'] as const;
+
+export function globToRegExp(glob: string): RegExp {
+  const g = glob.replace(/^\.\//, '').replace(/^\/+/, '').replace(/\/+$/, '');
+  let re = '';
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i] as string;
+    if (c === '*' && g[i + 1] === '*') {
+      const atSegmentStart = i === 0 || g[i - 1] === '/';
+      const atSegmentEnd = i + 2 === g.length || g[i + 2] === '/';
+      if (atSegmentStart && atSegmentEnd) {
+        if (g[i + 2] === '/') {
+          re += '(?:.*/)?'; // "**/" : zero or more whole segments
+          i += 2;
+        } else {
+          re += '.*';
+          i += 1;
+        }
+        continue;
+      }
+      re += '[^/]*'; // "a**b" inside a segment is just a star
+      i += 1;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  // The glob may name a directory: everything below it matches too.
+  return new RegExp(`^${re}(?:/.*)?$`);
+}
+
+export interface ProtectedHit {
+  path: string;
+  glob: string;
+}
+
+/** Changed paths matching a protect glob (gdnctl.yaml always included), each with the first glob it hit. */
+export function protectedPathHits(paths: readonly string[], protectGlobs: readonly string[]): ProtectedHit[] {
+  const globs = [...ALWAYS_PROTECTED, ...protectGlobs.filter((g) => g.trim().length > 0)];
+  const compiled = globs.map((glob) => ({ glob, re: globToRegExp(glob) }));
+  const hits: ProtectedHit[] = [];
+  for (const path of paths) {
+    const hit = compiled.find((c) => c.re.test(path));
+    if (hit) hits.push({ path, glob: hit.glob });
+  }
+  return hits;
+}
+
+/** Changed paths that no scope glob covers. An empty scope means "anywhere": nothing is outside. */
+export function pathsOutsideScope(paths: readonly string[], scopeGlobs: readonly string[]): string[] {
+  const globs = scopeGlobs.filter((g) => g.trim().length > 0);
+  if (globs.length === 0) return [];
+  const compiled = globs.map(globToRegExp);
+  return paths.filter((p) => !compiled.some((re) => re.test(p)));
+}

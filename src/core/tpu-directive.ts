@@ -1,0 +1,46 @@
+import type { TpuNode } from '../ports.js';
+
+/**
+ * The generated "managed dev TPU" session directive. Regenerated after every (re)acquire so the prompt always
+ * names the cluster the TPU is in now (anchor weakness 14: directives computed once went stale after a fallback).
+ */
+export function managedTpuDirective(node: TpuNode): string {
+  const where = `--cluster ${node.cluster} --tpu-name ${node.name}`;
+  const hosts = node.workers.length === 1 ? '1 worker' : `${node.workers.length} workers`;
+  return [
+    `Managed dev TPU mode: gdnctl holds TPU ${node.name} (${node.acceleratorType || 'TPU'}, ${hosts}) in cluster ${node.cluster} ` +
+      `(zone ${node.zone}, project ${node.project}) for this whole session.`,
+    `Validate every change on it: \`gdnctl dev-tpu-test ${where} --tests both\` runs the kernel and layer tests; ` +
+      `\`gdnctl dev-tpu-profile ${where}\` profiles a short training run and reports the hottest ops.`,
+    'Do not allocate, delete or reconfigure TPUs yourself and do not edit ~/.ssh/config: gdnctl re-acquires the TPU after a ' +
+      'preemption and updates this directive with the new cluster.',
+    'Do not finish an iteration until the tests pass on this TPU.',
+  ].join(' ');
+}
+
+/** Arguments of one flag in a shell-ish command line (`--x v` or `--x=v`). */
+function flagValue(command: string, flag: string): string | undefined {
+  const m = new RegExp(`(?:^|\\s)${flag}(?:=|\\s+)(["']?)([^\\s"']+)\\1`).exec(command);
+  return m?.[2];
+}
+
+/**
+ * Warnings for post-checks that run dev-tpu-test/-profile against another TPU than the held one. Such a check
+ * still follows the held node when it names the held TPU by name (see resolveTarget), but a different
+ * --tpu-name really targets another node.
+ */
+export function postCheckTpuWarnings(postChecks: readonly string[], node: TpuNode): string[] {
+  const out: string[] = [];
+  postChecks.forEach((cmd, i) => {
+    if (!/\bdev-tpu-(test|profile)\b/.test(cmd)) return;
+    const name = flagValue(cmd, '--tpu-name');
+    const cluster = flagValue(cmd, '--cluster');
+    const label = `post-check ${i + 1} (${cmd.length > 60 ? cmd.slice(0, 57) + '...' : cmd})`;
+    if (name && !name.startsWith('$') && name !== node.name) {
+      out.push(`${label} targets TPU ${name}, but the held TPU is ${node.name}; drop --tpu-name to use the held one`);
+    } else if (cluster && cluster !== node.cluster && cluster !== node.zone) {
+      out.push(`${label} names cluster ${cluster}, but the held TPU is in ${node.cluster} (${node.zone}); gdnctl points it at the held TPU`);
+    }
+  });
+  return out;
+}

@@ -1,0 +1,262 @@
+/**
+ * Behavioural contract of the `Git` port. `runGitContract` registers the same node:test cases against any
+ * implementation: SimpleGitRepo on real temp repos (test/integration/simple-git-repo.test.ts) and FakeGit
+ * (test/unit/fake-git.test.ts). A harness gives the tests hands outside the port: what the operator or the
+ * agent does to the repository between the loop's calls.
+ *
+ * Conflicts are always same-line edits: the fake merges per file, git per hunk, and the contract only
+ * asserts where both must agree.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Git } from '../../src/ports.js';
+
+export type FileTree = Record<string, string>;
+
+export interface GitHarness {
+  git: Git;
+  /** Operator/agent edits in the worktree (no staging). */
+  write(files: FileTree): Promise<void>;
+  remove(path: string): Promise<void>;
+  read(path: string): Promise<string | undefined>;
+  /** Stage everything and commit (what the agent does); returns the SHA. */
+  commitAll(message: string, files?: FileTree): Promise<string>;
+  /** Stage one path (`git add`). */
+  stage(path: string): Promise<void>;
+  /** `git mv from to` (staged rename). */
+  move(from: string, to: string): Promise<void>;
+  /** The agent runs `git stash push -u -m <message>` itself. */
+  agentStash(message: string): Promise<void>;
+  /** The agent runs `git stash drop` (drops stash@{0}). */
+  agentStashDrop(): Promise<void>;
+  /** Subjects of HEAD's history, newest first. */
+  subjects(): Promise<string[]>;
+  /** A commit on origin/main made by someone else (requires remote: true). */
+  pushUpstream(message: string, files: FileTree): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+export type HarnessFactory = (files: FileTree, opts?: { remote?: boolean }) => Promise<GitHarness>;
+
+const BASE: FileTree = { 'a.txt': 'line one\n', 'b.txt': 'bee\n', 'dir/c.py': 'print(1)\n' };
+
+export function runGitContract(name: string, make: HarnessFactory): void {
+  async function withHarness(fn: (h: GitHarness) => Promise<void>, opts?: { remote?: boolean }): Promise<void> {
+    const h = await make(BASE, opts);
+    try {
+      await fn(h);
+    } finally {
+      await h.dispose();
+    }
+  }
+
+  test(`${name}: head, branch, hasCommits, clean status`, () =>
+    withHarness(async ({ git }) => {
+      assert.match(await git.head(), /^[0-9a-f]{40}$/);
+      assert.equal(await git.branch(), 'main');
+      assert.equal(await git.hasCommits(), true);
+      assert.deepEqual(await git.status(), []);
+    }));
+
+  test(`${name}: status lists modified, untracked (with spaces) and staged renames`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'a.txt': 'changed\n', 'new file with spaces.txt': 'n\n' });
+      await h.move('b.txt', 'renamed b.txt');
+      const st = await h.git.status();
+      const byPath = new Map(st.map((e) => [e.path, e]));
+      assert.equal(byPath.get('a.txt')?.code, ' M');
+      assert.equal(byPath.get('new file with spaces.txt')?.code, '??');
+      const renamed = byPath.get('renamed b.txt');
+      assert.equal(renamed?.code, 'R ');
+      assert.equal(renamed?.origPath, 'b.txt');
+      assert.equal(st.length, 3);
+    }));
+
+  test(`${name}: stashPush returns the stash commit SHA; nothing to stash gives undefined`, () =>
+    withHarness(async (h) => {
+      assert.equal(await h.git.stashPush('empty'), undefined);
+      await h.write({ 'a.txt': 'operator wip\n', 'untracked.txt': 'u\n' });
+      const sha = await h.git.stashPush('gdnctl-operator-iter-001');
+      assert.match(sha ?? '', /^[0-9a-f]{40}$/);
+      assert.deepEqual(await h.git.status(), []);
+      assert.equal(await h.read('untracked.txt'), undefined);
+      assert.deepEqual(await h.git.stashList(), [{ sha, message: 'gdnctl-operator-iter-001' }]);
+    }));
+
+  test(`${name}: a stash restored by SHA survives the agent stashing too; only our entry is dropped`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'a.txt': 'operator wip\n', 'op-notes.txt': 'mine\n' });
+      const ours = await h.git.stashPush('operator');
+      assert.ok(ours);
+      // The agent works, stashes something of its own (our entry moves to stash@{1}), and commits.
+      await h.write({ 'scratch.txt': 'agent scratch\n' });
+      await h.agentStash('agent stash');
+      await h.commitAll('agent change', { 'b.txt': 'bee changed\n' });
+      assert.equal(await h.git.stashCanApply(ours), true);
+      assert.deepEqual(await h.git.stashApplyAndDrop(ours), { applied: true, dropped: true });
+      assert.equal(await h.read('a.txt'), 'operator wip\n');
+      assert.equal(await h.read('op-notes.txt'), 'mine\n');
+      const left = await h.git.stashList();
+      assert.deepEqual(left.map((s) => s.message), ['agent stash']);
+      assert.notEqual(left[0]?.sha, ours);
+    }));
+
+  test(`${name}: trial restore detects a tracked conflict without touching the worktree`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'a.txt': 'operator version\n' });
+      const ours = await h.git.stashPush('operator');
+      assert.ok(ours);
+      await h.commitAll('agent edits the same line', { 'a.txt': 'agent version\n' });
+      const head = await h.git.head();
+      assert.equal(await h.git.stashCanApply(ours), false);
+      assert.deepEqual(await h.git.status(), []);
+      assert.equal(await h.read('a.txt'), 'agent version\n');
+      assert.equal(await h.git.head(), head);
+      assert.deepEqual((await h.git.stashList()).map((s) => s.sha), [ours]);
+    }));
+
+  test(`${name}: trial restore detects an untracked file that now exists in HEAD or on disk`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'notes.txt': 'operator notes\n' });
+      const ours = await h.git.stashPush('operator');
+      assert.ok(ours);
+      assert.equal(await h.git.stashCanApply(ours), true);
+      await h.write({ 'notes.txt': 'agent leftover\n' });
+      assert.equal(await h.git.stashCanApply(ours), false, 'untracked file on disk');
+      await h.commitAll('agent commits notes.txt');
+      assert.equal(await h.git.stashCanApply(ours), false, 'path now tracked in HEAD');
+      assert.equal(await h.read('notes.txt'), 'agent leftover\n');
+    }));
+
+  test(`${name}: a conflicting stash is kept by stashApplyAndDrop and the tree is left clean`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'a.txt': 'operator version\n' });
+      const ours = await h.git.stashPush('operator');
+      assert.ok(ours);
+      await h.commitAll('agent edits the same line', { 'a.txt': 'agent version\n' });
+      assert.deepEqual(await h.git.stashApplyAndDrop(ours), { applied: false, dropped: false });
+      assert.deepEqual(await h.git.status(), []);
+      assert.deepEqual((await h.git.stashList()).map((s) => s.sha), [ours]);
+    }));
+
+  test(`${name}: a stash dropped by someone else still applies by SHA and reports dropped=false`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'a.txt': 'operator wip\n' });
+      const ours = await h.git.stashPush('operator');
+      assert.ok(ours);
+      await h.agentStashDrop();
+      assert.deepEqual(await h.git.stashList(), []);
+      assert.deepEqual(await h.git.stashApplyAndDrop(ours), { applied: true, dropped: false });
+      assert.equal(await h.read('a.txt'), 'operator wip\n');
+    }));
+
+  test(`${name}: unknown or malformed stash SHAs fail closed`, () =>
+    withHarness(async (h) => {
+      const head = await h.git.head();
+      assert.equal(await h.git.stashCanApply('0000000000000000000000000000000000000000'), false);
+      assert.equal(await h.git.stashCanApply('not a sha'), false);
+      assert.equal(await h.git.stashCanApply(head), false, 'an ordinary commit is not a stash');
+      assert.deepEqual(await h.git.stashApplyAndDrop('--help'), { applied: false, dropped: false });
+      assert.deepEqual(await h.git.status(), []);
+    }));
+
+  test(`${name}: leftovers stash keeps its message and is listed by SHA`, () =>
+    withHarness(async (h) => {
+      await h.commitAll('agent commit', { 'b.txt': 'x\n' });
+      await h.write({ 'leftover.txt': 'half-done\n' });
+      const sha = await h.git.stashPush('gdnctl-leftover-iter-007');
+      assert.ok(sha);
+      const list = await h.git.stashList();
+      assert.deepEqual(list, [{ sha, message: 'gdnctl-leftover-iter-007' }]);
+    }));
+
+  test(`${name}: commitsBetween (oldest first), changedPaths, isAncestor, commitExists`, () =>
+    withHarness(async (h) => {
+      const old = await h.git.head();
+      const c1 = await h.commitAll('first', { 'x.txt': '1\n' });
+      const c2 = await h.commitAll('second', { 'dir/c.py': 'print(2)\n' });
+      const commits = await h.git.commitsBetween(old, c2);
+      assert.deepEqual(commits.map((c) => [c.sha, c.subject, c.parents]), [
+        [c1, 'first', [old]],
+        [c2, 'second', [c1]],
+      ]);
+      assert.deepEqual((await h.git.changedPaths(old, c2)).sort(), ['dir/c.py', 'x.txt']);
+      assert.equal(await h.git.isAncestor(old, c2), true);
+      assert.equal(await h.git.isAncestor(c2, old), false);
+      assert.equal(await h.git.commitExists(c1), true);
+      assert.equal(await h.git.commitExists('1234567890abcdef1234567890abcdef12345678'), false);
+    }));
+
+  test(`${name}: revertRange makes one revert commit for the range and keeps history`, () =>
+    withHarness(async (h) => {
+      const old = await h.git.head();
+      await h.commitAll('agent 1', { 'a.txt': 'agent one\n', 'x.txt': 'new\n' });
+      const last = await h.commitAll('agent 2', { 'b.txt': 'agent two\n' });
+      const r = await h.git.revertRange(old, last, 'gdnctl: revert iteration 001');
+      assert.equal(r.kind, 'reverted');
+      assert.deepEqual((await h.subjects()).slice(0, 4), ['gdnctl: revert iteration 001', 'agent 2', 'agent 1', 'initial']);
+      assert.equal(await h.read('a.txt'), 'line one\n');
+      assert.equal(await h.read('b.txt'), 'bee\n');
+      assert.equal(await h.read('x.txt'), undefined);
+      assert.deepEqual(await h.git.status(), []);
+      assert.equal(await h.git.isAncestor(last, await h.git.head()), true);
+    }));
+
+  test(`${name}: revertRange reports conflicting paths and leaves HEAD and tree as they were`, () =>
+    withHarness(async (h) => {
+      const old = await h.git.head();
+      const last = await h.commitAll('agent', { 'a.txt': 'agent\n' });
+      await h.commitAll('later work on the same line', { 'a.txt': 'later\n' });
+      const head = await h.git.head();
+      const r = await h.git.revertRange(old, last, 'revert');
+      assert.deepEqual(r, { kind: 'conflict', paths: ['a.txt'] });
+      assert.equal(await h.git.head(), head);
+      assert.deepEqual(await h.git.status(), []);
+      assert.equal(await h.read('a.txt'), 'later\n');
+    }));
+
+  test(`${name}: commitPaths commits exactly the named paths`, () =>
+    withHarness(async (h) => {
+      const before = await h.git.head();
+      await h.write({ 'log.md': 'stamped\n', 'a.txt': 'unrelated edit\n' });
+      await h.stage('a.txt');
+      const sha = await h.git.commitPaths(['log.md'], 'gdnctl: stamp iteration 001');
+      assert.equal(await h.git.head(), sha);
+      assert.deepEqual((await h.git.commitsBetween(before, sha)).map((c) => c.subject), ['gdnctl: stamp iteration 001']);
+      assert.deepEqual(await h.git.changedPaths(before, sha), ['log.md']);
+      // The staged edit stays staged and out of the commit.
+      assert.deepEqual((await h.git.status()).map((e) => [e.code, e.path]), [['M ', 'a.txt']]);
+    }));
+
+  test(`${name}: fetch + merge brings upstream commits; a conflicting merge is aborted cleanly`, () =>
+    withHarness(
+      async (h) => {
+        const up = await h.pushUpstream('upstream adds file', { 'up.txt': 'from upstream\n' });
+        await h.git.fetch('origin', 'main');
+        const m = await h.git.merge('origin/main');
+        assert.equal(m.kind, 'merged');
+        assert.equal(await h.git.isAncestor(up, await h.git.head()), true);
+        assert.equal(await h.read('up.txt'), 'from upstream\n');
+        assert.deepEqual(await h.git.merge('origin/main'), { kind: 'up-to-date' });
+
+        await h.pushUpstream('upstream edits a', { 'a.txt': 'upstream a\n' });
+        await h.commitAll('local edits a', { 'a.txt': 'local a\n' });
+        const head = await h.git.head();
+        await h.git.fetch('origin', 'main');
+        assert.deepEqual(await h.git.merge('origin/main'), { kind: 'conflict', paths: ['a.txt'] });
+        assert.equal(await h.git.head(), head);
+        assert.deepEqual(await h.git.status(), []);
+        assert.equal(await h.read('a.txt'), 'local a\n');
+      },
+      { remote: true },
+    ));
+
+  test(`${name}: ensureExcluded hides a folder from status, once`, () =>
+    withHarness(async (h) => {
+      await h.write({ '.agents/logs/run.json': '{}' });
+      assert.equal((await h.git.status()).length, 1);
+      await h.git.ensureExcluded('.agents/logs/');
+      await h.git.ensureExcluded('.agents/logs/');
+      assert.deepEqual(await h.git.status(), []);
+    }));
+}

@@ -1,0 +1,75 @@
+/**
+ * Shared setup for TPU tests: a temp workdir (a fresh git repository) with a throw-away ssh key, env that points the
+ * real client at the emulator with fake credentials, and the resolved config for a TPU command.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { resolveConfig } from '../../src/config/resolve.js';
+import type { Config } from '../../src/config/schema.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import type { TpuEmulator } from './tpu-emulator.js';
+
+// Belt and braces: never let google-auth-library probe the GCE metadata server (deps.md §2.6).
+process.env.METADATA_SERVER_DETECTION = 'none';
+
+export interface TpuWorkspace {
+  dir: string;
+  keyFile: string;
+  env: NodeJS.ProcessEnv;
+  leaseDir: string;
+  cleanup(): void;
+}
+
+export function tpuWorkspace(emu: TpuEmulator, extraEnv: NodeJS.ProcessEnv = {}): TpuWorkspace {
+  const dir = mkdtempSync(join(tmpdir(), 'gdnctl-tpu-'));
+  execFileSync('git', ['init', '-q', dir]);
+  const keyFile = join(dir, 'id_test');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test@gdnctl', '-f', keyFile]);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    USER: 'tester',
+    METADATA_SERVER_DETECTION: 'none',
+    GOOGLE_CLOUD_PROJECT: 'test-proj',
+    GDNCTL_TPU_API_ENDPOINT: emu.endpoint,
+    GDNCTL_TPU_ACCESS_TOKEN: 'fake-token',
+    GDNCTL_TPU_POLL_INTERVAL_MS: '20',
+    GDNCTL_TPU_API_RETRY_MIN_MS: '5',
+    GDNCTL_SSH_KEY_FILE: keyFile,
+    ...extraEnv,
+  };
+  return {
+    dir,
+    keyFile,
+    env,
+    leaseDir: join(dir, '.agents/logs/gdn_codex_loop/leases'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function tpuConfig(ws: TpuWorkspace, flags: Record<string, unknown>, command = 'dev-tpu-allocate'): Config {
+  return resolveConfig({ command, flags: { workdir: ws.dir, ...flags }, env: ws.env, cwd: ws.dir }).values;
+}
+
+export async function captureLogger(): Promise<{ log: Logger; lines: () => Array<{ level: number; msg: string }> }> {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(c, _e, cb) {
+      chunks.push(String(c));
+      cb();
+    },
+  });
+  const log = await createLogger({ format: 'json', verbose: true, quiet: false, stream, env: {} });
+  return {
+    log,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { level: number; msg: string }),
+  };
+}

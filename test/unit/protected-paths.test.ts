@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { globToRegExp, pathsOutsideScope, protectedPathHits } from '../../src/core/protected-paths.js';
+
+function matches(glob: string, path: string): boolean {
+  return globToRegExp(glob).test(path);
+}
+
+test('glob rules: ** spans segments (and dotfiles), * and ? stay within one', () => {
+  const cases: Array<[string, string, boolean]> = [
+    ['**/*.py', 'a/b/c.py', true],
+    ['**/*.py', 'c.py', true],
+    ['**/*.py', 'c.pyc', false],
+    ['*.py', 'a/c.py', false],
+    ['*.py', 'c.py', true],
+    ['bench/**', 'bench/a/b.sh', true],
+    ['**', '.github/workflows/ci.yml', true],
+    ['tests/*', 'tests/.hidden', true],
+    ['tests/*', 'tests/a/b', true], // tests/a is covered, so everything below it is
+    ['?.txt', 'a.txt', true],
+    ['?.txt', 'ab.txt', false],
+    ['?.txt', '/.txt', false],
+    ['bench', 'bench/run.sh', true],
+    ['bench', 'benchmarks/run.sh', false],
+    ['bench/', 'bench/run.sh', true],
+    ['./bench', 'bench/run.sh', true],
+    ['a**b', 'axxb', true],
+    ['a**b', 'ax/xb', false],
+    ['file[1].txt', 'file[1].txt', true],
+    ['file[1].txt', 'file1.txt', false],
+    ['a.b', 'axb', false],
+    ['src/**/test_*.py', 'src/test_x.py', true],
+    ['src/**/test_*.py', 'src/a/b/test_x.py', true],
+  ];
+  for (const [glob, path, want] of cases) assert.equal(matches(glob, path), want, `${glob} vs ${path}`);
+});
+
+test('gdnctl.yaml is always protected (at the root), and hits name their glob', () => {
+  assert.deepEqual(protectedPathHits(['gdnctl.yaml', 'src/x.ts', 'sub/gdnctl.yaml'], []), [{ path: 'gdnctl.yaml', glob: 'gdnctl.yaml' }]);
+  assert.deepEqual(protectedPathHits(['bench/run.sh', 'tests/test_a.py', 'src/a.py'], ['bench/**', 'tests', '']), [
+    { path: 'bench/run.sh', glob: 'bench/**' },
+    { path: 'tests/test_a.py', glob: 'tests' },
+  ]);
+  assert.deepEqual(protectedPathHits([], ['**']), []);
+});
+
+test('scope check lists paths outside every scope glob; no scope means no limit', () => {
+  assert.deepEqual(pathsOutsideScope(['src/a.py', 'docs/x.md', 'README.md'], ['src/**', '*.md']), ['docs/x.md']);
+  assert.deepEqual(pathsOutsideScope(['anything'], []), []);
+});
