@@ -65,7 +65,7 @@ function sshFlags(extra: { retries?: number } = {}): string[] {
 
 describe('gdnctl dev-tpu-test over real ssh', () => {
   test('both suites in one run on every worker: [wN] prefixes, env forwarded, summaries parsed, exit 0', async () => {
-    const r = await runCli(['dev-tpu-test', ...sshFlags(), '--tests', 'both', '--pytest-args', '-x -k gdn', '-e', 'FOO=bar baz', '-e', 'EMPTY=', '--json'], {
+    const r = await runCli(['dev-tpu-test', ...sshFlags(), '--verbose', '--tests', 'both', '--pytest-args', '-x -k gdn', '-e', 'FOO=bar baz', '-e', 'EMPTY=', '--json'], {
       cwd: repo,
       env: { HF_TOKEN: SECRET },
     });
@@ -83,6 +83,7 @@ describe('gdnctl dev-tpu-test over real ssh', () => {
     assert.match(r.stderr, new RegExp(`^\\[w0\\] seen: HF=${SECRET.length} EQX=nan WANDB=offline EMPTY=\\[\\] FOO=bar baz$`, 'm'));
     assert.match(r.stderr, /^\[w1\] echo-secret: \[redacted\]$/m);
     assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET), 'secret value printed');
+    assert.match(r.stderr, /DEBUG.*ssh attempt 1\/1: ssh -T -p /, 'debug log of the ssh argv missing');
     // The sync put the repository at ~/<repo folder name>.
     assert.ok(existsSync(join(process.env.HOME ?? '/root', basename(repo), 'tests', 'fake_pytest.sh')));
   });
