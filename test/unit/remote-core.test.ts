@@ -41,7 +41,7 @@ test('suites: both = kernels + layer in one pytest; all = every suite; unknown n
   assert.throws(() => selectSuites('kernel', DEFAULT_TEST_SUITES), /unknown suite "kernel"; choose one of kernels\|layer\|both\|all/);
   assert.equal(
     buildTestCommand(['kernels', 'layer'], DEFAULT_TEST_SUITES, '-x'),
-    '(cd lib/levanter && uv run pytest -v tests/test_gdn_kernels.py tests/test_gdn_layer.py -x)',
+    '(cd lib/levanter && uv run --extra=tpu --group test pytest -v tests/test_gdn_kernels.py tests/test_gdn_layer.py -x)',
   );
 });
 
