@@ -8,7 +8,7 @@ import { DEFAULT_TEST_SUITES } from '../../src/config/options/remote.js';
 import { workersExitCode } from '../../src/core/worker-outcome.js';
 import { metricLine, parseProfileMetrics } from '../../src/core/profile-metrics.js';
 import { checkProfileWindow, profileRunName, tracePatterns } from '../../src/core/profile-plan.js';
-import { exportLines, rsyncShellArg, shPath, shQuote } from '../../src/adapters/remote/shell-quote.js';
+import { exportLines, rsyncShellArg, shPath, shQuote } from '../../src/core/shell-quote.js';
 import { globToRegExp } from '../../src/adapters/remote/local-remote.js';
 import { UsageError } from '../../src/cli/exit-codes.js';
 

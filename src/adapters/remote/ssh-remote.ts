@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { ResourceError } from '../../cli/exit-codes.js';
 import type { Remote, RemoteRunResult, TpuWorker } from '../../ports.js';
 import type { Redactor } from '../../redact.js';
-import { exportLines, rsyncShellArg, shPath } from './shell-quote.js';
+import { exportLines, rsyncShellArg, shPath } from '../../core/shell-quote.js';
 import { sshOptionArgs, type SshSettings } from './ssh-options.js';
 import { listFilesUnder } from './local-files.js';
 

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { LocalRemote } from '../../adapters/remote/local-remote.js';
 import { sshRemoteFor } from '../../adapters/remote/setup-runner.js';
-import { shPath, shQuote } from '../../adapters/remote/shell-quote.js';
+import { shPath, shQuote } from '../../core/shell-quote.js';
 import { parseEnvPairs } from '../../core/env-pairs.js';
 import type { Remote, TpuProvider, TpuWorker } from '../../ports.js';
 import { createRedactor, type Redactor } from '../../redact.js';
