@@ -1,6 +1,6 @@
 import { UsageError } from '../cli/exit-codes.js';
 import type { TestSuite } from '../config/options/remote.js';
-import { shQuote } from '../adapters/remote/shell-quote.js';
+import { shQuote } from './shell-quote.js';
 
 /** Environment every test run gets (gdnctl-anchor.md §1.1): NaN instead of raising in equinox, no W&B uploads. */
 export const TEST_ENV_DEFAULTS: Record<string, string> = { EQX_ON_ERROR: 'nan', WANDB_MODE: 'offline' };

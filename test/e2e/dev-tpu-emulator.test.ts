@@ -104,6 +104,30 @@ describe('dev-tpu-test against the TPU API emulator and real sshd workers', () =
     assert.ok(gets.length >= 1, 'getNode went to the held zone');
   });
 
+  test('as a post-check process: the real CLI exits on its own with the workers\' code and leaves no ssh behind', async () => {
+    // Asynchronous spawn: the emulator lives in this process and must keep answering while the CLI runs.
+    const { execa } = await import('execa');
+    const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+    const tsx = new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url).href;
+    const t0 = Date.now();
+    const p = await execa(process.execPath, ['--import', tsx, main, 'dev-tpu-test', '--tests', 'kernels', '-e', 'EXTRA=1'], {
+      cwd: repo,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env(HELD) },
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
+      forceKillAfterDelay: 2000,
+    });
+    const r = { status: p.exitCode, stdout: p.stdout, stderr: p.stderr };
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^\[w1\] ==== 4 passed in 0\.05s ====$/m);
+    assert.ok(Date.now() - t0 < 60_000);
+    const ps = (await execa('ps', ['-eo', 'args'])).stdout;
+    // A client shows as "ssh -T … root@127.0.0.2 …", a ControlMaster as "ssh: /tmp/gdnctl-ssh-…/<hash> [mux]".
+    const left = ps.split('\n').filter((l) => (l.startsWith('ssh ') && l.includes(workers.hosts[0]!)) || (l.startsWith('ssh:') && l.includes('gdnctl-ssh-')));
+    assert.deepEqual(left, [], 'an ssh process outlived the command');
+  });
+
   test('no flags and no GDNCTL_TPU_*: the lease file names the node', async () => {
     const logDir = join(repo, '.agents', 'logs', 'gdn_codex_loop');
     mkdirSync(logDir, { recursive: true });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { startSshWorkers, type SshWorkers } from '../helpers/sshd.js';
 import { runCli } from '../helpers/cli.js';
+import { Interrupt } from '../../src/cli/interrupt.js';
 
 let workers: SshWorkers;
 let repo: string;
@@ -64,7 +65,7 @@ function sshFlags(extra: { retries?: number } = {}): string[] {
 
 describe('gdnctl dev-tpu-test over real ssh', () => {
   test('both suites in one run on every worker: [wN] prefixes, env forwarded, summaries parsed, exit 0', async () => {
-    const r = await runCli(['dev-tpu-test', ...sshFlags(), '--tests', 'both', '--pytest-args', '-x -k gdn', '-e', 'FOO=bar baz', '-e', 'EMPTY=', '--json'], {
+    const r = await runCli(['dev-tpu-test', ...sshFlags(), '--verbose', '--tests', 'both', '--pytest-args', '-x -k gdn', '-e', 'FOO=bar baz', '-e', 'EMPTY=', '--json'], {
       cwd: repo,
       env: { HF_TOKEN: SECRET },
     });
@@ -82,6 +83,7 @@ describe('gdnctl dev-tpu-test over real ssh', () => {
     assert.match(r.stderr, new RegExp(`^\\[w0\\] seen: HF=${SECRET.length} EQX=nan WANDB=offline EMPTY=\\[\\] FOO=bar baz$`, 'm'));
     assert.match(r.stderr, /^\[w1\] echo-secret: \[redacted\]$/m);
     assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET), 'secret value printed');
+    assert.match(r.stderr, /DEBUG.*ssh attempt 1\/1: ssh -T -p /, 'debug log of the ssh argv missing');
     // The sync put the repository at ~/<repo folder name>.
     assert.ok(existsSync(join(process.env.HOME ?? '/root', basename(repo), 'tests', 'fake_pytest.sh')));
   });
@@ -136,6 +138,21 @@ describe('gdnctl dev-tpu-test over real ssh', () => {
     assert.ok(!r.stderr.includes(SECRET));
     const failing = await runCli(['dev-tpu-test', '--accelerator', 'local', '--tests', 'kernels', '-e', 'FAIL_ON=', '--pytest-args', '; exit 5'], { cwd: repo });
     assert.equal(failing.code, 1);
+  });
+
+  test('an interrupt ends a local run and everything it started; exit 130', async () => {
+    const tag = `gdnctl-int-${process.pid}`;
+    const interrupt = new Interrupt();
+    const started = Date.now();
+    setTimeout(() => interrupt.fire('SIGINT'), 700);
+    const r = await runCli(
+      ['dev-tpu-test', '--accelerator', 'local', '--tests', 'extra', '--test-suites', JSON.stringify({ extra: { cwd: '.', command: `sleep 0.1; (exec -a ${tag} sleep 30); echo`, files: [] } })],
+      { cwd: repo, interrupt },
+    );
+    assert.equal(r.code, 130);
+    assert.ok(Date.now() - started < 10_000);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.throws(() => execFileSync('pgrep', ['-f', tag]), 'the grandchild survived');
   });
 
   test('no TPU held and no flags → exit 4 with the fix', async () => {

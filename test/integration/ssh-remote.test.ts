@@ -84,7 +84,7 @@ describe('SshRemote against real sshd workers', () => {
 
   test('a command that exits 255 is its own code, not an unreachable worker, and is not re-run', async () => {
     const r = remote({ retries: 3 });
-    const [res] = await r.runAll([w(0)], 'echo ran >> /tmp/gdnctl-255-count-$PPID; exit 255', {});
+    const [res] = await r.runAll([w(0)], 'echo ran; exit 255', {});
     assert.equal(res!.exitCode, 255);
     assert.equal(res!.unreachable, false);
     assert.equal(res!.attempts, 1);
@@ -122,6 +122,35 @@ describe('SshRemote against real sshd workers', () => {
     const r2 = remote({ knownHostsFile: kh });
     const [bad] = await r2.runAll([w(0)], 'true', {});
     assert.equal(bad!.unreachable, true);
+  });
+
+  test('abort (Ctrl-C) ends the remote command too, not only the local ssh', async () => {
+    // Without a shared master, killing the local ssh leaves a no-tty remote command running (sshd sends it
+    // nothing); only the stdin watcher ends it. With ControlMaster the master would tear the channel down.
+    const r = remote({ controlPersistS: 0 });
+    const tag = `gdnctl-abort-${process.pid}-${Date.now()}`;
+    const ac = new AbortController();
+    const lines: string[] = [];
+    const running = r.runAll([w(0)], `trap "" HUP; echo started; exec -a ${tag} sleep 30`, { signal: ac.signal, onLine: (_i, l) => lines.push(l) });
+    const alive = (): boolean => {
+      try {
+        execFileSync('pgrep', ['-f', tag]);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && !alive(); i++) await new Promise((res) => setTimeout(res, 50));
+    assert.ok(alive(), 'remote command never started');
+    ac.abort();
+    const [res] = await running;
+    assert.equal(res!.exitCode, null);
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      gone = !alive();
+      if (!gone) await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(gone, 'remote command survived the abort');
   });
 
   test('unreachable worker: retried sshRetries times, flagged, other worker unaffected', async () => {

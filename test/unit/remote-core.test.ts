@@ -8,7 +8,7 @@ import { DEFAULT_TEST_SUITES } from '../../src/config/options/remote.js';
 import { workersExitCode } from '../../src/core/worker-outcome.js';
 import { metricLine, parseProfileMetrics } from '../../src/core/profile-metrics.js';
 import { checkProfileWindow, profileRunName, tracePatterns } from '../../src/core/profile-plan.js';
-import { exportLines, rsyncShellArg, shPath, shQuote } from '../../src/adapters/remote/shell-quote.js';
+import { exportLines, rsyncShellArg, shPath, shQuote } from '../../src/core/shell-quote.js';
 import { globToRegExp } from '../../src/adapters/remote/local-remote.js';
 import { UsageError } from '../../src/cli/exit-codes.js';
 
@@ -41,7 +41,7 @@ test('suites: both = kernels + layer in one pytest; all = every suite; unknown n
   assert.throws(() => selectSuites('kernel', DEFAULT_TEST_SUITES), /unknown suite "kernel"; choose one of kernels\|layer\|both\|all/);
   assert.equal(
     buildTestCommand(['kernels', 'layer'], DEFAULT_TEST_SUITES, '-x'),
-    '(cd lib/levanter && uv run pytest -v tests/test_gdn_kernels.py tests/test_gdn_layer.py -x)',
+    '(cd lib/levanter && uv run --extra=tpu --group test pytest -v tests/test_gdn_kernels.py tests/test_gdn_layer.py -x)',
   );
 });
 

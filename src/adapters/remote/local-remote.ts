@@ -37,15 +37,27 @@ export class LocalRemote implements Remote {
           all: true,
           buffer: false,
           reject: false,
-          ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+          // Own process group, so an abort ends pytest and whatever it forked, not only bash (execa 9
+          // signals the direct child only).
+          detached: true,
         });
+        const killGroup = (): void => {
+          try {
+            if (child.pid) process.kill(-child.pid, 'SIGTERM');
+          } catch {
+            // already gone
+          }
+        };
+        opts.signal?.addEventListener('abort', killGroup, { once: true });
         for await (const raw of child.iterable({ from: 'all' })) {
           const line = redact(String(raw));
           tail = (tail + line + '\n').slice(-64 * 1024);
           opts.onLine?.(w.index, line);
         }
         const res = await child;
-        return { worker: w.index, host: w.host, exitCode: res.isCanceled ? null : (res.exitCode ?? null), unreachable: false, output: tail, attempts: 1 };
+        opts.signal?.removeEventListener('abort', killGroup);
+        const aborted = opts.signal?.aborted === true;
+        return { worker: w.index, host: w.host, exitCode: aborted ? null : (res.exitCode ?? null), unreachable: false, output: tail, attempts: 1 };
       }),
     );
   }

@@ -4,7 +4,7 @@ import type { Logger } from '../../log.js';
 import type { TpuNode } from '../../ports.js';
 import { createRedactor, type Redactor } from '../../redact.js';
 import { repoFiles } from './local-files.js';
-import { shPath } from './shell-quote.js';
+import { shPath } from '../../core/shell-quote.js';
 import { SshRemote } from './ssh-remote.js';
 import { workersExitCode } from '../../core/worker-outcome.js';
 

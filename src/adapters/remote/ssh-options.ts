@@ -13,6 +13,7 @@ export interface SshSettings {
   serverAliveIntervalS: number;
   /** Folder for ControlMaster sockets; must be short (unix socket paths are limited to 108 bytes). */
   controlDir: string;
+  /** 0 turns connection sharing off (each command opens its own connection). */
   controlPersistS: number;
 }
 
@@ -40,9 +41,9 @@ export function sshOptionArgs(s: SshSettings): string[] {
     '-o', 'CheckHostIP=no',
     // Readable entries (as gcloud writes): the file is ours, and users inspect it when a key changes.
     '-o', 'HashKnownHosts=no',
-    '-o', 'ControlMaster=auto',
-    '-o', `ControlPath=${s.controlDir}/%C`,
-    '-o', `ControlPersist=${s.controlPersistS}`,
+    ...(s.controlPersistS > 0
+      ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${s.controlDir}/%C`, '-o', `ControlPersist=${s.controlPersistS}`]
+      : ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']),
     '-o', 'LogLevel=ERROR',
   ];
 }

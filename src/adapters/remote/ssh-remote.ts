@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { ResourceError } from '../../cli/exit-codes.js';
 import type { Remote, RemoteRunResult, TpuWorker } from '../../ports.js';
 import type { Redactor } from '../../redact.js';
-import { exportLines, rsyncShellArg, shPath } from './shell-quote.js';
+import { exportLines, rsyncShellArg, shPath } from '../../core/shell-quote.js';
 import { sshOptionArgs, type SshSettings } from './ssh-options.js';
 import { listFilesUnder } from './local-files.js';
 
@@ -53,16 +53,30 @@ export class SshRemote implements Remote {
    * Pure: the argv and stdin of one remote command. Values of `env` appear only in stdin (argv is visible to
    * every local user through /proc and to the remote's process list). The script is one `{ … }` block, so
    * bash has parsed all of it before the command runs and a command that reads stdin cannot eat the script.
+   *
+   * Without a tty, sshd does not signal the remote command when the client goes away, so a Ctrl-C here would
+   * leave pytest holding the TPU. We therefore keep ssh's stdin open for the whole run (fd 3 remotely): the
+   * command runs as its own process group (`set -m`), and a watcher kills that group once fd 3 reaches EOF,
+   * which happens when the local ssh exits, is killed, or gdnctl itself dies.
    */
   buildRun(worker: TpuWorker, command: string, env: Record<string, string> = {}): BuiltRun {
     const argv = ['ssh', '-T', ...sshOptionArgs(this.settings), this.target(worker), 'bash -l -s'];
     const stdin = [
       '{',
-      'exec 0</dev/null',
+      'exec 3<&0 0</dev/null',
       `echo ${STARTED_MARKER}`,
       '[ -f "$HOME/.local/bin/env" ] && . "$HOME/.local/bin/env"',
       ...exportLines(env),
-      command,
+      'set -m',
+      `(
+${command}
+) &`,
+      '__gdnctl_pid=$!',
+      '( read -r _ <&3; kill -TERM -- -$__gdnctl_pid 2>/dev/null; sleep 5; kill -KILL -- -$__gdnctl_pid 2>/dev/null ) >/dev/null 2>&1 &',
+      '__gdnctl_watch=$!',
+      'wait $__gdnctl_pid; __gdnctl_rc=$?',
+      'kill $__gdnctl_watch 2>/dev/null',
+      'exit $__gdnctl_rc',
       '}',
       '',
     ].join('\n');
@@ -91,13 +105,16 @@ export class SshRemote implements Remote {
       let started = false;
       let connectNoise = '';
       const child = execa(argv[0]!, argv.slice(1), {
-        input: stdin,
+        stdin: 'pipe',
         all: true,
         buffer: false,
         reject: false,
         stripFinalNewline: false,
         ...(opts.signal ? { cancelSignal: opts.signal } : {}),
       });
+      // Written but never ended: the open pipe is the remote watcher's lifeline (see buildRun).
+      child.stdin?.on('error', () => {});
+      child.stdin?.write(stdin);
       for await (const raw of child.iterable({ from: 'all' })) {
         const line = redact(String(raw));
         if (!started) {

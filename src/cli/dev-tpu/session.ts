@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { LocalRemote } from '../../adapters/remote/local-remote.js';
 import { sshRemoteFor } from '../../adapters/remote/setup-runner.js';
-import { shPath, shQuote } from '../../adapters/remote/shell-quote.js';
+import { shPath, shQuote } from '../../core/shell-quote.js';
 import { parseEnvPairs } from '../../core/env-pairs.js';
 import type { Remote, TpuProvider, TpuWorker } from '../../ports.js';
 import { createRedactor, type Redactor } from '../../redact.js';
@@ -67,7 +67,8 @@ export async function openSession(ctx: CommandContext, redact: Redactor, json: b
   let made: Promise<TpuProvider> | undefined;
   let target: RunTarget;
   try {
-    target = await resolveRunTarget(v, ctx.env, () => (made ??= factory()));
+    // A TPU API call cannot be cancelled; race it with the interrupt so Ctrl-C or SIGTERM ends the command.
+    target = await untilAborted(resolveRunTarget(v, ctx.env, () => (made ??= factory())), ctx.interrupt.signal);
   } finally {
     // The API client is needed only to find the workers; close ours so its sockets do not hold the process.
     if (made && !provider) await (await made.catch(() => undefined))?.close();
@@ -76,6 +77,15 @@ export async function openSession(ctx: CommandContext, redact: Redactor, json: b
   const remote = sshRemoteFor(v, ctx.env, ctx.log, redact);
   const remoteDir = v.remoteDir ?? `~/${basename(ctx.config.repoRoot)}`;
   return { remote, target, workDirShell: shPath(remoteDir), remoteDir, redact, printLine, close: () => remote.close() };
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export function describeWorkers(workers: TpuWorker[]): string {

@@ -15,10 +15,15 @@ export const testSuiteSchema = z.strictObject({
 });
 export type TestSuite = z.output<typeof testSuiteSchema>;
 
-/** The anchor's GDN suites (gdnctl-anchor.md §1.1, §4). */
+/**
+ * The anchor's GDN suites (gdnctl-anchor.md §1.1, §4), in the environment its wrapper synced before pytest
+ * (`--extra=tpu --group test`). `uv run` brings that environment up to date first, so a dependency change the
+ * agent committed is picked up without a separate setup run.
+ */
+const GDN_PYTEST = 'uv run --extra=tpu --group test pytest -v';
 export const DEFAULT_TEST_SUITES: Record<string, TestSuite> = {
-  kernels: { cwd: 'lib/levanter', command: 'uv run pytest -v', files: ['tests/test_gdn_kernels.py'] },
-  layer: { cwd: 'lib/levanter', command: 'uv run pytest -v', files: ['tests/test_gdn_layer.py'] },
+  kernels: { cwd: 'lib/levanter', command: GDN_PYTEST, files: ['tests/test_gdn_kernels.py'] },
+  layer: { cwd: 'lib/levanter', command: GDN_PYTEST, files: ['tests/test_gdn_layer.py'] },
 };
 
 /** The anchor's tiny profiled training run (gdnctl-anchor.md §5); GDN_PROFILE_* come from the flags below. */
