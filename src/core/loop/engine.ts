@@ -125,8 +125,8 @@ export class LoopEngine {
     if (this.d.signal.aborted) throw new Interrupted();
   }
 
-  private async enter(ctx: IterCtx, phase: Phase, data: Record<string, unknown> = {}, persist = false): Promise<void> {
-    this.check();
+  private async enter(ctx: IterCtx, phase: Phase, data: Record<string, unknown> = {}, persist = false, checkAbort = true): Promise<void> {
+    if (checkAbort) this.check();
     const now = this.d.clock.now();
     const prev = ctx.phase;
     if (prev) ctx.durationsMs[prev] = (ctx.durationsMs[prev] ?? 0) + (now - ctx.phaseStartedMs);
@@ -162,6 +162,9 @@ export class LoopEngine {
       // can leave edits that no phase looked at yet. By-products of post-checks surface at the next
       // verify-commit and are stashed there, never lost.
       if (result.kind === 'failed') await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(i)}`);
+      // 'record' is durable before the operator's work comes back, so a resume after a kill from here on does
+      // not mistake that work for agent leftovers. No abort check here: the stash must be restored regardless.
+      await this.enter(ctx, 'record', {}, true, false);
       restoreStop = await this.restoreOperatorStash(i);
     } catch (e) {
       if (this.d.signal.aborted) throw new Interrupted();
@@ -436,7 +439,6 @@ export class LoopEngine {
   }
 
   private async record(ctx: IterCtx, result: IterationResult, startedAt: string, restoreStop: LoopStop | undefined): Promise<LoopStop | undefined> {
-    await this.enter(ctx, 'record').catch(() => undefined);
     // Failures of unexpected kinds may have moved HEAD behind the loop's back: ask git then.
     const head = result.kind === 'failed' && result.reason === 'iteration-error' ? await this.d.git.head() : (ctx.head ?? (await this.d.git.head()));
     let stop: LoopStop | undefined;
