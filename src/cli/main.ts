@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       code = ExitCode.resourceUnavailable;
     } else {
       process.stderr.write(
-        `gdnctl: internal error: ${(e as Error)?.stack ?? String(e)}\n(stack is from the bundle; rerun with NODE_OPTIONS=--enable-source-maps for source lines)\n`,
+        `gdnctl: internal error: ${(e as Error)?.stack ?? String(e)}\n(a stack in dist/bundle maps to source lines with NODE_OPTIONS=--enable-source-maps)\n`,
       );
       code = ExitCode.failed;
     }

@@ -15,6 +15,7 @@ export type LintRule =
   | 'commit-not-found'
   | 'commit-ambiguous'
   | 'missing-field'
+  | 'empty-field'
   | 'heading-malformed'
   | 'heading-number-decreased'
   | 'heading-duplicate-number'
@@ -61,7 +62,7 @@ export interface Heading {
 interface Entry {
   heading: Heading;
   /** Field lines of the entry (outside code fences): lower-cased name, raw value, line number. */
-  fields: Array<{ name: string; value: string; line: number }>;
+  fields: Array<{ name: string; value: string; line: number; indent: number; hasBody: boolean }>;
 }
 
 const ENTRY_HEADING = /^###\s+Iteration\b(.*)$/i;
@@ -82,8 +83,18 @@ function parse(text: string): Entry[] {
   const entries: Entry[] = [];
   let current: Entry | undefined;
   let fence: string | undefined;
+  // The last top-level field seen, to tell an empty field from one whose content follows on the next lines.
+  let last: Entry['fields'][number] | undefined;
   lines.forEach((raw, i) => {
     const line = i + 1;
+    const indent = raw.length - raw.trimStart().length;
+    if (last && raw.trim() !== '') {
+      // Any text before the next field of the same or a lower indentation (sub-bullets, a paragraph, a code
+      // block) fills an empty field; a heading ends the entry first.
+      const isHeading = fence === undefined && ANY_HEADING.test(raw);
+      const isSibling = fence === undefined && FIELD.test(raw) && indent <= last.indent;
+      if (!isHeading && !isSibling) last.hasBody = true;
+    }
     const f = FENCE.exec(raw);
     if (f) {
       const marker = f[1]!;
@@ -99,14 +110,21 @@ function parse(text: string): Entry[] {
       if (n) heading.num = Number(n[1]);
       current = { heading, fields: [] };
       entries.push(current);
+      last = undefined;
       return;
     }
     if (ANY_HEADING.test(raw)) {
       current = undefined;
+      last = undefined;
       return;
     }
     const fm = FIELD.exec(raw.replace(/\*\*|__/g, ''));
-    if (current && fm) current.fields.push({ name: normalizeFieldName(fm[1]!), value: fm[2]!.trim(), line });
+    if (current && fm) {
+      const field = { name: normalizeFieldName(fm[1]!), value: fm[2]!.trim(), line, indent, hasBody: false };
+      current.fields.push(field);
+      // A sub-bullet field fills its parent; only top-level-or-same fields start a new "last".
+      if (!last || indent <= last.indent) last = field;
+    }
   });
   return entries;
 }
@@ -149,6 +167,12 @@ export function headingProblems(headings: readonly Heading[]): LintProblem[] {
     prev = h;
   }
   return problems;
+}
+
+/** The value when it says nothing (empty, TBD/TODO, a template "<...>"), else undefined. */
+function emptyValue(value: string): string | undefined {
+  const v = value.replace(/`/g, '').trim();
+  return v === '' || /^(tbd|todo|\?+|\.\.\.|…|<[^>]*>)$/i.test(v) ? v : undefined;
 }
 
 function commitValueProblems(value: string, line: number, o: LintOptions, refs: CommitRef[]): LintProblem[] {
@@ -194,7 +218,18 @@ export function lintLog(text: string, o: LintOptions): LintResult {
   for (const e of checked) {
     const names = new Set(e.fields.map((f) => f.name));
     for (const req of o.requiredFields) {
-      if (names.has(normalizeFieldName(req))) continue;
+      if (names.has(normalizeFieldName(req))) {
+        const f = e.fields.find((x) => x.name === normalizeFieldName(req))!;
+        const filler = f.hasBody ? undefined : emptyValue(f.value);
+        if (filler !== undefined && f.name !== 'commit') {
+          problems.push({
+            line: f.line,
+            rule: 'empty-field',
+            message: `"- ${req}:" ${filler === '' ? 'is empty' : `still holds the placeholder "${filler}"`}; write the actual ${req.toLowerCase()} (or "n/a" and why)`,
+          });
+        }
+        continue;
+      }
       problems.push({
         line: e.heading.line,
         rule: 'missing-field',

@@ -164,3 +164,31 @@ test('commitProblems: missing and ambiguous SHAs become problems on their lines'
     ['9:commit-not-found', '12:commit-ambiguous'],
   );
 });
+
+test('a required field that is empty or still a template placeholder is reported on its line', () => {
+  const text = [
+    '### Iteration 1 - x',
+    '- Date:',
+    '- Commit: abc1234',
+    '- Hypothesis: <the bet>',
+    '- Change summary: TBD',
+    '- Correctness checks:',
+    '  - Command: pytest tests/test_gdn.py',
+    '  - Result: 12 passed',
+    '- MFU/throughput delta:',
+    '```',
+    'MFU 6.1 -> 7.4',
+    '```',
+    '- Next hypothesis:',
+    'Tile V across two heads.',
+    '- Notes:',
+    '',
+  ].join('\n');
+  assert.deepEqual(rules(text), ['2:empty-field', '4:empty-field', '5:empty-field']);
+  assert.match(lint(text).problems[1]!.message, /still holds the placeholder "<the bet>"/);
+});
+
+test('the last field of an entry is empty when the next entry follows at once', () => {
+  const text = '### Iteration 1\n- Date: d\n- Next hypothesis:\n### Iteration 2\n- Date: d\n';
+  assert.deepEqual(rules(text, { scope: 'all', requiredFields: ['Date', 'Next hypothesis'] }), ['3:empty-field', '4:missing-field']);
+});
