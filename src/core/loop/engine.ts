@@ -11,7 +11,7 @@ import { protectedPathHits } from '../protected-paths.js';
 import type { RunState } from './run-state.js';
 import { buildIterationRecord, type IterCtx } from './iteration-record.js';
 import type { LoopSettings } from './settings.js';
-import { stampCommit } from '../stamp-log.js';
+import { lastEntryCommitLine, stampCommit } from '../stamp-log.js';
 import { closesOnto, syncMain } from './git-phases.js';
 import { OperatorStash } from './operator-stash.js';
 
@@ -383,6 +383,7 @@ export class LoopEngine {
   private async revertAndFail(ctx: IterCtx, range: CommitRange, reason: FailureReason, detail: string, phase: Phase): Promise<IterationResult> {
     await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(ctx.i)}`);
     await this.d.ledger.event('revert', { iteration: ctx.i, from: range.from, to: range.to, reason });
+    const agentLog = await this.d.files.read(this.s.hillclimbLog);
     faultPoint('during-revert');
     const r = await this.d.git.revertRange(range.from, range.to, `gdnctl: revert iteration ${pad(ctx.i)} (${reason})`);
     if (r.kind === 'conflict') {
@@ -390,7 +391,23 @@ export class LoopEngine {
     }
     ctx.head = r.sha;
     this.d.console.warn(`reverted iteration ${ctx.i} (${reason}) with commit ${r.sha.slice(0, 12)}; the work stays in history`);
+    await this.recordFailedEntry(ctx, agentLog, range, reason).catch((e: Error) =>
+      this.d.console.warn(`could not record the failed attempt in the hill-climb log: ${e.message.split('\n')[0]}`),
+    );
     return { kind: 'failed', reason, detail, phase, range, revertSha: r.sha };
+  }
+
+  /**
+   * The revert also took back the agent's hill-climb log entry; put it back with `Commit: none (<reason>)`
+   * (lint-log accepts it), in a commit of the loop's own, so the next iteration learns what failed.
+   */
+  private async recordFailedEntry(ctx: IterCtx, agentLog: string | undefined, range: CommitRange, reason: FailureReason): Promise<void> {
+    if (agentLog === undefined) return;
+    const now = await this.d.files.read(this.s.hillclimbLog);
+    const marked = markFailedEntry(agentLog, range.shas, reason);
+    if (marked === undefined || marked === now) return;
+    await this.d.files.write(this.s.hillclimbLog, marked);
+    ctx.head = await this.d.git.commitPaths([relative(this.d.git.root, this.s.hillclimbLog)], `gdnctl: record failed iteration ${pad(ctx.i)} (${reason})`);
   }
 
   /** Anything uncommitted is stashed by SHA under a named message: reported, never dropped. */
@@ -482,6 +499,18 @@ export class LoopEngine {
     await this.d.ledger.event('iteration-recorded', { iteration: ctx.i, outcome: result.kind, ...(result.kind === 'failed' ? { reason: result.reason } : {}) });
     return stop;
   }
+}
+
+/** The last entry's Commit line (a placeholder, or a SHA of the failed range) → `none (<reason>)`. */
+export function markFailedEntry(text: string, rangeShas: string[], reason: string): string | undefined {
+  const line = lastEntryCommitLine(text);
+  if (!line) return undefined;
+  const v = line.value.toLowerCase();
+  const ours = v === 'this commit' || v === '(pending)' || (v.length >= 7 && rangeShas.some((sha) => sha.startsWith(v)));
+  if (!ours) return undefined;
+  const lines = text.split('\n');
+  lines[line.index] = `${line.indent}- Commit: none (${reason})${line.eol}`;
+  return lines.join('\n');
 }
 
 function fail(reason: FailureReason, detail: string, phase: Phase): IterationResult {
