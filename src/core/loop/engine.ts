@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { AgentRunner, Clock, CommandRunner, Git, IterationMemory, Ledger, Measurer, StatusEntry, TpuHold } from '../../ports.js';
+import type { StatusEntry } from '../../ports.js';
 import { faultPoint } from '../../fault.js';
 import { runAgentPhase } from './agent-phase.js';
 import { addTokens, ZERO_TOKENS, type CommitRange, type FailureReason, type IterationRecord, type IterationResult, type LoopResult, type LoopStop } from './outcome.js';
@@ -9,42 +9,15 @@ import { runPostChecks } from './post-check-phase.js';
 import { appendDirectives, renderPrompt, type PromptValues } from '../prompt-template.js';
 import { protectedPathHits } from '../protected-paths.js';
 import type { RunState } from './run-state.js';
+import type { LoopDeps } from './deps.js';
 import { buildIterationRecord, type IterCtx } from './iteration-record.js';
 import type { LoopSettings } from './settings.js';
-import { lastEntryCommitLine, stampCommit } from '../stamp-log.js';
+import { stampCommit } from '../stamp-log.js';
+import { markFailedEntry } from './failed-entry.js';
 import { closesOnto, syncMain } from './git-phases.js';
 import { OperatorStash } from './operator-stash.js';
 
-export interface LoopConsole {
-  status(line: string): void;
-  info(msg: string): void;
-  warn(msg: string): void;
-  /** Agent and post-check output. */
-  echo(line: string): void;
-}
-
-export interface TextFiles {
-  read(path: string): Promise<string | undefined>;
-  write(path: string, content: string): Promise<void>;
-}
-
-export interface LoopDeps {
-  git: Git;
-  agent: AgentRunner;
-  runner: CommandRunner;
-  ledger: Ledger;
-  clock: Clock;
-  files: TextFiles;
-  console: LoopConsole;
-  signal: AbortSignal;
-  /** Writes the agent report's JSON Schema into the iteration folder (codex --output-schema); optional. */
-  reportSchema?: (iterDir: string) => Promise<string>;
-  /** Environment post-checks start from (the GDNCTL_* variables are added on top). */
-  env: NodeJS.ProcessEnv;
-  tpu?: TpuHold | undefined;
-  measurer?: Measurer | undefined;
-  memory?: IterationMemory | undefined;
-}
+export type { LoopConsole, LoopDeps, TextFiles } from './deps.js';
 
 export class Interrupted extends Error {
   constructor() {
@@ -499,18 +472,6 @@ export class LoopEngine {
     await this.d.ledger.event('iteration-recorded', { iteration: ctx.i, outcome: result.kind, ...(result.kind === 'failed' ? { reason: result.reason } : {}) });
     return stop;
   }
-}
-
-/** The last entry's Commit line (a placeholder, or a SHA of the failed range) → `none (<reason>)`. */
-export function markFailedEntry(text: string, rangeShas: string[], reason: string): string | undefined {
-  const line = lastEntryCommitLine(text);
-  if (!line) return undefined;
-  const v = line.value.toLowerCase();
-  const ours = v === 'this commit' || v === '(pending)' || (v.length >= 7 && rangeShas.some((sha) => sha.startsWith(v)));
-  if (!ours) return undefined;
-  const lines = text.split('\n');
-  lines[line.index] = `${line.indent}- Commit: none (${reason})${line.eol}`;
-  return lines.join('\n');
 }
 
 function fail(reason: FailureReason, detail: string, phase: Phase): IterationResult {
