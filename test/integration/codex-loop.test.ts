@@ -168,9 +168,15 @@ test('a failing post-check reverts the range, logs its output; the same failure 
   assert.equal(r.code, 1);
   assert.equal(readFileSync(counter, 'utf8').trim().split('\n').length, 2, 'failed the same way twice: no more retries');
   const rec = iterRecord(repo);
-  assert.equal(rec.reason, 'post-check-failed');
+  assert.equal(rec.reason, 'post-check-failed', String(rec.detail));
   assert.ok(rec.revertSha);
   assert.ok(!existsSync(join(repo.dir, 'b.txt')));
+  assert.match(readFileSync(join(repo.dir, LOG), 'utf8'), /### Iteration 1 - try\n- Date: today\n- Commit: none \(post-check-failed\)\n/, 'the failed attempt stays in the log');
+  assert.deepEqual(repo.git('log', '-3', '--format=%s').trim().split('\n'), [
+    'gdnctl: record failed iteration 001 (post-check-failed)',
+    'gdnctl: revert iteration 001 (post-check-failed)',
+    'gdnctl: stamp iteration 001',
+  ]);
   assert.match(readFileSync(join(runDirs(repo)[0]!, 'iter-001', 'post-check-1.log'), 'utf8'), /boom at 1/);
   assert.match(r.stderr, /boom at 1/, 'output is echoed');
 });

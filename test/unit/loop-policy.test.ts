@@ -197,3 +197,12 @@ test('post-check logs keep the head and tail of a flood and say what was dropped
   small.push('b');
   assert.equal(small.text(), 'a\nb');
 });
+
+test('a reverted attempt\'s log entry is marked "Commit: none (<reason>)" only when the entry is the range\'s', async () => {
+  const { markFailedEntry } = await import('../../src/core/loop/failed-entry.js');
+  const log = (v: string): string => `### Iteration 1 - a\n- Commit: 1111111\n\n### Iteration 2 - b\n- Commit: ${v}\n- Result: x\n`;
+  assert.equal(markFailedEntry(log('abcdef1234'), ['abcdef1234567890'], 'post-check-failed'), log('none (post-check-failed)'));
+  assert.equal(markFailedEntry(log('this commit'), ['ffff'], 'no-metric'), log('none (no-metric)'));
+  assert.equal(markFailedEntry(log('9999999'), ['abcdef1234567890'], 'x'), undefined, 'an older entry is not touched');
+  assert.equal(markFailedEntry('no entries\n', ['a'], 'x'), undefined);
+});

@@ -1,6 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { isAbsolute, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../ports.js';
 import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
@@ -35,7 +35,11 @@ const systemClock: Clock = {
 
 const textFiles: TextFiles = {
   read: async (p) => readFile(p, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e))),
-  write: async (p, c) => writeFile(p, c),
+  write: async (p, c) => {
+    // A revert can remove the log's folder when the agent created both; git drops empty directories.
+    await mkdir(dirname(p), { recursive: true });
+    await writeFile(p, c);
+  },
 };
 
 async function packageVersion(): Promise<string> {

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { AgentRunner, Clock, CommandRunner, Git, IterationMemory, Ledger, Measurer, StatusEntry, TpuHold } from '../../ports.js';
+import type { StatusEntry } from '../../ports.js';
 import { faultPoint } from '../../fault.js';
 import { runAgentPhase } from './agent-phase.js';
 import { addTokens, ZERO_TOKENS, type CommitRange, type FailureReason, type IterationRecord, type IterationResult, type LoopResult, type LoopStop } from './outcome.js';
@@ -9,42 +9,15 @@ import { runPostChecks } from './post-check-phase.js';
 import { appendDirectives, renderPrompt, type PromptValues } from '../prompt-template.js';
 import { protectedPathHits } from '../protected-paths.js';
 import type { RunState } from './run-state.js';
+import type { LoopDeps } from './deps.js';
 import { buildIterationRecord, type IterCtx } from './iteration-record.js';
 import type { LoopSettings } from './settings.js';
 import { stampCommit } from '../stamp-log.js';
+import { markFailedEntry } from './failed-entry.js';
 import { closesOnto, syncMain } from './git-phases.js';
 import { OperatorStash } from './operator-stash.js';
 
-export interface LoopConsole {
-  status(line: string): void;
-  info(msg: string): void;
-  warn(msg: string): void;
-  /** Agent and post-check output. */
-  echo(line: string): void;
-}
-
-export interface TextFiles {
-  read(path: string): Promise<string | undefined>;
-  write(path: string, content: string): Promise<void>;
-}
-
-export interface LoopDeps {
-  git: Git;
-  agent: AgentRunner;
-  runner: CommandRunner;
-  ledger: Ledger;
-  clock: Clock;
-  files: TextFiles;
-  console: LoopConsole;
-  signal: AbortSignal;
-  /** Writes the agent report's JSON Schema into the iteration folder (codex --output-schema); optional. */
-  reportSchema?: (iterDir: string) => Promise<string>;
-  /** Environment post-checks start from (the GDNCTL_* variables are added on top). */
-  env: NodeJS.ProcessEnv;
-  tpu?: TpuHold | undefined;
-  measurer?: Measurer | undefined;
-  memory?: IterationMemory | undefined;
-}
+export type { LoopConsole, LoopDeps, TextFiles } from './deps.js';
 
 export class Interrupted extends Error {
   constructor() {
@@ -125,8 +98,8 @@ export class LoopEngine {
     if (this.d.signal.aborted) throw new Interrupted();
   }
 
-  private async enter(ctx: IterCtx, phase: Phase, data: Record<string, unknown> = {}, persist = false): Promise<void> {
-    this.check();
+  private async enter(ctx: IterCtx, phase: Phase, data: Record<string, unknown> = {}, persist = false, checkAbort = true): Promise<void> {
+    if (checkAbort) this.check();
     const now = this.d.clock.now();
     const prev = ctx.phase;
     if (prev) ctx.durationsMs[prev] = (ctx.durationsMs[prev] ?? 0) + (now - ctx.phaseStartedMs);
@@ -162,6 +135,9 @@ export class LoopEngine {
       // can leave edits that no phase looked at yet. By-products of post-checks surface at the next
       // verify-commit and are stashed there, never lost.
       if (result.kind === 'failed') await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(i)}`);
+      // 'record' is durable before the operator's work comes back, so a resume after a kill from here on does
+      // not mistake that work for agent leftovers. No abort check here: the stash must be restored regardless.
+      await this.enter(ctx, 'record', {}, true, false);
       restoreStop = await this.restoreOperatorStash(i);
     } catch (e) {
       if (this.d.signal.aborted) throw new Interrupted();
@@ -380,6 +356,7 @@ export class LoopEngine {
   private async revertAndFail(ctx: IterCtx, range: CommitRange, reason: FailureReason, detail: string, phase: Phase): Promise<IterationResult> {
     await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(ctx.i)}`);
     await this.d.ledger.event('revert', { iteration: ctx.i, from: range.from, to: range.to, reason });
+    const agentLog = await this.d.files.read(this.s.hillclimbLog);
     faultPoint('during-revert');
     const r = await this.d.git.revertRange(range.from, range.to, `gdnctl: revert iteration ${pad(ctx.i)} (${reason})`);
     if (r.kind === 'conflict') {
@@ -387,7 +364,23 @@ export class LoopEngine {
     }
     ctx.head = r.sha;
     this.d.console.warn(`reverted iteration ${ctx.i} (${reason}) with commit ${r.sha.slice(0, 12)}; the work stays in history`);
+    await this.recordFailedEntry(ctx, agentLog, range, reason).catch((e: Error) =>
+      this.d.console.warn(`could not record the failed attempt in the hill-climb log: ${e.message.split('\n')[0]}`),
+    );
     return { kind: 'failed', reason, detail, phase, range, revertSha: r.sha };
+  }
+
+  /**
+   * The revert also took back the agent's hill-climb log entry; put it back with `Commit: none (<reason>)`
+   * (lint-log accepts it), in a commit of the loop's own, so the next iteration learns what failed.
+   */
+  private async recordFailedEntry(ctx: IterCtx, agentLog: string | undefined, range: CommitRange, reason: FailureReason): Promise<void> {
+    if (agentLog === undefined) return;
+    const now = await this.d.files.read(this.s.hillclimbLog);
+    const marked = markFailedEntry(agentLog, range.shas, reason);
+    if (marked === undefined || marked === now) return;
+    await this.d.files.write(this.s.hillclimbLog, marked);
+    ctx.head = await this.d.git.commitPaths([relative(this.d.git.root, this.s.hillclimbLog)], `gdnctl: record failed iteration ${pad(ctx.i)} (${reason})`);
   }
 
   /** Anything uncommitted is stashed by SHA under a named message: reported, never dropped. */
@@ -436,7 +429,6 @@ export class LoopEngine {
   }
 
   private async record(ctx: IterCtx, result: IterationResult, startedAt: string, restoreStop: LoopStop | undefined): Promise<LoopStop | undefined> {
-    await this.enter(ctx, 'record').catch(() => undefined);
     // Failures of unexpected kinds may have moved HEAD behind the loop's back: ask git then.
     const head = result.kind === 'failed' && result.reason === 'iteration-error' ? await this.d.git.head() : (ctx.head ?? (await this.d.git.head()));
     let stop: LoopStop | undefined;

@@ -43,6 +43,8 @@ export function phaseMayLeaveAgentEdits(phase: Phase): boolean {
     case 'guard-tree':
     case 'sync-main':
     case 'prompt':
+    // 'record' starts after leftovers were stashed; the tree may hold the operator's restored work.
+    case 'record':
       return false;
     case 'agent':
     case 'verify-commit':
@@ -50,7 +52,6 @@ export function phaseMayLeaveAgentEdits(phase: Phase): boolean {
     case 'post-checks':
     case 'measure':
     case 'decide':
-    case 'record':
       return true;
     default: {
       const never: never = phase;

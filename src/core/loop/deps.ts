@@ -1,0 +1,33 @@
+import type { AgentRunner, Clock, CommandRunner, Git, IterationMemory, Ledger, Measurer, TpuHold } from '../../ports.js';
+
+/** What the engine is given: ports only (adapters in production, in-process fakes in unit tests). */
+export interface LoopConsole {
+  status(line: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  /** Agent and post-check output. */
+  echo(line: string): void;
+}
+
+export interface TextFiles {
+  read(path: string): Promise<string | undefined>;
+  write(path: string, content: string): Promise<void>;
+}
+
+export interface LoopDeps {
+  git: Git;
+  agent: AgentRunner;
+  runner: CommandRunner;
+  ledger: Ledger;
+  clock: Clock;
+  files: TextFiles;
+  console: LoopConsole;
+  signal: AbortSignal;
+  /** Writes the agent report's JSON Schema into the iteration folder (codex --output-schema); optional. */
+  reportSchema?: (iterDir: string) => Promise<string>;
+  /** Environment post-checks start from (the GDNCTL_* variables are added on top). */
+  env: NodeJS.ProcessEnv;
+  tpu?: TpuHold | undefined;
+  measurer?: Measurer | undefined;
+  memory?: IterationMemory | undefined;
+}
