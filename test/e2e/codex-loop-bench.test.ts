@@ -94,7 +94,8 @@ test('codex-loop --bench with the real codex: promoted, kept-within-noise, rever
   assert.equal(rec[0]!.decision?.outcome, 'promoted', JSON.stringify(rec[0]!.decision));
   assert.equal(rec[1]!.decision?.outcome, 'kept-within-noise', JSON.stringify(rec[1]!.decision));
   assert.equal(rec[2]!.reason, 'post-check-failed');
-  assert.equal(repo.git('rev-parse', 'HEAD'), rec[2]!.revertSha);
+  assert.equal(repo.git('rev-parse', 'HEAD^'), rec[2]!.revertSha, 'the revert, then the re-recorded failed log entry');
+  assert.match(repo.git('log', '-1', '--format=%s'), /record failed iteration 003 \(post-check-failed\)/);
   assert.ok(existsSync(join(runDir, 'baseline', 'result.txt')), 'baseline stored');
   for (const i of [1, 2]) assert.ok(existsSync(join(runDir, `iter-00${i}`, 'bench.json')), `iteration ${i} bench.json`);
 

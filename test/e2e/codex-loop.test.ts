@@ -184,9 +184,13 @@ test('codex-loop x3 with the real codex: kept, no-commit, reverted; ledger and g
   assert.equal(rec[1]!.policy, 'counted');
   assert.equal(rec[2]!.reason, 'post-check-failed');
   assert.ok(rec[2]!.revertSha);
+  // The revert took the agent's log entry back with it; the loop re-records it as `Commit: none (<reason>)`
+  // in a commit of its own on top of the revert.
   const head = repo.git('rev-parse', 'HEAD');
-  assert.equal(head, rec[2]!.revertSha, 'the revert commit is HEAD');
-  assert.match(repo.git('log', '-1', '--format=%s'), /revert iteration 003/);
+  assert.equal(repo.git('rev-parse', 'HEAD^'), rec[2]!.revertSha, 'the revert commit is right below HEAD');
+  assert.match(repo.git('log', '-1', '--format=%s', 'HEAD^'), /revert iteration 003/);
+  assert.match(repo.git('log', '-1', '--format=%s'), /record failed iteration 003 \(post-check-failed\)/);
+  assert.match(readFileSync(join(repo.dir, 'notes/hillclimb.md'), 'utf8'), /- Commit: none \(post-check-failed\)/);
   assert.equal(repo.git('merge-base', '--is-ancestor', printedSha(2), head), '', 'the broken work stays in history');
   assert.match(readFileSync(join(repo.dir, 'src/pair-sums.mjs'), 'utf8'), /new Map\(\)/, 'the tree is back at the kept version');
   assert.equal(repo.git('status', '--porcelain'), '');
