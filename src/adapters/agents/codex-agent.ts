@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRedactor, type Redactor } from '../../redact.js';
@@ -93,6 +93,8 @@ export class CodexAgent implements AgentRunner {
     const raw = readFileSync(file, 'utf8');
     const clean = this.redact(raw);
     if (clean !== raw) writeFileSync(file, clean);
+    // codex created it with its own umask.
+    chmodSync(file, 0o600);
     return clean;
   }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IterationMemory, MeasureDecision, TokenUsage } from '../../ports.js';
 import { iterName, kebab, renderLeaderboard, type LedgerRow } from '../../core/measure/leaderboard.js';
@@ -7,6 +7,7 @@ import { escalationDirective, normalizeReport, parseHotspots, renderHotspots, re
 import { renderFinalReport } from '../../core/measure/final-report.js';
 import { excludeFromGit } from '../measure/git-exclude.js';
 import { writeReportFile } from './report-file.js';
+import { copyPrivate, mkdirPrivate, writePrivate, writePrivateAtomic } from './private-files.js';
 
 /**
  * What record() reads. The loop passes its IterationRecord (outcome kept|no-change|failed, reason, detail,
@@ -47,6 +48,8 @@ export interface FileMemoryOptions {
   /** Repository whose .git/info/exclude gets the experiments folder, so it never dirties the tree. */
   repoRoot?: string;
   now?: () => Date;
+  /** Applied to every text written (strategies come from commit subjects and the agent's report). */
+  redact?: (text: string) => string;
 }
 
 interface Ledger {
@@ -58,11 +61,6 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
 
-async function writeAtomic(file: string, content: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
-}
 
 const tokenCount = (t: number | TokenUsage | undefined): number | undefined =>
   t === undefined ? undefined : typeof t === 'number' ? t : t.inputTokens + t.outputTokens;
@@ -77,6 +75,11 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
   const date = (): string => (o.now?.() ?? new Date()).toISOString().slice(0, 10);
   const title = o.goal ? kebab(o.goal) : o.runDir.split('/').pop() ?? 'run';
   const iterDir = (n: number): string => join(o.runDir, iterName(n));
+  const red = o.redact ?? ((t: string) => t);
+  const writeFile = (file: string, text: string): Promise<void> => writePrivate(file, red(text));
+  const writeAtomic = (file: string, text: string): Promise<void> => writePrivateAtomic(file, red(text));
+  const mkdir = (dir: string, _o?: unknown): Promise<void> => mkdirPrivate(dir);
+  const copyFile = copyPrivate;
 
   const readRows = async (): Promise<LedgerRow[]> => (await readJson<Ledger>(ledgerFile))?.rows ?? [];
   const baseline = async (): Promise<{ median: number; head: string } | undefined> => readJson(join(o.runDir, 'baseline', 'baseline.json'));
@@ -167,7 +170,8 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
       const chosenChange = (await readJson<{ report?: { chosen?: { change?: string } } }>(join(dir, 'report.json')).catch(() => undefined))?.report?.chosen?.change;
       const lastCommit = rec.commits?.[rec.commits.length - 1];
       const subject = !chosenChange && !report?.chosen && lastCommit && o.commitSubject ? await o.commitSubject(lastCommit).catch(() => undefined) : undefined;
-      const strategy = rec.strategy ?? chosenChange ?? report?.chosen ?? subject ?? 'unspecified change';
+      // Redacted before it becomes a slug: folder names (iter-NNN-<slug>) must not carry a secret either.
+      const strategy = red(rec.strategy ?? chosenChange ?? report?.chosen ?? subject ?? 'unspecified change');
       const d = rec.decision;
       const failed = rec.outcome === 'failed' || rec.reason !== undefined;
       const row: LedgerRow = {

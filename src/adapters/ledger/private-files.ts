@@ -1,0 +1,32 @@
+import { copyFile, chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/**
+ * The run directory holds transcripts, outputs and state of a possibly shared machine: its files are 0600 and
+ * its folders 0700 (the issue's "Secrets"). `mode` only applies when a file or folder is created, and is masked
+ * by the umask, which can only take bits away; copyFile keeps the source's mode, hence the chmod.
+ */
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+export async function mkdirPrivate(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+}
+
+export async function writePrivate(file: string, text: string): Promise<void> {
+  await mkdirPrivate(dirname(file));
+  await writeFile(file, text, { mode: FILE_MODE });
+}
+
+/** Temp file + rename: readers see the old or the new content, never half of it. */
+export async function writePrivateAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writePrivate(tmp, text);
+  await rename(tmp, file);
+}
+
+export async function copyPrivate(from: string, to: string): Promise<void> {
+  await mkdirPrivate(dirname(to));
+  await copyFile(from, to);
+  await chmod(to, FILE_MODE);
+}
