@@ -30,3 +30,19 @@ export async function copyPrivate(from: string, to: string): Promise<void> {
   await copyFile(from, to);
   await chmod(to, FILE_MODE);
 }
+
+/**
+ * Make a tree another program wrote (codex's own CODEX_HOME: sqlite logs, skills, locks, created with its
+ * umask) private after the fact. Symlinks are left alone: chmod would follow them out of the tree.
+ */
+export async function sealTree(dir: string): Promise<void> {
+  const { lstat, readdir } = await import('node:fs/promises');
+  const st = await lstat(dir).catch(() => undefined);
+  if (!st || st.isSymbolicLink()) return;
+  if (!st.isDirectory()) {
+    if ((st.mode & 0o777) !== FILE_MODE) await chmod(dir, FILE_MODE).catch(() => undefined);
+    return;
+  }
+  if ((st.mode & 0o777) !== DIR_MODE) await chmod(dir, DIR_MODE).catch(() => undefined);
+  for (const name of await readdir(dir).catch(() => [] as string[])) await sealTree(`${dir}/${name}`);
+}
