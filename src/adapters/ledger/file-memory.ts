@@ -61,7 +61,6 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
 
-
 const tokenCount = (t: number | TokenUsage | undefined): number | undefined =>
   t === undefined ? undefined : typeof t === 'number' ? t : t.inputTokens + t.outputTokens;
 
@@ -78,7 +77,6 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
   const red = o.redact ?? ((t: string) => t);
   const writeFile = (file: string, text: string): Promise<void> => writePrivate(file, red(text));
   const writeAtomic = (file: string, text: string): Promise<void> => writePrivateAtomic(file, red(text));
-  const mkdir = (dir: string, _o?: unknown): Promise<void> => mkdirPrivate(dir);
   const copyFile = copyPrivate;
 
   const readRows = async (): Promise<LedgerRow[]> => (await readJson<Ledger>(ledgerFile))?.rows ?? [];
@@ -91,13 +89,13 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     const memo = join(o.runDir, 'experiment.json');
     const known = await readJson<{ dir: string }>(memo);
     if (known) return known.dir;
-    await mkdir(o.experimentsDir, { recursive: true });
+    await mkdirPrivate(o.experimentsDir);
     if (o.repoRoot) await excludeFromGit(o.repoRoot, o.experimentsDir);
     const taken = (await readdir(o.experimentsDir)).filter((d) => /^exp-\d{3}-/.test(d)).length;
     const dir = join(o.experimentsDir, `exp-${String(taken + 1).padStart(3, '0')}-${title}`);
-    await mkdir(join(dir, 'iterations'), { recursive: true });
+    await mkdirPrivate(join(dir, 'iterations'));
     await writeFile(join(dir, 'experiment-plan.md'), o.experimentPlan ?? `# Experiment plan: ${title}\n`);
-    await mkdir(o.runDir, { recursive: true });
+    await mkdirPrivate(o.runDir);
     await writeAtomic(memo, JSON.stringify({ dir }) + '\n');
     return dir;
   }
@@ -125,7 +123,7 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     if (exp) {
       await writeFile(join(exp, 'leaderboard.md'), md);
       if (existsSync(join(o.runDir, 'baseline', 'result.txt')) && !existsSync(join(exp, 'baseline', 'result.txt'))) {
-        await mkdir(join(exp, 'baseline'), { recursive: true });
+        await mkdirPrivate(join(exp, 'baseline'));
         for (const f of ['result.txt', 'env-snapshot.txt']) if (existsSync(join(o.runDir, 'baseline', f))) await copyFile(join(o.runDir, 'baseline', f), join(exp, 'baseline', f));
       }
     }
@@ -164,7 +162,7 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     async record(iteration, raw) {
       const rec = raw as IterationRecordInput;
       const dir = iterDir(iteration);
-      await mkdir(dir, { recursive: true });
+      await mkdirPrivate(dir);
       const report = normalizeReport(await readJson<unknown>(join(dir, 'report.json')).catch(() => undefined));
       // The slug and strategy use the change itself, not its expected effect.
       const chosenChange = (await readJson<{ report?: { chosen?: { change?: string } } }>(join(dir, 'report.json')).catch(() => undefined))?.report?.chosen?.change;
@@ -211,7 +209,7 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
       const exp = await experimentRoot();
       if (exp) {
         const mirror = join(exp, 'iterations', `${name}-${row.slug}`);
-        await mkdir(mirror, { recursive: true });
+        await mkdirPrivate(mirror);
         for (const [f, text] of Object.entries(files)) await writeFile(join(mirror, f), text);
         if (existsSync(join(dir, 'result.txt'))) await copyFile(join(dir, 'result.txt'), join(mirror, 'result.txt'));
       }

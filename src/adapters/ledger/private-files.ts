@@ -1,5 +1,5 @@
-import { copyFile, chmod, mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, copyFile, lstat, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /**
  * The run directory holds transcripts, outputs and state of a possibly shared machine: its files are 0600 and
@@ -36,7 +36,6 @@ export async function copyPrivate(from: string, to: string): Promise<void> {
  * umask) private after the fact. Symlinks are left alone: chmod would follow them out of the tree.
  */
 export async function sealTree(dir: string): Promise<void> {
-  const { lstat, readdir } = await import('node:fs/promises');
   const st = await lstat(dir).catch(() => undefined);
   if (!st || st.isSymbolicLink()) return;
   if (!st.isDirectory()) {
@@ -44,5 +43,5 @@ export async function sealTree(dir: string): Promise<void> {
     return;
   }
   if ((st.mode & 0o777) !== DIR_MODE) await chmod(dir, DIR_MODE).catch(() => undefined);
-  for (const name of await readdir(dir).catch(() => [] as string[])) await sealTree(`${dir}/${name}`);
+  for (const name of await readdir(dir).catch(() => [] as string[])) await sealTree(join(dir, name));
 }
