@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
+import { createRedactor } from './redact.js';
 
 export type { Logger };
 
@@ -25,7 +26,8 @@ type PrettyFactory = typeof import('pino-pretty');
  * deliberate: log methods are synchronous, and these packages are CommonJS, so the bundler leaves them out of
  * the start-up path.
  */
-function buildPino(o: LoggerOptions, level: string): Logger {
+function buildPino(opts: LoggerOptions, level: string): Logger {
+  const o = { ...opts, stream: redactingStream(opts.stream, opts.env) };
   const req = createRequire(import.meta.url);
   const pino = req('pino') as PinoFactory;
   if (o.format === 'json') {
@@ -42,6 +44,19 @@ function buildPino(o: LoggerOptions, level: string): Logger {
     singleLine: true,
   });
   return pino({ level, base: undefined }, dest);
+}
+
+/**
+ * Log lines carry agent and post-check text (errors, stderr tails): the secrets of the environment become
+ * "[redacted]" on their way to the stream. pino and pino-pretty only call write() on their destination.
+ */
+function redactingStream(stream: LoggerOptions['stream'], env: NodeJS.ProcessEnv): LoggerOptions['stream'] {
+  const redact = createRedactor(env);
+  const write = (chunk: unknown, ...rest: unknown[]): boolean =>
+    (stream.write as (...a: unknown[]) => boolean)(typeof chunk === 'string' ? redact(chunk) : Buffer.isBuffer(chunk) ? redact(chunk.toString('utf8')) : chunk, ...rest);
+  return new Proxy(stream, {
+    get: (target, prop) => (prop === 'write' ? write : Reflect.get(target, prop, target)),
+  });
 }
 
 /** A Logger that builds the real pino logger on first real use (see buildPino). */

@@ -8,11 +8,16 @@ const SUFFIX = /(_TOKEN|_KEY|_SECRET)$/;
 
 export type Redactor = (text: string) => string;
 
+/** Whether a variable of this name holds a secret (its value is redacted once it has 8+ characters). */
+export function isSecretName(name: string): boolean {
+  return NAMED.includes(name) || SUFFIX.test(name);
+}
+
 export function secretValues(env: NodeJS.ProcessEnv): string[] {
   const out = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
     if (!value || value.length < 8) continue;
-    if (NAMED.includes(name) || SUFFIX.test(name)) out.add(value);
+    if (isSecretName(name)) out.add(value);
   }
   // Longest first, so a secret that contains another is replaced whole.
   return [...out].sort((a, b) => b.length - a.length);

@@ -35,7 +35,6 @@ function parserFor(f: FieldInfo): ((raw: string, prev: unknown) => unknown) | un
  */
 export function addConfigOptions(cmd: Command<unknown[], Record<string, unknown>>, command: string): void {
   for (const f of fieldsFor(command)) {
-    if (f.meta.hidden) continue;
     const value = f.kind === 'boolean' ? '' : ` ${f.meta.valueName ?? '<value>'}`;
     const flags = (f.meta.short ? `${f.meta.short}, ` : '') + f.flag + value;
     const option = new Option(flags, describe(f));
@@ -43,6 +42,8 @@ export function addConfigOptions(cmd: Command<unknown[], Record<string, unknown>
       // commander reads any "--no-x" as the negation of "--x"; a key such as noCommitPolicy is its own option.
       (option as unknown as { negate: boolean }).negate = false;
     }
+    // Hidden keys (the TPU access token) are accepted as flags but left out of --help.
+    if (f.meta.hidden) option.hideHelp();
     if (f.kind === 'enum' && f.choices) option.choices(f.choices);
     const parse = parserFor(f);
     if (parse) option.argParser(parse as (v: string, p: unknown) => unknown);

@@ -7,6 +7,7 @@ import { coerceEnv } from './coerce.js';
 import { fieldByKey, fields, fieldsFor, type FieldInfo } from './fields.js';
 import { configSchema, type Config, type ConfigKey } from './schema.js';
 import { nearest } from './suggest.js';
+import { isSecretName } from '../redact.js';
 
 /** 'resilient': rewritten by --resilient (shown by --print-config for codex-loop). */
 export type Source = 'flag' | 'env' | 'file' | 'default' | 'resilient';
@@ -239,7 +240,9 @@ export function formatConfig(resolved: ResolvedConfig, keys?: readonly string[])
   const list = fields().filter((f) => !keys || keys.includes(f.key));
   const width = Math.max(...list.map((f) => f.key.length));
   for (const f of list) {
-    const v = (resolved.values as Record<string, unknown>)[f.key];
+    const raw = (resolved.values as Record<string, unknown>)[f.key];
+    // A key whose GDNCTL_* name is a secret's (GDNCTL_TPU_ACCESS_TOKEN) is never printed, whatever its length.
+    const v = raw !== undefined && isSecretName(f.env) ? '[redacted]' : raw;
     lines.push(`${f.key.padEnd(width)}  ${JSON.stringify(v) ?? '(unset)'}  # ${resolved.sources[f.key]}`);
   }
   return lines.join('\n') + '\n';

@@ -75,3 +75,16 @@ test('the lazy logger answers level questions without pino and still honours lev
   const line = JSON.parse(stream.text().trim()) as { msg: string; iteration: number };
   assert.deepEqual([line.msg, line.iteration], ['kept', 2]);
 });
+
+test('log lines never carry a secret of the environment, json or pretty', async () => {
+  const env = { HF_TOKEN: 'hf_canary_12345', MY_SERVICE_SECRET: 'svc-canary-678' };
+  for (const format of ['json', 'pretty'] as const) {
+    const stream = capture(false);
+    const log = await createLogger({ format, verbose: false, quiet: false, env, stream });
+    log.warn({ detail: `post-check said ${env.MY_SERVICE_SECRET}` }, `token ${env.HF_TOKEN} rejected`);
+    log.flush?.();
+    const out = stream.text();
+    assert.ok(!out.includes(env.HF_TOKEN) && !out.includes(env.MY_SERVICE_SECRET), `${format}: ${out}`);
+    assert.equal(out.split('[redacted]').length - 1, 2, `${format}: ${out}`);
+  }
+});

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRedactor, type Redactor } from '../../redact.js';
@@ -9,6 +9,7 @@ import { CodexEventReader } from './codex-events.js';
 import { prepareCodexHome } from './codex-home.js';
 import { classifyRun, describeFailure } from './failure-classifier.js';
 import { RedactedLog } from './redacted-log.js';
+import { sealTree } from '../ledger/private-files.js';
 
 export type CodexSandbox = 'bypass' | 'workspace-write' | 'read-only';
 
@@ -93,12 +94,14 @@ export class CodexAgent implements AgentRunner {
     const raw = readFileSync(file, 'utf8');
     const clean = this.redact(raw);
     if (clean !== raw) writeFileSync(file, clean);
+    // codex created it with its own umask.
+    chmodSync(file, 0o600);
     return clean;
   }
 
   async run(input: AgentRunInput): Promise<AgentRunResult> {
     await this.preflight();
-    await mkdir(input.iterDir, { recursive: true });
+    await mkdir(input.iterDir, { recursive: true, mode: 0o700 });
     const argv = this.describe(input);
     const lastMessageFile = join(input.iterDir, 'last-message.md');
     // A stale file from an earlier attempt must not pass for this attempt's answer.
@@ -131,6 +134,8 @@ export class CodexAgent implements AgentRunner {
     } finally {
       transcript.close();
       outputLog.close();
+      // codex creates its state (logs, sqlite, skills) in our CODEX_HOME under the run directory with its own umask.
+      if (env.CODEX_HOME && this.opts.modelServer) await sealTree(env.CODEX_HOME);
     }
 
     const lastMessage = this.readLastMessage(lastMessageFile) ?? reader.lastAgentMessage;

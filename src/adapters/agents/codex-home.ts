@@ -28,7 +28,7 @@ export function modelServerConfigToml(baseUrl: string, withApiKey: boolean): str
  * travelling to a third-party gateway; a gateway that needs a token gets GDNCTL_MODEL_SERVER_API_KEY.
  */
 export async function prepareCodexHome(dir: string, baseUrl: string, env: NodeJS.ProcessEnv): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'config.toml'), modelServerConfigToml(baseUrl, Boolean(env[MODEL_SERVER_KEY_ENV])));
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(join(dir, 'config.toml'), modelServerConfigToml(baseUrl, Boolean(env[MODEL_SERVER_KEY_ENV])), { mode: 0o600 });
   return dir;
 }

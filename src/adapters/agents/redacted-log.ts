@@ -16,8 +16,9 @@ export class RedactedLog {
 
   line(text: string): void {
     if (this.fd === undefined) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      this.fd = openSync(this.path, 'a');
+      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+      // 0600: transcripts are redacted, but still hold everything the agent saw and said.
+      this.fd = openSync(this.path, 'a', 0o600);
     }
     writeSync(this.fd, `${this.redact(text)}\n`);
   }

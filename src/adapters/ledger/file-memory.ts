@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IterationMemory, MeasureDecision, TokenUsage } from '../../ports.js';
 import { iterName, kebab, renderLeaderboard, type LedgerRow } from '../../core/measure/leaderboard.js';
@@ -7,6 +7,7 @@ import { escalationDirective, normalizeReport, parseHotspots, renderHotspots, re
 import { renderFinalReport } from '../../core/measure/final-report.js';
 import { excludeFromGit } from '../measure/git-exclude.js';
 import { writeReportFile } from './report-file.js';
+import { copyPrivate, mkdirPrivate, writePrivate, writePrivateAtomic } from './private-files.js';
 
 /**
  * What record() reads. The loop passes its IterationRecord (outcome kept|no-change|failed, reason, detail,
@@ -47,6 +48,8 @@ export interface FileMemoryOptions {
   /** Repository whose .git/info/exclude gets the experiments folder, so it never dirties the tree. */
   repoRoot?: string;
   now?: () => Date;
+  /** Applied to every text written (strategies come from commit subjects and the agent's report). */
+  redact?: (text: string) => string;
 }
 
 interface Ledger {
@@ -56,12 +59,6 @@ interface Ledger {
 async function readJson<T>(file: string): Promise<T | undefined> {
   if (!existsSync(file)) return undefined;
   return JSON.parse(await readFile(file, 'utf8')) as T;
-}
-
-async function writeAtomic(file: string, content: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
 }
 
 const tokenCount = (t: number | TokenUsage | undefined): number | undefined =>
@@ -77,6 +74,10 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
   const date = (): string => (o.now?.() ?? new Date()).toISOString().slice(0, 10);
   const title = o.goal ? kebab(o.goal) : o.runDir.split('/').pop() ?? 'run';
   const iterDir = (n: number): string => join(o.runDir, iterName(n));
+  const red = o.redact ?? ((t: string) => t);
+  const writeFile = (file: string, text: string): Promise<void> => writePrivate(file, red(text));
+  const writeAtomic = (file: string, text: string): Promise<void> => writePrivateAtomic(file, red(text));
+  const copyFile = copyPrivate;
 
   const readRows = async (): Promise<LedgerRow[]> => (await readJson<Ledger>(ledgerFile))?.rows ?? [];
   const baseline = async (): Promise<{ median: number; head: string } | undefined> => readJson(join(o.runDir, 'baseline', 'baseline.json'));
@@ -88,13 +89,13 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     const memo = join(o.runDir, 'experiment.json');
     const known = await readJson<{ dir: string }>(memo);
     if (known) return known.dir;
-    await mkdir(o.experimentsDir, { recursive: true });
+    await mkdirPrivate(o.experimentsDir);
     if (o.repoRoot) await excludeFromGit(o.repoRoot, o.experimentsDir);
     const taken = (await readdir(o.experimentsDir)).filter((d) => /^exp-\d{3}-/.test(d)).length;
     const dir = join(o.experimentsDir, `exp-${String(taken + 1).padStart(3, '0')}-${title}`);
-    await mkdir(join(dir, 'iterations'), { recursive: true });
+    await mkdirPrivate(join(dir, 'iterations'));
     await writeFile(join(dir, 'experiment-plan.md'), o.experimentPlan ?? `# Experiment plan: ${title}\n`);
-    await mkdir(o.runDir, { recursive: true });
+    await mkdirPrivate(o.runDir);
     await writeAtomic(memo, JSON.stringify({ dir }) + '\n');
     return dir;
   }
@@ -122,7 +123,7 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     if (exp) {
       await writeFile(join(exp, 'leaderboard.md'), md);
       if (existsSync(join(o.runDir, 'baseline', 'result.txt')) && !existsSync(join(exp, 'baseline', 'result.txt'))) {
-        await mkdir(join(exp, 'baseline'), { recursive: true });
+        await mkdirPrivate(join(exp, 'baseline'));
         for (const f of ['result.txt', 'env-snapshot.txt']) if (existsSync(join(o.runDir, 'baseline', f))) await copyFile(join(o.runDir, 'baseline', f), join(exp, 'baseline', f));
       }
     }
@@ -161,13 +162,14 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     async record(iteration, raw) {
       const rec = raw as IterationRecordInput;
       const dir = iterDir(iteration);
-      await mkdir(dir, { recursive: true });
+      await mkdirPrivate(dir);
       const report = normalizeReport(await readJson<unknown>(join(dir, 'report.json')).catch(() => undefined));
       // The slug and strategy use the change itself, not its expected effect.
       const chosenChange = (await readJson<{ report?: { chosen?: { change?: string } } }>(join(dir, 'report.json')).catch(() => undefined))?.report?.chosen?.change;
       const lastCommit = rec.commits?.[rec.commits.length - 1];
       const subject = !chosenChange && !report?.chosen && lastCommit && o.commitSubject ? await o.commitSubject(lastCommit).catch(() => undefined) : undefined;
-      const strategy = rec.strategy ?? chosenChange ?? report?.chosen ?? subject ?? 'unspecified change';
+      // Redacted before it becomes a slug: folder names (iter-NNN-<slug>) must not carry a secret either.
+      const strategy = red(rec.strategy ?? chosenChange ?? report?.chosen ?? subject ?? 'unspecified change');
       const d = rec.decision;
       const failed = rec.outcome === 'failed' || rec.reason !== undefined;
       const row: LedgerRow = {
@@ -207,7 +209,7 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
       const exp = await experimentRoot();
       if (exp) {
         const mirror = join(exp, 'iterations', `${name}-${row.slug}`);
-        await mkdir(mirror, { recursive: true });
+        await mkdirPrivate(mirror);
         for (const [f, text] of Object.entries(files)) await writeFile(join(mirror, f), text);
         if (existsSync(join(dir, 'result.txt'))) await copyFile(join(dir, 'result.txt'), join(mirror, 'result.txt'));
       }

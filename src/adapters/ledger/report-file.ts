@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { LedgerRow } from '../../core/measure/leaderboard.js';
 import { renderReportHtml } from '../../core/measure/report-html.js';
+import { writePrivate } from './private-files.js';
 
 function readJson<T>(file: string): T | undefined {
   if (!existsSync(file)) return undefined;
@@ -38,6 +38,6 @@ export async function writeReportFile(runDir: string, fallback: { metric?: strin
   const metric = base?.metric ?? fallback.metric ?? 'metric';
   const html = renderReportHtml({ runId: basename(runDir), metric, direction, baseline: base?.median, target: fallback.target, rows, usage, generatedAt: new Date().toISOString() });
   const file = join(runDir, 'report.html');
-  await writeFile(file, html);
+  await writePrivate(file, html);
   return { file, rows, metric, direction, ...(base ? { baseline: base.median } : {}) };
 }

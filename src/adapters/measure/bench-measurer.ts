@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
+import { mkdirPrivate, writePrivate } from '../ledger/private-files.js';
 import { join } from 'node:path';
 import type { MeasureDecision, Measurer } from '../../ports.js';
 import { baselineFingerprint, checkNoise, formatResultTxt, type BaselineRecord } from '../../core/measure/baseline.js';
@@ -11,6 +12,7 @@ import { execaBenchRunner, type BenchRunner } from './bench-runner.js';
 import { envSnapshot } from './env-snapshot.js';
 import { withDetachedWorktree } from './worktree.js';
 import { faultPoint } from '../../fault.js';
+import { createRedactor } from '../../redact.js';
 
 export interface MeasureValues {
   bench?: string | undefined;
@@ -55,7 +57,7 @@ export type BaselineOutcome = { ok: true; record: BaselineRecord; dir: string } 
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await writePrivate(tmp, JSON.stringify(value, null, 2) + '\n');
   await rename(tmp, file);
 }
 
@@ -72,12 +74,14 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
   const say = deps.onLine ?? (() => undefined);
   let runDir: string | undefined;
   let lastTail = '';
+  // The bench's output tail and the env snapshot end up in result.txt / bench.json.
+  const redact = createRedactor(deps.env ?? process.env);
 
   const sampleIn = (cwd: string, signal?: AbortSignal) => async (): Promise<{ ok: true; value: number; durationMs: number } | { ok: false; reason: string }> => {
     if (!bench) return { ok: false, reason: 'no --bench command configured' };
     const r = await runBench({ command: bench, cwd, metric, timeoutMs: values.benchTimeoutSeconds * 1000, env: deps.env ?? process.env, signal });
     if (!r.reading.ok) {
-      lastTail = r.reading.tail;
+      lastTail = redact(r.reading.tail);
       return { ok: false, reason: r.reading.reason };
     }
     return { ok: true, value: r.reading.value, durationMs: r.durationMs };
@@ -125,7 +129,7 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
       createdAt: (deps.now?.() ?? new Date()).toISOString(),
     };
     const snap = deps.snapshot ? await deps.snapshot(head) : await envSnapshot({ cwd: deps.repoRoot, head, env: deps.env ?? process.env });
-    await writeBaseline(dir, rec, snap);
+    await writeBaseline(dir, rec, redact(snap));
     return { ok: true, record: rec, dir };
   }
 
@@ -163,7 +167,7 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
 
     async decide(input): Promise<MeasureDecision> {
       if (!runDir) throw new Error('Measurer.decide called before ensureBaseline');
-      await mkdir(input.iterDir, { recursive: true });
+      await mkdirPrivate(input.iterDir);
       const champ = await readChampion();
       // After a sync-main merge the loop may still name the pre-merge champion; the re-measured merge commit is
       // the fair comparison (it holds the upstream changes the candidate holds too).
@@ -216,7 +220,7 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
         d.candidateValues.length > 0
           ? formatResultTxt(d.candidateValues, { Decision: `${d.outcome} — ${d.reason}`, Champion: `${championSha.slice(0, 12)} median ${d.champion ?? '?'} over ${d.championRuns} runs` })
           : `# Decision: ${d.outcome} — ${d.reason}\n# Output tail:\n${lastTail}\n`;
-      await writeFile(join(input.iterDir, 'result.txt'), resultTxt);
+      await writePrivate(join(input.iterDir, 'result.txt'), resultTxt);
       if (d.outcome === 'promoted') {
         await writeJsonAtomic(championFile(), { sha: input.head, values: d.candidateValues, median: d.candidate!, iteration: input.iteration, source: 'promoted' } satisfies Champion);
       }

@@ -34,10 +34,11 @@ export function leaseFileFor(logDir: string, ref: Pick<TpuNodeRef, 'project' | '
 
 /** Atomic write: temp file, fsync, rename — a reader never sees half a lease, even after a power cut. */
 export function writeLease(record: LeaseRecord): LeaseRecord {
-  mkdirSync(join(record.file, '..'), { recursive: true });
+  // Private like the run directory: a lease names the project, zone and owner of a held TPU.
+  mkdirSync(join(record.file, '..'), { recursive: true, mode: 0o700 });
   const next = { ...record, updatedAt: new Date().toISOString() };
   const tmp = `${record.file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
+  const fd = openSync(tmp, 'w', 0o600);
   try {
     writeSync(fd, JSON.stringify(next, null, 2) + '\n');
     fsyncSync(fd);

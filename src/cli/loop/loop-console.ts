@@ -3,8 +3,9 @@ import type { IterationSummary } from '../../core/loop/run-state.js';
 import type { TokenUsage } from '../../ports.js';
 
 /** Progress goes to stderr (status lines, agent and post-check output); results (summary table) to stdout. */
-export function streamConsole(stderr: NodeJS.WritableStream, quiet: boolean): LoopConsole {
-  const w = (s: string): void => void stderr.write(s + '\n');
+/** Every line passes `redact`: post-check and agent output reach the terminal (and whatever captures it). */
+export function streamConsole(stderr: NodeJS.WritableStream, quiet: boolean, redact: (s: string) => string = (s) => s): LoopConsole {
+  const w = (s: string): void => void stderr.write(redact(s) + '\n');
   return {
     status: (line) => (quiet ? undefined : w(`gdnctl ▸ ${line}`)),
     info: (m) => (quiet ? undefined : w(`gdnctl: ${m}`)),

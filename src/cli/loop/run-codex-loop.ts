@@ -53,7 +53,9 @@ async function packageVersion(): Promise<string> {
 /** `gdnctl codex-loop`: preflight, resume or start a run, drive the engine, clean up on every way out. */
 export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   const v = ctx.config.values;
-  const out = streamConsole(ctx.stderr, v.quiet);
+  // A token given as a flag is not in the environment; the redactor must know it all the same.
+  const redact = createRedactor({ ...ctx.env, GDNCTL_TPU_ACCESS_TOKEN: v.tpuAccessToken ?? ctx.env.GDNCTL_TPU_ACCESS_TOKEN });
+  const out = streamConsole(ctx.stderr, v.quiet, redact);
   const pre = await preflight(v, ctx.env);
   const runner = new ExecaCommandRunner({ killGraceMs: Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000) });
   const agent = createAgentRunner(v, { runner, env: ctx.env, cwd: v.workdir });
@@ -94,7 +96,6 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     if (!logRel.startsWith('..') && !isAbsolute(logRel)) await git.ensureExcluded(`/${logRel}/`);
     const fingerprint = configFingerprint(v as unknown as Record<string, unknown>);
     const resumable = v.newRun ? undefined : await findResumable(v.logDir, fingerprint);
-    const redact = createRedactor(ctx.env);
     const now = new Date();
     let first = 1;
     if (resumable) {
@@ -134,7 +135,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     if (extras.measurer) {
       const b = await extras.measurer.ensureBaseline(ledger.runDir, await git.head(), ctx.interrupt.signal);
       if (!b.ok) {
-        ctx.stderr.write(`gdnctl: baseline refused: ${b.reason}\n`);
+        ctx.stderr.write(redact(`gdnctl: baseline refused: ${b.reason}\n`));
         result = { kind: 'stopped', stop: { reason: 'iteration-error', cause: 'policy-fail', iteration: first, message: b.reason } };
       }
     }
@@ -167,7 +168,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     await lock.release();
   }
   if (state) ctx.stdout.write('\n' + summaryTable(state.completed, state.tokens));
-  if (result.kind === 'stopped') ctx.stderr.write(`gdnctl: ${result.stop.message}\n`);
+  if (result.kind === 'stopped') ctx.stderr.write(redact(`gdnctl: ${result.stop.message}\n`));
   if (state?.keptStashes.length) out.warn(`stashes kept for you (git stash list): ${state.keptStashes.map((s) => s.slice(0, 12)).join(', ')}`);
   if (result.kind === 'interrupted') ctx.stderr.write(`gdnctl: interrupted by ${result.signalName}; run the same command again to resume\n`);
   return loopExitCode(result);

@@ -6,6 +6,7 @@ import type { IterationMemory, Measurer } from '../../ports.js';
 import { UsageError } from '../exit-codes.js';
 import { createMeasurer } from '../../adapters/measure/bench-measurer.js';
 import { createFileMemory } from '../../adapters/ledger/file-memory.js';
+import { createRedactor } from '../../redact.js';
 import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
 import { measureUsageProblems } from './baseline-action.js';
 
@@ -37,6 +38,7 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
     ...(v.goal ? { goal: v.goal } : {}),
     experimentsDir: v.experimentsDir,
     repoRoot: workdir,
+    redact: createRedactor(ctx.env),
     commitSubject: async (sha) => {
       const r = await execa('git', ['log', '-1', '--format=%s', sha], { cwd: workdir, reject: false });
       return r.exitCode === 0 ? String(r.stdout).trim() || undefined : undefined;
