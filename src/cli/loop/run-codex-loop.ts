@@ -54,7 +54,7 @@ async function packageVersion(): Promise<string> {
 export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   const v = ctx.config.values;
   const out = streamConsole(ctx.stderr, v.quiet);
-  const pre = await preflight(v, ctx.env);
+  const pre = await preflight(v, ctx.env, ctx.log);
   const runner = new ExecaCommandRunner({ killGraceMs: Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000) });
   const agent = createAgentRunner(v, { runner, env: ctx.env, cwd: v.workdir });
   try {
