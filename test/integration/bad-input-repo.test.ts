@@ -83,6 +83,15 @@ const cases: BadInputCase[] = [
   { name: 'lint-log with a missing log file', argv: () => ['lint-log', '--log-file', 'nope.md'], line: /nope\.md.*--log-file/ },
   { name: 'baseline without --bench', argv: () => ['baseline'], line: /no benchmark command; pass --bench/ },
   { name: 'baseline with an invalid --metric-pattern', argv: () => ['baseline', '--bench', 'echo 1', '--metric-pattern', '(?<value>'], line: /--metric-pattern is not a valid regular expression/ },
+  {
+    name: 'baseline with a file where the log dir should be (ENOTDIR)',
+    setup: (w) => {
+      mkdirSync(join(w.repo.dir, '.agents', 'logs'), { recursive: true });
+      writeFileSync(join(w.repo.dir, '.agents', 'logs', 'gdn_codex_loop'), 'x\n');
+    },
+    argv: () => ['baseline', '--bench', 'echo 1'],
+    line: /gdn_codex_loop is a file, not a folder.*--log-dir/,
+  },
   { name: 'an unknown subcommand', argv: () => ['codex-lop', '--iterations', '1'], line: /codex-lop.*codex-loop/ },
   // The built launcher as a real process: main.ts's own error path, not just makeProgram.
   { name: 'bin: not a git repository', process: true, cwd: (w) => w.outside, argv: () => loop(), line: /is not a git repository/ },
