@@ -36,8 +36,8 @@ export interface BadInputCase {
   process?: boolean;
   /** Expected exit code (default 2). */
   code?: number;
-  /** What the single stderr line must say (after the `gdnctl: ` prefix). */
-  line: RegExp;
+  /** What the single stderr line must say; a list when the case has several problems (one line each, in order). */
+  line: RegExp | RegExp[];
 }
 
 /** Base codex-loop argv with short waits; later flags override earlier ones (commander keeps the last). */
@@ -77,12 +77,14 @@ export async function runBadInputCase(c: BadInputCase): Promise<void> {
     }
     const detail = `argv: ${argv.join(' ')}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
     assert.equal(r.code, c.code ?? 2, `exit code\n${detail}`);
+    const expected = Array.isArray(c.line) ? c.line : [c.line];
     const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-    assert.equal(lines.length, 1, `exactly one stderr line\n${detail}`);
-    const line = lines[0]!;
-    assert.match(line, /^gdnctl: \S/, `the line names gdnctl\n${detail}`);
-    assert.doesNotMatch(line, /\bat .*:\d+:\d+\)?$|internal error|Error: /, `no stack trace or raw error\n${detail}`);
-    assert.match(line, c.line, `the line says what is wrong and how to fix it\n${detail}`);
+    assert.equal(lines.length, expected.length, `exactly one stderr line per problem\n${detail}`);
+    lines.forEach((line, i) => {
+      assert.match(line, /^gdnctl: \S/, `the line names gdnctl\n${detail}`);
+      assert.doesNotMatch(line, /\bat .*:\d+:\d+\)?$|internal error|Error: /, `no stack trace or raw error\n${detail}`);
+      assert.match(line, expected[i]!, `the line says what is wrong and how to fix it\n${detail}`);
+    });
     assert.equal(r.stdout, '', `nothing on stdout\n${detail}`);
     assert.deepStrictEqual(snapshot(cwd === repo.dir ? repo.dir : cwd, watched), before, `nothing written\n${detail}`);
     if (cwd !== repo.dir) assert.deepStrictEqual(snapshot(repo.dir), repoBefore, `nothing written in the repository\n${detail}`);

@@ -102,6 +102,11 @@ const cases: BadInputCase[] = [
   { name: 'unbalanced quotes in --post-check', argv: () => loop('--post-check', 'echo "unbalanced'), line: /--post-check "echo \\"unbalanced" is not valid shell \(line 1: unexpected EOF.*\); fix its quoting or syntax/ },
   { name: 'a bash syntax error in --post-check', argv: () => loop('--post-check', 'true', '--post-check', 'if true; then echo'), line: /--post-check "if true; then echo" is not valid shell/ },
   { name: 'unbalanced quotes in --bench', argv: () => loop('--bench', "python bench.py --name 'x"), line: /--bench .* is not valid shell/ },
+  {
+    name: 'three problems at once: one line each',
+    argv: (w) => loop('--prompt-file', join(w.outside, 'gone.md'), '--directive-preset', 'nope', '--post-check', "echo 'x"),
+    line: [/prompt file .*gone\.md cannot be read/, /unknown directive preset "nope"/, /--post-check .* is not valid shell/],
+  },
 ];
 
 for (const c of cases) test(`bad file: ${c.name}`, () => runBadInputCase(c));

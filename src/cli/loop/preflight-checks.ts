@@ -42,7 +42,9 @@ export async function logDirProblems(logDir: string): Promise<string[]> {
 export async function shellSyntaxProblem(flag: string, command: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const stderr = await new Promise<string | undefined>((resolve) => {
     execFile('bash', ['-n', '-c', command], { env, timeout: 10_000 }, (err, _out, errText) => {
-      resolve(err ? String(errText) || err.message : undefined);
+      // No bash to ask (spawn ENOENT) is not the command's fault: the run itself reports it.
+      if (!err || typeof (err as NodeJS.ErrnoException).code === 'string') resolve(undefined);
+      else resolve(String(errText) || err.message);
     });
   });
   if (stderr === undefined) return undefined;
