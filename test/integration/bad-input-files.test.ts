@@ -99,6 +99,12 @@ const cases: BadInputCase[] = [
     argv: (w) => loop('--log-dir', join(w.outside, 'ledger')),
     line: /runs is a file, not a folder.*--log-dir/,
   },
+  {
+    name: 'a file where --experiments-dir should be',
+    setup: (w) => writeFileSync(join(w.outside, 'experiments'), 'a file\n'),
+    argv: (w) => loop('--experiments-dir', join(w.outside, 'experiments')),
+    line: /experiments is a file, not a folder, so the experiments dir .* cannot be created; move it away or pass --experiments-dir <dir>/,
+  },
   { name: 'unbalanced quotes in --post-check', argv: () => loop('--post-check', 'echo "unbalanced'), line: /--post-check "echo \\"unbalanced" is not valid shell \(line 1: unexpected EOF.*\); fix its quoting or syntax/ },
   { name: 'a bash syntax error in --post-check', argv: () => loop('--post-check', 'true', '--post-check', 'if true; then echo'), line: /--post-check "if true; then echo" is not valid shell/ },
   { name: 'unbalanced quotes in --bench', argv: () => loop('--bench', "python bench.py --name 'x"), line: /--bench .* is not valid shell/ },

@@ -26,14 +26,19 @@ async function kindOf(p: string): Promise<'dir' | 'other' | 'missing'> {
  * mkdir fail with ENOTDIR/EEXIST after the lock and the exclude line were already written.
  */
 export async function logDirProblems(logDir: string): Promise<string[]> {
-  for (const sub of LEDGER_SUBDIRS) {
-    const p = join(logDir, sub);
-    if ((await kindOf(p)) === 'other') return [`${p} is a file, not a folder; move it away or pass --log-dir <dir>`];
+  return folderProblems(logDir, 'the log dir', '--log-dir', LEDGER_SUBDIRS);
+}
+
+/** `dir` (and its `subdirs`) exist as folders or can be created: no file sits where one of them or a parent goes. */
+export async function folderProblems(dir: string, what: string, flag: string, subdirs: readonly string[] = []): Promise<string[]> {
+  for (const sub of subdirs) {
+    const p = join(dir, sub);
+    if ((await kindOf(p)) === 'other') return [`${p} is a file, not a folder; move it away or pass ${flag} <dir>`];
   }
-  for (let p = logDir; ; p = dirname(p)) {
+  for (let p = dir; ; p = dirname(p)) {
     const kind = await kindOf(p);
     if (kind === 'dir') return [];
-    if (kind === 'other') return [`${p} is a file, not a folder, so the log dir ${logDir} cannot be created; move it away or pass --log-dir <dir>`];
+    if (kind === 'other') return [`${p} is a file, not a folder, so ${what} ${dir} cannot be created; move it away or pass ${flag} <dir>`];
     if (dirname(p) === p) return [];
   }
 }

@@ -10,7 +10,7 @@ import { PromptTemplateError, renderPrompt } from '../../core/prompt-template.js
 import type { Logger } from '../../log.js';
 import { UsageError } from '../exit-codes.js';
 import { measureUsageProblems } from '../measure/baseline-action.js';
-import { logDirProblems, shellCommandProblems } from './preflight-checks.js';
+import { folderProblems, logDirProblems, shellCommandProblems } from './preflight-checks.js';
 import { findResumable } from './resume.js';
 
 export interface PreflightResult {
@@ -86,6 +86,7 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   }
   directives.push(...v.directive.map((d) => d.trim()));
   problems.push(...(await logDirProblems(v.logDir)));
+  if (v.experimentsDir) problems.push(...(await folderProblems(v.experimentsDir, 'the experiments dir', '--experiments-dir')));
   problems.push(...(await shellCommandProblems(v, env)));
   if (v.bench || v.metricPattern) problems.push(...measureUsageProblems(v));
   if (v.holdDevTpu) {
