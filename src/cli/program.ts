@@ -17,6 +17,16 @@ export interface Program {
 
 type AnyCommand = Command<unknown[], Record<string, unknown>>;
 
+/**
+ * Commander's error text as the one `gdnctl: …` line a usage error gets (its "(Did you mean …?)" comes on a
+ * second line), with a pointer to --help when commander has no suggestion.
+ */
+export function oneLineError(s: string): string {
+  let line = s.trimEnd().replace(/^error: /, 'gdnctl: ').replace(/\n\(Did you mean (.+)\?\)$/, '; did you mean $1?');
+  if (/unknown (option|command) '[^']*'$/.test(line)) line += '; see --help for what is accepted';
+  return `${line.replace(/\n/g, ' ')}\n`;
+}
+
 const groupDescriptions: Record<string, string> = {
   directives: 'session directive presets',
 };
@@ -70,7 +80,7 @@ export function makeProgram(io: CliIO): Program {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s.replace(/^error: /, 'gdnctl: ')),
+      outputError: (s, write) => write(oneLineError(s)),
     })
     .addHelpText(
       'after',

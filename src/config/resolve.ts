@@ -110,7 +110,9 @@ function readFileLayer(file: string, yaml: YamlModule): FileLayer {
 
 function describeIssue(issue: { message: string; code?: string; path: PropertyKey[] }, field?: FieldInfo): string {
   if (issue.code === 'invalid_value' && field?.choices) return `expected one of ${field.choices.join('|')}`;
-  return issue.message.replace(/^Invalid input: /, '');
+  const what = issue.message.replace(/^Invalid input: /, '');
+  // zod says what is wrong ("Too small: expected number to be >=1"); the help line says what the value is for.
+  return field && issue.path.length === 1 ? `${what} (${field.meta.valueName ?? 'value'}: ${field.meta.help})` : what;
 }
 
 /**

@@ -9,13 +9,14 @@ import { UsageError } from '../../cli/exit-codes.js';
 import { GitCommandError, GitExec } from './git-exec.js';
 import { SimpleGitRepo, type SimpleGitRepoOptions } from './simple-git-repo.js';
 
-const IN_PROGRESS: Array<{ path: string; what: string; fix: string }> = [
-  { path: 'MERGE_HEAD', what: 'a merge', fix: 'git merge --continue or git merge --abort' },
-  { path: 'REVERT_HEAD', what: 'a revert', fix: 'git revert --continue or git revert --abort' },
+/** `resumable`: the loop itself starts these (sync-main, reverts); a resumed run aborts what it left behind. */
+const IN_PROGRESS: Array<{ path: string; what: string; fix: string; resumable?: boolean }> = [
+  { path: 'MERGE_HEAD', what: 'a merge', fix: 'git merge --continue or git merge --abort', resumable: true },
+  { path: 'REVERT_HEAD', what: 'a revert', fix: 'git revert --continue or git revert --abort', resumable: true },
   { path: 'CHERRY_PICK_HEAD', what: 'a cherry-pick', fix: 'git cherry-pick --continue or git cherry-pick --abort' },
   { path: 'rebase-merge', what: 'a rebase', fix: 'git rebase --continue or git rebase --abort' },
   { path: 'rebase-apply', what: 'a rebase or git am', fix: 'git rebase --abort or git am --abort' },
-  { path: 'sequencer', what: 'a multi-commit cherry-pick or revert', fix: 'git cherry-pick --abort or git revert --abort' },
+  { path: 'sequencer', what: 'a multi-commit cherry-pick or revert', fix: 'git cherry-pick --abort or git revert --abort', resumable: true },
 ];
 
 async function exists(path: string): Promise<boolean> {
@@ -59,17 +60,27 @@ export async function openLoopRepository(
   if (branch === undefined) {
     problems.push(`HEAD is detached in ${git.root}; check out a branch for the loop to commit on (git switch -c <name>)`);
   }
-  if (!opts.resuming) {
-    for (const op of IN_PROGRESS) {
-      const p = resolve(git.root, await probe.out(['rev-parse', '--git-path', op.path]));
-      if (await exists(p)) {
-        problems.push(`${op.what} is in progress in ${git.root}; finish or abort it first (${op.fix})`);
-        break;
-      }
-    }
-  }
+  const op = await operationInProgress(git.root, opts);
+  if (op && !(opts.resuming && op.resumable)) problems.push(op.problem);
   if (problems.length > 0) throw new UsageError(problems);
   return git;
+}
+
+/**
+ * The first half-done git operation (merge, revert, cherry-pick, rebase, am) in the repository at `root`, as a
+ * problem line; `resumable` when a resumed loop run may abort it itself.
+ */
+export async function operationInProgress(
+  root: string,
+  opts: SimpleGitRepoOptions = {},
+): Promise<{ problem: string; resumable: boolean } | undefined> {
+  const probe = new GitExec(root, opts);
+  for (const op of IN_PROGRESS) {
+    // --git-path: MERGE_HEAD is per worktree, while a linked worktree's .git is a file.
+    const p = resolve(root, await probe.out(['rev-parse', '--git-path', op.path]));
+    if (await exists(p)) return { problem: `${op.what} is in progress in ${root}; finish or abort it first (${op.fix})`, resumable: op.resumable === true };
+  }
+  return undefined;
 }
 
 /**

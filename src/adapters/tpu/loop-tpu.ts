@@ -91,3 +91,22 @@ export function loopTpuExtras(ctx: LoopTpuContext, memory?: IterationMemory): { 
   );
   return { tpu: hold, memory: withTpuDirective(memory, hold) };
 }
+
+/**
+ * The loop's preflight: every --hold-dev-tpu problem (no node name, unknown cluster, no project, no ssh key) as
+ * lines for one UsageError, found before the run folder, the lock or the exclude line are written. Builds the
+ * hold the way loopTpuExtras will (a pure constructor; no API call) and drops it.
+ */
+export function loopTpuUsageProblems(values: Config, env: NodeJS.ProcessEnv, log: Logger): string[] {
+  if (!values.holdDevTpu) return [];
+  if (!values.devTpuName) {
+    return (values as unknown as { resilient?: boolean }).resilient ? [] : ['--hold-dev-tpu needs --dev-tpu-name, e.g. --dev-tpu-name "$USER-gdn"'];
+  }
+  try {
+    createTpuHold(values, { log, env });
+    return [];
+  } catch (e) {
+    if (e instanceof UsageError) return e.lines;
+    throw e;
+  }
+}

@@ -4,8 +4,14 @@ import type { Config } from '../../config/schema.js';
 import type { Git } from '../../ports.js';
 import { loadPreset } from '../../adapters/directive-presets.js';
 import { SimpleGitRepo } from '../../adapters/git/simple-git-repo.js';
+import { operationInProgress } from '../../adapters/git/repo-preflight.js';
+import { configFingerprint } from '../../core/loop/fingerprint.js';
 import { PromptTemplateError, renderPrompt } from '../../core/prompt-template.js';
+import type { Logger } from '../../log.js';
 import { UsageError } from '../exit-codes.js';
+import { measureUsageProblems } from '../measure/baseline-action.js';
+import { folderProblems, logDirProblems, shellCommandProblems } from './preflight-checks.js';
+import { findResumable } from './resume.js';
 
 export interface PreflightResult {
   git: SimpleGitRepo;
@@ -30,9 +36,10 @@ async function readNonEmpty(file: string, what: string, flag: string): Promise<s
 /**
  * Everything checked before the loop touches anything (a failure here exits 2 and writes nothing): a
  * repository with a commit on a branch, readable non-empty prompt/preset/directive files, a valid template,
- * and, under --dirty-policy fail, a clean tree.
+ * no half-done merge or rebase (unless a resumable run left it), a log dir that can be created, shell commands
+ * bash can parse, valid measurement and TPU settings, and, under --dirty-policy fail, a clean tree.
  */
-export async function preflight(v: Config, env: NodeJS.ProcessEnv): Promise<PreflightResult> {
+export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<PreflightResult> {
   const problems: string[] = [];
   if (v.iterations === undefined) problems.push('--iterations is required: pass --iterations N (the run\'s total)');
 
@@ -43,6 +50,11 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv): Promise<Pref
     throw new UsageError(`${v.workdir} is not a git repository; run git init there or pass --workdir <repo>`);
   }
   if (!(await git.hasCommits())) throw new UsageError(`${git.root} has no commit yet; make a first commit, then run the loop`);
+  // Before the branch check: a rebase detaches HEAD, and "rebase in progress" is the useful message.
+  const op = await operationInProgress(git.root, { env });
+  if (op && !(op.resumable && !v.newRun && (await findResumable(v.logDir, configFingerprint(v as unknown as Record<string, unknown>))))) {
+    throw new UsageError(op.problem);
+  }
   const branch = await git.branch();
   if (!branch) throw new UsageError(`${git.root} is on a detached HEAD; check out a branch (git switch -c <name>) first`);
 
@@ -73,6 +85,14 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv): Promise<Pref
     }
   }
   directives.push(...v.directive.map((d) => d.trim()));
+  problems.push(...(await logDirProblems(v.logDir)));
+  if (v.experimentsDir) problems.push(...(await folderProblems(v.experimentsDir, 'the experiments dir', '--experiments-dir')));
+  problems.push(...(await shellCommandProblems(v, env)));
+  if (v.bench || v.metricPattern) problems.push(...measureUsageProblems(v));
+  if (v.holdDevTpu) {
+    const { loopTpuUsageProblems } = await import('../../adapters/tpu/loop-tpu.js');
+    problems.push(...loopTpuUsageProblems(v, env, log));
+  }
   if (problems.length > 0) throw new UsageError(problems);
 
   if (!v.allowDirty && v.dirtyPolicy === 'fail') await refuseDirty(git, v.logDir);

@@ -56,7 +56,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   // A token given as a flag is not in the environment; the redactor must know it all the same.
   const redact = createRedactor({ ...ctx.env, GDNCTL_TPU_ACCESS_TOKEN: v.tpuAccessToken ?? ctx.env.GDNCTL_TPU_ACCESS_TOKEN });
   const out = streamConsole(ctx.stderr, v.quiet, redact);
-  const pre = await preflight(v, ctx.env);
+  const pre = await preflight(v, ctx.env, ctx.log);
   const runner = new ExecaCommandRunner({ killGraceMs: Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000) });
   const agent = createAgentRunner(v, { runner, env: ctx.env, cwd: v.workdir });
   try {

@@ -4,6 +4,7 @@ import { ExitCode, UsageError } from '../exit-codes.js';
 import { createMeasurer } from '../../adapters/measure/bench-measurer.js';
 import { baselineFingerprint } from '../../core/measure/baseline.js';
 import { validateMetricPattern } from '../../core/measure/metric.js';
+import { logDirProblems, shellSyntaxProblem } from '../loop/preflight-checks.js';
 import { excludeFromGit, repoHead } from './repo-head.js';
 
 /** Usage problems shared by every command that measures. */
@@ -20,10 +21,14 @@ export function measureUsageProblems(v: { bench?: string | undefined; metricPatt
 export async function runBaseline(ctx: CommandContext): Promise<number> {
   const v = ctx.config.values;
   const problems = measureUsageProblems(v);
-  if (problems.length > 0) throw new UsageError(problems);
   const root = ctx.config.repoRoot;
-  const head = await repoHead(root);
   const logDir = resolve(root, v.logDir);
+  // Before excludeFromGit writes .git/info/exclude: a bad log dir or bench must leave nothing behind.
+  problems.push(...(await logDirProblems(logDir)));
+  const benchProblem = v.bench ? await shellSyntaxProblem('--bench', v.bench, ctx.env) : undefined;
+  if (benchProblem) problems.push(benchProblem);
+  if (problems.length > 0) throw new UsageError(problems);
+  const head = await repoHead(root);
   const fp = baselineFingerprint({ head, bench: v.bench!, metric: v.metric, metricPattern: v.metricPattern, direction: v.direction });
   const dir = join(logDir, 'baselines', fp);
   await excludeFromGit(root, logDir);

@@ -1,0 +1,68 @@
+/**
+ * Bad input, part 1: invalid values of codex-loop's flags (and one env variable). Each case exits 2 with one
+ * line that names the flag and what it accepts, and writes nothing (test/helpers/bad-input-case.ts).
+ */
+import { test } from 'node:test';
+import { loop, runBadInputCase, type BadInputCase } from '../helpers/bad-input-case.js';
+
+const cases: BadInputCase[] = [
+  { name: '--iterations 0', argv: () => loop('--iterations', '0'), line: /--iterations.*(>=|at least|greater).*1/i },
+  { name: '--iterations -1', argv: () => loop('--iterations', '-1'), line: /--iterations/ },
+  { name: '--iterations abc', argv: () => loop('--iterations', 'abc'), line: /--iterations.*abc/ },
+  { name: '--iterations missing', argv: () => ['codex-loop', '--sleep-seconds', '0'], line: /--iterations is required.*--iterations N/ },
+  { name: 'GDNCTL_ITERATIONS=abc', argv: () => ['codex-loop'], env: () => ({ GDNCTL_ITERATIONS: 'abc' }), line: /GDNCTL_ITERATIONS/ },
+  { name: '--dirty-policy bogus', argv: () => loop('--dirty-policy', 'bogus'), line: /--dirty-policy.*bogus.*fail.*stash/ },
+  { name: '--stash-restore-policy bogus', argv: () => loop('--stash-restore-policy', 'bogus'), line: /--stash-restore-policy.*warn-keep/ },
+  { name: '--no-commit-policy bogus', argv: () => loop('--no-commit-policy', 'bogus'), line: /--no-commit-policy.*count-failure/ },
+  { name: '--iteration-error-policy bogus', argv: () => loop('--iteration-error-policy', 'bogus'), line: /--iteration-error-policy.*continue/ },
+  { name: '--post-check-policy bogus', argv: () => loop('--post-check-policy', 'bogus'), line: /--post-check-policy.*count-failure/ },
+  { name: '--sync-main-policy bogus', argv: () => loop('--sync-main-policy', 'bogus'), line: /--sync-main-policy.*each-iteration/ },
+  { name: '--sync-main-conflict-policy bogus', argv: () => loop('--sync-main-conflict-policy', 'bogus'), line: /--sync-main-conflict-policy.*skip/ },
+  { name: '--hold-dev-tpu-policy bogus', argv: () => loop('--hold-dev-tpu-policy', 'bogus'), line: /--hold-dev-tpu-policy.*best-effort/ },
+  { name: '--inconclusive-policy bogus', argv: () => loop('--inconclusive-policy', 'bogus'), line: /--inconclusive-policy.*revert/ },
+  { name: '--interleave bogus', argv: () => loop('--interleave', 'bogus'), line: /--interleave.*auto/ },
+  { name: '--sleep-seconds -1', argv: () => loop('--sleep-seconds', '-1'), line: /--sleep-seconds/ },
+  { name: '--sleep-seconds abc', argv: () => loop('--sleep-seconds', 'abc'), line: /--sleep-seconds.*abc/ },
+  { name: '--retry-sleep-seconds -5', argv: () => loop('--retry-sleep-seconds', '-5'), line: /--retry-sleep-seconds/ },
+  { name: '--codex-timeout-seconds 0', argv: () => loop('--codex-timeout-seconds', '0'), line: /--codex-timeout-seconds/ },
+  { name: '--codex-idle-timeout-seconds abc', argv: () => loop('--codex-idle-timeout-seconds', 'abc'), line: /--codex-idle-timeout-seconds/ },
+  { name: '--bench-timeout-seconds -1', argv: () => loop('--bench-timeout-seconds', '-1'), line: /--bench-timeout-seconds/ },
+  { name: '--max-failures -2', argv: () => loop('--max-failures', '-2'), line: /--max-failures.*-1/ },
+  { name: '--max-consecutive-failures -2', argv: () => loop('--max-consecutive-failures', '-2'), line: /--max-consecutive-failures.*-1/ },
+  { name: '--post-check-retries -1', argv: () => loop('--post-check-retries', '-1'), line: /--post-check-retries/ },
+  { name: '--codex-retries 1.5', argv: () => loop('--codex-retries', '1.5'), line: /--codex-retries/ },
+  { name: '--codex-sandbox bogus', argv: () => loop('--codex-sandbox', 'bogus'), line: /--codex-sandbox.*workspace-write/ },
+  { name: '--reasoning-effort bogus', argv: () => loop('--reasoning-effort', 'bogus'), line: /--reasoning-effort.*xhigh/ },
+  { name: '--model-server not-a-url', argv: () => loop('--model-server', 'not-a-url'), line: /--model-server/ },
+  { name: '--model-server ftp://', argv: () => loop('--model-server', 'ftp://127.0.0.1/v1'), line: /--model-server/ },
+  { name: '--agent bogus', argv: () => loop('--agent', 'bogus'), line: /--agent.*codex.*claude.*command/ },
+  { name: '--agent command without --agent-cmd', argv: () => loop('--agent', 'command'), line: /--agent-cmd/ },
+  { name: '--metric-pattern invalid regex', argv: () => loop('--bench', 'echo 1', '--metric-pattern', '(?<value>[0-9'), line: /--metric-pattern/ },
+  { name: '--metric-pattern without (?<value>)', argv: () => loop('--bench', 'echo 1', '--metric-pattern', '[0-9]+'), line: /--metric-pattern.*value/ },
+  { name: '--direction sideways', argv: () => loop('--direction', 'sideways'), line: /--direction.*higher.*lower/ },
+  { name: '--alpha 0', argv: () => loop('--alpha', '0'), line: /--alpha/ },
+  { name: '--alpha 1', argv: () => loop('--alpha', '1'), line: /--alpha/ },
+  { name: '--baseline-runs 1', argv: () => loop('--baseline-runs', '1'), line: /--baseline-runs/ },
+  { name: '--dev-tpu-name with capitals', argv: () => loop('--hold-dev-tpu', '--dev-tpu-name', 'Bad_Name'), line: /--dev-tpu-name.*lowercase/ },
+  { name: '--dev-tpu-type bogus', argv: () => loop('--hold-dev-tpu', '--dev-tpu-name', 'me-gdn', '--dev-tpu-type', 'huge'), line: /--dev-tpu-type.*v5p-8/ },
+  {
+    name: '--hold-dev-tpu with an unknown cluster',
+    argv: () => loop('--hold-dev-tpu', '--dev-tpu-name', 'me-gdn', '--project', 'p', '--dev-tpu-cluster', 'nowhere'),
+    line: /unknown TPU cluster "nowhere".*clusters:/,
+  },
+  {
+    name: '--hold-dev-tpu with an unknown fallback cluster',
+    argv: () => loop('--hold-dev-tpu', '--dev-tpu-name', 'me-gdn', '--project', 'p', '--dev-tpu-fallback-cluster', 'atlantis'),
+    line: /unknown TPU cluster "atlantis"/,
+  },
+  { name: '--hold-dev-tpu without --dev-tpu-name', argv: () => loop('--hold-dev-tpu', '--project', 'p'), line: /--hold-dev-tpu needs --dev-tpu-name/ },
+  {
+    name: '--hold-dev-tpu without a project',
+    argv: () => loop('--hold-dev-tpu', '--dev-tpu-name', 'me-gdn'),
+    line: /no Google Cloud project.*--project/,
+  },
+  { name: '--clusters not JSON', argv: () => loop('--clusters', '{us: '), line: /--clusters/ },
+  { name: 'unknown flag --iteratons', argv: () => loop('--iteratons', '3'), line: /--iteratons.*--iterations/ },
+];
+
+for (const c of cases) test(`bad flag: ${c.name}`, () => runBadInputCase(c));
