@@ -10,29 +10,20 @@
  *   --keep-going   do not stop on a script violation      --repo-parent DIR   where to create the repo
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoLoopArgs } from './demo/demo-args.js';
 import { createExampleRepo } from './demo/example-repo.js';
 import { startResponsesServer } from './model-server/responses-server.js';
 import { loadModelScript } from './model-server/script.js';
+import { newestMtimeMs } from './tree-mtime.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEMO_SCRIPT = join(ROOT, 'scripts/model-server/demo-script.yaml');
 const GDNCTL = join(ROOT, 'bin/gdnctl');
 const CODEX = join(ROOT, 'node_modules/.bin/codex');
 const say = (s = ''): void => void process.stdout.write(`${s}\n`);
-
-function newestMtimeMs(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    newest = Math.max(newest, st.isDirectory() ? newestMtimeMs(p) : st.mtimeMs);
-  }
-  return newest;
-}
 
 /**
  * bin/gdnctl runs the built CLI in dist/ (post-checks call `gdnctl lint-log` through it too). `npm ci` builds it

@@ -14,27 +14,11 @@
  *   node --import tsx scripts/model-server/messages-server.ts --script FILE [--port N]
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pathToFileURL } from 'node:url';
-import { execCommands, loadModelScript, ScriptCursor, type ModelScript, type ScriptTurn } from './script.js';
-import {
-  answerCalls,
-  approxTokens,
-  listenLoopback,
-  markAbandoned,
-  parseJson,
-  sendJson,
-  type RecordedRequest,
-  type ScriptedCall,
-  type ScriptedServer,
-  type ToolResult,
-} from './scripted-http.js';
+import { execCommands, type ScriptTurn } from './script.js';
+import { listenLoopback, sendJson, type RecordedRequest, type ScriptedServer, type ToolResult } from './scripted-http.js';
+import { responseUsage, runServerCliIfMain, ScriptState, type ScriptedServerOptions } from './scripted-server.js';
 
-export interface MessagesServerOptions {
-  script: ModelScript;
-  port?: number;
-  host?: string;
-  onRequest?: (req: RecordedRequest) => void;
-}
+export type MessagesServerOptions = ScriptedServerOptions;
 
 interface Block {
   type?: string;
@@ -56,8 +40,8 @@ function blockText(content: unknown): string {
 }
 
 /** Tool results anywhere in the last user message (Claude Code sends the whole history each time). */
-function toolResults(body: MessagesBody | undefined): ToolResult[] {
-  const last = body?.messages?.at(-1);
+function toolResults(body: unknown): ToolResult[] {
+  const last = (body as MessagesBody | undefined)?.messages?.at(-1);
   if (!last || last.role !== 'user' || !Array.isArray(last.content)) return [];
   return (last.content as Block[])
     .filter((b) => b.type === 'tool_result' && typeof b.tool_use_id === 'string')
@@ -69,25 +53,12 @@ function sse(res: ServerResponse, type: string, data: Record<string, unknown>): 
 }
 
 export async function startMessagesServer(opts: MessagesServerOptions): Promise<ScriptedServer> {
-  const cursor = new ScriptCursor(opts.script);
-  const requests: RecordedRequest[] = [];
-  const calls: ScriptedCall[] = [];
-  const violations: string[] = [];
+  const state = new ScriptState(opts.script);
 
   function handle(req: IncomingMessage, rawBody: string, res: ServerResponse): void {
-    const body = parseJson(rawBody) as MessagesBody | undefined;
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const rec: RecordedRequest = {
-      seq: requests.length + 1,
-      method: req.method ?? 'GET',
-      path,
-      headers: req.headers,
-      body,
-      receivedAt: new Date().toISOString(),
-      toolResults: toolResults(body),
-      reply: { kind: 'not-found' },
-    };
-    requests.push(rec);
+    const rec = state.record(req, rawBody, toolResults);
+    const body = rec.body as MessagesBody | undefined;
+    const path = rec.path;
     if (req.method === 'HEAD' || (req.method === 'GET' && path === '/')) {
       rec.reply = { kind: 'probe' };
       res.writeHead(200).end();
@@ -105,22 +76,16 @@ export async function startMessagesServer(opts: MessagesServerOptions): Promise<
       opts.onRequest?.(rec);
       return;
     }
-    answerCalls(calls, rec.toolResults, rec.receivedAt);
-    const step = cursor.next(new Set(rec.toolResults.map((r) => r.callId)));
-    if (step.kind === 'violation') {
-      violations.push(`request ${rec.seq}: ${step.reason}`);
-      rec.reply = { kind: 'violation', detail: step.reason };
-      sendJson(res, 409, { type: 'error', error: { type: 'invalid_request_error', message: `scripted model server: ${step.reason}` } });
+    const step = state.advance(rec);
+    if ('violation' in step) {
+      sendJson(res, 409, { type: 'error', error: { type: 'invalid_request_error', message: `scripted model server: ${step.violation}` } });
     } else {
-      markAbandoned(calls, step.abandoned);
-      rec.session = step.session;
-      rec.turn = step.turn;
-      play(step.play, step.session, step.turn, rec, model, rawBody, res);
+      play(step.play, step.turn, rec, model, rawBody, res);
     }
     if (rec.reply.kind !== 'stall') opts.onRequest?.(rec);
   }
 
-  function play(turn: ScriptTurn, session: number, turnIdx: number, rec: RecordedRequest, model: string, rawBody: string, res: ServerResponse): void {
+  function play(turn: ScriptTurn, turnIdx: number, rec: RecordedRequest, model: string, rawBody: string, res: ServerResponse): void {
     if ('error' in turn) {
       rec.reply = { kind: 'error', detail: `${turn.error.status} ${turn.error.message}` };
       sendJson(res, turn.error.status, { type: 'error', error: { type: 'invalid_request_error', message: turn.error.message } });
@@ -136,10 +101,7 @@ export async function startMessagesServer(opts: MessagesServerOptions): Promise<
     const cmds = execCommands(turn);
     const usage = 'usage' in turn ? turn.usage : undefined;
     if (cmds) {
-      const ids = cmds.map((_, i) => `toolu_${rec.seq}_${i + 1}`);
-      cmds.forEach((cmd, i) => calls.push({ callId: ids[i]!, cmd, session, turn: turnIdx, sentAt: rec.receivedAt }));
-      cursor.expect(ids);
-      rec.reply = { kind: 'calls', callIds: ids };
+      const ids = state.sendCalls(rec, cmds, (i) => `toolu_${rec.seq}_${i + 1}`);
       const timeout = 'yieldTimeMs' in turn ? turn.yieldTimeMs : undefined;
       const blocks = cmds.map((cmd, i) => ({
         type: 'tool_use',
@@ -176,9 +138,7 @@ export async function startMessagesServer(opts: MessagesServerOptions): Promise<
     rawBody: string,
     usage: { input?: number; cached?: number; output?: number } | undefined,
   ): void {
-    const input = usage?.input ?? approxTokens(rawBody);
-    const cached = Math.min(usage?.cached ?? 0, input);
-    const output = usage?.output ?? approxTokens(JSON.stringify(blocks));
+    const { input, cached, output } = responseUsage(usage, rawBody, blocks);
     if (rec.reply.kind !== 'side') rec.usage = { input, cached, output };
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     sse(res, 'message_start', { message: messageShell(rec, model, input, cached) });
@@ -198,43 +158,12 @@ export async function startMessagesServer(opts: MessagesServerOptions): Promise<
   }
 
   const listener = await listenLoopback(handle, { port: opts.port, host: opts.host });
-  return {
-    // Claude Code appends /v1/messages itself, so its base URL has no /v1.
-    url: `http://${listener.host}:${listener.port}`,
-    port: listener.port,
-    requests,
-    calls,
-    violations,
-    appendSession: (session) => cursor.append(session),
-    close: listener.close,
-  };
+  // Claude Code appends /v1/messages itself, so its base URL has no /v1.
+  return state.server(`http://${listener.host}:${listener.port}`, listener);
 }
 
-async function main(argv: string[]): Promise<void> {
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const scriptFile = arg('--script');
-  if (!scriptFile) {
-    process.stderr.write('usage: messages-server.ts --script FILE [--port N] [--host H]\n');
-    process.exit(2);
-  }
-  const server = await startMessagesServer({
-    script: loadModelScript(scriptFile),
-    port: Number(arg('--port') ?? 0),
-    host: arg('--host'),
-    onRequest: (r) => process.stderr.write(`[model-server] #${r.seq} ${r.method} ${r.path} → ${r.reply.kind}${r.reply.detail ? `: ${r.reply.detail}` : ''}\n`),
-  });
-  process.stdout.write(`scripted Messages API server (the model is a script: ${scriptFile}); ANTHROPIC_BASE_URL=${server.url}\n`);
-  const stop = (): void => void server.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: Error) => {
-    process.stderr.write(`messages-server: ${err.message}\n`);
-    process.exit(2);
-  });
-}
+runServerCliIfMain(import.meta.url, {
+  name: 'messages-server',
+  start: startMessagesServer,
+  banner: (url, scriptFile) => `scripted Messages API server (the model is a script: ${scriptFile}); ANTHROPIC_BASE_URL=${url}`,
+});

@@ -12,30 +12,12 @@
  * Import `startResponsesServer` in tests, or run:
  *   node --import tsx scripts/model-server/responses-server.ts --script FILE [--port N] [--log FILE]
  */
-import { appendFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pathToFileURL } from 'node:url';
-import { execCommands, loadModelScript, ScriptCursor, type ModelScript, type ScriptTurn } from './script.js';
-import {
-  answerCalls,
-  approxTokens,
-  listenLoopback,
-  markAbandoned,
-  parseJson,
-  sendJson,
-  type RecordedRequest,
-  type ScriptedCall,
-  type ScriptedServer,
-  type ToolResult,
-} from './scripted-http.js';
+import { execCommands, type ScriptTurn } from './script.js';
+import { listenLoopback, sendJson, type RecordedRequest, type ScriptedServer, type ToolResult } from './scripted-http.js';
+import { responseUsage, runServerCliIfMain, ScriptState, type ScriptedServerOptions } from './scripted-server.js';
 
-export interface ResponsesServerOptions {
-  script: ModelScript;
-  port?: number;
-  host?: string;
-  /** Called with each recorded request once it has been answered (the CLI logs it). */
-  onRequest?: (req: RecordedRequest) => void;
-}
+export type ResponsesServerOptions = ScriptedServerOptions;
 
 interface InputItem {
   type?: string;
@@ -65,29 +47,14 @@ function sse(res: ServerResponse, event: Record<string, unknown> & { type: strin
 }
 
 export async function startResponsesServer(opts: ResponsesServerOptions): Promise<ScriptedServer> {
-  const cursor = new ScriptCursor(opts.script);
-  const requests: RecordedRequest[] = [];
-  const calls: ScriptedCall[] = [];
-  const violations: string[] = [];
+  const state = new ScriptState(opts.script);
   const model = opts.script.model ?? 'scripted';
 
   function handle(req: IncomingMessage, rawBody: string, res: ServerResponse): void {
-    const body = parseJson(rawBody);
-    const receivedAt = new Date().toISOString();
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const rec: RecordedRequest = {
-      seq: requests.length + 1,
-      method: req.method ?? 'GET',
-      path,
-      headers: req.headers,
-      body,
-      receivedAt,
-      toolResults: toolResults(body),
-      reply: { kind: 'not-found' },
-    };
-    const format = (body as { text?: { format?: { type?: string; schema?: unknown } } } | undefined)?.text?.format;
+    const rec = state.record(req, rawBody, toolResults);
+    const path = rec.path;
+    const format = (rec.body as { text?: { format?: { type?: string; schema?: unknown } } } | undefined)?.text?.format;
     if (format?.type === 'json_schema') rec.outputSchema = format.schema;
-    requests.push(rec);
     try {
       if (req.method === 'GET' && path.endsWith('/models')) {
         rec.reply = { kind: 'models' };
@@ -98,24 +65,18 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
         sendJson(res, 404, { error: { message: `scripted server: no route for ${req.method} ${path}` } });
         return;
       }
-      answerCalls(calls, rec.toolResults, receivedAt);
-      const step = cursor.next(new Set(rec.toolResults.map((r) => r.callId)));
-      if (step.kind === 'violation') {
-        violations.push(`request ${rec.seq}: ${step.reason}`);
-        rec.reply = { kind: 'violation', detail: step.reason };
-        sendJson(res, 409, { error: { message: `scripted model server: ${step.reason}`, type: 'invalid_request_error' } });
+      const step = state.advance(rec);
+      if ('violation' in step) {
+        sendJson(res, 409, { error: { message: `scripted model server: ${step.violation}`, type: 'invalid_request_error' } });
         return;
       }
-      markAbandoned(calls, step.abandoned);
-      rec.session = step.session;
-      rec.turn = step.turn;
-      play(step.play, step.session, step.turn, rec, rawBody, res);
+      play(step.play, rec, rawBody, res);
     } finally {
       if (rec.reply.kind !== 'stall') opts.onRequest?.(rec);
     }
   }
 
-  function play(turn: ScriptTurn, session: number, turnIdx: number, rec: RecordedRequest, rawBody: string, res: ServerResponse): void {
+  function play(turn: ScriptTurn, rec: RecordedRequest, rawBody: string, res: ServerResponse): void {
     const responseId = `resp_${rec.seq}`;
     if ('error' in turn) {
       rec.reply = { kind: 'error', detail: `${turn.error.status} ${turn.error.message}` };
@@ -134,17 +95,12 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
     const items: Record<string, unknown>[] = [];
     const cmds = execCommands(turn);
     if (cmds) {
-      const ids: string[] = [];
+      const ids = state.sendCalls(rec, cmds, (i) => `call_${rec.seq}_${i + 1}`);
       cmds.forEach((cmd, i) => {
-        const callId = `call_${rec.seq}_${i + 1}`;
-        ids.push(callId);
         const args: Record<string, unknown> = { cmd };
         if ('yieldTimeMs' in turn && turn.yieldTimeMs !== undefined) args.yield_time_ms = turn.yieldTimeMs;
-        items.push({ type: 'function_call', id: `fc_${rec.seq}_${i + 1}`, status: 'completed', call_id: callId, name: 'exec_command', arguments: JSON.stringify(args) });
-        calls.push({ callId, cmd, session, turn: turnIdx, sentAt: rec.receivedAt });
+        items.push({ type: 'function_call', id: `fc_${rec.seq}_${i + 1}`, status: 'completed', call_id: ids[i], name: 'exec_command', arguments: JSON.stringify(args) });
       });
-      cursor.expect(ids);
-      rec.reply = { kind: 'calls', callIds: ids };
     } else if ('message' in turn) {
       items.push({
         type: 'message',
@@ -157,10 +113,8 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
     }
     items.forEach((item, i) => sse(res, { type: 'response.output_item.done', output_index: i, item }));
     const usage = 'usage' in turn ? turn.usage : undefined;
-    const inputTokens = usage?.input ?? approxTokens(rawBody);
-    const outputTokens = usage?.output ?? approxTokens(JSON.stringify(items));
-    const cachedTokens = Math.min(usage?.cached ?? 0, inputTokens);
-    rec.usage = { input: inputTokens, cached: cachedTokens, output: outputTokens };
+    rec.usage = responseUsage(usage, rawBody, items);
+    const { input: inputTokens, cached: cachedTokens, output: outputTokens } = rec.usage;
     sse(res, {
       type: 'response.completed',
       response: {
@@ -181,46 +135,12 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
   }
 
   const listener = await listenLoopback(handle, { port: opts.port, host: opts.host });
-  return {
-    url: `http://${listener.host}:${listener.port}/v1`,
-    port: listener.port,
-    requests,
-    calls,
-    violations,
-    appendSession: (session) => cursor.append(session),
-    close: listener.close,
-  };
+  return state.server(`http://${listener.host}:${listener.port}/v1`, listener);
 }
 
-async function main(argv: string[]): Promise<void> {
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const scriptFile = arg('--script');
-  if (!scriptFile) {
-    process.stderr.write('usage: responses-server.ts --script FILE [--port N] [--host H] [--log FILE.jsonl]\n');
-    process.exit(2);
-  }
-  const log = arg('--log');
-  const server = await startResponsesServer({
-    script: loadModelScript(scriptFile),
-    port: Number(arg('--port') ?? 0),
-    host: arg('--host'),
-    onRequest: (r) => {
-      process.stderr.write(`[model-server] #${r.seq} ${r.method} ${r.path} → ${r.reply.kind}${r.reply.detail ? `: ${r.reply.detail}` : ''}\n`);
-      if (log) appendFileSync(log, `${JSON.stringify(r)}\n`);
-    },
-  });
-  process.stdout.write(`scripted Responses API server (the model is a script: ${scriptFile}) on ${server.url}\n`);
-  const stop = (): void => void server.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: Error) => {
-    process.stderr.write(`responses-server: ${err.message}\n`);
-    process.exit(2);
-  });
-}
+runServerCliIfMain(import.meta.url, {
+  name: 'responses-server',
+  logOption: true,
+  start: startResponsesServer,
+  banner: (url, scriptFile) => `scripted Responses API server (the model is a script: ${scriptFile}) on ${url}`,
+});

@@ -1,10 +1,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/package-root.js';
+import { newestMtimeMs } from '../../scripts/tree-mtime.js';
 
 // The installed CLI is the esbuild bundle behind bin/gdnctl. `npm test` builds it first; run alone against a
 // stale or missing bundle, these tests skip with the reason instead of testing old code.
@@ -12,18 +13,9 @@ const root = packageRoot();
 const bin = join(root, 'bin', 'gdnctl');
 const bundle = join(root, 'dist', 'bundle', 'main.js');
 
-function newestSourceMs(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const s = statSync(p);
-    newest = Math.max(newest, s.isDirectory() ? newestSourceMs(p) : s.mtimeMs);
-  }
-  return newest;
-}
 const stale = !existsSync(bundle)
   ? 'dist/bundle is missing; run npm run build'
-  : statSync(bundle).mtimeMs < newestSourceMs(join(root, 'src'))
+  : statSync(bundle).mtimeMs < newestMtimeMs(join(root, 'src'))
     ? 'dist/bundle is older than src/; run npm run build'
     : false;
 

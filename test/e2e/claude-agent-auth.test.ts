@@ -11,7 +11,9 @@ import { ClaudeAgent } from '../../src/adapters/agents/claude-agent.js';
 import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
 import type { AgentRunInput } from '../../src/ports.js';
 import { git, makeRepo } from '../helpers/git-repo.js';
-import { startMessagesApiServer, type MessagesApiServer, type MessagesTurn } from '../helpers/messages-api-server.js';
+import { startMessagesServer } from '../../scripts/model-server/messages-server.js';
+import type { ScriptTurn } from '../../scripts/model-server/script.js';
+import type { ScriptedServer } from '../../scripts/model-server/scripted-http.js';
 
 // The real Claude Code (devDependency @anthropic-ai/claude-code 2.1.197, the last release for Node 20) against a
 // scripted Messages API server on loopback.
@@ -22,7 +24,7 @@ if (skip) console.warn(`SKIPPING claude e2e: ${skip}`);
 
 describe('ClaudeAgent with the real claude binary', { skip }, () => {
   let fx: ReturnType<typeof makeRepo>;
-  let server: MessagesApiServer | undefined;
+  let server: ScriptedServer | undefined;
   let n = 0;
   before(() => {
     fx = makeRepo('gdnctl-claude-');
@@ -32,9 +34,9 @@ describe('ClaudeAgent with the real claude binary', { skip }, () => {
     fx.dispose();
   });
 
-  async function agentFor(script: MessagesTurn[]): Promise<ClaudeAgent> {
+  async function agentFor(turns: ScriptTurn[]): Promise<ClaudeAgent> {
     await server?.close();
-    server = await startMessagesApiServer(script);
+    server = await startMessagesServer({ script: { sessions: [{ turns }] } });
     const home = join(fx.root, `home-${n}`);
     mkdirSync(home, { recursive: true });
     return new ClaudeAgent({
@@ -46,7 +48,7 @@ describe('ClaudeAgent with the real claude binary', { skip }, () => {
       env: {
         PATH: process.env.PATH,
         HOME: home,
-        ANTHROPIC_BASE_URL: server.baseUrl,
+        ANTHROPIC_BASE_URL: server.url,
         ANTHROPIC_API_KEY: 'sk-ant-test-key-0123456789',
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
         DISABLE_TELEMETRY: '1',
@@ -69,8 +71,9 @@ describe('ClaudeAgent with the real claude binary', { skip }, () => {
 
   it('runs a scripted Bash commit; usage and cost come from the result event', async () => {
     const agent = await agentFor([
-      { bash: 'echo faster > target.txt && git add -A && git commit -q -m "claude: faster" && git rev-parse HEAD' },
-      { text: 'Committed the faster version.' },
+      // Each response reports 20 of its 100 input tokens as cache reads.
+      { exec: 'echo faster > target.txt && git add -A && git commit -q -m "claude: faster" && git rev-parse HEAD', usage: { input: 100, cached: 20 } },
+      { message: 'Committed the faster version.', usage: { input: 100, cached: 20 } },
     ]);
     const before = git(fx.repo, 'rev-parse', 'HEAD');
     const i = input();
@@ -84,17 +87,19 @@ describe('ClaudeAgent with the real claude binary', { skip }, () => {
     assert.ok(r.usage.inputTokens > r.usage.cachedInputTokens && r.usage.cachedInputTokens > 0, JSON.stringify(r.usage));
     assert.ok(r.usage.outputTokens > 0);
     assert.ok(typeof r.costUsd === 'number' && r.costUsd > 0);
+    assert.deepEqual(server!.violations, []);
     const events = readFileSync(join(i.iterDir, 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(events.at(-1).type, 'result');
     assert.ok(shown.some((l) => l.startsWith('$ echo faster')), shown.join('\n'));
     assert.ok(!readFileSync(join(i.iterDir, 'transcript.jsonl'), 'utf8').includes('sk-ant-test-key-0123456789'));
-    assert.ok(server!.requests.some((q) => JSON.stringify(q.body).includes('Improve the target')), 'the prompt reached the model via stdin');
+    assert.ok(server!.requests.some((q) => q.method === 'POST' && JSON.stringify(q.body).includes('Improve the target')), 'the prompt reached the model via stdin');
   });
 
   it('an API auth error ends as a classified failure (is_error result)', async () => {
-    const agent = await agentFor([{ status: 401, error: 'invalid x-api-key' }]);
+    const agent = await agentFor([{ error: { status: 401, message: 'invalid x-api-key' } }]);
     const r = await agent.run(input());
     assert.equal(r.ok, false);
     assert.equal(r.failure, 'agent-auth', r.detail);
+    assert.deepEqual(server!.violations, []);
   });
 });

@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { resolveConfig } from '../../src/config/resolve.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger, type Logger } from '../../src/log.js';
+import { captureStream } from '../helpers/capture-stream.js';
 import type { TpuEmulator } from './tpu-emulator.js';
 
 // Belt and braces: never let google-auth-library probe the GCE metadata server (deps.md §2.6).
@@ -55,19 +55,13 @@ export function tpuConfig(ws: TpuWorkspace, flags: Record<string, unknown>, comm
 }
 
 export async function captureLogger(): Promise<{ log: Logger; lines: () => Array<{ level: number; msg: string }> }> {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  });
+  const stream = captureStream();
   const log = await createLogger({ format: 'json', verbose: true, quiet: false, stream, env: {} });
   return {
     log,
     lines: () =>
-      chunks
-        .join('')
+      stream
+        .text()
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as { level: number; msg: string }),

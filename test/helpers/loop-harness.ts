@@ -5,10 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { Interrupt } from '../../src/cli/interrupt.js';
-import { makeProgram } from '../../src/cli/program.js';
+import { runProgram, type CliRun } from './cli.js';
 import type { TempRepo } from './temp-repo.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -44,30 +42,10 @@ export function loopEnv(repo: TempRepo, scenario: Invocation[], extra: Record<st
   };
 }
 
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
-
-export interface LoopRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type LoopRun = CliRun;
 
 export async function runLoopInProcess(repo: TempRepo, args: string[], env: Record<string, string>): Promise<LoopRun> {
-  const stdout = sink();
-  const stderr = sink();
-  const cli = makeProgram({ stdout, stderr, env, cwd: repo.dir, interrupt: new Interrupt() });
-  const code = await cli.run(['codex-loop', ...args]);
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
+  return runProgram(['codex-loop', ...args], { cwd: repo.dir, env });
 }
 
 export interface LoopChild {

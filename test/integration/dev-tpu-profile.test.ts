@@ -1,13 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { startSshWorkers, type SshWorkers } from '../helpers/sshd.js';
+import { join } from 'node:path';
+import { startDevTpuRepo, type DevTpuRepo } from '../helpers/dev-tpu-repo.js';
 import { runCli } from '../helpers/cli.js';
 
-let workers: SshWorkers;
+let fixture: DevTpuRepo;
 let repo: string;
 
 /** Stand-in for tiny_profile: echoes its GDN_PROFILE_* env, writes a small JAX-like trace, prints throughput. */
@@ -33,29 +32,19 @@ echo "step_time_s: 0.25"
 `;
 
 before(async () => {
-  workers = await startSshWorkers({ count: 2 });
-  repo = mkdtempSync(join(tmpdir(), 'gdnctl-devprof-'));
-  const git = (...a: string[]) => execFileSync('git', a, { cwd: repo });
-  git('init', '-q');
-  mkdirSync(join(repo, 'tools'));
-  writeFileSync(join(repo, 'tools', 'fake_profile.sh'), FAKE_PROFILE);
-  writeFileSync(join(repo, '.gitignore'), '.profiles/\n');
-  writeFileSync(join(repo, 'gdnctl.yaml'), 'profileCommand: sh tools/fake_profile.sh\n');
-  git('add', '-A');
-  git('-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'init');
+  fixture = await startDevTpuRepo('gdnctl-devprof-', {
+    'tools/fake_profile.sh': FAKE_PROFILE,
+    '.gitignore': '.profiles/\n',
+    'gdnctl.yaml': 'profileCommand: sh tools/fake_profile.sh\n',
+  });
+  repo = fixture.repo;
 });
 
 after(async () => {
-  await workers.dispose();
-  rmSync(repo, { recursive: true, force: true });
-  rmSync(join(process.env.HOME ?? '/root', basename(repo)), { recursive: true, force: true });
+  await fixture.dispose();
 });
 
-const ssh = (): string[] => [
-  '--worker-host', workers.hosts[0]!, '--worker-host', workers.hosts[1]!,
-  '--ssh-user', workers.user, '--ssh-port', String(workers.port), '--ssh-key-file', workers.keyFile,
-  '--known-hosts-file', join(workers.dir, 'kh'), '--ssh-retries', '1',
-];
+const ssh = (): string[] => [...fixture.sshFlags(), '--ssh-retries', '1'];
 
 function runDirs(): string[] {
   const d = join(repo, '.profiles');

@@ -1,13 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { startSshWorkers, type SshWorkers } from '../helpers/sshd.js';
+import type { SshWorkers } from '../helpers/sshd.js';
+import { startDevTpuRepo, type DevTpuRepo } from '../helpers/dev-tpu-repo.js';
 import { runCli } from '../helpers/cli.js';
 import { Interrupt } from '../../src/cli/interrupt.js';
 
+let fixture: DevTpuRepo;
 let workers: SshWorkers;
 let repo: string;
 const SECRET = 'hf_test_secret_value_0123456789';
@@ -27,38 +28,27 @@ echo "==== 3 passed, 1 skipped in 0.10s ===="
 `;
 
 before(async () => {
-  workers = await startSshWorkers({ count: 2 });
-  repo = mkdtempSync(join(tmpdir(), 'gdnctl-devtest-'));
-  const git = (...a: string[]) => execFileSync('git', a, { cwd: repo });
-  git('init', '-q');
-  mkdirSync(join(repo, 'tests'));
-  writeFileSync(join(repo, 'tests', 'fake_pytest.sh'), FAKE_PYTEST);
-  writeFileSync(join(repo, '.gitignore'), '.venv/\n');
-  writeFileSync(
-    join(repo, 'gdnctl.yaml'),
-    [
+  fixture = await startDevTpuRepo('gdnctl-devtest-', {
+    'tests/fake_pytest.sh': FAKE_PYTEST,
+    '.gitignore': '.venv/\n',
+    'gdnctl.yaml': [
       'testSuites:',
       '  kernels: { cwd: tests, command: "sh fake_pytest.sh", files: [test_kernels.py] }',
       '  layer: { cwd: tests, command: "sh fake_pytest.sh", files: [test_layer.py] }',
       '  extra: { cwd: ., command: "echo extra-suite-ran", files: [] }',
       '',
     ].join('\n'),
-  );
-  git('add', '-A');
-  git('-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'init');
+  });
+  ({ workers, repo } = fixture);
 });
 
 after(async () => {
-  await workers.dispose();
-  rmSync(repo, { recursive: true, force: true });
-  rmSync(join(process.env.HOME ?? '/root', basename(repo)), { recursive: true, force: true });
+  await fixture.dispose();
 });
 
 function sshFlags(extra: { retries?: number } = {}): string[] {
   return [
-    '--worker-host', workers.hosts[0]!, '--worker-host', workers.hosts[1]!,
-    '--ssh-user', workers.user, '--ssh-port', String(workers.port), '--ssh-key-file', workers.keyFile,
-    '--known-hosts-file', join(workers.dir, 'kh'), '--ssh-connect-timeout-seconds', '3',
+    ...fixture.sshFlags(), '--ssh-connect-timeout-seconds', '3',
     '--ssh-retries', String(extra.retries ?? 1), '--ssh-retry-sleep-seconds', '0',
   ];
 }

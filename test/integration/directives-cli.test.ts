@@ -3,9 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { makeProgram } from '../../src/cli/program.js';
-import { Interrupt } from '../../src/cli/interrupt.js';
+import { runProgram } from '../helpers/cli.js';
 import { DirectivePresetError, listPresets, loadPreset, packagedDirectivesDir } from '../../src/adapters/directive-presets.js';
 
 const temps: string[] = [];
@@ -18,18 +16,6 @@ function tempDir(files: Record<string, string> = {}): string {
   temps.push(dir);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
-}
-
-function capture(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
 }
 
 test('packaged presets: triangular-inversion plus our GDN/Pallas set, each with a description and text', async () => {
@@ -80,21 +66,16 @@ test('gdnctl directives list prints name, source and description; directivesDir 
   const user = tempDir({ 'zz-custom.md': 'A custom directive for this repo\nbody\n' });
   const repo = tempDir({ 'gdnctl.yaml': `directivesDir: ${user}\n` });
   mkdirSync(join(repo, '.git'));
-  const stdout = capture();
-  const stderr = capture();
-  const cli = makeProgram({ stdout, stderr, env: {}, cwd: repo, interrupt: new Interrupt() });
-  assert.equal(await cli.run(['directives', 'list']), 0, stderr.text());
-  const lines = stdout.text().trim().split('\n');
+  const { code, stdout, stderr } = await runProgram(['directives', 'list'], { cwd: repo, env: {} });
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split('\n');
   assert.match(lines.find((l) => l.startsWith('triangular-inversion'))!, /^triangular-inversion\s+packaged\s+Replace the sequential/);
   assert.match(lines.at(-1)!, /^zz-custom\s+user\s+A custom directive for this repo$/);
 });
 
 test('a missing directivesDir is exit 2 with a fix', async () => {
-  const stdout = capture();
-  const stderr = capture();
-  const cli = makeProgram({ stdout, stderr, env: {}, cwd: tmpdir(), interrupt: new Interrupt() });
-  const code = await cli.run(['directives', 'list', '--directives-dir', '/nonexistent/gdnctl-directives']);
+  const { code, stdout, stderr } = await runProgram(['directives', 'list', '--directives-dir', '/nonexistent/gdnctl-directives'], { cwd: tmpdir(), env: {} });
   assert.equal(code, 2);
-  assert.match(stderr.text(), /directivesDir cannot be read \(ENOENT\); create the folder or remove directivesDir/);
-  assert.equal(stdout.text(), '');
+  assert.match(stderr, /directivesDir cannot be read \(ENOENT\); create the folder or remove directivesDir/);
+  assert.equal(stdout, '');
 });

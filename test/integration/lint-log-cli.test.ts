@@ -4,9 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
-import { makeProgram } from '../../src/cli/program.js';
-import { Interrupt } from '../../src/cli/interrupt.js';
+import { runProgram } from '../helpers/cli.js';
 
 const temps: string[] = [];
 after(() => {
@@ -51,24 +49,9 @@ function writeLog(dir: string, text: string, path = LOG): string {
   return file;
 }
 
-function capture(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
-
 async function run(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = capture();
-  const stderr = capture();
-  const cli = makeProgram({ stdout, stderr, env: { PATH: process.env.PATH }, cwd, interrupt: new Interrupt() });
-  const code = await cli.run(['lint-log', ...argv]);
-  return { code, out: stdout.text(), err: stderr.text() };
+  const { code, stdout, stderr } = await runProgram(['lint-log', ...argv], { cwd, env: { PATH: process.env.PATH } });
+  return { code, out: stdout, err: stderr };
 }
 
 test('clean log at the default path (hillclimbLog, relative to the workdir) with a real SHA passes', async () => {

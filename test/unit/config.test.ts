@@ -8,25 +8,13 @@ import { fields, envFor, flagFor } from '../../src/config/fields.js';
 import { makeProgram } from '../../src/cli/program.js';
 import { Interrupt } from '../../src/cli/interrupt.js';
 import { UsageError } from '../../src/cli/exit-codes.js';
-import { Writable } from 'node:stream';
+import { captureStream as capture } from '../helpers/cli.js';
 
 function repo(yaml?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'gdnctl-cfg-'));
   mkdirSync(join(dir, '.git'));
   if (yaml !== undefined) writeFileSync(join(dir, 'gdnctl.yaml'), yaml);
   return dir;
-}
-
-function capture(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
 }
 
 test('every schema key has a flag, an env name and a help line', () => {

@@ -1,19 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { createLogger, type LoggerOptions } from '../../src/log.js';
+import { captureStream, type CapturedStream } from '../helpers/capture-stream.js';
 
-function capture(isTTY: boolean): Writable & { text: () => string; isTTY: boolean } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  }) as Writable & { text: () => string; isTTY: boolean };
-  w.text = () => chunks.join('');
-  w.isTTY = isTTY;
-  return w;
+function capture(isTTY: boolean): CapturedStream & { isTTY: boolean } {
+  return Object.assign(captureStream(), { isTTY });
 }
 
 async function emit(o: Partial<LoggerOptions> & { isTTY?: boolean }): Promise<string> {

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { phaseLabel, phaseMayLeaveAgentEdits, ITERATION_PHASES } from '../../src
 import { loopExitCode } from '../../src/cli/loop-exit.js';
 import { makeProgram } from '../../src/cli/program.js';
 import { Interrupt } from '../../src/cli/interrupt.js';
+import { captureStream as sink } from '../helpers/cli.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { instantClock, ScriptedRunner } from '../fakes/loop-fakes.js';
 
@@ -136,13 +136,6 @@ test('exit codes: 0 done, 3 no-commit, 124 agent timeout, 1 other stops, 130 int
   assert.equal(loopExitCode(stop('agent-usage-limit')), 1);
   assert.equal(loopExitCode({ kind: 'interrupted', signalName: 'SIGTERM' }), 130);
 });
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({ write: (c, _e, cb) => (chunks.push(String(c)), cb()) }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
 
 test('--print-config shows the values after --resilient, marked "resilient"', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gdnctl-loopcfg-'));

@@ -1,20 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { makeProgram } from '../../src/cli/program.js';
 import { Interrupt } from '../../src/cli/interrupt.js';
+import { captureStream } from '../helpers/cli.js';
 
 async function help(...argv: string[]): Promise<{ code: number; out: string }> {
-  const chunks: string[] = [];
-  const out = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  });
+  // One stream for both: help goes to stdout, usage errors to stderr, and the tests read either.
+  const out = captureStream();
   const cli = makeProgram({ stdout: out, stderr: out, env: {}, cwd: '/', interrupt: new Interrupt() });
   const code = await cli.run(argv);
-  return { code, out: chunks.join('') };
+  return { code, out: out.text() };
 }
 
 test('top-level --help lists the commands, global options and exit codes', async () => {
