@@ -36,6 +36,7 @@ async function scan(file, needle) {
   let lines = 0;
   let hits = 0;
   let leaked = 0;
+  let redactions = 0;
   let carry = '';
   for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
     const text = carry + chunk;
@@ -45,9 +46,10 @@ async function scan(file, needle) {
       lines++;
       if (p.includes(needle)) hits++;
       if (p.includes(SECRET)) leaked++;
+      if (p.includes('[redacted]')) redactions++;
     }
   }
-  return { lines, hits, leaked, bytes: statSync(file).size };
+  return { lines, hits, leaked, redactions, bytes: statSync(file).size };
 }
 
 const base = mkdtempSync(join(tmpdir(), 'gdnctl-bench-loopout-'));
@@ -101,7 +103,7 @@ try {
   const t = await scan(join(iterDir, 'transcript.jsonl'), '"cat big.log"');
   const expectedEvents = Math.ceil((MB * 2 ** 20) / EVENT_BYTES);
   const peakMb = +(peakKb / 1024).toFixed(1);
-  const complete = t.hits === expectedEvents && t.bytes >= MB * 2 ** 20 && t.leaked === 0;
+  const complete = t.hits === expectedEvents && t.bytes >= MB * 2 ** 20 && t.leaked === 0 && t.redactions > 0;
   process.stdout.write(JSON.stringify({
     bench: 'loop-agent-output',
     node: process.version,
@@ -110,7 +112,7 @@ try {
     mbPerS: +(MB / seconds).toFixed(1),
     peakRssMb: peakMb,
     iteration: { outcome: rec.outcome, agentProcessMs: rec.agentProcessMs },
-    transcript: { bytes: t.bytes, lines: t.lines, floodEvents: t.hits, expectedEvents, secretLeaks: t.leaked },
+    transcript: { bytes: t.bytes, lines: t.lines, floodEvents: t.hits, expectedEvents, secretLeaks: t.leaked, redactedLines: t.redactions },
     console: { lines: consoleLines, bytes: consoleBytes },
     target: `peak RSS < ${RSS_LIMIT_MB} MB and every flood event in transcript.jsonl`,
     met: peakMb < RSS_LIMIT_MB && complete && rec.outcome === 'kept',
