@@ -112,6 +112,8 @@ try {
         runFilesKb: Object.fromEntries(['events.jsonl', 'state.json', 'ledger.json', 'leaderboard.md', 'final-report.md'].map((f) => [f, Math.round(size(f) / 1024)])),
         target: `last ${WINDOW} iterations within 1.2x of the first ${WINDOW} (iteration cycle, median)`,
         met: cycle.ratio <= 1.2,
+        // The same bound on gdnctl's own CPU time, which neighbours on a shared machine disturb far less.
+        loopCpuWithinTarget: +(median(cpu.slice(-WINDOW)) / median(cpu.slice(0, WINDOW))).toFixed(3) <= 1.2,
         ...(KEEP ? { runDir: run } : {}),
       },
       null,
