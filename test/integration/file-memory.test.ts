@@ -73,3 +73,27 @@ test('record writes plan/summary/reflexion and the leaderboard; placeholders fee
   }
   assert.equal(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root, encoding: 'utf8' }).includes('experiments'), false, 'experiments dir kept out of git status');
 });
+
+test('a long run keeps its files whole: a resumed memory continues the rows on disk, and a later profile still counts', async (t) => {
+  const { runDir } = setup(t);
+  const first = createFileMemory({ runDir, direction: 'lower', metric: 'step_ms' });
+  for (let n = 1; n <= 30; n++) {
+    iter(runDir, n);
+    await first.record(n, { outcome: 'kept', strategy: `change ${n}` });
+  }
+  // Rows are kept in memory between iterations; ledger.json must still hold every row, in order.
+  const onDisk = JSON.parse(readFileSync(join(runDir, 'ledger.json'), 'utf8')) as { rows: Array<{ iteration: number }> };
+  assert.deepEqual(onDisk.rows.map((r) => r.iteration), Array.from({ length: 30 }, (_, k) => k + 1));
+  assert.equal(readFileSync(join(runDir, 'leaderboard.md'), 'utf8').split('\n').filter((l) => l.startsWith('| ') && /iter-0\d\d-/.test(l)).length, 30);
+  assert.deepEqual(await first.directives(31), [], 'no profiles yet');
+  assert.equal((await first.placeholders(32)).HOTSPOTS, undefined, 'iteration 31 has not run yet');
+
+  // A resume builds a new memory over the same run directory: it must start from the rows on disk.
+  const resumed = createFileMemory({ runDir, direction: 'lower', metric: 'step_ms' });
+  const d31 = iter(runDir, 31);
+  writeFileSync(join(d31, 'hotspots.json'), JSON.stringify([{ name: 'chunk_fwd', totalUs: 900, count: 4, share: 0.7 }]));
+  await resumed.record(31, { outcome: 'kept', strategy: 'change 31' });
+  assert.equal((await resumed.rows()).length, 31);
+  assert.match((await resumed.placeholders(32)).HOTSPOTS ?? '', /chunk_fwd/, 'the profile written during iteration 31 is seen');
+  assert.match((await first.placeholders(32)).HOTSPOTS ?? '', /chunk_fwd/, 'an instance that had looked at iteration 31 before its profile existed does not cache the miss');
+});

@@ -79,7 +79,11 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
   const writeAtomic = (file: string, text: string): Promise<void> => writePrivateAtomic(file, red(text));
   const copyFile = copyPrivate;
 
-  const readRows = async (): Promise<LedgerRow[]> => (await readJson<Ledger>(ledgerFile))?.rows ?? [];
+  // This memory is ledger.json's only writer: read it once (a resumed run's rows), then keep it in memory, so
+  // an iteration does not re-parse every earlier row (the flatness benchmark's 1,000-iteration run).
+  let rowsCache: LedgerRow[] | undefined;
+  const loadRows = async (): Promise<LedgerRow[]> => (rowsCache ??= (await readJson<Ledger>(ledgerFile))?.rows ?? []);
+  const readRows = async (): Promise<LedgerRow[]> => [...(await loadRows())];
   const baseline = async (): Promise<{ median: number; head: string } | undefined> => readJson(join(o.runDir, 'baseline', 'baseline.json'));
   const champion = async (): Promise<{ sha: string; median: number; values: number[]; iteration: number } | undefined> => readJson(join(o.runDir, 'champion.json'));
 
@@ -100,9 +104,17 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     return dir;
   }
 
+  /**
+   * A recorded iteration is finished, so its hotspots.json (or its absence) no longer changes: remember it, or
+   * every iteration would look into every earlier iteration's folder until it found two profiles.
+   */
+  const hotspotsSeen = new Map<number, Hotspot[] | undefined>();
   async function hotspotsOf(n: number): Promise<Hotspot[] | undefined> {
+    if (hotspotsSeen.has(n)) return hotspotsSeen.get(n);
     const raw = await readJson<unknown>(join(iterDir(n), 'hotspots.json')).catch(() => undefined);
-    return raw === undefined ? undefined : parseHotspots(raw);
+    const hs = raw === undefined ? undefined : parseHotspots(raw);
+    if ((await loadRows()).some((r) => r.iteration === n)) hotspotsSeen.set(n, hs);
+    return hs;
   }
 
   /** The last two iterations before `before` that have a measured profile, newest last. */
@@ -132,7 +144,10 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
 
   async function finalize(): Promise<void> {
     const rows = await readRows();
-    const md = await writeBoard(rows);
+    await writeFinal(rows, await writeBoard(rows));
+  }
+
+  async function writeFinal(rows: LedgerRow[], md: string): Promise<void> {
     const b = await baseline();
     const c = await champion();
     const lastIter = rows[rows.length - 1];
@@ -151,7 +166,7 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
       nextHypothesis: report?.nextHypothesis,
     });
     await writeFile(join(o.runDir, 'final-report.md'), text);
-    await writeReportFile(o.runDir, { metric: o.metric, direction: o.direction, target: o.target });
+    await writeReportFile(o.runDir, { metric: o.metric, direction: o.direction, target: o.target }, rows);
     const exp = await experimentRoot();
     if (exp) await writeFile(join(exp, 'final-report.md'), text);
   }
@@ -204,7 +219,9 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
       rows.push(row);
       rows.sort((a, c) => a.iteration - c.iteration);
       await writeAtomic(ledgerFile, JSON.stringify({ rows }, null, 2) + '\n');
-      await writeBoard(rows);
+      rowsCache = rows;
+      hotspotsSeen.delete(iteration);
+      const md = await writeBoard(rows);
 
       const exp = await experimentRoot();
       if (exp) {
@@ -214,7 +231,7 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
         if (existsSync(join(dir, 'result.txt'))) await copyFile(join(dir, 'result.txt'), join(mirror, 'result.txt'));
       }
       // Rewritten after every iteration, so a run that is killed still leaves a current final report.
-      await finalize();
+      await writeFinal(rows, md);
     },
 
     async placeholders(iteration) {

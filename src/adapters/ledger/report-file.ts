@@ -26,8 +26,13 @@ export interface ReportFileResult {
 }
 
 /** Write runs/<id>/report.html from ledger.json, baseline.json and the loop's state.json (tokens, time). */
-export async function writeReportFile(runDir: string, fallback: { metric?: string | undefined; direction: 'higher' | 'lower'; target?: number | undefined }): Promise<ReportFileResult> {
-  const rows = readJson<{ rows: LedgerRow[] }>(join(runDir, 'ledger.json'))?.rows ?? [];
+export async function writeReportFile(
+  runDir: string,
+  fallback: { metric?: string | undefined; direction: 'higher' | 'lower'; target?: number | undefined },
+  /** ledger.json's rows when the caller holds them already (saves re-reading a long run's ledger). */
+  knownRows?: LedgerRow[],
+): Promise<ReportFileResult> {
+  const rows = knownRows ?? readJson<{ rows: LedgerRow[] }>(join(runDir, 'ledger.json'))?.rows ?? [];
   const base = readJson<{ median: number; metric: string; direction: 'higher' | 'lower' }>(join(runDir, 'baseline', 'baseline.json'));
   const usage = new Map<number, { tokens?: number; durationMs?: number }>();
   for (const c of readJson<StateUsage>(join(runDir, 'state.json'))?.completed ?? []) {

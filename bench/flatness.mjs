@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Flatness: one long `gdnctl codex-loop` run (BENCH_ITERATIONS, default 1,000) with an instant fake agent that
+// commits every time, a `true` post-check and --sleep-seconds 0, in process through makeProgram. Per-iteration
+// cost is read back from each iter-NNN/record.json (durationsMs.total) and from the gaps between consecutive
+// `iteration-recorded` events (which also include the work between iterations: state, memory, events). The
+// last window (BENCH_WINDOW, default 100) must cost within 1.2x of the first. loopCpu is the gdnctl process's
+// own CPU time per iteration, which other load on the machine disturbs far less. Prints one JSON object.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { makeProgram } = await import(join(root, 'dist/cli/program.js'));
+const { Interrupt } = await import(join(root, 'dist/cli/interrupt.js'));
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 1000);
+const WINDOW = Math.min(Number(process.env.BENCH_WINDOW ?? 100), Math.floor(ITERATIONS / 2));
+const KEEP = process.env.BENCH_KEEP === '1';
+
+function env(home) {
+  const e = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('GIT_')) e[k] = v;
+  return { ...e, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C', NO_COLOR: '1' };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const r1 = (x) => +x.toFixed(1);
+const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
+
+const base = mkdtempSync(join(tmpdir(), 'gdnctl-bench-flat-'));
+try {
+  const home = join(base, 'home');
+  mkdirSync(home);
+  const e = env(home);
+  const dir = join(base, 'repo');
+  mkdirSync(dir);
+  const git = (...a) => execFileSync('git', a, { cwd: dir, env: e, encoding: 'utf8' });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'bench');
+  git('config', 'user.email', 'bench@example.invalid');
+  for (let i = 0; i < 10; i++) writeFileSync(join(dir, `f${i}.txt`), `file ${i}\n`);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'initial');
+
+  // One file per iteration would make the tree (and `git status`) grow with the run; rewriting one file keeps
+  // the repository's size flat, so any growth measured is the loop's own.
+  const scenario = join(base, 'scenario.json');
+  writeFileSync(scenario, JSON.stringify([{ steps: [{ do: 'shell', cmd: 'echo "$$" > bench.txt && git add -- bench.txt && git commit -q -m "bench $$"' }] }]));
+  const loopEnv = { ...e, PATH: `${join(root, 'test/fakes/bin')}:${e.PATH}`, FAKE_CODEX_SCENARIO: scenario };
+  let errTail = '';
+  // The loop's own CPU time per iteration (this process only, not its children): much steadier than wall time
+  // on a shared machine. Sampled at the first status line of each iteration ("iteration N/M · …").
+  const cpuAt = new Map();
+  const stderr = new Writable({
+    write: (c, _e, cb) => {
+      const text = c.toString();
+      errTail = (errTail + text).slice(-2000);
+      const m = /iteration (\d+)\//.exec(text);
+      if (m && !cpuAt.has(Number(m[1]))) {
+        const u = process.cpuUsage();
+        cpuAt.set(Number(m[1]), (u.user + u.system) / 1000);
+      }
+      cb();
+    },
+  });
+  const cli = makeProgram({ stdout: sink(), stderr, env: loopEnv, cwd: dir, interrupt: new Interrupt() });
+  const t0 = performance.now();
+  const code = await cli.run(['codex-loop', '--iterations', String(ITERATIONS), '--sleep-seconds', '0', '--post-check', 'true']);
+  const wallS = (performance.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`loop exited ${code}: ${errTail}`);
+
+  const runsDir = join(dir, '.agents/logs/gdn_codex_loop/runs');
+  const run = join(runsDir, readdirSync(runsDir)[0]);
+  const total = [];
+  const overhead = [];
+  for (let i = 1; i <= ITERATIONS; i++) {
+    const rec = JSON.parse(readFileSync(join(run, `iter-${String(i).padStart(3, '0')}`, 'record.json'), 'utf8'));
+    if (rec.outcome !== 'kept') throw new Error(`iteration ${i} was ${rec.outcome} (${rec.reason ?? ''}), expected kept`);
+    total.push(rec.durationsMs.total);
+    overhead.push(rec.durationsMs.total - rec.agentProcessMs - rec.postCheckProcessMs);
+  }
+  // Wall time from one iteration's record to the next: everything the loop does per iteration.
+  const recorded = readFileSync(join(run, 'events.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"iteration-recorded"')).map((l) => Date.parse(JSON.parse(l).ts));
+  const gaps = recorded.slice(1).map((t, k) => t - recorded[k]);
+  const windows = (xs) => {
+    const first = median(xs.slice(0, WINDOW));
+    const last = median(xs.slice(-WINDOW));
+    return { firstMedianMs: r1(first), lastMedianMs: r1(last), ratio: +(last / first).toFixed(3) };
+  };
+  const cycle = windows(gaps);
+  const cpu = [];
+  for (let i = 1; i < ITERATIONS; i++) cpu.push(cpuAt.get(i + 1) - cpuAt.get(i));
+  const size = (f) => statSync(join(run, f)).size;
+  process.stdout.write(
+    JSON.stringify(
+      {
+        bench: 'flatness',
+        node: process.version,
+        iterations: ITERATIONS,
+        window: WINDOW,
+        wallSeconds: r1(wallS),
+        perIterationMsMean: r1((wallS * 1000) / ITERATIONS),
+        iterationCycle: cycle,
+        recordTotal: windows(total),
+        loopOverhead: windows(overhead),
+        loopCpu: windows(cpu),
+        runFilesKb: Object.fromEntries(['events.jsonl', 'state.json', 'ledger.json', 'leaderboard.md', 'final-report.md'].map((f) => [f, Math.round(size(f) / 1024)])),
+        target: `last ${WINDOW} iterations within 1.2x of the first ${WINDOW} (iteration cycle, median)`,
+        met: cycle.ratio <= 1.2,
+        // The same bound on gdnctl's own CPU time, which neighbours on a shared machine disturb far less.
+        loopCpuWithinTarget: +(median(cpu.slice(-WINDOW)) / median(cpu.slice(0, WINDOW))).toFixed(3) <= 1.2,
+        ...(KEEP ? { runDir: run } : {}),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+} finally {
+  if (!KEEP) rmSync(base, { recursive: true, force: true });
+}
