@@ -168,6 +168,10 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   }
   if (state) ctx.stdout.write('\n' + summaryTable(state.completed, state.tokens));
   if (result.kind === 'stopped') ctx.stderr.write(`gdnctl: ${result.stop.message}\n`);
+  if (result.kind === 'target-reached') {
+    const value = result.value === undefined ? '' : ` (${v.metric ?? 'metric'} ${result.value}, target ${v.target})`;
+    ctx.stdout.write(`🎯 target reached at iteration ${result.iteration}${value}; stop reason: target-reached\n`);
+  }
   if (state?.keptStashes.length) out.warn(`stashes kept for you (git stash list): ${state.keptStashes.map((s) => s.slice(0, 12)).join(', ')}`);
   if (result.kind === 'interrupted') ctx.stderr.write(`gdnctl: interrupted by ${result.signalName}; run the same command again to resume\n`);
   return loopExitCode(result);

@@ -7,7 +7,7 @@ import { phaseLabel, type Phase } from './phases.js';
 import { judgeFailure, judgeSuccess } from './policy.js';
 import { runPostChecks } from './post-check-phase.js';
 import { appendDirectives, renderPrompt, type PromptValues } from '../prompt-template.js';
-import { protectedPathHits } from '../protected-paths.js';
+import { pathsOutsideScope, protectedPathHits } from '../protected-paths.js';
 import type { RunState } from './run-state.js';
 import type { LoopDeps } from './deps.js';
 import { buildIterationRecord, type IterCtx } from './iteration-record.js';
@@ -16,6 +16,7 @@ import { stampCommit } from '../stamp-log.js';
 import { markFailedEntry } from './failed-entry.js';
 import { closesOnto, syncMain } from './git-phases.js';
 import { OperatorStash } from './operator-stash.js';
+import { childEnv } from '../child-env.js';
 
 export type { LoopConsole, LoopDeps, TextFiles } from './deps.js';
 
@@ -35,6 +36,8 @@ const pad = (i: number): string => String(i).padStart(3, '0');
  */
 export class LoopEngine {
   private readonly stash: OperatorStash;
+  /** Set by record() when a kept iteration's decision reached --target. */
+  private targetHit: { value?: number } | undefined;
   /** Status taken at the end of the previous iteration, reused when nothing ran in between (no sleep). */
   private cachedStatus: StatusEntry[] | undefined;
 
@@ -69,6 +72,21 @@ export class LoopEngine {
       } catch (e) {
         if (e instanceof Interrupted || this.d.signal.aborted) return this.interrupted();
         throw e;
+      }
+      if (this.targetHit && !stop) {
+        const hit = this.targetHit;
+        this.targetHit = undefined;
+        const value = hit.value === undefined ? '' : ` (${hit.value})`;
+        await this.d.ledger.event('target-reached', { iteration: i, ...(hit.value === undefined ? {} : { value: hit.value }), stops: !this.s.continueAfterTarget });
+        if (!this.s.continueAfterTarget) {
+          this.d.console.info(`🎯 target reached at iteration ${i}${value}; stopping (--continue-after-target keeps going)`);
+          this.state.status = 'done';
+          this.state.stopReason = 'target-reached';
+          await this.saveState();
+          await this.d.ledger.event('run-done', { iterations: i, stopReason: 'target-reached' });
+          return { kind: 'target-reached', iteration: i, ...(hit.value === undefined ? {} : { value: hit.value }) };
+        }
+        this.d.console.info(`🎯 target reached at iteration ${i}${value}; continuing (--continue-after-target)`);
       }
       if (stop) {
         this.state.status = 'stopped';
@@ -173,7 +191,7 @@ export class LoopEngine {
     const sync = this.s.syncMain;
     if (sync.policy === 'each-iteration' || (sync.policy === 'once' && i === 1)) {
       await this.enter(ctx, 'sync-main', { remote: sync.remote, branch: sync.branch });
-      const failed = await syncMain(this.d.git, this.s.syncMain, this.d.console, this.d.measurer, this.d.signal);
+      const failed = await syncMain(this.d.git, this.s.syncMain, this.d.console, (head) => this.championAfterMerge(i, head));
       if (failed) return failed;
     }
 
@@ -248,9 +266,15 @@ export class LoopEngine {
     }
     const range: CommitRange = { from: headBefore, to: headAfter, shas: commits.map((c) => c.sha) };
     ctx.range = range;
-    const hits = protectedPathHits(await git.changedPaths(headBefore, headAfter), this.s.protect);
+    const changed = await git.changedPaths(headBefore, headAfter);
+    const hits = protectedPathHits(changed, [...this.s.protect, ...(this.state.bootstrapProtect ?? [])]);
     if (hits.length > 0) {
       return this.revertAndFail(ctx, range, 'touched-protected-path', `changed protected path(s): ${hits.map((h) => `${h.path} (${h.glob})`).join(', ')}`, 'verify-commit');
+    }
+    const outside = pathsOutsideScope(changed, this.s.scope).filter((p) => p !== relative(git.root, this.s.hillclimbLog));
+    if (outside.length > 0) {
+      const shown = outside.slice(0, 10).join(', ') + (outside.length > 10 ? `, … (${outside.length} in all)` : '');
+      return this.revertAndFail(ctx, range, 'outside-scope', `changed path(s) outside the scope (${this.s.scope.join(', ')}): ${shown}`, 'verify-commit');
     }
     await this.saveState();
 
@@ -298,6 +322,18 @@ export class LoopEngine {
     return { kind: 'kept', range, ...(ctx.stampSha ? { stampSha: ctx.stampSha } : {}), ...(decision ? { decision } : {}) };
   }
 
+  /**
+   * A sync-main merge moved HEAD: the merge commit holds the champion plus upstream, so it is what the next
+   * candidate (built on it) must be compared with. Re-measured first; only then does it become the champion.
+   */
+  private async championAfterMerge(i: number, head: string): Promise<void> {
+    await this.d.measurer?.remeasureChampion?.(head, this.d.signal);
+    this.check();
+    this.state.champion = head;
+    await this.saveState();
+    await this.d.ledger.event('champion-after-sync', { iteration: i, champion: head, remeasured: this.d.measurer?.remeasureChampion !== undefined });
+  }
+
   private async buildPrompt(i: number, head: string): Promise<string> {
     const mem = this.d.memory;
     const extra = mem ? await mem.placeholders(i) : {};
@@ -313,9 +349,9 @@ export class LoopEngine {
     return appendDirectives(renderPrompt(this.s.promptTemplate, values, this.s.promptFile), [...this.s.directives, ...generated]);
   }
 
-  private postCheckEnv(ctx: IterCtx, commit: string): Record<string, string> {
-    const env: Record<string, string> = {
-      ...(Object.fromEntries(Object.entries(this.d.env).filter((e) => e[1] !== undefined)) as Record<string, string>),
+  private postCheckEnv(ctx: IterCtx, commit: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {
+      ...childEnv(this.d.env),
       GDNCTL_ITERATION: String(ctx.i),
       GDNCTL_RUN_DIR: this.d.ledger.runDir,
       GDNCTL_ITER_DIR: ctx.iterDir,
@@ -457,9 +493,13 @@ export class LoopEngine {
     await this.d.memory?.record(ctx.i, rec as unknown as Record<string, unknown>);
     const commit = result.kind === 'kept' ? result.range.to : undefined;
     this.state.completed = this.state.completed.filter((c) => c.iteration !== ctx.i);
+    const targetReached = result.kind === 'kept' && result.decision?.targetReached === true;
+    if (targetReached) this.targetHit = result.decision?.candidate === undefined ? {} : { value: result.decision.candidate };
     this.state.completed.push({
       iteration: ctx.i,
       outcome: result.kind,
+      status: rec.status,
+      ...(targetReached ? { targetReached } : {}),
       ...(result.kind === 'failed' ? { reason: result.reason } : {}),
       ...(commit ? { commit } : {}),
       durationMs,
@@ -469,7 +509,7 @@ export class LoopEngine {
     this.state.attempt = 0;
     this.state.headBefore = undefined;
     await this.saveState();
-    await this.d.ledger.event('iteration-recorded', { iteration: ctx.i, outcome: result.kind, ...(result.kind === 'failed' ? { reason: result.reason } : {}) });
+    await this.d.ledger.event('iteration-recorded', { iteration: ctx.i, outcome: result.kind, status: rec.status, ...(result.kind === 'failed' ? { reason: result.reason } : {}) });
     return stop;
   }
 }

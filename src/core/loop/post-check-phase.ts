@@ -8,7 +8,7 @@ export interface PostCheckInput {
   retrySleepMs: number;
   cwd: string;
   /** GDNCTL_* variables (DESIGN.md "What post-checks see"); the rest of the environment is inherited. */
-  env: Record<string, string>;
+  env: NodeJS.ProcessEnv;
   binDir: string;
   signal: AbortSignal;
   echo: (line: string) => void;
