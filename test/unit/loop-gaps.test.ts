@@ -139,3 +139,41 @@ test('post-check env: test-runner variables are removed (set undefined so the ru
   assert.ok('VITEST_WORKER_ID' in env && env.VITEST_WORKER_ID === undefined);
   assert.deepEqual(childEnv({ A: '1' }, { NODE_UNIQUE_ID: '3', B: '2' }), { A: '1', NODE_UNIQUE_ID: undefined });
 });
+
+test('--plan-first: a read-only planning pass writes plan.md and the implementing pass gets the plan as a directive', async () => {
+  const git = new FakeGit();
+  const agent = new ScriptedAgent(git, [() => ({ lastMessage: '1. Fuse the two kernels in src/k.py\n2. Run the tests' }), commits]);
+  const d = deps(git, agent);
+  await new LoopEngine(settings({ planFirst: true }), d, newState()).run(1);
+  assert.equal(agent.calls.length, 2);
+  const [planner, implementer] = agent.calls;
+  assert.equal(planner!.sandbox, 'read-only');
+  assert.equal(planner!.outputSchemaFile, undefined, 'the planner answers in Markdown, not the report schema');
+  assert.match(planner!.prompt, /PLANNING pass of gdnctl iteration 1[^]*=== The task of the implementing pass ===\n\nIteration 1\/1/);
+  assert.equal(planner!.iterDir, '/fake/run/iter-001/plan-pass');
+  assert.equal(implementer!.sandbox, undefined, 'the implementing pass keeps the configured sandbox');
+  assert.match(implementer!.prompt, /\[Directive 2\]\nPlan for this iteration from the read-only planning pass \(saved as iter-001\/plan\.md\)[^]*1\. Fuse the two kernels/);
+  assert.match(d.ledger.files.get('iter-001/plan.md') ?? '', /^# Plan from the read-only planning pass \(iter-001\)\n\n1\. Fuse/);
+  assert.equal(d.ledger.files.get('iter-001/prompt.md'), implementer!.prompt);
+  const rec = d.ledger.json<IterationRecord>('iter-001/record.json');
+  assert.equal(rec.status, 'kept');
+  assert.deepEqual(rec.tokens, { inputTokens: 20, cachedInputTokens: 0, outputTokens: 4 }, 'both passes count');
+});
+
+test('--plan-first: a planner that commits is reverted and fails the iteration (plan-pass-modified-tree); one that edits is stashed', async () => {
+  for (const act of [commits, ((g) => void g.write({ 'scratch.txt': 'x' })) as AgentAct]) {
+    const git = new FakeGit({ 'a.txt': 'a' });
+    const agent = new ScriptedAgent(git, [act, commits]);
+    const d = deps(git, agent);
+    const r = await new LoopEngine(settings({ planFirst: true, maxFailures: 5 }), d, newState()).run(1);
+    assert.equal(r.kind, 'done');
+    assert.equal(agent.calls.length, 1, 'the implementing pass never ran');
+    const rec = d.ledger.json<IterationRecord>('iter-001/record.json');
+    assert.equal(rec.reason, 'plan-pass-modified-tree');
+    assert.equal(rec.phase, 'plan');
+    assert.equal(git.read('src/f1.txt'), undefined);
+    assert.equal(git.read('scratch.txt'), undefined);
+    if (act === commits) assert.ok(rec.revertSha, 'reverted by a commit');
+    else assert.ok(rec.leftoverStash, 'edits stashed, never dropped');
+  }
+});

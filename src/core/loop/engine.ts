@@ -1,7 +1,8 @@
-import { relative } from 'node:path';
-import type { StatusEntry } from '../../ports.js';
+import { dirname, relative } from 'node:path';
+import type { AgentRunInput, StatusEntry } from '../../ports.js';
 import { faultPoint } from '../../fault.js';
-import { runAgentPhase } from './agent-phase.js';
+import { runAgentPhase, type AgentPhaseResult } from './agent-phase.js';
+import { planDirective, planFile, planPrompt } from './plan-pass.js';
 import { addTokens, ZERO_TOKENS, type CommitRange, type FailureReason, type IterationRecord, type IterationResult, type LoopResult, type LoopStop } from './outcome.js';
 import { phaseLabel, type Phase } from './phases.js';
 import { judgeFailure, judgeSuccess } from './policy.js';
@@ -202,46 +203,19 @@ export class LoopEngine {
     this.state.champion ??= headBefore;
 
     await this.enter(ctx, 'prompt');
-    const prompt = await this.buildPrompt(i, headBefore);
+    let prompt = await this.buildPrompt(i, headBefore);
+    if (this.s.planFirst) {
+      await this.enter(ctx, 'plan', {}, true);
+      const planned = await this.planPass(ctx, prompt, headBefore);
+      if (typeof planned !== 'string' && planned !== undefined) return planned;
+      if (planned) prompt = await this.buildPrompt(i, headBefore, [planDirective(`iter-${pad(i)}`, planned)]);
+    }
     await this.d.ledger.writeFile(`${relative(this.d.ledger.runDir, ctx.iterDir)}/prompt.md`, prompt);
 
     await this.enter(ctx, 'agent', { headBefore }, true);
-    let pending: Promise<void> = Promise.resolve();
     const outputSchemaFile = this.d.reportSchema ? await this.d.reportSchema(ctx.iterDir) : undefined;
-    const agent = await runAgentPhase({
-      agent: this.d.agent,
-      input: {
-        iteration: i,
-        prompt,
-        workdir: this.s.workdir,
-        iterDir: ctx.iterDir,
-        timeoutMs: this.s.agentTimeoutMs,
-        idleTimeoutMs: this.s.agentIdleTimeoutMs,
-        onSpawn: (pgid) => {
-          this.state.agentPgid = pgid;
-          pending = pending.then(() => this.saveState()).then(() => faultPoint('agent-running'));
-        },
-        onDisplay: (line) => this.d.console.echo(line),
-        ...(outputSchemaFile ? { outputSchemaFile } : {}),
-      },
-      retries: this.s.agentRetries,
-      transientRetries: this.s.transientRetries,
-      retrySleepMs: this.s.retrySleepMs,
-      maxBackoffMs: this.s.transientMaxBackoffMs,
-      clock: this.d.clock,
-      signal: this.d.signal,
-      betweenAttempts: async (_r, attempt) => {
-        await pending;
-        await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(i)}-attempt-${attempt}`);
-      },
-      note: (m) => this.d.console.warn(m),
-    });
-    await pending;
-    ctx.tokens = agent.tokens;
-    ctx.agentProcessMs = agent.processMs;
+    const agent = await this.agentPass(ctx, { prompt, iterDir: ctx.iterDir, ...(outputSchemaFile ? { outputSchemaFile } : {}) });
     if (agent.result.report) ctx.report = agent.result.report;
-    this.state.tokens = addTokens(this.state.tokens, agent.tokens);
-    this.state.agentPgid = undefined;
     this.check();
     if (!agent.result.ok) {
       const failure = agent.result.failure ?? 'agent-exit-nonzero';
@@ -334,7 +308,77 @@ export class LoopEngine {
     await this.d.ledger.event('champion-after-sync', { iteration: i, champion: head, remeasured: this.d.measurer?.remeasureChampion !== undefined });
   }
 
-  private async buildPrompt(i: number, head: string): Promise<string> {
+  /** One agent pass (with retries); its tokens and process time add to the iteration's. */
+  private async agentPass(ctx: IterCtx, over: Pick<AgentRunInput, 'prompt' | 'iterDir'> & Partial<AgentRunInput>): Promise<AgentPhaseResult> {
+    let pending: Promise<void> = Promise.resolve();
+    const agent = await runAgentPhase({
+      agent: this.d.agent,
+      input: {
+        iteration: ctx.i,
+        workdir: this.s.workdir,
+        timeoutMs: this.s.agentTimeoutMs,
+        idleTimeoutMs: this.s.agentIdleTimeoutMs,
+        onSpawn: (pgid) => {
+          this.state.agentPgid = pgid;
+          pending = pending.then(() => this.saveState()).then(() => faultPoint('agent-running'));
+        },
+        onDisplay: (line) => this.d.console.echo(line),
+        ...over,
+      },
+      retries: this.s.agentRetries,
+      transientRetries: this.s.transientRetries,
+      retrySleepMs: this.s.retrySleepMs,
+      maxBackoffMs: this.s.transientMaxBackoffMs,
+      clock: this.d.clock,
+      signal: this.d.signal,
+      betweenAttempts: async (_r, attempt) => {
+        await pending;
+        await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(ctx.i)}-attempt-${attempt}`);
+      },
+      note: (m) => this.d.console.warn(m),
+    });
+    await pending;
+    ctx.tokens = addTokens(ctx.tokens, agent.tokens);
+    ctx.agentProcessMs += agent.processMs;
+    this.state.tokens = addTokens(this.state.tokens, agent.tokens);
+    this.state.agentPgid = undefined;
+    return agent;
+  }
+
+  /**
+   * --plan-first: the agent once more, read-only, on a planning prompt; its last message becomes plan.md.
+   * Returns the plan (undefined when it gave none) or the iteration's failure. A planner that commits or
+   * leaves edits broke the read-only contract: its commits are reverted and the iteration fails.
+   */
+  private async planPass(ctx: IterCtx, prompt: string, headBefore: string): Promise<string | undefined | IterationResult> {
+    const rel = relative(this.d.ledger.runDir, ctx.iterDir);
+    const statusBefore = this.s.requireClean ? '' : JSON.stringify(await this.d.git.status());
+    const planPromptText = planPrompt(ctx.i, prompt);
+    const planDir = await this.d.ledger.writeFile(`${rel}/plan-pass/prompt.md`, planPromptText);
+    const r = await this.agentPass(ctx, { prompt: planPromptText, iterDir: dirname(planDir), sandbox: 'read-only' });
+    this.check();
+    const range = await this.rangeSince(headBefore);
+    if (range) return this.revertAndFail(ctx, range, 'plan-pass-modified-tree', `the read-only planning pass committed ${range.shas.length} commit(s)`, 'plan');
+    if ((await this.d.git.head()) !== headBefore) return fail('plan-pass-modified-tree', 'the read-only planning pass moved HEAD off the iteration start', 'plan');
+    const status = await this.d.git.status();
+    if (this.s.requireClean ? status.length > 0 : JSON.stringify(status) !== statusBefore) {
+      return fail('plan-pass-modified-tree', `the read-only planning pass changed the working tree (${status.map((e) => e.path).slice(0, 10).join(', ')})`, 'plan');
+    }
+    if (!r.result.ok) {
+      const failure = r.result.failure ?? 'agent-exit-nonzero';
+      return fail(failure, `planning pass: ${failure}${r.result.detail ? `: ${r.result.detail}` : ''} after ${r.attempts} attempt(s)`, 'plan');
+    }
+    const plan = r.result.lastMessage?.trim();
+    if (!plan) {
+      this.d.console.warn(`iteration ${ctx.i}: the planning pass gave no plan; the implementing pass runs without one`);
+      return undefined;
+    }
+    await this.d.ledger.writeFile(`${rel}/plan.md`, planFile(`iter-${pad(ctx.i)}`, plan));
+    await this.d.ledger.event('plan-written', { iteration: ctx.i, chars: plan.length });
+    return plan;
+  }
+
+  private async buildPrompt(i: number, head: string, extraDirectives: string[] = []): Promise<string> {
     const mem = this.d.memory;
     const extra = mem ? await mem.placeholders(i) : {};
     const values: PromptValues = {
@@ -346,7 +390,7 @@ export class LoopEngine {
       HILLCLIMB_LOG: relative(this.s.workdir, this.s.hillclimbLog),
     };
     const generated = mem ? await mem.directives(i) : [];
-    return appendDirectives(renderPrompt(this.s.promptTemplate, values, this.s.promptFile), [...this.s.directives, ...generated]);
+    return appendDirectives(renderPrompt(this.s.promptTemplate, values, this.s.promptFile), [...this.s.directives, ...generated, ...extraDirectives]);
   }
 
   private postCheckEnv(ctx: IterCtx, commit: string): NodeJS.ProcessEnv {
