@@ -25,6 +25,7 @@ import { promisify } from 'node:util';
 import { preflight } from './preflight.js';
 import { findResumable, recoverRun } from './resume.js';
 import { renderDryRun } from './dry-run.js';
+import { bootstrapInfra } from './bootstrap-run.js';
 
 const systemClock: Clock = {
   now: () => Date.now(),
@@ -131,7 +132,14 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
       state.tpuLeaseFile = extras.tpu.leaseFile?.();
       await ledger.writeState(state);
     }
-    if (extras.measurer) {
+    if (v.bootstrapInfra) {
+      const boot = await bootstrapInfra({ v, settings, state, git, out, ctx, extras, deps: {
+        git, agent, runner, ledger, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: ctx.env, tpu: extras.tpu,
+      } });
+      if (boot) result = boot;
+      first = Math.max(first, 1);
+    }
+    if (!result && extras.measurer) {
       const b = await extras.measurer.ensureBaseline(ledger.runDir, await git.head(), ctx.interrupt.signal);
       if (!b.ok) {
         ctx.stderr.write(`gdnctl: baseline refused: ${b.reason}\n`);

@@ -108,6 +108,20 @@ export class LoopEngine {
     return { kind: 'done', iterations: this.s.iterations };
   }
 
+  /**
+   * One iteration outside the numbered run (--bootstrap-infra's iteration 0): recorded like any other, but
+   * the caller judges the outcome. Returns the stop or interruption, or undefined when the policies go on.
+   */
+  async runOne(i: number): Promise<LoopResult | undefined> {
+    try {
+      const stop = await this.iteration(i);
+      return stop ? { kind: 'stopped', stop } : undefined;
+    } catch (e) {
+      if (e instanceof Interrupted || this.d.signal.aborted) return this.interrupted();
+      throw e;
+    }
+  }
+
   private interrupted(): LoopResult {
     const reason = this.d.signal.reason as { signalName?: string } | undefined;
     return { kind: 'interrupted', signalName: reason?.signalName ?? 'SIGINT' };

@@ -56,5 +56,7 @@ export interface RunState {
   stopReason?: 'target-reached';
   /** Paths protected for the rest of the run because --bootstrap-infra's iteration 0 created them. */
   bootstrapProtect?: string[];
+  /** --bootstrap-infra's accepted iteration 0: its commit and the commands it provides for the run. */
+  bootstrap?: { commit: string; postCheck?: string; bench?: string };
   updatedAt: string;
 }
