@@ -177,3 +177,24 @@ test('--plan-first: a planner that commits is reverted and fails the iteration (
     else assert.ok(rec.leftoverStash, 'edits stashed, never dropped');
   }
 });
+
+test('bootstrap-infra: asks only for what is missing; the checks prove the entry points run', async () => {
+  const { bootstrapNeeds, bootstrapChecks, bootstrapPrompt } = await import('../../src/core/loop/bootstrap-infra.js');
+  assert.equal(bootstrapNeeds({ postCheck: ['pytest'], bench: 'bash b.sh' }), undefined);
+  assert.deepEqual(bootstrapNeeds({ postCheck: ['pytest'] }), { test: false, bench: true });
+  const p = bootstrapPrompt({ test: false, bench: true }, { metric: 'step_ms', direction: 'lower', scope: ['src/**'] });
+  assert.match(p, /bash \.gdnctl\/bench\.sh[^]*GDNCTL_METRIC \{"step_ms": <number>\}/);
+  assert.doesNotMatch(p, /regression-test\.sh/);
+  assert.match(p, /Do NOT optimize/);
+  assert.deepEqual(bootstrapChecks({ test: true, bench: false }), ['bash .gdnctl/regression-test.sh']);
+});
+
+test('bootstrap-protected paths from state.json are enforced like --protect', async () => {
+  const git = new FakeGit({ '.gdnctl/bench.sh': 'echo 1', 'src/a.py': '1' });
+  const state = newState();
+  state.bootstrapProtect = ['.gdnctl/bench.sh'];
+  const d = deps(git, new ScriptedAgent(git, [(g) => void g.commitAll('cheat', { '.gdnctl/bench.sh': 'echo 0' })]));
+  await new LoopEngine(settings({ maxFailures: 5 }), d, state).run(1);
+  assert.equal(d.ledger.json<IterationRecord>('iter-001/record.json').reason, 'touched-protected-path');
+  assert.equal(git.read('.gdnctl/bench.sh'), 'echo 1');
+});
