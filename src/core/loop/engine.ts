@@ -1,12 +1,12 @@
-import { dirname, relative } from 'node:path';
+import { relative } from 'node:path';
 import type { AgentRunInput, StatusEntry } from '../../ports.js';
 import { faultPoint } from '../../fault.js';
 import { runAgentPhase, type AgentPhaseResult } from './agent-phase.js';
-import { planDirective, planFile, planPrompt } from './plan-pass.js';
+import { planDirective, runPlanPass } from './plan-pass.js';
 import { addTokens, ZERO_TOKENS, type CommitRange, type FailureReason, type IterationRecord, type IterationResult, type LoopResult, type LoopStop } from './outcome.js';
 import { phaseLabel, type Phase } from './phases.js';
 import { judgeFailure, judgeSuccess } from './policy.js';
-import { runPostChecks } from './post-check-phase.js';
+import { postCheckEnv, runPostChecks } from './post-check-phase.js';
 import { appendDirectives, renderPrompt, type PromptValues } from '../prompt-template.js';
 import { pathsOutsideScope, protectedPathHits } from '../protected-paths.js';
 import type { RunState } from './run-state.js';
@@ -17,7 +17,6 @@ import { stampCommit } from '../stamp-log.js';
 import { markFailedEntry } from './failed-entry.js';
 import { closesOnto, syncMain } from './git-phases.js';
 import { OperatorStash } from './operator-stash.js';
-import { childEnv } from '../child-env.js';
 
 export type { LoopConsole, LoopDeps, TextFiles } from './deps.js';
 
@@ -279,7 +278,7 @@ export class LoopEngine {
         retries: this.s.postCheckRetries,
         retrySleepMs: this.s.retrySleepMs,
         cwd: this.s.workdir,
-        env: this.postCheckEnv(ctx, headAfter),
+        env: postCheckEnv(this.d.env, { iteration: i, runDir: this.d.ledger.runDir, iterDir: ctx.iterDir, commit: headAfter }, this.d.tpu?.current()),
         binDir: this.s.binDir,
         signal: this.d.signal,
         echo: (l) => this.d.console.echo(l),
@@ -359,37 +358,22 @@ export class LoopEngine {
     return agent;
   }
 
-  /**
-   * --plan-first: the agent once more, read-only, on a planning prompt; its last message becomes plan.md.
-   * Returns the plan (undefined when it gave none) or the iteration's failure. A planner that commits or
-   * leaves edits broke the read-only contract: its commits are reverted and the iteration fails.
-   */
-  private async planPass(ctx: IterCtx, prompt: string, headBefore: string): Promise<string | undefined | IterationResult> {
-    const rel = relative(this.d.ledger.runDir, ctx.iterDir);
-    const statusBefore = this.s.requireClean ? '' : JSON.stringify(await this.d.git.status());
-    const planPromptText = planPrompt(ctx.i, prompt);
-    const planDir = await this.d.ledger.writeFile(`${rel}/plan-pass/prompt.md`, planPromptText);
-    const r = await this.agentPass(ctx, { prompt: planPromptText, iterDir: dirname(planDir), sandbox: 'read-only' });
-    this.check();
-    const range = await this.rangeSince(headBefore);
-    if (range) return this.revertAndFail(ctx, range, 'plan-pass-modified-tree', `the read-only planning pass committed ${range.shas.length} commit(s)`, 'plan');
-    if ((await this.d.git.head()) !== headBefore) return fail('plan-pass-modified-tree', 'the read-only planning pass moved HEAD off the iteration start', 'plan');
-    const status = await this.d.git.status();
-    if (this.s.requireClean ? status.length > 0 : JSON.stringify(status) !== statusBefore) {
-      return fail('plan-pass-modified-tree', `the read-only planning pass changed the working tree (${status.map((e) => e.path).slice(0, 10).join(', ')})`, 'plan');
-    }
-    if (!r.result.ok) {
-      const failure = r.result.failure ?? 'agent-exit-nonzero';
-      return fail(failure, `planning pass: ${failure}${r.result.detail ? `: ${r.result.detail}` : ''} after ${r.attempts} attempt(s)`, 'plan');
-    }
-    const plan = r.result.lastMessage?.trim();
-    if (!plan) {
-      this.d.console.warn(`iteration ${ctx.i}: the planning pass gave no plan; the implementing pass runs without one`);
-      return undefined;
-    }
-    await this.d.ledger.writeFile(`${rel}/plan.md`, planFile(`iter-${pad(ctx.i)}`, plan));
-    await this.d.ledger.event('plan-written', { iteration: ctx.i, chars: plan.length });
-    return plan;
+  /** --plan-first (plan-pass.ts): the read-only planning pass, with the engine's own agent/revert steps. */
+  private planPass(ctx: IterCtx, prompt: string, headBefore: string): Promise<string | undefined | IterationResult> {
+    return runPlanPass({
+      iteration: ctx.i,
+      iterDir: ctx.iterDir,
+      prompt,
+      headBefore,
+      requireClean: this.s.requireClean,
+      git: this.d.git,
+      ledger: this.d.ledger,
+      console: this.d.console,
+      agentPass: (over) => this.agentPass(ctx, over),
+      check: () => this.check(),
+      rangeSince: (h) => this.rangeSince(h),
+      revertAndFail: (range, reason, detail) => this.revertAndFail(ctx, range, reason, detail, 'plan'),
+    });
   }
 
   private async buildPrompt(i: number, head: string, extraDirectives: string[] = []): Promise<string> {
@@ -405,21 +389,6 @@ export class LoopEngine {
     };
     const generated = mem ? await mem.directives(i) : [];
     return appendDirectives(renderPrompt(this.s.promptTemplate, values, this.s.promptFile), [...this.s.directives, ...generated, ...extraDirectives]);
-  }
-
-  private postCheckEnv(ctx: IterCtx, commit: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {
-      ...childEnv(this.d.env),
-      GDNCTL_ITERATION: String(ctx.i),
-      GDNCTL_RUN_DIR: this.d.ledger.runDir,
-      GDNCTL_ITER_DIR: ctx.iterDir,
-      GDNCTL_COMMIT: commit,
-    };
-    const node = this.d.tpu?.current();
-    if (node) {
-      Object.assign(env, { GDNCTL_TPU_PROJECT: node.project, GDNCTL_TPU_ZONE: node.zone, GDNCTL_TPU_CLUSTER: node.cluster, GDNCTL_TPU_NAME: node.name });
-    }
-    return env;
   }
 
   /** Replace "Commit: this commit" in the log's last entry with the agent's SHA, in the loop's own commit. */
