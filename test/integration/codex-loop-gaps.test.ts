@@ -57,3 +57,14 @@ test('codex-loop --plan-first --scope-glob --target: read-only planner, out-of-s
   assert.match(r.stdout, /🎯 target reached at iteration 2 \(step_ms 80, target 85\); stop reason: target-reached/);
   assert.equal(repo.git('status', '--porcelain').trim(), '');
 });
+
+test('--dry-run shows the planning pass argv (read-only), the scope and the target', async (t) => {
+  const repo = await TempRepo.create({ files: { 'a.txt': 'a\n' } });
+  t.after(() => repo.dispose());
+  const r = await runLoopInProcess(repo, ['--iterations', '1', '--dry-run', '--plan-first', '--scope-glob', 'src/**', '--target', '80', '--bootstrap-infra'], loopEnv(repo, [{ steps: [] }]));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /## planning pass argv \(--plan-first, read-only; runs before the agent\)\n\S*codex exec -C \S+ -s read-only /);
+  assert.match(r.stdout, /scope: src\/\*\*   target: 80 \(stops the run\)/);
+  assert.match(r.stdout, /bootstrap infra: on/);
+  assert.equal(runDirs(repo).length, 0, 'nothing written');
+});
