@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TempRepo } from '../helpers/temp-repo.js';
+import { runCli } from '../helpers/cli.js';
 import { commitStep, events, FAST, loopEnv, readJson, runDirs, runLoopInProcess } from '../helpers/loop-harness.js';
 
 const BENCH = 'v=$(cat src/speed.txt)\necho "GDNCTL_METRIC {\\"step_ms\\": $v}"\n';
@@ -56,6 +57,8 @@ test('codex-loop --plan-first --scope-glob --target: read-only planner, out-of-s
   assert.match(r.stdout, /^2\s+promoted 🎯\s/m);
   assert.match(r.stdout, /🎯 target reached at iteration 2 \(step_ms 80, target 85\); stop reason: target-reached/);
   assert.equal(repo.git('status', '--porcelain').trim(), '');
+  const st = await runCli(['status'], repo.dir, repo.env);
+  assert.match(st.stdout, /: done \(🎯 target reached\)/);
 });
 
 test('--dry-run shows the planning pass argv (read-only), the scope and the target', async (t) => {
