@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
-import { runPostChecks } from '../../src/core/loop/post-check-phase.js';
-import { childEnv } from '../../src/core/child-env.js';
+import { postCheckEnv, runPostChecks } from '../../src/core/loop/post-check-phase.js';
 import { execaBenchRunner } from '../../src/adapters/measure/bench-runner.js';
 import { instantClock } from '../fakes/loop-fakes.js';
 
@@ -41,7 +40,9 @@ test('a post-check `node --test` of a failing test fails even when gdnctl runs u
   const inherited = await run(dir, { NODE_TEST_CONTEXT: 'child-v8' });
   assert.equal(inherited.ok, true, 'control: an inherited NODE_TEST_CONTEXT hides the failure');
   // What the loop passes: the runner merges over this process's env, which under node --test holds the variable.
-  const r = await run(dir, childEnv({ ...process.env, NODE_TEST_CONTEXT: 'child-v8' }, { ...process.env, NODE_TEST_CONTEXT: 'child-v8' }));
+  process.env.NODE_TEST_CONTEXT ??= 'child-v8'; // it is set under node --test already; make sure
+  const env = postCheckEnv(process.env, { iteration: 1, runDir: dir, iterDir: dir, commit: 'abc' }, undefined);
+  const r = await run(dir, env);
   assert.equal(r.ok, false, 'the failing test is seen');
 });
 
