@@ -8,6 +8,7 @@ import { ExitCode } from './exit-codes.js';
 export function loopExitCode(result: LoopResult): number {
   switch (result.kind) {
     case 'done':
+    case 'target-reached':
       return ExitCode.ok;
     case 'interrupted':
       return ExitCode.interrupted;

@@ -97,3 +97,21 @@ test('a long run keeps its files whole: a resumed memory continues the rows on d
   assert.match((await resumed.placeholders(32)).HOTSPOTS ?? '', /chunk_fwd/, 'the profile written during iteration 31 is seen');
   assert.match((await first.placeholders(32)).HOTSPOTS ?? '', /chunk_fwd/, 'an instance that had looked at iteration 31 before its profile existed does not cache the miss');
 });
+
+test('--plan-first: the planner\'s plan.md stays first and the final report\'s plan follows it (once, on re-record too)', async (t) => {
+  const { root, runDir } = setup(t);
+  const mem = createFileMemory({ runDir, direction: 'lower', metric: 'step_ms', target: undefined, experimentsDir: undefined, repoRoot: root, experimentPlan: '# Experiment plan\n' });
+  const d1 = iter(runDir, 1);
+  writeFileSync(join(d1, 'plan.md'), '# Plan from the read-only planning pass (iter-001)\n\n1. Fuse the kernels\n');
+  writeFileSync(join(d1, 'report.json'), JSON.stringify({ bottleneckType: 'memory-bandwidth', chosen: 'Fuse triangular solve' }));
+  await mem.record(1, { decision: { outcome: 'promoted', revert: false, candidate: 90, runs: 5, reason: 'better' } });
+  await mem.record(1, { decision: { outcome: 'promoted', revert: false, candidate: 90, runs: 5, reason: 'better' } });
+  const plan = readFileSync(join(d1, 'plan.md'), 'utf8');
+  assert.match(plan, /^# Plan from the read-only planning pass \(iter-001\)\n\n1\. Fuse the kernels\n\n---\n\n[^]*Step-Back: bottleneck type\nmemory-bandwidth/);
+  assert.equal(plan.split('Step-Back').length, 2, 'the report plan is appended once');
+  // Without a report, the planner's plan is kept as it is.
+  const d2 = iter(runDir, 2);
+  writeFileSync(join(d2, 'plan.md'), '# Plan from the read-only planning pass (iter-002)\n\nRetile\n');
+  await mem.record(2, { outcome: 'failed', reason: 'post-check-failed' });
+  assert.equal(readFileSync(join(d2, 'plan.md'), 'utf8'), '# Plan from the read-only planning pass (iter-002)\n\nRetile\n');
+});

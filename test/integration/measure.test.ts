@@ -203,7 +203,8 @@ test('after a sync-main merge the re-measured merge commit is the champion the c
   await m.remeasureChampion!(merged);
   assert.deepEqual(await m.champion(), { sha: merged, values: [90, 90, 90], median: 90, iteration: 0, source: 'sync-main' });
   const cand = commit('90.0');
-  const d = await m.decide({ iteration: 1, iterDir: join(runDir, 'iter-001'), head: cand, championSha: base });
+  // The loop names the merge commit as champion after re-measuring it (engine: championAfterMerge).
+  const d = await m.decide({ iteration: 1, iterDir: join(runDir, 'iter-001'), head: cand, championSha: merged });
   assert.equal(d.champion, 90, 'compared with the merge commit, not the pre-merge champion at 100');
   assert.equal(d.outcome, 'kept-within-noise', d.reason);
   assert.equal(JSON.parse(readFileSync(join(runDir, 'iter-001', 'bench.json'), 'utf8')).championSha, merged);

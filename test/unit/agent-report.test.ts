@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { agentReportJsonSchema, parseAgentReport } from '../../src/core/agent-report.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { agentReportJsonSchema, BOTTLENECK_TYPES, parseAgentReport } from '../../src/core/agent-report.js';
+import { packageRoot } from '../../src/package-root.js';
 import { VALID_REPORT } from '../fixtures/agent-report.js';
 
 describe('agent report', () => {
@@ -46,4 +49,26 @@ describe('agent report', () => {
       if (!r.ok) assert.match(r.error, why);
     }
   });
+});
+
+it('the packaged prompt asks for exactly the report schema: every field (nested too) is named, no other', () => {
+  const prompt = readFileSync(join(packageRoot(), 'prompts', 'codex_iteration_prompt.md'), 'utf8');
+  const section = prompt.slice(prompt.indexOf('## Step 5'));
+  assert.ok(section.length > 10, 'the prompt has a final-report section');
+  type Node = { properties?: Record<string, Node>; items?: Node };
+  const names: string[] = [];
+  const walk = (n: Node): void => {
+    for (const [k, v] of Object.entries(n.properties ?? {})) {
+      names.push(k);
+      walk(v);
+    }
+    if (n.items) walk(n.items);
+  };
+  walk(agentReportJsonSchema() as Node);
+  assert.ok(names.length >= 13, names.join(','));
+  for (const k of names) assert.match(section, new RegExp(`"${k}"`), `the prompt's report section does not name "${k}"`);
+  for (const t of BOTTLENECK_TYPES) assert.ok(section.includes(t), `bottleneck type ${t} missing`);
+  // Every quoted JSON key in the example is a schema field: codex rejects extra properties.
+  const keys = [...section.matchAll(/"([A-Za-z]+)":/g)].map((m) => m[1]!);
+  for (const k of keys) assert.ok(names.includes(k), `the prompt asks for "${k}", which the schema does not have`);
 });

@@ -8,6 +8,7 @@ import { renderFinalReport } from '../../core/measure/final-report.js';
 import { excludeFromGit } from '../measure/git-exclude.js';
 import { writeReportFile } from './report-file.js';
 import { copyPrivate, mkdirPrivate, writePrivate, writePrivateAtomic } from './private-files.js';
+import { PLAN_HEADER, REPORT_PLAN_SEPARATOR } from '../../core/loop/plan-pass.js';
 
 /**
  * What record() reads. The loop passes its IterationRecord (outcome kept|no-change|failed, reason, detail,
@@ -212,7 +213,11 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
         'summary.md': renderSummary(name, row, d, b?.median),
         'reflexion.md': renderReflexion(name, report, row, d),
       };
-      if (report) files['plan.md'] = renderPlan(name, report);
+      // --plan-first wrote the planner's plan.md already: it stays first, the final report's plan follows it.
+      const planner = await readFile(join(dir, 'plan.md'), 'utf8').catch(() => undefined);
+      const ownPlan = planner?.startsWith(PLAN_HEADER) ? planner.split(REPORT_PLAN_SEPARATOR)[0]! : undefined;
+      if (report) files['plan.md'] = ownPlan ? `${ownPlan.trimEnd()}${REPORT_PLAN_SEPARATOR}${renderPlan(name, report)}` : renderPlan(name, report);
+      else if (ownPlan) files['plan.md'] = ownPlan;
       for (const [f, text] of Object.entries(files)) await writeFile(join(dir, f), text);
 
       const rows = (await readRows()).filter((r) => r.iteration !== iteration);

@@ -169,9 +169,8 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
       if (!runDir) throw new Error('Measurer.decide called before ensureBaseline');
       await mkdirPrivate(input.iterDir);
       const champ = await readChampion();
-      // After a sync-main merge the loop may still name the pre-merge champion; the re-measured merge commit is
-      // the fair comparison (it holds the upstream changes the candidate holds too).
-      const championSha = champ?.source === 'sync-main' && champ.sha !== input.championSha ? champ.sha : input.championSha;
+      // After a sync-main merge the loop names the re-measured merge commit (remeasureChampion) as champion.
+      const championSha = input.championSha;
       const canReuse = champ !== undefined && champ.sha === championSha;
       const interleaved = (await isCheap()) || !canReuse;
       const params = {

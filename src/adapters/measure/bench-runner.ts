@@ -1,3 +1,4 @@
+import { childEnv } from '../../core/child-env.js';
 import { execa } from 'execa';
 import { gdnctlBinDir } from '../../package-root.js';
 import { readMetric, type MetricReading, type MetricSpec } from '../../core/measure/metric.js';
@@ -47,7 +48,7 @@ export const execaBenchRunner: BenchRunner = async (o) => {
   const started = Date.now();
   const child = execa('bash', ['-lc', script], {
     cwd: o.cwd,
-    env: { ...process.env, ...o.env },
+    env: childEnv({ ...process.env, ...o.env }),
     extendEnv: false,
     all: true,
     reject: false,

@@ -22,6 +22,17 @@ export async function renderDryRun(x: { settings: LoopSettings; agent: AgentRunn
     timeoutMs: s.agentTimeoutMs,
     idleTimeoutMs: s.agentIdleTimeoutMs,
   });
+  const planArgv = s.planFirst
+    ? x.agent.describe({
+        iteration: 1,
+        prompt: '(planning prompt)',
+        workdir: s.workdir,
+        iterDir: join(x.values.logDir, 'runs', '<run-id>', 'iter-001', 'plan-pass'),
+        timeoutMs: s.agentTimeoutMs,
+        idleTimeoutMs: s.agentIdleTimeoutMs,
+        sandbox: 'read-only',
+      })
+    : undefined;
   const p = s.policies;
   const lines = [
     '# gdnctl codex-loop --dry-run (nothing was written)',
@@ -31,6 +42,7 @@ export async function renderDryRun(x: { settings: LoopSettings; agent: AgentRunn
     '',
     '## agent argv (prompt on stdin)',
     argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' '),
+    ...(planArgv ? ['', '## planning pass argv (--plan-first, read-only; runs before the agent)', planArgv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')] : []),
     '',
     '## post-checks (bash -lc, in order)',
     ...(s.postChecks.length ? s.postChecks.map((c, i) => `${i + 1}. ${c}`) : ['(none)']),
@@ -44,6 +56,8 @@ export async function renderDryRun(x: { settings: LoopSettings; agent: AgentRunn
     `failure budgets: total ${p.maxFailures < 0 ? 'unlimited' : p.maxFailures}, consecutive ${p.maxConsecutiveFailures < 0 ? 'off' : p.maxConsecutiveFailures}`,
     `sync main: ${s.syncMain.policy}${s.syncMain.policy === 'off' ? '' : ` (${s.syncMain.remote}/${s.syncMain.branch}, conflicts: ${s.syncMain.conflictPolicy})`}`,
     `protected: ${['gdnctl.yaml (always)', ...s.protect].join(', ')}`,
+    `scope: ${s.scope.length ? s.scope.join(', ') : '(anywhere)'}   target: ${x.values.target ?? '(none)'}${x.values.target !== undefined ? (s.continueAfterTarget ? ' (continue after)' : ' (stops the run)') : ''}`,
+    `bootstrap infra: ${x.values.bootstrapInfra ? 'on (iteration 0 writes the missing regression test / benchmark)' : 'off'}`,
     `resilient: ${x.values.resilient ? 'on' : 'off'}`,
   ];
   return lines.join('\n') + '\n';

@@ -1,6 +1,7 @@
 import type { LoopConsole } from '../../core/loop/engine.js';
 import type { IterationSummary } from '../../core/loop/run-state.js';
 import type { TokenUsage } from '../../ports.js';
+import { statusLabel } from '../../core/loop/iteration-status.js';
 
 /** Progress goes to stderr (status lines, agent and post-check output); results (summary table) to stdout. */
 /** Every line passes `redact`: post-check and agent output reach the terminal (and whatever captures it). */
@@ -19,14 +20,17 @@ function fmtTokens(t: TokenUsage): string {
   return total === 0 ? '-' : `${t.inputTokens}+${t.outputTokens}`;
 }
 
-/** The end-of-run table: iteration, outcome, commit, duration, tokens. */
+/**
+ * The end-of-run table: iteration, outcome, commit, duration, tokens. The outcome column says what became of
+ * the change (promoted, kept-within-noise, regression-reverted, reverted-post-check, no-commit, …).
+ */
 export function summaryTable(rows: IterationSummary[], totals: TokenUsage): string {
   const header = ['iter', 'outcome', 'commit', 'duration', 'tokens (in+out)'];
   const body = [...rows]
     .sort((a, b) => a.iteration - b.iteration)
     .map((r) => [
       String(r.iteration),
-      r.outcome === 'failed' ? `failed: ${r.reason ?? '?'}` : r.outcome,
+      r.status ? statusLabel(r.status, r.reason, r.targetReached === true) : r.outcome === 'failed' ? `failed: ${r.reason ?? '?'}` : r.outcome,
       r.commit ? r.commit.slice(0, 12) : '-',
       `${(r.durationMs / 1000).toFixed(1)}s`,
       fmtTokens(r.tokens),

@@ -25,6 +25,7 @@ import { promisify } from 'node:util';
 import { preflight } from './preflight.js';
 import { findResumable, recoverRun } from './resume.js';
 import { renderDryRun } from './dry-run.js';
+import { bootstrapInfra } from './bootstrap-run.js';
 
 const systemClock: Clock = {
   now: () => Date.now(),
@@ -132,7 +133,14 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
       state.tpuLeaseFile = extras.tpu.leaseFile?.();
       await ledger.writeState(state);
     }
-    if (extras.measurer) {
+    if (v.bootstrapInfra) {
+      const boot = await bootstrapInfra({ v, settings, state, git, out, ctx, extras, deps: {
+        git, agent, runner, ledger, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: ctx.env, tpu: extras.tpu,
+      } });
+      if (boot) result = boot;
+      first = Math.max(first, 1);
+    }
+    if (!result && extras.measurer) {
       const b = await extras.measurer.ensureBaseline(ledger.runDir, await git.head(), ctx.interrupt.signal);
       if (!b.ok) {
         ctx.stderr.write(redact(`gdnctl: baseline refused: ${b.reason}\n`));
@@ -169,6 +177,10 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   }
   if (state) ctx.stdout.write('\n' + summaryTable(state.completed, state.tokens));
   if (result.kind === 'stopped') ctx.stderr.write(redact(`gdnctl: ${result.stop.message}\n`));
+  if (result.kind === 'target-reached') {
+    const value = result.value === undefined ? '' : ` (${v.metric ?? 'metric'} ${result.value}, target ${v.target})`;
+    ctx.stdout.write(`🎯 target reached at iteration ${result.iteration}${value}; stop reason: target-reached\n`);
+  }
   if (state?.keptStashes.length) out.warn(`stashes kept for you (git stash list): ${state.keptStashes.map((s) => s.slice(0, 12)).join(', ')}`);
   if (result.kind === 'interrupted') ctx.stderr.write(`gdnctl: interrupted by ${result.signalName}; run the same command again to resume\n`);
   return loopExitCode(result);

@@ -18,6 +18,7 @@ export interface StateView {
   tokens?: { inputTokens?: number; cachedInputTokens?: number; outputTokens?: number };
   completed?: Array<{ iteration: number; outcome?: string; durationMs?: number; tokens?: { inputTokens?: number; outputTokens?: number } }>;
   stopMessage?: string;
+  stopReason?: string;
   updatedAt?: string;
 }
 

@@ -12,6 +12,7 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   const base = readJsonFile<{ median: number; metric: string; direction: 'higher' | 'lower' }>(join(runDir, 'baseline', 'baseline.json'));
   const lease = s.tpuLeaseFile ? readJsonFile<{ project: string; zone: string; node: string; cluster?: string }>(s.tpuLeaseFile) : undefined;
   let status = s.status ?? 'unknown (no state.json)';
+  if (s.stopReason === 'target-reached') status += ' (🎯 target reached)';
   if (s.status === 'running' && s.ownerHost === hostname() && !isAlive(s.ownerPid)) status = `running in state.json, but its owner pid ${s.ownerPid} is gone (resume with the same command)`;
   const lines = [`run ${runId}: ${status}`];
   lines.push(`  iteration: ${s.iteration ?? '—'}${s.attempt && s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}, phase ${s.phase ?? '—'}`);

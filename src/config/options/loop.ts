@@ -152,6 +152,14 @@ export const loopOptions = {
     commands: LOOP,
     valueName: '<glob>',
   }),
+  planFirst: opt(z.boolean().default(false), {
+    help: 'before each implementing pass, run the agent read-only (--sandbox read-only) to write iter-NNN/plan.md; the implementing pass gets that plan',
+    commands: LOOP,
+  }),
+  bootstrapInfra: opt(z.boolean().default(false), {
+    help: 'without --bench or --post-check: first run one agent iteration (0) that writes a regression test and a benchmark; once accepted, their paths are protected',
+    commands: LOOP,
+  }),
   newRun: opt(z.boolean().default(false), {
     help: 'start a new run even when an interrupted run with the same config could be resumed',
     commands: LOOP,

@@ -1,13 +1,14 @@
 import { relative } from 'node:path';
-import type { StatusEntry } from '../../ports.js';
+import type { AgentRunInput, StatusEntry } from '../../ports.js';
 import { faultPoint } from '../../fault.js';
-import { runAgentPhase } from './agent-phase.js';
+import { runAgentPhase, type AgentPhaseResult } from './agent-phase.js';
+import { planDirective, runPlanPass } from './plan-pass.js';
 import { addTokens, ZERO_TOKENS, type CommitRange, type FailureReason, type IterationRecord, type IterationResult, type LoopResult, type LoopStop } from './outcome.js';
 import { phaseLabel, type Phase } from './phases.js';
 import { judgeFailure, judgeSuccess } from './policy.js';
-import { runPostChecks } from './post-check-phase.js';
+import { postCheckEnv, runPostChecks } from './post-check-phase.js';
 import { appendDirectives, renderPrompt, type PromptValues } from '../prompt-template.js';
-import { protectedPathHits } from '../protected-paths.js';
+import { pathsOutsideScope, protectedPathHits } from '../protected-paths.js';
 import type { RunState } from './run-state.js';
 import type { LoopDeps } from './deps.js';
 import { buildIterationRecord, type IterCtx } from './iteration-record.js';
@@ -35,6 +36,8 @@ const pad = (i: number): string => String(i).padStart(3, '0');
  */
 export class LoopEngine {
   private readonly stash: OperatorStash;
+  /** Set by record() when a kept iteration's decision reached --target. */
+  private targetHit: { value?: number } | undefined;
   /** Status taken at the end of the previous iteration, reused when nothing ran in between (no sleep). */
   private cachedStatus: StatusEntry[] | undefined;
 
@@ -70,6 +73,21 @@ export class LoopEngine {
         if (e instanceof Interrupted || this.d.signal.aborted) return this.interrupted();
         throw e;
       }
+      if (this.targetHit && !stop) {
+        const hit = this.targetHit;
+        this.targetHit = undefined;
+        const value = hit.value === undefined ? '' : ` (${hit.value})`;
+        await this.d.ledger.event('target-reached', { iteration: i, ...(hit.value === undefined ? {} : { value: hit.value }), stops: !this.s.continueAfterTarget });
+        if (!this.s.continueAfterTarget) {
+          this.d.console.info(`🎯 target reached at iteration ${i}${value}; stopping (--continue-after-target keeps going)`);
+          this.state.status = 'done';
+          this.state.stopReason = 'target-reached';
+          await this.saveState();
+          await this.d.ledger.event('run-done', { iterations: i, stopReason: 'target-reached' });
+          return { kind: 'target-reached', iteration: i, ...(hit.value === undefined ? {} : { value: hit.value }) };
+        }
+        this.d.console.info(`🎯 target reached at iteration ${i}${value}; continuing (--continue-after-target)`);
+      }
       if (stop) {
         this.state.status = 'stopped';
         this.state.stopMessage = stop.message;
@@ -87,6 +105,20 @@ export class LoopEngine {
     await this.saveState();
     await this.d.ledger.event('run-done', { iterations: this.s.iterations });
     return { kind: 'done', iterations: this.s.iterations };
+  }
+
+  /**
+   * One iteration outside the numbered run (--bootstrap-infra's iteration 0): recorded like any other, but
+   * the caller judges the outcome. Returns the stop or interruption, or undefined when the policies go on.
+   */
+  async runOne(i: number): Promise<LoopResult | undefined> {
+    try {
+      const stop = await this.iteration(i);
+      return stop ? { kind: 'stopped', stop } : undefined;
+    } catch (e) {
+      if (e instanceof Interrupted || this.d.signal.aborted) return this.interrupted();
+      throw e;
+    }
   }
 
   private interrupted(): LoopResult {
@@ -173,7 +205,7 @@ export class LoopEngine {
     const sync = this.s.syncMain;
     if (sync.policy === 'each-iteration' || (sync.policy === 'once' && i === 1)) {
       await this.enter(ctx, 'sync-main', { remote: sync.remote, branch: sync.branch });
-      const failed = await syncMain(this.d.git, this.s.syncMain, this.d.console, this.d.measurer, this.d.signal);
+      const failed = await syncMain(this.d.git, this.s.syncMain, this.d.console, (head) => this.championAfterMerge(i, head));
       if (failed) return failed;
     }
 
@@ -184,46 +216,19 @@ export class LoopEngine {
     this.state.champion ??= headBefore;
 
     await this.enter(ctx, 'prompt');
-    const prompt = await this.buildPrompt(i, headBefore);
+    let prompt = await this.buildPrompt(i, headBefore);
+    if (this.s.planFirst) {
+      await this.enter(ctx, 'plan', {}, true);
+      const planned = await this.planPass(ctx, prompt, headBefore);
+      if (typeof planned !== 'string' && planned !== undefined) return planned;
+      if (planned) prompt = await this.buildPrompt(i, headBefore, [planDirective(`iter-${pad(i)}`, planned)]);
+    }
     await this.d.ledger.writeFile(`${relative(this.d.ledger.runDir, ctx.iterDir)}/prompt.md`, prompt);
 
     await this.enter(ctx, 'agent', { headBefore }, true);
-    let pending: Promise<void> = Promise.resolve();
     const outputSchemaFile = this.d.reportSchema ? await this.d.reportSchema(ctx.iterDir) : undefined;
-    const agent = await runAgentPhase({
-      agent: this.d.agent,
-      input: {
-        iteration: i,
-        prompt,
-        workdir: this.s.workdir,
-        iterDir: ctx.iterDir,
-        timeoutMs: this.s.agentTimeoutMs,
-        idleTimeoutMs: this.s.agentIdleTimeoutMs,
-        onSpawn: (pgid) => {
-          this.state.agentPgid = pgid;
-          pending = pending.then(() => this.saveState()).then(() => faultPoint('agent-running'));
-        },
-        onDisplay: (line) => this.d.console.echo(line),
-        ...(outputSchemaFile ? { outputSchemaFile } : {}),
-      },
-      retries: this.s.agentRetries,
-      transientRetries: this.s.transientRetries,
-      retrySleepMs: this.s.retrySleepMs,
-      maxBackoffMs: this.s.transientMaxBackoffMs,
-      clock: this.d.clock,
-      signal: this.d.signal,
-      betweenAttempts: async (_r, attempt) => {
-        await pending;
-        await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(i)}-attempt-${attempt}`);
-      },
-      note: (m) => this.d.console.warn(m),
-    });
-    await pending;
-    ctx.tokens = agent.tokens;
-    ctx.agentProcessMs = agent.processMs;
+    const agent = await this.agentPass(ctx, { prompt, iterDir: ctx.iterDir, ...(outputSchemaFile ? { outputSchemaFile } : {}) });
     if (agent.result.report) ctx.report = agent.result.report;
-    this.state.tokens = addTokens(this.state.tokens, agent.tokens);
-    this.state.agentPgid = undefined;
     this.check();
     if (!agent.result.ok) {
       const failure = agent.result.failure ?? 'agent-exit-nonzero';
@@ -248,9 +253,15 @@ export class LoopEngine {
     }
     const range: CommitRange = { from: headBefore, to: headAfter, shas: commits.map((c) => c.sha) };
     ctx.range = range;
-    const hits = protectedPathHits(await git.changedPaths(headBefore, headAfter), this.s.protect);
+    const changed = await git.changedPaths(headBefore, headAfter);
+    const hits = protectedPathHits(changed, [...this.s.protect, ...(this.state.bootstrapProtect ?? [])]);
     if (hits.length > 0) {
       return this.revertAndFail(ctx, range, 'touched-protected-path', `changed protected path(s): ${hits.map((h) => `${h.path} (${h.glob})`).join(', ')}`, 'verify-commit');
+    }
+    const outside = pathsOutsideScope(changed, this.s.scope).filter((p) => p !== relative(git.root, this.s.hillclimbLog));
+    if (outside.length > 0) {
+      const shown = outside.slice(0, 10).join(', ') + (outside.length > 10 ? `, … (${outside.length} in all)` : '');
+      return this.revertAndFail(ctx, range, 'outside-scope', `changed path(s) outside the scope (${this.s.scope.join(', ')}): ${shown}`, 'verify-commit');
     }
     await this.saveState();
 
@@ -267,7 +278,7 @@ export class LoopEngine {
         retries: this.s.postCheckRetries,
         retrySleepMs: this.s.retrySleepMs,
         cwd: this.s.workdir,
-        env: this.postCheckEnv(ctx, headAfter),
+        env: postCheckEnv(this.d.env, { iteration: i, runDir: this.d.ledger.runDir, iterDir: ctx.iterDir, commit: headAfter }, this.d.tpu?.current()),
         binDir: this.s.binDir,
         signal: this.d.signal,
         echo: (l) => this.d.console.echo(l),
@@ -298,7 +309,74 @@ export class LoopEngine {
     return { kind: 'kept', range, ...(ctx.stampSha ? { stampSha: ctx.stampSha } : {}), ...(decision ? { decision } : {}) };
   }
 
-  private async buildPrompt(i: number, head: string): Promise<string> {
+  /**
+   * A sync-main merge moved HEAD: the merge commit holds the champion plus upstream, so it is what the next
+   * candidate (built on it) must be compared with. Re-measured first; only then does it become the champion.
+   */
+  private async championAfterMerge(i: number, head: string): Promise<void> {
+    await this.d.measurer?.remeasureChampion?.(head, this.d.signal);
+    this.check();
+    this.state.champion = head;
+    await this.saveState();
+    await this.d.ledger.event('champion-after-sync', { iteration: i, champion: head, remeasured: this.d.measurer?.remeasureChampion !== undefined });
+  }
+
+  /** One agent pass (with retries); its tokens and process time add to the iteration's. */
+  private async agentPass(ctx: IterCtx, over: Pick<AgentRunInput, 'prompt' | 'iterDir'> & Partial<AgentRunInput>): Promise<AgentPhaseResult> {
+    let pending: Promise<void> = Promise.resolve();
+    const agent = await runAgentPhase({
+      agent: this.d.agent,
+      input: {
+        iteration: ctx.i,
+        workdir: this.s.workdir,
+        timeoutMs: this.s.agentTimeoutMs,
+        idleTimeoutMs: this.s.agentIdleTimeoutMs,
+        onSpawn: (pgid) => {
+          this.state.agentPgid = pgid;
+          pending = pending.then(() => this.saveState()).then(() => faultPoint('agent-running'));
+        },
+        onDisplay: (line) => this.d.console.echo(line),
+        ...over,
+      },
+      retries: this.s.agentRetries,
+      transientRetries: this.s.transientRetries,
+      retrySleepMs: this.s.retrySleepMs,
+      maxBackoffMs: this.s.transientMaxBackoffMs,
+      clock: this.d.clock,
+      signal: this.d.signal,
+      betweenAttempts: async (_r, attempt) => {
+        await pending;
+        await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(ctx.i)}-attempt-${attempt}`);
+      },
+      note: (m) => this.d.console.warn(m),
+    });
+    await pending;
+    ctx.tokens = addTokens(ctx.tokens, agent.tokens);
+    ctx.agentProcessMs += agent.processMs;
+    this.state.tokens = addTokens(this.state.tokens, agent.tokens);
+    this.state.agentPgid = undefined;
+    return agent;
+  }
+
+  /** --plan-first (plan-pass.ts): the read-only planning pass, with the engine's own agent/revert steps. */
+  private planPass(ctx: IterCtx, prompt: string, headBefore: string): Promise<string | undefined | IterationResult> {
+    return runPlanPass({
+      iteration: ctx.i,
+      iterDir: ctx.iterDir,
+      prompt,
+      headBefore,
+      requireClean: this.s.requireClean,
+      git: this.d.git,
+      ledger: this.d.ledger,
+      console: this.d.console,
+      agentPass: (over) => this.agentPass(ctx, over),
+      check: () => this.check(),
+      rangeSince: (h) => this.rangeSince(h),
+      revertAndFail: (range, reason, detail) => this.revertAndFail(ctx, range, reason, detail, 'plan'),
+    });
+  }
+
+  private async buildPrompt(i: number, head: string, extraDirectives: string[] = []): Promise<string> {
     const mem = this.d.memory;
     const extra = mem ? await mem.placeholders(i) : {};
     const values: PromptValues = {
@@ -310,22 +388,7 @@ export class LoopEngine {
       HILLCLIMB_LOG: relative(this.s.workdir, this.s.hillclimbLog),
     };
     const generated = mem ? await mem.directives(i) : [];
-    return appendDirectives(renderPrompt(this.s.promptTemplate, values, this.s.promptFile), [...this.s.directives, ...generated]);
-  }
-
-  private postCheckEnv(ctx: IterCtx, commit: string): Record<string, string> {
-    const env: Record<string, string> = {
-      ...(Object.fromEntries(Object.entries(this.d.env).filter((e) => e[1] !== undefined)) as Record<string, string>),
-      GDNCTL_ITERATION: String(ctx.i),
-      GDNCTL_RUN_DIR: this.d.ledger.runDir,
-      GDNCTL_ITER_DIR: ctx.iterDir,
-      GDNCTL_COMMIT: commit,
-    };
-    const node = this.d.tpu?.current();
-    if (node) {
-      Object.assign(env, { GDNCTL_TPU_PROJECT: node.project, GDNCTL_TPU_ZONE: node.zone, GDNCTL_TPU_CLUSTER: node.cluster, GDNCTL_TPU_NAME: node.name });
-    }
-    return env;
+    return appendDirectives(renderPrompt(this.s.promptTemplate, values, this.s.promptFile), [...this.s.directives, ...generated, ...extraDirectives]);
   }
 
   /** Replace "Commit: this commit" in the log's last entry with the agent's SHA, in the loop's own commit. */
@@ -457,9 +520,13 @@ export class LoopEngine {
     await this.d.memory?.record(ctx.i, rec as unknown as Record<string, unknown>);
     const commit = result.kind === 'kept' ? result.range.to : undefined;
     this.state.completed = this.state.completed.filter((c) => c.iteration !== ctx.i);
+    const targetReached = result.kind === 'kept' && result.decision?.targetReached === true;
+    if (targetReached) this.targetHit = result.decision?.candidate === undefined ? {} : { value: result.decision.candidate };
     this.state.completed.push({
       iteration: ctx.i,
       outcome: result.kind,
+      status: rec.status,
+      ...(targetReached ? { targetReached } : {}),
       ...(result.kind === 'failed' ? { reason: result.reason } : {}),
       ...(commit ? { commit } : {}),
       durationMs,
@@ -469,7 +536,7 @@ export class LoopEngine {
     this.state.attempt = 0;
     this.state.headBefore = undefined;
     await this.saveState();
-    await this.d.ledger.event('iteration-recorded', { iteration: ctx.i, outcome: result.kind, ...(result.kind === 'failed' ? { reason: result.reason } : {}) });
+    await this.d.ledger.event('iteration-recorded', { iteration: ctx.i, outcome: result.kind, status: rec.status, ...(result.kind === 'failed' ? { reason: result.reason } : {}) });
     return stop;
   }
 }

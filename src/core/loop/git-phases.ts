@@ -1,4 +1,4 @@
-import type { CommitInfo, Git, Measurer } from '../../ports.js';
+import type { CommitInfo, Git } from '../../ports.js';
 import type { LoopConsole } from './engine.js';
 import type { FailureReason, IterationResult } from './outcome.js';
 import type { LoopSettings } from './settings.js';
@@ -10,13 +10,13 @@ function fail(reason: FailureReason, detail: string): IterationResult {
 /**
  * sync-main: `git fetch <remote> <branch>`, then `git merge --no-edit <remote>/<branch>`; a conflict has already
  * been aborted by the adapter (`git merge --abort`), so the tree is as before and only the policy remains.
+ * `onMerged` runs when the merge moved HEAD (the engine re-measures the champion there).
  */
 export async function syncMain(
   git: Git,
   sync: LoopSettings['syncMain'],
   out: LoopConsole,
-  measurer: Measurer | undefined,
-  signal: AbortSignal,
+  onMerged: (head: string) => Promise<void>,
 ): Promise<IterationResult | undefined> {
   const { remote, branch, conflictPolicy } = sync;
   try {
@@ -30,7 +30,7 @@ export async function syncMain(
       return undefined;
     case 'merged':
       out.info(`merged ${remote}/${branch} (HEAD ${m.head.slice(0, 12)})`);
-      await measurer?.remeasureChampion?.(m.head, signal);
+      await onMerged(m.head);
       return undefined;
     case 'conflict': {
       const detail = `merging ${remote}/${branch} conflicts in ${m.paths.join(', ') || 'some paths'} (merge aborted)`;

@@ -2,6 +2,7 @@ import type { TokenUsage } from '../../ports.js';
 import type { AgentReportParse } from '../agent-report.js';
 import type { CommitRange, IterationRecord, IterationResult } from './outcome.js';
 import type { Phase } from './phases.js';
+import { iterationStatus } from './iteration-status.js';
 
 /** What one iteration learned as it went; the engine fills it, the record is built from it. */
 export interface IterCtx {
@@ -34,6 +35,7 @@ export function buildIterationRecord(
     iteration: ctx.i,
     attempt: at.attempt,
     outcome: result.kind,
+    status: iterationStatus(result),
     ...(result.kind === 'failed' ? { reason: result.reason, detail: result.detail, phase: result.phase } : {}),
     headBefore: ctx.headBefore ?? at.head,
     headAfter: at.head,

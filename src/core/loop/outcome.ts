@@ -1,6 +1,7 @@
 import type { AgentFailure, MeasureDecision, TokenUsage } from '../../ports.js';
 import type { AgentReportParse } from '../agent-report.js';
 import type { Phase } from './phases.js';
+import type { IterationStatus } from './iteration-status.js';
 
 /** Why an iteration did not produce a kept commit. Kebab-case, recorded verbatim in record.json. */
 export type FailureReason =
@@ -11,6 +12,8 @@ export type FailureReason =
   | 'no-commit'
   | 'history-rewritten'
   | 'touched-protected-path'
+  | 'outside-scope'
+  | 'plan-pass-modified-tree'
   | 'post-check-failed'
   | 'measure-regression'
   | 'no-metric'
@@ -42,6 +45,8 @@ export function policyFamily(reason: FailureReason): PolicyFamily {
     case 'post-check-failed':
       return 'post-check';
     case 'touched-protected-path':
+    case 'outside-scope':
+    case 'plan-pass-modified-tree':
       return 'verify';
     case 'measure-regression':
     case 'no-metric':
@@ -84,6 +89,8 @@ export interface IterationRecord {
   iteration: number;
   attempt: number;
   outcome: 'kept' | 'no-change' | 'failed';
+  /** What became of the iteration, in the leaderboard's words (iteration-status.ts). */
+  status: IterationStatus;
   reason?: FailureReason;
   detail?: string;
   phase?: Phase;
@@ -121,6 +128,8 @@ export interface LoopStop {
 
 export type LoopResult =
   | { kind: 'done'; iterations: number }
+  /** --target reached (🎯) and --continue-after-target not set: a success, exit 0. */
+  | { kind: 'target-reached'; iteration: number; value?: number }
   | { kind: 'stopped'; stop: LoopStop }
   | { kind: 'interrupted'; signalName: string };
 

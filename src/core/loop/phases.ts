@@ -7,6 +7,7 @@
  *   TPU held)    policy)                   directives, exec)      forward, tree   in own    captured)      A/B)         revert)    restore
  *                                          memory)                clean, scope)   commit)                                          stash)
  *
+ * With --plan-first, `plan` (a read-only agent pass writing iter-NNN/plan.md) runs between prompt and agent.
  * A failure in any phase becomes an IterationOutcome with a kebab-case reason; the policies then decide
  * (src/core/loop/policy.ts). `preflight` runs once per run, the others once per iteration.
  */
@@ -15,6 +16,7 @@ export type Phase =
   | 'guard-tree'
   | 'sync-main'
   | 'prompt'
+  | 'plan'
   | 'agent'
   | 'verify-commit'
   | 'stamp'
@@ -27,6 +29,7 @@ export const ITERATION_PHASES: readonly Phase[] = [
   'guard-tree',
   'sync-main',
   'prompt',
+  'plan',
   'agent',
   'verify-commit',
   'stamp',
@@ -46,6 +49,7 @@ export function phaseMayLeaveAgentEdits(phase: Phase): boolean {
     // 'record' starts after leftovers were stashed; the tree may hold the operator's restored work.
     case 'record':
       return false;
+    case 'plan':
     case 'agent':
     case 'verify-commit':
     case 'stamp':
@@ -71,6 +75,8 @@ export function phaseLabel(phase: Phase): string {
       return 'syncing main';
     case 'prompt':
       return 'building the prompt';
+    case 'plan':
+      return 'planning (read-only)';
     case 'agent':
       return 'agent running';
     case 'verify-commit':

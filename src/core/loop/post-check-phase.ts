@@ -1,4 +1,5 @@
-import type { Clock, CommandRunner } from '../../ports.js';
+import type { Clock, CommandRunner, TpuNode } from '../../ports.js';
+import { childEnv } from '../child-env.js';
 
 export interface PostCheckInput {
   runner: CommandRunner;
@@ -8,12 +9,31 @@ export interface PostCheckInput {
   retrySleepMs: number;
   cwd: string;
   /** GDNCTL_* variables (DESIGN.md "What post-checks see"); the rest of the environment is inherited. */
-  env: Record<string, string>;
+  env: NodeJS.ProcessEnv;
   binDir: string;
   signal: AbortSignal;
   echo: (line: string) => void;
   /** Receives check K's (1-based) full output once it finished. */
   saveLog: (k: number, text: string) => Promise<void>;
+}
+
+/**
+ * DESIGN.md "What post-checks see": the loop's environment without test-runner variables (child-env.ts), the
+ * iteration's GDNCTL_* values and, while a TPU is held, the node's address.
+ */
+export function postCheckEnv(
+  base: NodeJS.ProcessEnv,
+  it: { iteration: number; runDir: string; iterDir: string; commit: string },
+  node: TpuNode | undefined,
+): NodeJS.ProcessEnv {
+  return {
+    ...childEnv(base),
+    GDNCTL_ITERATION: String(it.iteration),
+    GDNCTL_RUN_DIR: it.runDir,
+    GDNCTL_ITER_DIR: it.iterDir,
+    GDNCTL_COMMIT: it.commit,
+    ...(node ? { GDNCTL_TPU_PROJECT: node.project, GDNCTL_TPU_ZONE: node.zone, GDNCTL_TPU_CLUSTER: node.cluster, GDNCTL_TPU_NAME: node.name } : {}),
+  };
 }
 
 /** durationMs: the phase's wall time; processMs: the checks' own run time. */

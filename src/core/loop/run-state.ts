@@ -1,6 +1,7 @@
 import type { TokenUsage } from '../../ports.js';
 import type { FailureReason } from './outcome.js';
 import type { Phase } from './phases.js';
+import type { IterationStatus } from './iteration-status.js';
 
 export type RunStatus = 'running' | 'interrupted' | 'done' | 'stopped';
 
@@ -8,6 +9,9 @@ export type RunStatus = 'running' | 'interrupted' | 'done' | 'stopped';
 export interface IterationSummary {
   iteration: number;
   outcome: 'kept' | 'no-change' | 'failed';
+  /** Finer than outcome (promoted, kept-within-noise, regression-reverted, …); absent in older state files. */
+  status?: IterationStatus;
+  targetReached?: boolean;
   reason?: FailureReason;
   commit?: string;
   durationMs: number;
@@ -48,5 +52,11 @@ export interface RunState {
   tokens: TokenUsage;
   completed: IterationSummary[];
   stopMessage?: string;
+  /** Why a run ended early without a failure: --target reached (🎯). */
+  stopReason?: 'target-reached';
+  /** Paths protected for the rest of the run because --bootstrap-infra's iteration 0 created them. */
+  bootstrapProtect?: string[];
+  /** --bootstrap-infra's accepted iteration 0: its commit and the commands it provides for the run. */
+  bootstrap?: { commit: string; postCheck?: string; bench?: string };
   updatedAt: string;
 }

@@ -27,6 +27,12 @@ export interface LoopSettings {
   syncMain: { policy: 'off' | 'once' | 'each-iteration'; remote: string; branch: string; conflictPolicy: 'fail' | 'skip' };
   /** Globs from --protect; gdnctl.yaml is always added by protectedPathHits. */
   protect: string[];
+  /** Globs the agent may change (from `gdnctl init --scope-glob`); empty = anywhere. */
+  scope: string[];
+  /** --target reached does not stop the loop. */
+  continueAfterTarget: boolean;
+  /** --plan-first: a read-only planning pass before each implementing pass. */
+  planFirst: boolean;
   /** Absolute path of the hill-climb log (stamped after each agent commit). */
   hillclimbLog: string;
   /** Prepended to PATH for post-checks. */
@@ -58,6 +64,9 @@ export interface LoopConfigValues {
   syncMainConflictPolicy: 'fail' | 'skip';
   protect: string[];
   hillclimbLog: string;
+  scopeGlob?: string[] | undefined;
+  continueAfterTarget?: boolean | undefined;
+  planFirst?: boolean | undefined;
 }
 
 /** Config values (after --resilient) → engine settings. */
@@ -98,6 +107,9 @@ export function loopSettings(
       conflictPolicy: v.syncMainConflictPolicy,
     },
     protect: v.protect,
+    scope: v.scopeGlob ?? [],
+    continueAfterTarget: v.continueAfterTarget ?? false,
+    planFirst: v.planFirst ?? false,
     hillclimbLog: v.hillclimbLog,
     binDir: extra.binDir,
   };

@@ -1,0 +1,58 @@
+import type { IterationResult } from './outcome.js';
+
+/**
+ * What became of an iteration, in one word the operator can act on. "kept" alone hid whether a change was a
+ * measured win or merely not worse, and "failed" hid whether the work was reverted by a commit or never
+ * existed. Measured outcomes use the leaderboard's names (promoted, kept-within-noise, regression, …) with
+ * `-reverted` when a revert commit undid them.
+ */
+export type IterationStatus =
+  | 'kept'
+  | 'promoted'
+  | 'kept-within-noise'
+  | 'kept-inconclusive'
+  | 'regression-reverted'
+  | 'inconclusive-reverted'
+  | 'no-metric-reverted'
+  | 'reverted-post-check'
+  | 'reverted-protected-path'
+  | 'reverted-outside-scope'
+  | 'reverted'
+  | 'no-commit'
+  | 'no-change'
+  | 'failed';
+
+export function iterationStatus(result: IterationResult): IterationStatus {
+  switch (result.kind) {
+    case 'no-change':
+      return 'no-change';
+    case 'kept': {
+      const o = result.decision?.outcome;
+      if (o === undefined) return 'kept';
+      if (o === 'promoted' || o === 'kept-within-noise') return o;
+      // A kept inconclusive change (--inconclusive-policy keep); regression/no-metric always revert.
+      return 'kept-inconclusive';
+    }
+    case 'failed': {
+      if (result.reason === 'no-commit') return 'no-commit';
+      if (!result.revertSha) return 'failed';
+      const o = result.decision?.outcome;
+      if (o === 'regression' || o === 'inconclusive' || o === 'no-metric') return `${o}-reverted`;
+      if (result.reason === 'post-check-failed') return 'reverted-post-check';
+      if (result.reason === 'touched-protected-path') return 'reverted-protected-path';
+      if (result.reason === 'outside-scope') return 'reverted-outside-scope';
+      return 'reverted';
+    }
+    default: {
+      const never: never = result;
+      throw new Error(`unknown result ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The summary table's wording: the status, plus the failure reason when the status does not already say it. */
+export function statusLabel(status: IterationStatus, reason: string | undefined, targetReached: boolean): string {
+  const self = status === 'failed' || status === 'reverted';
+  const base = self && reason ? `${status}: ${reason}` : status;
+  return targetReached ? `${base} 🎯` : base;
+}
