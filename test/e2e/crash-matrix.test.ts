@@ -158,6 +158,8 @@ for (const c of CASES) {
       assert.ok(!existsSync(join(resumed, 'iter-003')), 'no iteration beyond --iterations');
     }
     assertEventsParse(repo);
+    const strays = runs.flatMap((r) => readdirSync(r).filter((f) => f.includes('.tmp-')));
+    assert.deepEqual(strays, [], 'no half-written state file left by the killed run');
     const rerunEvents = runs.flatMap((r) => events(r));
     const found = rerunEvents.map((e) => String(e.type)).filter((x) => /^(resume|tpu-|revert|operator-restored|interrupted)/.test(x));
     t.diagnostic(`${c.point}: state at crash = iteration ${crashedState.iteration} phase ${crashedState.phase}; events: ${found.join(',')}`);
