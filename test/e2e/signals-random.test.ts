@@ -150,7 +150,9 @@ describe('signals at random moments', { concurrency: 2 }, () => {
       if (sentMidRun) child.kill(p.signal);
       const { code, signal } = await closed;
 
-      const state = readJson<{ status: string; agentPgid?: number }>(join(runDirs(repo)[0]!, 'state.json'));
+      const runDir = runDirs(repo)[0];
+      assert.ok(runDir, `no run directory (exit ${code}, signal ${signal}):\n${out}`);
+      const state = readJson<{ status: string; agentPgid?: number }>(join(runDir, 'state.json'));
       if (code === 0) {
         assert.equal(state.status, 'done', 'exit 0 only when the loop had already finished');
         outcomes.push('finished before the signal (exit 0)');
