@@ -28,7 +28,14 @@ async function main(): Promise<void> {
     const spec = cli.active();
     if (!spec?.handlesSignals || interrupt.count >= 3) process.exit(ExitCode.interrupted);
   };
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+  // bin/gdnctl's stand-in (exit 130 while the bundle loads) gives way to the real handler. Add before removing:
+  // a signal caught while the bundle was loading is still queued in libuv, and dropping a signal's last
+  // listener closes its watcher and loses that queued signal.
+  const early = (globalThis as Record<symbol, unknown>)[Symbol.for('gdnctl.earlySignalHandler')] as ((...a: unknown[]) => void) | undefined;
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(s, onSignal);
+    if (early) process.off(s, early);
+  }
 
   let code: number;
   try {

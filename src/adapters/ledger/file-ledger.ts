@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { appendFile, mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Ledger } from '../../ports.js';
 import type { Redactor } from '../../redact.js';
@@ -33,6 +33,7 @@ export class FileLedger implements Ledger {
 
   static async open(runDir: string, redact: Redactor, now: () => number = Date.now): Promise<FileLedger> {
     await mkdir(runDir, { recursive: true, mode: 0o700 });
+    await removeStaleStateTemps(runDir);
     return new FileLedger(runDir, redact, now);
   }
 
@@ -140,4 +141,24 @@ export async function listRuns(logDir: string): Promise<RunListing[]> {
     out.push({ runId, runDir, run, state });
   }
   return out;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A writer SIGKILLed between writing `state.json.tmp-<pid>` and the rename leaves the temp file behind for good
+ * (state.json itself is intact: the rename never happened). Only dead writers' temps go; a live pid may be mid-write.
+ */
+async function removeStaleStateTemps(runDir: string): Promise<void> {
+  for (const name of await readdir(runDir).catch(() => [] as string[])) {
+    const m = /^state\.json\.tmp-(\d+)$/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) await unlink(join(runDir, name)).catch(() => undefined);
+  }
 }
