@@ -7,7 +7,7 @@ import { resolveAgentBinary } from './agent-binary.js';
 import { recordReport } from './agent-report-files.js';
 import { ClaudeEventReader } from './claude-events.js';
 import { classifyRun, describeFailure } from './failure-classifier.js';
-import { RedactedLog } from './redacted-log.js';
+import { runEventStreamAgent } from './event-stream-run.js';
 
 export interface ClaudeAgentOptions {
   /** --claude-bin, or "claude" (searched on PATH). */
@@ -60,32 +60,8 @@ export class ClaudeAgent implements AgentRunner {
     await this.preflight();
     await mkdir(input.iterDir, { recursive: true });
     const argv = this.describe(input);
-    const transcript = new RedactedLog(join(input.iterDir, 'transcript.jsonl'), this.redact);
-    const outputLog = new RedactedLog(join(input.iterDir, 'agent-output.log'), this.redact);
     const reader = new ClaudeEventReader((l) => input.onDisplay?.(this.redact(l)), this.opts.showFileUpdates);
-    let result;
-    try {
-      result = await this.opts.runner.run({
-        argv,
-        cwd: input.workdir,
-        env: this.opts.env,
-        stdin: input.prompt,
-        timeoutMs: input.timeoutMs,
-        idleTimeoutMs: input.idleTimeoutMs,
-        signal: input.signal,
-        onSpawn: input.onSpawn,
-        onLine: (line, stream) => {
-          if (stream === 'stderr') {
-            outputLog.line(line);
-            reader.stderrLine(line);
-          } else if (reader.stdoutLine(line)) transcript.line(line);
-          else outputLog.line(line);
-        },
-      });
-    } finally {
-      transcript.close();
-      outputLog.close();
-    }
+    const result = await runEventStreamAgent(this.opts.runner, input, { argv, env: this.opts.env, reader, redact: this.redact });
 
     const raw = reader.resultText ?? reader.lastAssistantText;
     const lastMessage = raw === undefined ? undefined : this.redact(raw);

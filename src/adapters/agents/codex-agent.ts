@@ -8,7 +8,7 @@ import { recordReport } from './agent-report-files.js';
 import { CodexEventReader } from './codex-events.js';
 import { prepareCodexHome } from './codex-home.js';
 import { classifyRun, describeFailure } from './failure-classifier.js';
-import { RedactedLog } from './redacted-log.js';
+import { runEventStreamAgent } from './event-stream-run.js';
 import { sealTree } from '../ledger/private-files.js';
 
 export type CodexSandbox = 'bypass' | 'workspace-write' | 'read-only';
@@ -107,33 +107,12 @@ export class CodexAgent implements AgentRunner {
     // A stale file from an earlier attempt must not pass for this attempt's answer.
     rmSync(lastMessageFile, { force: true });
     const env = await this.environment(input);
-    const transcript = new RedactedLog(join(input.iterDir, 'transcript.jsonl'), this.redact);
-    const outputLog = new RedactedLog(join(input.iterDir, 'agent-output.log'), this.redact);
     const display = (line: string): void => input.onDisplay?.(this.redact(line));
     const reader = new CodexEventReader(display, this.opts.showFileUpdates);
-
     let result;
     try {
-      result = await this.opts.runner.run({
-        argv,
-        cwd: input.workdir,
-        env,
-        stdin: input.prompt,
-        timeoutMs: input.timeoutMs,
-        idleTimeoutMs: input.idleTimeoutMs,
-        signal: input.signal,
-        onSpawn: input.onSpawn,
-        onLine: (line, stream) => {
-          if (stream === 'stderr') {
-            outputLog.line(line);
-            reader.stderrLine(line);
-          } else if (reader.stdoutLine(line)) transcript.line(line);
-          else outputLog.line(line);
-        },
-      });
+      result = await runEventStreamAgent(this.opts.runner, input, { argv, env, reader, redact: this.redact });
     } finally {
-      transcript.close();
-      outputLog.close();
       // codex creates its state (logs, sqlite, skills) in our CODEX_HOME under the run directory with its own umask.
       if (env.CODEX_HOME && this.opts.modelServer) await sealTree(env.CODEX_HOME);
     }

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import type { AgentRunInput, CommandRunner, ProcessResult } from '../../ports.js';
+import type { Redactor } from '../../redact.js';
+import { RedactedLog } from './redacted-log.js';
+
+/** Parses one JSON-lines agent stream (codex --json, claude stream-json). */
+export interface EventStreamReader {
+  /** True when the line was an event (it then belongs in the transcript). */
+  stdoutLine(line: string): boolean;
+  stderrLine(line: string): void;
+}
+
+/**
+ * Run a JSON-lines agent: events go to iter-NNN/transcript.jsonl, everything else (stderr, non-JSON stdout) to
+ * agent-output.log, both redacted and written line by line so gigabytes of output never pile up in memory.
+ */
+export async function runEventStreamAgent(
+  runner: CommandRunner,
+  input: AgentRunInput,
+  run: { argv: string[]; env: NodeJS.ProcessEnv; reader: EventStreamReader; redact: Redactor },
+): Promise<ProcessResult> {
+  const transcript = new RedactedLog(join(input.iterDir, 'transcript.jsonl'), run.redact);
+  const outputLog = new RedactedLog(join(input.iterDir, 'agent-output.log'), run.redact);
+  try {
+    return await runner.run({
+      argv: run.argv,
+      cwd: input.workdir,
+      env: run.env,
+      stdin: input.prompt,
+      timeoutMs: input.timeoutMs,
+      idleTimeoutMs: input.idleTimeoutMs,
+      signal: input.signal,
+      onSpawn: input.onSpawn,
+      onLine: (line, stream) => {
+        if (stream === 'stderr') {
+          outputLog.line(line);
+          run.reader.stderrLine(line);
+        } else if (run.reader.stdoutLine(line)) transcript.line(line);
+        else outputLog.line(line);
+      },
+    });
+  } finally {
+    transcript.close();
+    outputLog.close();
+  }
+}
