@@ -5,12 +5,12 @@
 // `iteration-recorded` events (which also include the work between iterations: state, memory, events). The
 // last window (BENCH_WINDOW, default 100) must cost within 1.2x of the first. loopCpu is the gdnctl process's
 // own CPU time per iteration, which other load on the machine disturbs far less. Prints one JSON object.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { benchEnv, initBenchRepo, median } from './bench-repo.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { makeProgram } = await import(join(root, 'dist/cli/program.js'));
@@ -19,16 +19,6 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 1000);
 const WINDOW = Math.min(Number(process.env.BENCH_WINDOW ?? 100), Math.floor(ITERATIONS / 2));
 const KEEP = process.env.BENCH_KEEP === '1';
 
-function env(home) {
-  const e = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('GIT_')) e[k] = v;
-  return { ...e, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C', NO_COLOR: '1' };
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const r1 = (x) => +x.toFixed(1);
 const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
 
@@ -36,16 +26,11 @@ const base = mkdtempSync(join(tmpdir(), 'gdnctl-bench-flat-'));
 try {
   const home = join(base, 'home');
   mkdirSync(home);
-  const e = env(home);
+  const e = benchEnv(home);
   const dir = join(base, 'repo');
-  mkdirSync(dir);
-  const git = (...a) => execFileSync('git', a, { cwd: dir, env: e, encoding: 'utf8' });
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'bench');
-  git('config', 'user.email', 'bench@example.invalid');
-  for (let i = 0; i < 10; i++) writeFileSync(join(dir, `f${i}.txt`), `file ${i}\n`);
-  git('add', '-A');
-  git('commit', '-q', '-m', 'initial');
+  const git = initBenchRepo(dir, e, (d) => {
+    for (let i = 0; i < 10; i++) writeFileSync(join(d, `f${i}.txt`), `file ${i}\n`);
+  });
 
   // One file per iteration would make the tree (and `git status`) grow with the run; rewriting one file keeps
   // the repository's size flat, so any growth measured is the loop's own.

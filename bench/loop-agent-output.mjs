@@ -4,23 +4,18 @@
 // then commits. The whole path is live: codex adapter, process runner, transcript writer, redaction (a
 // *_TOKEN secret is set and printed once by the agent) and console rendering (not --quiet; stderr is read
 // here). Peak RSS is the kernel's high-water mark (VmHWM) of the gdnctl process. Prints one JSON object.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchEnv, initBenchRepo } from './bench-repo.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MB = Number(process.env.BENCH_MB ?? 2048);
 const RSS_LIMIT_MB = 150;
 const SECRET = 'bench-secret-value-0123456789';
 const EVENT_BYTES = 64 * 1024; // the fake's flood: 64 KB of output per event
-
-function env(home) {
-  const e = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('GIT_')) e[k] = v;
-  return { ...e, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C', NO_COLOR: '1' };
-}
 
 function vmHwmKb(pid) {
   try {
@@ -56,16 +51,9 @@ const base = mkdtempSync(join(tmpdir(), 'gdnctl-bench-loopout-'));
 try {
   const home = join(base, 'home');
   mkdirSync(home);
-  const e = env(home);
+  const e = benchEnv(home);
   const dir = join(base, 'repo');
-  mkdirSync(dir);
-  const git = (...a) => execFileSync('git', a, { cwd: dir, env: e, encoding: 'utf8' });
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'bench');
-  git('config', 'user.email', 'bench@example.invalid');
-  writeFileSync(join(dir, 'README'), 'bench\n');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'initial');
+  const git = initBenchRepo(dir, e, (d) => writeFileSync(join(d, 'README'), 'bench\n'));
   const scenario = join(base, 'scenario.json');
   writeFileSync(scenario, JSON.stringify([{ steps: [
     { do: 'print-env', name: 'BENCH_API_TOKEN' },

@@ -3,12 +3,12 @@
 // 50,000-file repository. Overhead = iteration wall time − the agent's and the post-checks' own process time
 // (from each iter-NNN/record.json). The raw-git floor (git status --porcelain + 2× git rev-parse HEAD) is
 // measured in the same run on the same repositories. Prints one JSON object.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { benchEnv, initBenchRepo, median } from './bench-repo.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { makeProgram } = await import(join(root, 'dist/cli/program.js'));
@@ -16,34 +16,18 @@ const { Interrupt } = await import(join(root, 'dist/cli/interrupt.js'));
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20);
 const SIZES = (process.env.BENCH_SIZES ?? '10,50000').split(',').map(Number);
 
-function env(home) {
-  const e = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('GIT_')) e[k] = v;
-  return { ...e, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C', NO_COLOR: '1' };
-}
-
 function makeRepo(base, files, e) {
   const dir = join(base, 'repo');
-  mkdirSync(dir, { recursive: true });
-  const git = (...a) => execFileSync('git', a, { cwd: dir, env: e, encoding: 'utf8', maxBuffer: 1 << 28 });
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'bench');
-  git('config', 'user.email', 'bench@example.invalid');
-  for (let i = 0; i < files; i++) {
-    const d = join(dir, 'src', `d${Math.floor(i / 500)}`);
-    if (i % 500 === 0) mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, `f${i}.txt`), `file ${i}\n`);
-  }
-  git('add', '-A');
-  git('commit', '-q', '-m', 'initial');
+  const git = initBenchRepo(dir, e, (root) => {
+    for (let i = 0; i < files; i++) {
+      const d = join(root, 'src', `d${Math.floor(i / 500)}`);
+      if (i % 500 === 0) mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, `f${i}.txt`), `file ${i}\n`);
+    }
+  });
   // Warm the index stat cache, as a repository someone works in would be.
   git('status', '--porcelain');
   return { dir, git };
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function floorMs(git, n) {
@@ -65,7 +49,7 @@ async function measure(files) {
   try {
     const home = join(base, 'home');
     mkdirSync(home);
-    const e = env(home);
+    const e = benchEnv(home);
     const t0 = performance.now();
     const { dir, git } = makeRepo(base, files, e);
     const setupMs = performance.now() - t0;
