@@ -1,7 +1,5 @@
 import { execa } from 'execa';
 import { resolve } from 'node:path';
-import type { Config } from '../../config/schema.js';
-import type { Logger } from '../../log.js';
 import type { IterationMemory, Measurer } from '../../ports.js';
 import { UsageError } from '../exit-codes.js';
 import { createMeasurer } from '../../adapters/measure/bench-measurer.js';
@@ -9,15 +7,10 @@ import { createFileMemory } from '../../adapters/ledger/file-memory.js';
 import { createRedactor } from '../../redact.js';
 import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
 import { measureUsageProblems } from './baseline-action.js';
+import type { LoopExtrasContext } from '../loop-deps.js';
 
-export interface MeasureExtrasContext {
-  values: Config;
-  env: NodeJS.ProcessEnv;
-  log: Logger;
-  workdir: string;
-  runDir: string;
-  logDir: string;
-}
+/** The loop's extras context: measurement is built from the same inputs as the other seams. */
+export type MeasureExtrasContext = LoopExtrasContext;
 
 /** The loop's measurer (only with --bench) and its memory (always: reflexions and hotspots help without a bench). */
 export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Measurer; memory: IterationMemory } {
