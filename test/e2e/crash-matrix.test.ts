@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { TempRepo } from '../helpers/temp-repo.js';
 import { events, FAST, logDir, loopEnv, readJson, ROOT, runDirs, type Invocation, type LoopRun } from '../helpers/loop-harness.js';
 import { TpuEmulator } from '../fakes/tpu-emulator.js';
+import { emulatorEnv } from '../fakes/tpu-fixtures.js';
 
 // The crash-consistency matrix (issue 7): the real built `bin/gdnctl codex-loop --hold-dev-tpu --dirty-policy stash`
 // is SIGKILLed through a named fault point at each phase, then the same command is run again. See docs/reliability.md.
@@ -100,15 +101,7 @@ for (const c of CASES) {
     const marker = repo.scratch('fault.marker');
     const node = `crash-${c.point}`.slice(0, 40);
     const first: Invocation = { steps: c.agentSleepMs ? [{ do: 'sleep', ms: c.agentSleepMs }, commitStep] : [commitStep] };
-    const env = loopEnv(repo, [first, { steps: [commitStep] }], {
-      METADATA_SERVER_DETECTION: 'none',
-      GOOGLE_CLOUD_PROJECT: 'crash-proj',
-      USER: 'tester',
-      GDNCTL_TPU_API_ENDPOINT: emu.endpoint,
-      GDNCTL_TPU_ACCESS_TOKEN: 'fake-token',
-      GDNCTL_TPU_API_RETRY_MIN_MS: '5',
-      GDNCTL_SSH_KEY_FILE: join(keyDir, 'id'),
-    });
+    const env = loopEnv(repo, [first, { steps: [commitStep] }], emulatorEnv(emu, 'crash-proj', join(keyDir, 'id')));
     const args = [
       '--iterations', '2', ...FAST, '--dirty-policy', 'stash',
       '--hold-dev-tpu', '--dev-tpu-name', node, '--tpu-poll-interval-ms', '20',

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { TempRepo } from '../helpers/temp-repo.js';
 import { FAST, logDir, loopEnv, readJson, ROOT, runDirs } from '../helpers/loop-harness.js';
 import { TpuEmulator } from '../fakes/tpu-emulator.js';
+import { emulatorEnv } from '../fakes/tpu-fixtures.js';
 
 // Issue 7 "Signals": N randomized runs of the real `bin/gdnctl codex-loop --hold-dev-tpu --dirty-policy stash`, each
 // sent SIGINT, SIGTERM or SIGHUP at a random moment. The moment is "the k-th milestone of the run's own events.jsonl
@@ -120,15 +121,7 @@ describe('signals at random moments', { concurrency: 2 }, () => {
       const pgidOf = `cut -d' ' -f5 /proc/$$/stat >> ${pgidFile}`;
       const agentStep = { do: 'shell', cmd: `${pgidOf}; sleep 0.6 & wait; echo "$$-$RANDOM" > "agent-$$.txt" && git add -A && git commit -qm "agent change"` };
       const node = `sig-${p.k}`;
-      const env = loopEnv(repo, [{ steps: [agentStep] }], {
-        METADATA_SERVER_DETECTION: 'none',
-        GOOGLE_CLOUD_PROJECT: 'sig-proj',
-        USER: 'tester',
-        GDNCTL_TPU_API_ENDPOINT: emu.endpoint,
-        GDNCTL_TPU_ACCESS_TOKEN: 'fake-token',
-        GDNCTL_TPU_API_RETRY_MIN_MS: '5',
-        GDNCTL_SSH_KEY_FILE: join(keyDir, 'id'),
-      });
+      const env = loopEnv(repo, [{ steps: [agentStep] }], emulatorEnv(emu, 'sig-proj', join(keyDir, 'id')));
       const args = [
         '--iterations', '2', ...FAST, '--dirty-policy', 'stash',
         '--hold-dev-tpu', '--dev-tpu-name', node, '--tpu-poll-interval-ms', '20',

@@ -23,6 +23,19 @@ export interface TpuWorkspace {
   cleanup(): void;
 }
 
+/** Env that points gdnctl's real TPU client at the emulator with fake credentials (user "tester"). */
+export function emulatorEnv(emu: Pick<TpuEmulator, 'endpoint'>, project: string, sshKeyFile: string): NodeJS.ProcessEnv {
+  return {
+    USER: 'tester',
+    METADATA_SERVER_DETECTION: 'none',
+    GOOGLE_CLOUD_PROJECT: project,
+    GDNCTL_TPU_API_ENDPOINT: emu.endpoint,
+    GDNCTL_TPU_ACCESS_TOKEN: 'fake-token',
+    GDNCTL_TPU_API_RETRY_MIN_MS: '5',
+    GDNCTL_SSH_KEY_FILE: sshKeyFile,
+  };
+}
+
 export function tpuWorkspace(emu: TpuEmulator, extraEnv: NodeJS.ProcessEnv = {}): TpuWorkspace {
   const dir = mkdtempSync(join(tmpdir(), 'gdnctl-tpu-'));
   execFileSync('git', ['init', '-q', dir]);
@@ -31,14 +44,8 @@ export function tpuWorkspace(emu: TpuEmulator, extraEnv: NodeJS.ProcessEnv = {})
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: dir,
-    USER: 'tester',
-    METADATA_SERVER_DETECTION: 'none',
-    GOOGLE_CLOUD_PROJECT: 'test-proj',
-    GDNCTL_TPU_API_ENDPOINT: emu.endpoint,
-    GDNCTL_TPU_ACCESS_TOKEN: 'fake-token',
+    ...emulatorEnv(emu, 'test-proj', keyFile),
     GDNCTL_TPU_POLL_INTERVAL_MS: '20',
-    GDNCTL_TPU_API_RETRY_MIN_MS: '5',
-    GDNCTL_SSH_KEY_FILE: keyFile,
     ...extraEnv,
   };
   return {
