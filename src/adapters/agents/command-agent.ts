@@ -6,6 +6,7 @@ import type { AgentRunInput, AgentRunResult, AgentRunner, CommandRunner } from '
 import { recordReport } from './agent-report-files.js';
 import { classifyRun, describeFailure } from './failure-classifier.js';
 import { RedactedLog } from './redacted-log.js';
+import { agentProcess } from './event-stream-run.js';
 
 export interface CommandAgentOptions {
   /** e.g. `my-agent --prompt-file {prompt_file}`; run with bash -lc. */
@@ -69,8 +70,8 @@ export class CommandAgent implements AgentRunner {
     let result;
     try {
       result = await this.opts.runner.run({
+        ...agentProcess(input),
         argv,
-        cwd: input.workdir,
         env: {
           ...this.opts.env,
           GDNCTL_CALLER_PATH: this.opts.env.PATH ?? '',
@@ -78,11 +79,6 @@ export class CommandAgent implements AgentRunner {
           GDNCTL_ITER_DIR: input.iterDir,
           GDNCTL_WORKDIR: input.workdir,
         },
-        stdin: input.prompt,
-        timeoutMs: input.timeoutMs,
-        idleTimeoutMs: input.idleTimeoutMs,
-        signal: input.signal,
-        onSpawn: input.onSpawn,
         onLine: (line, stream) => {
           transcript.line(JSON.stringify({ type: 'output', stream, line }));
           const tail = stream === 'stdout' ? stdoutTail : stderrTail;

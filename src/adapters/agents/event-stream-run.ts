@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AgentRunInput, CommandRunner, ProcessResult } from '../../ports.js';
+import type { AgentRunInput, CommandRunner, ProcessResult, ProcessSpec } from '../../ports.js';
 import type { Redactor } from '../../redact.js';
 import { RedactedLog } from './redacted-log.js';
 
@@ -8,6 +8,18 @@ export interface EventStreamReader {
   /** True when the line was an event (it then belongs in the transcript). */
   stdoutLine(line: string): boolean;
   stderrLine(line: string): void;
+}
+
+/** The process settings every agent backend takes from its run input: workdir, prompt on stdin, limits, hooks. */
+export function agentProcess(input: AgentRunInput): Pick<ProcessSpec, 'cwd' | 'stdin' | 'timeoutMs' | 'idleTimeoutMs' | 'signal' | 'onSpawn'> {
+  return {
+    cwd: input.workdir,
+    stdin: input.prompt,
+    timeoutMs: input.timeoutMs,
+    idleTimeoutMs: input.idleTimeoutMs,
+    signal: input.signal,
+    onSpawn: input.onSpawn,
+  };
 }
 
 /**
@@ -23,14 +35,9 @@ export async function runEventStreamAgent(
   const outputLog = new RedactedLog(join(input.iterDir, 'agent-output.log'), run.redact);
   try {
     return await runner.run({
+      ...agentProcess(input),
       argv: run.argv,
-      cwd: input.workdir,
       env: run.env,
-      stdin: input.prompt,
-      timeoutMs: input.timeoutMs,
-      idleTimeoutMs: input.idleTimeoutMs,
-      signal: input.signal,
-      onSpawn: input.onSpawn,
       onLine: (line, stream) => {
         if (stream === 'stderr') {
           outputLog.line(line);
