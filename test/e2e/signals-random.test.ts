@@ -8,6 +8,7 @@ import { TempRepo } from '../helpers/temp-repo.js';
 import { FAST, logDir, loopEnv, readJson, ROOT, runDirs } from '../helpers/loop-harness.js';
 import { TpuEmulator } from '../fakes/tpu-emulator.js';
 import { emulatorEnv } from '../fakes/tpu-fixtures.js';
+import { mulberry32 } from '../../src/core/stats/prng.js';
 
 // Issue 7 "Signals": N randomized runs of the real `bin/gdnctl codex-loop --hold-dev-tpu --dirty-policy stash`, each
 // sent SIGINT, SIGTERM or SIGHUP at a random moment. The moment is "the k-th milestone of the run's own events.jsonl
@@ -19,18 +20,6 @@ const BIN = join(ROOT, 'bin', 'gdnctl');
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const TRACKED = 'tracked edit by the operator\n';
 const UNTRACKED = 'untracked operator notes\n';
-
-/** mulberry32: a tiny seeded PRNG, so a failing run can be replayed with GDNCTL_SIGNAL_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Ev = { type: string; iteration?: number; phase?: string };
 const MILESTONES: Array<[string, (e: Ev) => boolean]> = [
@@ -44,7 +33,8 @@ const MILESTONES: Array<[string, (e: Ev) => boolean]> = [
   ['post-checks#2', (e) => e.type === 'phase' && e.phase === 'post-checks' && e.iteration === 2],
 ];
 
-const rand = prng(SEED);
+// mulberry32 (the stats module's seeded PRNG), so a failing run can be replayed with GDNCTL_SIGNAL_SEED.
+const rand = mulberry32(SEED).next;
 const plan = Array.from({ length: RUNS }, (_, k) => ({
   k,
   signal: SIGNALS[Math.floor(rand() * SIGNALS.length)]!,
