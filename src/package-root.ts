@@ -20,7 +20,7 @@ export function packageRoot(): string {
   }
 }
 
-/** Folder with an executable `gdnctl`, prepended to PATH for post-checks (DESIGN.md "What post-checks see"). */
+/** Folder with an executable `gdnctl`, prepended to PATH for post-checks (docs/architecture.md "What post-checks see"). */
 export function gdnctlBinDir(): string {
   return join(packageRoot(), 'bin');
 }

@@ -294,7 +294,7 @@ export interface Remote {
 
 // ------------------------------------------------------------------------------------------- ledger
 
-/** The run directory (DESIGN.md "The run directory"). Adapter: FileLedger. */
+/** The run directory (docs/architecture.md "The run directory"). Adapter: FileLedger. */
 export interface Ledger {
   readonly runDir: string;
   iterDir(iteration: number): string;

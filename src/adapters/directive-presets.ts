@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { UsageError } from '../cli/exit-codes.js';
+import { UsageError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 
 /**

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../cli/exit-codes.js';
+import { UsageError } from '../errors.js';
 import { PromptTemplateError, renderPrompt } from '../core/prompt-template.js';
 import { packageRoot } from '../package-root.js';
 
-/** The packaged default iteration prompt (DESIGN.md: resolved from the installed package, not the cwd). */
+/** The packaged default iteration prompt (docs/architecture.md: resolved from the installed package, not the cwd). */
 export function defaultPromptFile(): string {
   return join(packageRoot(), 'prompts', 'codex_iteration_prompt.md');
 }

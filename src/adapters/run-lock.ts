@@ -13,7 +13,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { UsageError } from '../cli/exit-codes.js';
+import { UsageError } from '../errors.js';
 
 export interface RunLockInfo {
   pid: number;

@@ -1,6 +1,6 @@
 /**
  * The process-wide interrupt state. src/cli/main.ts feeds it SIGINT/SIGTERM/SIGHUP; long-running commands
- * watch `signal` and register cleanups, and a second signal sets `isHurried` (DESIGN.md "The signal path").
+ * watch `signal` and register cleanups, and a second signal sets `isHurried` (docs/architecture.md "The signal path").
  */
 export class Interrupt {
   private readonly controller = new AbortController();

@@ -1,6 +1,7 @@
-import type { Config } from '../config/schema.js';
-import type { Logger } from '../log.js';
 import type { IterationMemory, Measurer, TpuHold } from '../ports.js';
+import type { LoopExtrasContext } from './measure/measure-extras.js';
+
+export type { LoopExtrasContext };
 
 /** The optional seams of the loop: a held TPU, a measurer and the iteration memory. */
 export interface LoopExtras {
@@ -9,14 +10,6 @@ export interface LoopExtras {
   memory?: IterationMemory;
 }
 
-export interface LoopExtrasContext {
-  values: Config;
-  env: NodeJS.ProcessEnv;
-  log: Logger;
-  workdir: string;
-  runDir: string;
-  logDir: string;
-}
 
 /**
  * Factory hook for the TPU and measurement issues: build each seam only when its config asks for it

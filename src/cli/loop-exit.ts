@@ -2,7 +2,7 @@ import type { LoopResult } from '../core/loop/outcome.js';
 import { ExitCode } from './exit-codes.js';
 
 /**
- * The loop's outcome → the process exit code (DESIGN.md "Exit codes"): 3 when the no-commit policy stopped the
+ * The loop's outcome → the process exit code (docs/architecture.md "Exit codes"): 3 when the no-commit policy stopped the
  * loop, 124 when an agent timeout did, 130 interrupted, 1 for any other stop.
  */
 export function loopExitCode(result: LoopResult): number {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { ExitCode, ResourceError } from './exit-codes.js';
+import { ExitCode } from './exit-codes.js';
+import { ResourceError } from '../errors.js';
 import { Interrupt } from './interrupt.js';
 import { makeProgram } from './program.js';
 

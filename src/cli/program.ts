@@ -3,7 +3,8 @@ import type { ResolveInput } from '../config/resolve.js';
 import { createLogger } from '../log.js';
 import { commands } from './commands/index.js';
 import type { CliIO, CommandSpec } from './command-spec.js';
-import { ExitCode, UsageError } from './exit-codes.js';
+import { ExitCode } from './exit-codes.js';
+import { UsageError } from '../errors.js';
 
 export interface Program {
   program: Command<unknown[], Record<string, unknown>>;

@@ -30,7 +30,7 @@ export function coerceScalar(kind: Exclude<FieldKind, 'list'>, raw: string, choi
   }
 }
 
-/** An env var's value: lists are JSON arrays (DESIGN.md "Config naming"). */
+/** An env var's value: lists are JSON arrays (docs/architecture.md "Config naming"). */
 export function coerceEnv(field: FieldInfo, raw: string): unknown {
   if (field.kind !== 'list') return coerceScalar(field.kind, raw, field.choices);
   let parsed: unknown;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Document } from 'yaml';
-import { UsageError } from '../cli/exit-codes.js';
+import { UsageError } from '../errors.js';
 import { coerceEnv } from './coerce.js';
 import { fieldByKey, fields, fieldsFor, type FieldInfo } from './fields.js';
 import { configSchema, type Config, type ConfigKey } from './schema.js';

@@ -11,7 +11,7 @@ import { initOptions } from './options/init.js';
 import { remoteOptions } from './options/remote.js';
 
 /**
- * The one config schema: one flat namespace of camelCase keys (DESIGN.md "Config naming").
+ * The one config schema: one flat namespace of camelCase keys (docs/architecture.md "Config naming").
  * Each domain owns a file under options/; add new domains to the spread below. A key must appear in
  * exactly one domain file (a test checks every key has a flag, an env name and a help line).
  */

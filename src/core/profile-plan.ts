@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/exit-codes.js';
+import { UsageError } from '../errors.js';
 
 export interface ProfileOptions {
   size: string;
@@ -13,7 +13,7 @@ export interface ProfileOptions {
   iteration?: string;
 }
 
-/** Trace files copied back from worker 0 (gdnctl-anchor.md §5: Perfetto JSON is the source of truth). */
+/** Trace files copied back from worker 0 (docs/decisions.md "Inherited from the Python tool" §5: Perfetto JSON is the source of truth). */
 export function tracePatterns(includeXplane: boolean): string[] {
   return ['perfetto_trace.json.gz', '*.trace.json.gz', ...(includeXplane ? ['*.xplane.pb'] : [])];
 }
@@ -34,7 +34,7 @@ export function profileRunName(o: ProfileOptions, nowMs: number): string {
   return `${o.runNamePrefix}_${o.size}_${o.numSteps}steps${iter}_${stamp}`;
 }
 
-/** The GDN_PROFILE_* variables the anchor's tiny_profile reads (gdnctl-anchor.md §5), plus ours. */
+/** The GDN_PROFILE_* variables the anchor's tiny_profile reads (docs/decisions.md "Inherited from the Python tool" §5), plus ours. */
 export function profileEnv(o: ProfileOptions, runName: string, profileDir: string): Record<string, string> {
   return {
     EQX_ON_ERROR: 'nan',

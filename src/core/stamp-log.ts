@@ -1,5 +1,5 @@
 /**
- * Stamping the hill-climb log (DESIGN.md "The loop" → Stamping). The agent writes its entry in the same
+ * Stamping the hill-climb log (docs/architecture.md "The loop" → Stamping). The agent writes its entry in the same
  * commit as its change and cannot know that commit's SHA, so it writes `- Commit: this commit` (or
  * `(pending)`); the loop then stamps the SHA in a commit of its own. Pure text in, text out.
  *

@@ -1,8 +1,14 @@
-import { UsageError } from '../cli/exit-codes.js';
-import type { TestSuite } from '../config/options/remote.js';
+import { UsageError } from '../errors.js';
 import { shQuote } from './shell-quote.js';
 
-/** Environment every test run gets (gdnctl-anchor.md §1.1): NaN instead of raising in equinox, no W&B uploads. */
+/** One test suite (its zod schema is testSuiteSchema in src/config/options/remote.ts). */
+export interface TestSuite {
+  cwd: string;
+  command: string;
+  files: string[];
+}
+
+/** Environment every test run gets (docs/decisions.md "Inherited from the Python tool" §1.1): NaN instead of raising in equinox, no W&B uploads. */
 export const TEST_ENV_DEFAULTS: Record<string, string> = { EQX_ON_ERROR: 'nan', WANDB_MODE: 'offline' };
 
 /** Suite names for `--tests`: one name, "both" (kernels + layer, as the anchor) or "all". */

@@ -1,5 +1,27 @@
-import { UsageError } from '../cli/exit-codes.js';
-import { BUILTIN_CLUSTERS, type ClusterConfig } from '../config/options/tpu.js';
+import { UsageError } from '../errors.js';
+
+/** One entry of `clusters:` (its zod schema is clusterSchema in src/config/options/tpu.ts). */
+export interface ClusterConfig {
+  project?: string | undefined;
+  zone: string;
+  runtimeVersion?: string | undefined;
+  acceleratorType?: string | undefined;
+  network?: string | undefined;
+  subnetwork?: string | undefined;
+  spot?: boolean | undefined;
+  reserved?: boolean | undefined;
+  serviceAccount?: string | undefined;
+  labels?: Record<string, string> | undefined;
+}
+
+/**
+ * Built-in clusters (the example in docs/tpu.md), merged under the user's `clusters:` so the seed's
+ * `--dev-tpu-cluster us-central1` works once a project is set. A user entry with the same name wins whole.
+ */
+export const BUILTIN_CLUSTERS: Record<string, ClusterConfig> = {
+  'us-central1': { zone: 'us-central1-a', runtimeVersion: 'v2-alpha-tpuv5', acceleratorType: 'v5p-8' },
+  'us-east5-a': { zone: 'us-east5-a', runtimeVersion: 'v2-alpha-tpuv5', acceleratorType: 'v5p-8' },
+};
 
 /** Where a node lives and how it is created, after cluster-name resolution. */
 export interface ResolvedCluster extends Omit<ClusterConfig, 'project'> {

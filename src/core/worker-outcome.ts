@@ -1,7 +1,7 @@
 import type { RemoteRunResult } from '../ports.js';
 
 /**
- * One exit code for a multi-worker run (DESIGN.md exit codes): any unreachable worker → 4 (a resource could
+ * One exit code for a multi-worker run (docs/architecture.md exit codes): any unreachable worker → 4 (a resource could
  * not be had, even if others failed too); else any non-zero or killed worker → 1; else 0.
  */
 export function workersExitCode(results: readonly RemoteRunResult[]): 0 | 1 | 4 {

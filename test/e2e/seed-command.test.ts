@@ -1,5 +1,5 @@
 /**
- * Seed 000's whole `codex-loop` command line (/work/shared/seeds/000_*.txt), nothing omitted, end to end:
+ * Seed 000's whole `codex-loop` command line (the seed command, as README "The loop" shows it), nothing omitted, end to end:
  * the REAL codex against the scripted Responses-API server, --hold-dev-tpu against the TPU API emulator whose
  * primary zone (us-central1-a) has no capacity, --resilient, and the two post-checks: `gdnctl dev-tpu-test
  * --cluster us-central1 …` over real ssh to the emulator's worker (a local sshd on 127.0.0.2) and `gdnctl

@@ -1,6 +1,6 @@
 /**
  * A Cloud TPU API v2 emulator: a loopback node:http server speaking the REST paths that `@google-cloud/tpu`'s
- * v2 client uses with `fallback: true` (deps.md §2.6). Node lifecycle:
+ * v2 client uses with `fallback: true` (docs/decisions.md "TPU client facts" §2.6). Node lifecycle:
  *
  *   createNode ──▶ CREATING ──(readyDelayMs)──▶ READY ──preempt()──▶ PREEMPTED
  *        │                                       │

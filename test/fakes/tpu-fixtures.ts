@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../../src/log.js';
 import { captureStream } from '../helpers/capture-stream.js';
 import type { TpuEmulator } from './tpu-emulator.js';
 
-// Belt and braces: never let google-auth-library probe the GCE metadata server (deps.md §2.6).
+// Belt and braces: never let google-auth-library probe the GCE metadata server (docs/decisions.md "TPU client facts" §2.6).
 process.env.METADATA_SERVER_DETECTION = 'none';
 
 export interface TpuWorkspace {

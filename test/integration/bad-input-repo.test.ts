@@ -1,7 +1,7 @@
 /**
  * Bad input, part 3: the repository's state (not a repository, no commit, detached HEAD, a merge in progress,
  * a live loop's lock), the other subcommands' bad values, and the built bin/gdnctl as a real process — including
- * a missing codex binary, which exits 4 under the same "nothing written" rule (DESIGN.md exit-code table).
+ * a missing codex binary, which exits 4 under the same "nothing written" rule (docs/architecture.md exit-code table).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';

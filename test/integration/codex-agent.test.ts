@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { helpAdvertisesSearch } from '../../src/adapters/agents/agent-binary.js';
 import { writeReportSchema } from '../../src/adapters/agents/agent-report-files.js';
-import { ResourceError } from '../../src/cli/exit-codes.js';
+import { ResourceError } from '../../src/errors.js';
 import type { AgentRunInput } from '../../src/ports.js';
 import { git, makeRepo } from '../helpers/git-repo.js';
 import { FAKE_CODEX_BIN, VALID_REPORT, fakeCodexAgent, writeScenario, type FakeInvocation } from '../helpers/fake-codex.js';

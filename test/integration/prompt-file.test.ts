@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPromptFile, readPromptTemplate } from '../../src/adapters/prompt-file.js';
-import { UsageError } from '../../src/cli/exit-codes.js';
+import { UsageError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gdnctl-prompt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

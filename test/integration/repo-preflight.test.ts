@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { excludePatternFor, openLoopRepository } from '../../src/adapters/git/repo-preflight.js';
-import { UsageError } from '../../src/cli/exit-codes.js';
+import { UsageError } from '../../src/errors.js';
 import { TempRepo } from '../helpers/temp-repo.js';
 
 async function usageLines(p: Promise<unknown>): Promise<string[]> {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { acquireRunLock, processStartTicks, runLockPath } from '../../src/adapters/run-lock.js';
-import { UsageError } from '../../src/cli/exit-codes.js';
+import { UsageError } from '../../src/errors.js';
 
 const holderScript = new URL('../helpers/hold-run-lock.ts', import.meta.url).pathname;
 

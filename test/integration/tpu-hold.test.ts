@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 
 import { join } from 'node:path';
 import { createTpuHold, providerFactory } from '../../src/adapters/tpu/tpu-hold-factory.js';
 import type { LeasedTpuHold } from '../../src/adapters/tpu/tpu-hold.js';
-import { ResourceError, UsageError } from '../../src/cli/exit-codes.js';
+import { ResourceError, UsageError } from '../../src/errors.js';
 import type { TpuProvider } from '../../src/ports.js';
 import { TpuEmulator } from '../fakes/tpu-emulator.js';
 import { captureLogger, tpuConfig, tpuWorkspace, type TpuWorkspace } from '../fakes/tpu-fixtures.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { resolveTarget } from '../../src/adapters/tpu/tpu-target.js';
 import { newLease, writeLease } from '../../src/adapters/tpu/tpu-lease.js';
 import { tpuLogDir } from '../../src/adapters/tpu/tpu-hold-factory.js';
-import { UsageError } from '../../src/cli/exit-codes.js';
+import { UsageError } from '../../src/errors.js';
 import type { TpuEmulator } from '../fakes/tpu-emulator.js';
 import { tpuConfig, tpuWorkspace, type TpuWorkspace } from '../fakes/tpu-fixtures.js';
 

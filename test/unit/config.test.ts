@@ -7,7 +7,7 @@ import { resolveConfig } from '../../src/config/resolve.js';
 import { fields, envFor, flagFor } from '../../src/config/fields.js';
 import { makeProgram } from '../../src/cli/program.js';
 import { Interrupt } from '../../src/cli/interrupt.js';
-import { UsageError } from '../../src/cli/exit-codes.js';
+import { UsageError } from '../../src/errors.js';
 import { captureStream as capture } from '../helpers/cli.js';
 
 function repo(yaml?: string): string {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createAgentRunner } from '../../src/adapters/agents/create-agent-runner.js';
-import { UsageError } from '../../src/cli/exit-codes.js';
+import { UsageError } from '../../src/errors.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import type { AgentRunInput, CommandRunner } from '../../src/ports.js';
 

@@ -10,7 +10,7 @@ import { metricLine, parseProfileMetrics } from '../../src/core/profile-metrics.
 import { checkProfileWindow, profileRunName, tracePatterns } from '../../src/core/profile-plan.js';
 import { exportLines, rsyncShellArg, shPath, shQuote } from '../../src/core/shell-quote.js';
 import { globToRegExp } from '../../src/adapters/remote/local-remote.js';
-import { UsageError } from '../../src/cli/exit-codes.js';
+import { UsageError } from '../../src/errors.js';
 
 test('pytest summary lines: counts, duration, variants', () => {
   const s = parsePytestSummaryLine('======= 1 failed, 87 passed, 2 skipped, 3 warnings in 12.30s =======')!;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normaliseState, workersOf } from '../../src/adapters/tpu/tpu-node-shape.js';
 import { heldFromEnv } from '../../src/adapters/tpu/tpu-target.js';
-import { UsageError } from '../../src/cli/exit-codes.js';
+import { UsageError } from '../../src/errors.js';
 import { clusterOrder, nodeShape, resolveCluster, runtimeVersionFor } from '../../src/core/tpu-clusters.js';
 import { managedTpuDirective, postCheckTpuWarnings } from '../../src/core/tpu-directive.js';
 import { envFor } from '../../src/config/fields.js';
@@ -10,7 +10,7 @@ import type { TpuNode } from '../../src/ports.js';
 
 const env = {};
 
-test('built-in clusters from DESIGN.md resolve once a project is set', () => {
+test('built-in clusters from docs/architecture.md resolve once a project is set', () => {
   const c = resolveCluster('us-central1', { clusters: {}, project: 'p', env });
   assert.deepEqual(c, { cluster: 'us-central1', project: 'p', zone: 'us-central1-a', runtimeVersion: 'v2-alpha-tpuv5', acceleratorType: 'v5p-8' });
   assert.equal(resolveCluster('us-east5-a', { clusters: {}, project: 'p', env }).zone, 'us-east5-a');

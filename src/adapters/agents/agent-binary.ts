@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { ResourceError } from '../../cli/exit-codes.js';
+import { ResourceError } from '../../errors.js';
 import type { CommandRunner } from '../../ports.js';
 
 function isExecutableFile(path: string): boolean {

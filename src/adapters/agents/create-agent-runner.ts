@@ -1,4 +1,4 @@
-import { UsageError } from '../../cli/exit-codes.js';
+import { UsageError } from '../../errors.js';
 import { DEFAULT_CODEX_MODEL } from '../../config/options/agent.js';
 import type { Config } from '../../config/schema.js';
 import type { AgentRunner, CommandRunner } from '../../ports.js';

@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { UsageError } from '../../cli/exit-codes.js';
+import { UsageError } from '../../errors.js';
 import { GitCommandError, GitExec } from './git-exec.js';
 import { SimpleGitRepo, type SimpleGitRepoOptions } from './simple-git-repo.js';
 

@@ -21,7 +21,7 @@ export function newRunId(now: Date): string {
 }
 
 /**
- * The run directory on disk (DESIGN.md "The run directory"). Everything passes through the redactor; files are
+ * The run directory on disk (docs/architecture.md "The run directory"). Everything passes through the redactor; files are
  * 0600 and folders 0700 because transcripts can hold whatever the agent printed.
  */
 export class FileLedger implements Ledger {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ResourceError } from '../../cli/exit-codes.js';
+import { ResourceError } from '../../errors.js';
 import type { Remote, RemoteRunResult, TpuWorker } from '../../ports.js';
 import type { Redactor } from '../../redact.js';
 import { exportLines, rsyncShellArg, shPath } from '../../core/shell-quote.js';

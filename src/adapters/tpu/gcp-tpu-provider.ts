@@ -19,7 +19,7 @@ export interface GcpTpuProviderOptions {
 const Code = { DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, RESOURCE_EXHAUSTED: 8, ABORTED: 10, UNAVAILABLE: 14 } as const;
 /**
  * Retried on calls: 429 (RESOURCE_EXHAUSTED), 503 (UNAVAILABLE), DEADLINE. The gapic config marks every TPU
- * method non-idempotent with no retry codes (deps.md §2.3), so gax itself never retries.
+ * method non-idempotent with no retry codes (docs/decisions.md "TPU client facts" §2.3), so gax itself never retries.
  */
 const TRANSIENT = new Set<number>([Code.RESOURCE_EXHAUSTED, Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]);
 
@@ -52,7 +52,7 @@ type TpuClientV2 = InstanceType<(typeof import('@google-cloud/tpu'))['v2']['TpuC
 
 /**
  * The real `@google-cloud/tpu` v2 client. Always the REST transport (`fallback`), so production and the tests'
- * emulator exercise the same code: only endpoint and credentials differ (DESIGN.md "Real parts").
+ * emulator exercise the same code: only endpoint and credentials differ (docs/architecture.md "Real parts").
  */
 export class GcpTpuProvider implements TpuProvider {
   private constructor(
@@ -213,7 +213,7 @@ export class GcpTpuProvider implements TpuProvider {
           : { kind: 'failed', message: waited.failed, operation };
       }
     }
-    // The operation's Node has numeric enums (deps.md §2.4): read the state back with getNode instead.
+    // The operation's Node has numeric enums (docs/decisions.md "TPU client facts" §2.4): read the state back with getNode instead.
     const ready = await this.waitReady(spec, Math.max(0, deadline - Date.now()), opts.signal);
     if (ready?.state === 'READY') return { kind: 'ready', node: ready, operation };
     if (!ready || ready.state === 'CREATING' || (opts.queued && !done)) {

@@ -1,4 +1,4 @@
-import { UsageError } from '../../cli/exit-codes.js';
+import { UsageError } from '../../errors.js';
 import { managedTpuDirective, postCheckTpuWarnings } from '../../core/tpu-directive.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UsageError } from '../../cli/exit-codes.js';
+import { UsageError } from '../../errors.js';
 import type { Config } from '../../config/schema.js';
 import { clusterOrder, resolveCluster, type ResolvedCluster } from '../../core/tpu-clusters.js';
 import type { Logger } from '../../log.js';
 import type { TpuNode, TpuProvider } from '../../ports.js';
 import { LeasedTpuHold, type TpuHoldDeps } from './tpu-hold.js';
 
-/** The loop's default log dir (DESIGN.md "The run directory"), used when the config has no logDir key. */
+/** The loop's default log dir (docs/architecture.md "The run directory"), used when the config has no logDir key. */
 export const DEFAULT_LOG_DIR = '.agents/logs/gdn_codex_loop';
 
 export function tpuLogDir(values: Config): string {
@@ -133,7 +133,7 @@ export function createTpuHold(values: Config, deps: CreateTpuHoldDeps): LeasedTp
   );
 }
 
-/** What post-checks see while a TPU is held (DESIGN.md "What post-checks see"). */
+/** What post-checks see while a TPU is held (docs/architecture.md "What post-checks see"). */
 export function tpuEnv(node: TpuNode | undefined): Record<string, string> {
   if (!node) return {};
   return {

@@ -1,4 +1,4 @@
-import { ResourceError, UsageError } from '../../cli/exit-codes.js';
+import { ResourceError, UsageError } from '../../errors.js';
 import { nodeShape, type ResolvedCluster } from '../../core/tpu-clusters.js';
 import { faultPoint } from '../../fault.js';
 import type { Logger } from '../../log.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { TpuLease, TpuNodeRef } from '../../ports.js';
 
 /**
- * Lease files: `<logDir>/leases/<project>-<zone>-<node>.json` (DESIGN.md "The run directory"). A lease exists
+ * Lease files: `<logDir>/leases/<project>-<zone>-<node>.json` (docs/architecture.md "The run directory"). A lease exists
  * from before createNode is sent until the delete has completed, so a run killed at any point leaves a record
  * that `dev-tpu-status`, `dev-tpu-release` and the next run can act on.
  */

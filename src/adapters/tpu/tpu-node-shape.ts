@@ -1,6 +1,6 @@
 import type { TpuNode, TpuNodeRef, TpuState, TpuWorker } from '../../ports.js';
 
-/** Node.State numbering of the v2 proto (deps.md §2.5); the REST transport may hand back either form. */
+/** Node.State numbering of the v2 proto (docs/decisions.md "TPU client facts" §2.5); the REST transport may hand back either form. */
 const STATE_BY_NUMBER: Record<number, string> = {
   0: 'STATE_UNSPECIFIED',
   1: 'CREATING',

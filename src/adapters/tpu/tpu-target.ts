@@ -1,4 +1,4 @@
-import { UsageError } from '../../cli/exit-codes.js';
+import { UsageError } from '../../errors.js';
 import type { Config } from '../../config/schema.js';
 import { resolveCluster } from '../../core/tpu-clusters.js';
 import type { TpuNodeRef } from '../../ports.js';

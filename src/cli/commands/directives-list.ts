@@ -5,7 +5,7 @@ export const directivesListCommand: CommandSpec = {
   summary: 'list the session directive presets (packaged and from directivesDir) with their descriptions',
   examples: ['gdnctl directives list'],
   async run(ctx) {
-    const { runDirectivesList } = await import('../../core/directives-command.js');
+    const { runDirectivesList } = await import('../directives/directives-list-action.js');
     return runDirectivesList(ctx);
   },
 };

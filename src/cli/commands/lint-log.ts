@@ -5,7 +5,7 @@ export const lintLogCommand: CommandSpec = {
   summary: 'check the hill-climb log: placeholders, heading order, required fields, commits that exist',
   examples: ['gdnctl lint-log --scope all --json'],
   async run(ctx) {
-    const { runLintLog } = await import('../../core/lint-log-command.js');
+    const { runLintLog } = await import('../lint-log/lint-log-action.js');
     return runLintLog(ctx);
   },
 };

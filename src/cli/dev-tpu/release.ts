@@ -4,7 +4,8 @@ import { listLeases, ownerLiveness, refOfLease, removeLease, type LeaseRecord } 
 import { resolveTarget } from '../../adapters/tpu/tpu-target.js';
 import type { TpuNodeRef } from '../../ports.js';
 import type { CommandContext } from '../command-spec.js';
-import { ExitCode, UsageError } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
+import { UsageError } from '../../errors.js';
 
 /**
  * Delete TPUs by lease (every lease whose owner is gone, or kept), or one node by name and cluster.

@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { ExitCode, ResourceError } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
+import { ResourceError } from '../../errors.js';
 import { InterruptedError } from '../interrupt.js';
 import type { CommandContext } from '../command-spec.js';
 import { parseEnvPairs } from '../../core/env-pairs.js';

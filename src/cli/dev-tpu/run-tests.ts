@@ -1,4 +1,5 @@
-import { ExitCode, ResourceError } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
+import { ResourceError } from '../../errors.js';
 import { InterruptedError } from '../interrupt.js';
 import type { CommandContext } from '../command-spec.js';
 import { repoFiles } from '../../adapters/remote/local-files.js';

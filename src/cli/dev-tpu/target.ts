@@ -1,4 +1,4 @@
-import { ResourceError } from '../exit-codes.js';
+import { ResourceError } from '../../errors.js';
 import type { Config } from '../../config/schema.js';
 import type { TpuNodeRef, TpuProvider, TpuWorker } from '../../ports.js';
 import { tpuLogDir } from '../../adapters/tpu/tpu-hold-factory.js';

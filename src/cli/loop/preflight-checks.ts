@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-/** The folders the loop creates under the log dir (DESIGN.md "The run directory"). */
+/** The folders the loop creates under the log dir (docs/architecture.md "The run directory"). */
 const LEDGER_SUBDIRS = ['runs', 'leases', 'baselines'];
 
 async function kindOf(p: string): Promise<'dir' | 'other' | 'missing'> {

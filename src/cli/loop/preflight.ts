@@ -8,7 +8,7 @@ import { operationInProgress } from '../../adapters/git/repo-preflight.js';
 import { configFingerprint } from '../../core/loop/fingerprint.js';
 import { PromptTemplateError, renderPrompt } from '../../core/prompt-template.js';
 import type { Logger } from '../../log.js';
-import { UsageError } from '../exit-codes.js';
+import { UsageError } from '../../errors.js';
 import { measureUsageProblems } from '../measure/baseline-action.js';
 import { folderProblems, logDirProblems, shellCommandProblems } from './preflight-checks.js';
 import { findResumable } from './resume.js';
@@ -17,7 +17,7 @@ export interface PreflightResult {
   git: SimpleGitRepo;
   branch: string;
   promptTemplate: string;
-  /** Presets, then directive files, then directive texts (DESIGN.md order). */
+  /** Presets, then directive files, then directive texts (docs/architecture.md order). */
   directives: string[];
   iterations: number;
 }

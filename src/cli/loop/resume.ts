@@ -19,7 +19,7 @@ function ownerAlive(pid: unknown, host: unknown): boolean {
 }
 
 /**
- * The newest run with this config fingerprint, if it can be continued (DESIGN.md "Resume"): status
+ * The newest run with this config fingerprint, if it can be continued (docs/architecture.md "Resume"): status
  * `interrupted`, or `running` with a dead owner. A newer finished run with the same fingerprint wins: then a
  * fresh run starts.
  */

@@ -15,7 +15,8 @@ import { loopSettings, type LoopSettings } from '../../core/loop/settings.js';
 import { gdnctlBinDir, packageRoot } from '../../package-root.js';
 import { createRedactor } from '../../redact.js';
 import type { CommandContext } from '../command-spec.js';
-import { ExitCode, ResourceError } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
+import { ResourceError } from '../../errors.js';
 import { buildLoopExtras } from '../loop-deps.js';
 import { loopExitCode } from '../loop-exit.js';
 import { streamConsole, summaryTable } from './loop-console.js';
@@ -157,7 +158,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     }
   } finally {
     stopHurry();
-    // DESIGN.md "The signal path": the engine already ended the agent's group, stashed its leftovers and
+    // docs/architecture.md "The signal path": the engine already ended the agent's group, stashed its leftovers and
     // restored the operator's stash; then the TPU goes, then `interrupted` is written, then exit 130.
     const interrupted = ctx.interrupt.signal.aborted;
     if (interrupted) result = { kind: 'interrupted', signalName: ctx.interrupt.signalName ?? 'SIGINT' };

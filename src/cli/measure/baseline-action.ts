@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { CommandContext } from '../command-spec.js';
-import { ExitCode, UsageError } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
+import { UsageError } from '../../errors.js';
 import { createMeasurer } from '../../adapters/measure/bench-measurer.js';
 import { baselineFingerprint } from '../../core/measure/baseline.js';
 import { validateMetricPattern } from '../../core/measure/metric.js';

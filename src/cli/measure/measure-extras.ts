@@ -1,15 +1,25 @@
 import { execa } from 'execa';
 import { resolve } from 'node:path';
 import type { IterationMemory, Measurer } from '../../ports.js';
-import { UsageError } from '../exit-codes.js';
+import { UsageError } from '../../errors.js';
 import { createMeasurer } from '../../adapters/measure/bench-measurer.js';
 import { createFileMemory } from '../../adapters/ledger/file-memory.js';
 import { createRedactor } from '../../redact.js';
 import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
 import { measureUsageProblems } from './baseline-action.js';
-import type { LoopExtrasContext } from '../loop-deps.js';
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../log.js';
 
 /** The loop's extras context: measurement is built from the same inputs as the other seams. */
+/** What the loop's optional seams are built from (the TPU hold, the measurer, the iteration memory). */
+export interface LoopExtrasContext {
+  values: Config;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  workdir: string;
+  runDir: string;
+  logDir: string;
+}
 export type MeasureExtrasContext = LoopExtrasContext;
 
 /** The loop's measurer (only with --bench) and its memory (always: reflexions and hotspots help without a bench). */

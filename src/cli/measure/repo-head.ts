@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { UsageError } from '../exit-codes.js';
+import { UsageError } from '../../errors.js';
 
 export async function repoHead(repoRoot: string): Promise<string> {
   const r = await execa('git', ['rev-parse', '--verify', 'HEAD'], { cwd: repoRoot, reject: false });

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../exit-codes.js';
+import { UsageError } from '../../errors.js';
 
 /** The parts of the loop's state.json that status and report read (RunState in src/core/loop/run-state.ts). */
 export interface StateView {

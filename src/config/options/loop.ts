@@ -8,7 +8,7 @@ const failurePolicy = () => z.enum(['fail', 'count-failure', 'continue']);
 
 /**
  * `gdnctl codex-loop`: the loop engine's own keys (the agent's keys live in agent.ts). Defaults are the anchor's
- * (shared/reference/gdnctl-anchor.md §1.12) except --max-consecutive-failures (new, off) and --prompt-file
+ * (docs/decisions.md "Inherited from the Python tool", §1.12) except --max-consecutive-failures (new, off) and --prompt-file
  * (the packaged template).
  */
 export const loopOptions = {

@@ -16,7 +16,7 @@ export const testSuiteSchema = z.strictObject({
 export type TestSuite = z.output<typeof testSuiteSchema>;
 
 /**
- * The anchor's GDN suites (gdnctl-anchor.md §1.1, §4), in the environment its wrapper synced before pytest
+ * The anchor's GDN suites (docs/decisions.md "Inherited from the Python tool" §1.1, §4), in the environment its wrapper synced before pytest
  * (`--extra=tpu --group test`). `uv run` brings that environment up to date first, so a dependency change the
  * agent committed is picked up without a separate setup run.
  */
@@ -26,7 +26,7 @@ export const DEFAULT_TEST_SUITES: Record<string, TestSuite> = {
   layer: { cwd: 'lib/levanter', command: GDN_PYTEST, files: ['tests/test_gdn_layer.py'] },
 };
 
-/** The anchor's tiny profiled training run (gdnctl-anchor.md §5); GDN_PROFILE_* come from the flags below. */
+/** The anchor's tiny profiled training run (docs/decisions.md "Inherited from the Python tool" §5); GDN_PROFILE_* come from the flags below. */
 export const DEFAULT_PROFILE_COMMAND =
   'uv run python -m experiments.speedrun.hackable_transformer_gdn.tiny_profile --force_run_failed true';
 

@@ -21,16 +21,7 @@ export const clusterSchema = z.strictObject({
   serviceAccount: z.string().min(1).optional(),
   labels: z.record(z.string(), z.string()).optional(),
 });
-export type ClusterConfig = z.output<typeof clusterSchema>;
 
-/**
- * Built-in clusters (DESIGN.md's example), merged under the user's `clusters:` so the seed's
- * `--dev-tpu-cluster us-central1` works once a project is set. A user entry with the same name wins whole.
- */
-export const BUILTIN_CLUSTERS: Record<string, ClusterConfig> = {
-  'us-central1': { zone: 'us-central1-a', runtimeVersion: 'v2-alpha-tpuv5', acceleratorType: 'v5p-8' },
-  'us-east5-a': { zone: 'us-east5-a', runtimeVersion: 'v2-alpha-tpuv5', acceleratorType: 'v5p-8' },
-};
 
 /** Dev TPU allocation and hold (Cloud TPU API v2). */
 export const tpuOptions = {
@@ -132,7 +123,7 @@ export const tpuOptions = {
     commands: API_COMMANDS,
     valueName: '<ms>',
   }),
-  // The held TPU, as the loop exports it to post-checks (GDNCTL_TPU_*; DESIGN.md "What post-checks see").
+  // The held TPU, as the loop exports it to post-checks (GDNCTL_TPU_*; docs/architecture.md "What post-checks see").
   tpuProject: opt(z.string().min(1).optional(), {
     help: 'project of the TPU to act on (set by the loop for post-checks)',
     commands: TARGET_COMMANDS,

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { AgentRunInput, StatusEntry } from '../../ports.js';
 import { faultPoint } from '../../fault.js';
+import { Interrupted } from '../../errors.js';
 import { runAgentPhase, type AgentPhaseResult } from './agent-phase.js';
 import { planDirective, runPlanPass } from './plan-pass.js';
 import { addTokens, ZERO_TOKENS, type CommitRange, type FailureReason, type IterationRecord, type IterationResult, type LoopResult, type LoopStop } from './outcome.js';
@@ -20,12 +21,6 @@ import { OperatorStash } from './operator-stash.js';
 
 export type { LoopConsole, LoopDeps, TextFiles } from './deps.js';
 
-export class Interrupted extends Error {
-  constructor() {
-    super('interrupted');
-    this.name = 'Interrupted';
-  }
-}
 
 const pad = (i: number): string => String(i).padStart(3, '0');
 

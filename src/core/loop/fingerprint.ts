@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * Keys that may change between an interrupted run and its resume without making it a different run
- * (DESIGN.md "Resume": iterations, sleeps, timeouts, retries, logging and dry-run).
+ * (docs/architecture.md "Resume": iterations, sleeps, timeouts, retries, logging and dry-run).
  */
 const VOLATILE = /^(iterations|newRun|dryRun|verbose|quiet|logFormat|logDir|.*Seconds|.*Sleep.*|.*Retries|.*Timeout.*)$/;
 

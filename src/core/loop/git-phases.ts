@@ -1,5 +1,5 @@
 import type { CommitInfo, Git } from '../../ports.js';
-import type { LoopConsole } from './engine.js';
+import type { LoopConsole } from './deps.js';
 import type { FailureReason, IterationResult } from './outcome.js';
 import type { LoopSettings } from './settings.js';
 

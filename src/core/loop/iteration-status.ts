@@ -1,26 +1,6 @@
-import type { IterationResult } from './outcome.js';
+import type { IterationResult, IterationStatus } from './outcome.js';
 
-/**
- * What became of an iteration, in one word the operator can act on. "kept" alone hid whether a change was a
- * measured win or merely not worse, and "failed" hid whether the work was reverted by a commit or never
- * existed. Measured outcomes use the leaderboard's names (promoted, kept-within-noise, regression, …) with
- * `-reverted` when a revert commit undid them.
- */
-export type IterationStatus =
-  | 'kept'
-  | 'promoted'
-  | 'kept-within-noise'
-  | 'kept-inconclusive'
-  | 'regression-reverted'
-  | 'inconclusive-reverted'
-  | 'no-metric-reverted'
-  | 'reverted-post-check'
-  | 'reverted-protected-path'
-  | 'reverted-outside-scope'
-  | 'reverted'
-  | 'no-commit'
-  | 'no-change'
-  | 'failed';
+export type { IterationStatus };
 
 export function iterationStatus(result: IterationResult): IterationStatus {
   switch (result.kind) {

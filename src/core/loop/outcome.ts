@@ -1,7 +1,6 @@
 import type { AgentFailure, MeasureDecision, TokenUsage } from '../../ports.js';
 import type { AgentReportParse } from '../agent-report.js';
 import type { Phase } from './phases.js';
-import type { IterationStatus } from './iteration-status.js';
 
 /** Why an iteration did not produce a kept commit. Kebab-case, recorded verbatim in record.json. */
 export type FailureReason =
@@ -21,7 +20,7 @@ export type FailureReason =
   | 'stash-restore-conflict'
   | 'iteration-error';
 
-/** Which policy governs a failure (DESIGN.md "The loop": fail / count-failure / continue). */
+/** Which policy governs a failure (docs/architecture.md "The loop": fail / count-failure / continue). */
 export type PolicyFamily = 'agent' | 'no-commit' | 'post-check' | 'iteration-error' | 'verify' | 'measure' | 'fatal';
 
 export function policyFamily(reason: FailureReason): PolicyFamily {
@@ -142,3 +141,25 @@ export function addTokens(a: TokenUsage, b: TokenUsage): TokenUsage {
     outputTokens: a.outputTokens + b.outputTokens,
   };
 }
+
+/**
+ * What became of an iteration, in one word the operator can act on. "kept" alone hid whether a change was a
+ * measured win or merely not worse, and "failed" hid whether the work was reverted by a commit or never
+ * existed. Measured outcomes use the leaderboard's names (promoted, kept-within-noise, regression, …) with
+ * `-reverted` when a revert commit undid them.
+ */
+export type IterationStatus =
+  | 'kept'
+  | 'promoted'
+  | 'kept-within-noise'
+  | 'kept-inconclusive'
+  | 'regression-reverted'
+  | 'inconclusive-reverted'
+  | 'no-metric-reverted'
+  | 'reverted-post-check'
+  | 'reverted-protected-path'
+  | 'reverted-outside-scope'
+  | 'reverted'
+  | 'no-commit'
+  | 'no-change'
+  | 'failed';

@@ -1,5 +1,5 @@
 /**
- * The phases of one loop iteration (DESIGN.md "The loop"). Each arrow is an event in events.jsonl, written
+ * The phases of one loop iteration (docs/architecture.md "The loop"). Each arrow is an event in events.jsonl, written
  * before the phase's work starts, so a resumed run knows where it stopped.
  *
  *  preflight ─▶ guard-tree ─▶ sync-main ─▶ prompt ─▶ agent ─▶ verify-commit ─▶ stamp ─▶ post-checks ─▶ measure ─▶ decide ─▶ record

@@ -8,7 +8,7 @@ export interface PostCheckInput {
   retries: number;
   retrySleepMs: number;
   cwd: string;
-  /** GDNCTL_* variables (DESIGN.md "What post-checks see"); the rest of the environment is inherited. */
+  /** GDNCTL_* variables (docs/architecture.md "What post-checks see"); the rest of the environment is inherited. */
   env: NodeJS.ProcessEnv;
   binDir: string;
   signal: AbortSignal;
@@ -18,7 +18,7 @@ export interface PostCheckInput {
 }
 
 /**
- * DESIGN.md "What post-checks see": the loop's environment without test-runner variables (child-env.ts), the
+ * docs/architecture.md "What post-checks see": the loop's environment without test-runner variables (child-env.ts), the
  * iteration's GDNCTL_* values and, while a TPU is held, the node's address.
  */
 export function postCheckEnv(

@@ -20,7 +20,7 @@ export interface IterationSummary {
 
 /**
  * state.json: where the run stands. Written atomically before each phase's work, so a run killed at any point
- * can be resumed (DESIGN.md "Resume").
+ * can be resumed (docs/architecture.md "Resume").
  */
 export interface RunState {
   schemaVersion: 1;

@@ -1,6 +1,6 @@
-import type { CommandContext } from '../cli/command-spec.js';
-import { ExitCode } from '../cli/exit-codes.js';
-import { listPresets } from '../adapters/directive-presets.js';
+import type { CommandContext } from '../command-spec.js';
+import { ExitCode } from '../exit-codes.js';
+import { listPresets } from '../../adapters/directive-presets.js';
 
 /** `gdnctl directives list`: one line per preset — name, source, description — then where they came from. */
 export async function runDirectivesList(ctx: CommandContext): Promise<number> {

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
-import type { CommandContext } from '../cli/command-spec.js';
-import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { GitLookupError, lookUpCommits } from '../adapters/git-commit-lookup.js';
-import { commitProblems, lintLog, sortProblems, type LintProblem } from './lint-log.js';
+import type { CommandContext } from '../command-spec.js';
+import { ExitCode } from '../exit-codes.js';
+import { UsageError } from '../../errors.js';
+import { GitLookupError, lookUpCommits } from '../../adapters/git-commit-lookup.js';
+import { commitProblems, lintLog, sortProblems, type LintProblem } from '../../core/lint-log.js';
 
 function unreadable(file: string, code: string | undefined): string {
   if (code === 'ENOENT') {
