@@ -1,4 +1,5 @@
-import type { IterationMemory, Measurer, TpuHold } from '../ports.js';
+import type { IterationMemory, Measurer } from '../ports/bench.js';
+import type { TpuHold } from '../ports/tpu.js';
 import type { LoopExtrasContext } from './measure/measure-extras.js';
 
 export type { LoopExtrasContext };

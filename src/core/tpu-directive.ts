@@ -1,4 +1,4 @@
-import type { TpuNode } from '../ports.js';
+import type { TpuNode } from '../ports/tpu.js';
 
 /**
  * The generated "managed dev TPU" session directive. Regenerated after every (re)acquire so the prompt always

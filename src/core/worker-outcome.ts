@@ -1,4 +1,4 @@
-import type { RemoteRunResult } from '../ports.js';
+import type { RemoteRunResult } from '../ports/remote.js';
 
 /**
  * One exit code for a multi-worker run (docs/architecture.md exit codes): any unreachable worker → 4 (a resource could

@@ -23,7 +23,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isGroupAlive } from '../../src/adapters/process/process-group.js';
-import type { AgentRunInput, AgentRunner } from '../../src/ports.js';
+import type { AgentRunInput, AgentRunner } from '../../src/ports/agent.js';
 import { git, makeRepo } from '../helpers/git-repo.js';
 
 export type ContractKind = 'commit' | 'no-commit' | 'fail' | 'hang';

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Git } from '../../src/ports.js';
+import type { Git } from '../../src/ports/git.js';
 
 export type FileTree = Record<string, string>;
 
@@ -45,7 +45,7 @@ export function runGitContract(name: string, make: HarnessFactory): void {
     withHarness(async ({ git }) => {
       assert.equal(typeof git.stashTrial, 'function');
       assert.equal(typeof git.abortInterruptedOperation, 'function');
-      assert.equal(await git.abortInterruptedOperation?.(), undefined);
+      assert.equal(await git.abortInterruptedOperation(), undefined);
     }));
 
   async function withHarness(fn: (h: GitHarness) => Promise<void>, opts?: { remote?: boolean }): Promise<void> {
@@ -117,7 +117,7 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       await h.commitAll('agent edits the same line', { 'a.txt': 'agent version\n' });
       const head = await h.git.head();
       assert.equal(await h.git.stashCanApply(ours), false);
-      assert.deepEqual(await h.git.stashTrial?.(ours), { ok: false, reason: 'conflict', paths: ['a.txt'] });
+      assert.deepEqual(await h.git.stashTrial(ours), { ok: false, reason: 'conflict', paths: ['a.txt'] });
       assert.deepEqual(await h.git.status(), []);
       assert.equal(await h.read('a.txt'), 'agent version\n');
       assert.equal(await h.git.head(), head);
@@ -130,10 +130,10 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       const ours = await h.git.stashPush('operator');
       assert.ok(ours);
       assert.equal(await h.git.stashCanApply(ours), true);
-      assert.deepEqual(await h.git.stashTrial?.(ours), { ok: true });
+      assert.deepEqual(await h.git.stashTrial(ours), { ok: true });
       await h.write({ 'notes.txt': 'agent leftover\n' });
       assert.equal(await h.git.stashCanApply(ours), false, 'untracked file on disk');
-      assert.deepEqual(await h.git.stashTrial?.(ours), { ok: false, reason: 'untracked-exists', paths: ['notes.txt'] });
+      assert.deepEqual(await h.git.stashTrial(ours), { ok: false, reason: 'untracked-exists', paths: ['notes.txt'] });
       await h.commitAll('agent commits notes.txt');
       assert.equal(await h.git.stashCanApply(ours), false, 'path now tracked in HEAD');
       assert.equal(await h.read('notes.txt'), 'agent leftover\n');
@@ -146,7 +146,7 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       assert.ok(ours);
       await h.write({ 'a.txt': 'leftover edit\n' });
       assert.equal(await h.git.stashCanApply(ours), false);
-      assert.deepEqual(await h.git.stashTrial?.(ours), { ok: false, reason: 'local-changes', paths: ['a.txt'] });
+      assert.deepEqual(await h.git.stashTrial(ours), { ok: false, reason: 'local-changes', paths: ['a.txt'] });
       await h.write({ 'a.txt': 'line one\n' });
       assert.equal(await h.git.stashCanApply(ours), true);
     }));
@@ -192,7 +192,7 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       assert.equal(await h.git.stashCanApply('0000000000000000000000000000000000000000'), false);
       assert.equal(await h.git.stashCanApply('not a sha'), false);
       assert.equal(await h.git.stashCanApply(head), false, 'an ordinary commit is not a stash');
-      assert.deepEqual(await h.git.stashTrial?.(head), { ok: false, reason: 'not-a-stash', paths: [] });
+      assert.deepEqual(await h.git.stashTrial(head), { ok: false, reason: 'not-a-stash', paths: [] });
       assert.deepEqual(await h.git.stashApplyAndDrop('--help'), { applied: false, dropped: false });
       assert.deepEqual(await h.git.status(), []);
     }));

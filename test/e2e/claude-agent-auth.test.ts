@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ClaudeAgent } from '../../src/adapters/agents/claude-agent.js';
 import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
-import type { AgentRunInput } from '../../src/ports.js';
+import type { AgentRunInput } from '../../src/ports/agent.js';
 import { git, makeRepo } from '../helpers/git-repo.js';
 import { startMessagesServer } from '../../scripts/model-server/messages-server.js';
 import type { ScriptTurn } from '../../scripts/model-server/script.js';

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ClaudeAgent } from '../../src/adapters/agents/claude-agent.js';
 import { isGroupAlive } from '../../src/adapters/process/process-group.js';
 import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
-import type { AgentRunInput } from '../../src/ports.js';
+import type { AgentRunInput } from '../../src/ports/agent.js';
 import { startMessagesServer } from '../../scripts/model-server/messages-server.js';
 import { loadModelScript } from '../../scripts/model-server/script.js';
 import { createExampleRepo } from '../../scripts/demo/example-repo.js';

@@ -11,7 +11,7 @@
  *   git.commitAll('agent change', { 'b.txt': 'y' });
  */
 import { createHash } from 'node:crypto';
-import type { CommitInfo, Git, MergeResult, RevertResult, StashTrialResult, StatusEntry } from '../../src/ports.js';
+import type { CommitInfo, Git, MergeResult, RevertResult, StashTrialResult, StatusEntry } from '../../src/ports/git.js';
 
 type Tree = Map<string, string>;
 interface FakeCommit extends CommitInfo {

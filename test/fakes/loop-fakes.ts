@@ -3,7 +3,10 @@
  * command runner (post-checks), an in-memory ledger and an instant clock.
  */
 import { relative } from 'node:path';
-import type { AgentRunInput, AgentRunResult, AgentRunner, Clock, CommandRunner, Ledger, ProcessResult, ProcessSpec } from '../../src/ports.js';
+import type { AgentRunInput, AgentRunResult, AgentRunner } from '../../src/ports/agent.js';
+import type { Clock } from '../../src/ports/clock.js';
+import type { CommandRunner, ProcessResult, ProcessSpec } from '../../src/ports/process.js';
+import type { Ledger, LedgerEventType } from '../../src/ports/ledger.js';
 import type { LoopConsole, LoopDeps, TextFiles } from '../../src/core/loop/engine.js';
 import type { RunState } from '../../src/core/loop/run-state.js';
 import { loopSettings, type LoopConfigValues, type LoopSettings } from '../../src/core/loop/settings.js';
@@ -21,6 +24,9 @@ export class ScriptedAgent implements AgentRunner {
   ) {}
   describe(): string[] {
     return ['scripted', '-'];
+  }
+  async preflight(): Promise<{ warnings: string[] }> {
+    return { warnings: [] };
   }
   async run(input: AgentRunInput): Promise<AgentRunResult> {
     this.calls.push(input);
@@ -51,7 +57,7 @@ export class MemoryLedger implements Ledger {
   iterDir(i: number): string {
     return `${this.runDir}/iter-${String(i).padStart(3, '0')}`;
   }
-  async event(type: string, data: Record<string, unknown> = {}): Promise<void> {
+  async event(type: LedgerEventType, data: Record<string, unknown> = {}): Promise<void> {
     this.eventsLog.push({ type, ...data });
   }
   async writeState(state: unknown): Promise<void> {

@@ -24,7 +24,7 @@ export interface TpuWorkspace {
 }
 
 /** Env that points gdnctl's real TPU client at the emulator with fake credentials (user "tester"). */
-export function emulatorEnv(emu: Pick<TpuEmulator, 'endpoint'>, project: string, sshKeyFile: string): NodeJS.ProcessEnv {
+export function emulatorEnv(emu: Pick<TpuEmulator, 'endpoint'>, project: string, sshKeyFile: string): Record<string, string> {
   return {
     USER: 'tester',
     METADATA_SERVER_DETECTION: 'none',

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { helpAdvertisesSearch } from '../../src/adapters/agents/agent-binary.js';
 import { writeReportSchema } from '../../src/adapters/agents/agent-report-files.js';
 import { ResourceError } from '../../src/errors.js';
-import type { AgentRunInput } from '../../src/ports.js';
+import type { AgentRunInput } from '../../src/ports/agent.js';
 import { git, makeRepo } from '../helpers/git-repo.js';
 import { FAKE_CODEX_BIN, VALID_REPORT, fakeCodexAgent, writeScenario, type FakeInvocation } from '../helpers/fake-codex.js';
 import { isPidDead } from '../helpers/proc.js';

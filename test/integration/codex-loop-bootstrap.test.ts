@@ -42,7 +42,7 @@ test('codex-loop --bootstrap-infra: a benchmark without a metric is reverted and
   for (const policy of ['fail', 'count-failure']) await badBench(t, policy);
 });
 
-async function badBench(t: { after: (fn: () => Promise<void>) => void }, policy: string): Promise<void> {
+async function badBench(t: { after: (fn: () => unknown) => void }, policy: string): Promise<void> {
   const repo = await TempRepo.create({ files: { 'speed.txt': '100\n' } });
   t.after(() => repo.dispose());
   const env = loopEnv(repo, [{ steps: [commitStep({ '.gdnctl/regression-test.sh': 'true\n', '.gdnctl/bench.sh': 'echo 12 ms\n' }, 'gdnctl bootstrap: bad bench')] }]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CommandAgent, substituteAgentCommand } from '../../src/adapters/agents/command-agent.js';
 import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
-import type { AgentRunInput } from '../../src/ports.js';
+import type { AgentRunInput } from '../../src/ports/agent.js';
 import { git, makeRepo } from '../helpers/git-repo.js';
 
 describe('CommandAgent (--agent command)', () => {

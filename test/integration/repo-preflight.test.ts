@@ -55,7 +55,7 @@ test('a merge in progress is refused, unless resuming (the resumed run aborts it
   assert.notEqual(repo.tryGit('merge', 'topic').status, 0);
   assert.match((await usageLines(openLoopRepository(repo.dir, { env: repo.env })))[0] ?? '', /a merge is in progress .*git merge --abort/);
   const git = await openLoopRepository(repo.dir, { env: repo.env, resuming: true });
-  assert.equal(await git.abortInterruptedOperation?.(), 'merge');
+  assert.equal(await git.abortInterruptedOperation(), 'merge');
   await openLoopRepository(repo.dir, { env: repo.env });
 });
 

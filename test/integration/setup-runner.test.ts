@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { sshSetupRunner } from '../../src/adapters/remote/setup-runner.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { silentLogger } from '../../src/log.js';
-import type { TpuNode } from '../../src/ports.js';
+import type { TpuNode } from '../../src/ports/tpu.js';
 import { startSshWorkers, type SshWorkers } from '../helpers/sshd.js';
 
 let workers: SshWorkers;

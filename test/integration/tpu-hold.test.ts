@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createTpuHold, providerFactory } from '../../src/adapters/tpu/tpu-hold-factory.js';
 import type { LeasedTpuHold } from '../../src/adapters/tpu/tpu-hold.js';
 import { ResourceError, UsageError } from '../../src/errors.js';
-import type { TpuProvider } from '../../src/ports.js';
+import type { TpuProvider } from '../../src/ports/tpu.js';
 import { TpuEmulator } from '../fakes/tpu-emulator.js';
 import { captureLogger, tpuConfig, tpuWorkspace, type TpuWorkspace } from '../fakes/tpu-fixtures.js';
 

@@ -1,7 +1,7 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GcpTpuProvider } from '../../src/adapters/tpu/gcp-tpu-provider.js';
-import type { TpuCreateSpec } from '../../src/ports.js';
+import type { TpuCreateSpec } from '../../src/ports/tpu.js';
 import { RUNTIME_PORT, TpuEmulator } from '../fakes/tpu-emulator.js';
 import '../fakes/tpu-fixtures.js';
 

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { createAgentRunner } from '../../src/adapters/agents/create-agent-runner.js';
 import { UsageError } from '../../src/errors.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
-import type { AgentRunInput, CommandRunner } from '../../src/ports.js';
+import type { AgentRunInput } from '../../src/ports/agent.js';
+import type { CommandRunner } from '../../src/ports/process.js';
 
 const runner: CommandRunner = {
   run: () => Promise.reject(new Error('not used')),

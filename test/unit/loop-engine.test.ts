@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoopEngine } from '../../src/core/loop/engine.js';
 import type { IterationRecord } from '../../src/core/loop/outcome.js';
-import type { MeasureDecision, Measurer } from '../../src/ports.js';
+import type { MeasureDecision, Measurer } from '../../src/ports/bench.js';
 import { FakeGit } from '../fakes/fake-git.js';
 import { deps, newState, ScriptedAgent, ScriptedRunner, settings, type AgentAct } from '../fakes/loop-fakes.js';
 
@@ -86,7 +86,7 @@ test('a measurer that says revert: range reverted, reason measure-regression, ch
   const git = new FakeGit();
   const start = await git.head();
   const decision: MeasureDecision = { outcome: 'regression', revert: true, runs: 3, reason: 'slower by 4 %' };
-  const measurer: Measurer = { ensureBaseline: async () => ({ ok: true }), decide: async () => decision };
+  const measurer: Measurer = { ensureBaseline: async () => ({ ok: true }), decide: async () => decision, remeasureChampion: async () => {} };
   const d = deps(git, new ScriptedAgent(git, [commits]), { measurer });
   const state = newState();
   await new LoopEngine(settings({ maxFailures: -1 }), d, state).run(1);
@@ -138,6 +138,7 @@ test('seams: memory fills placeholders and directives; a held TPU is checked and
     ensureAlive: async () => (alive++, { node, reacquired: false }),
     current: () => node,
     release: async () => {},
+    leaseFile: () => undefined,
   };
   const recorded: number[] = [];
   const memory = {

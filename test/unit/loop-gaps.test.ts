@@ -7,7 +7,7 @@ import { iterationStatus } from '../../src/core/loop/iteration-status.js';
 import { summaryTable } from '../../src/cli/loop/loop-console.js';
 import { loopExitCode } from '../../src/cli/loop-exit.js';
 import { childEnv } from '../../src/core/child-env.js';
-import type { MeasureDecision, Measurer } from '../../src/ports.js';
+import type { MeasureDecision, Measurer } from '../../src/ports/bench.js';
 import { FakeGit } from '../fakes/fake-git.js';
 import { deps, newState, ScriptedAgent, ScriptedRunner, settings, type AgentAct } from '../fakes/loop-fakes.js';
 

@@ -104,7 +104,7 @@ test('agent failure classes', () => {
 });
 
 test('post-checks: first failure stops the sequence; identical failures stop retrying; varying ones use the budget', async () => {
-  const base = { clock: instantClock, cwd: '/w', env: {}, binDir: '/b', signal: new AbortController().signal, echo: () => {}, saveLog: async () => {} };
+  const base = { clock: instantClock, retrySleepMs: 0, cwd: '/w', env: {}, binDir: '/b', signal: new AbortController().signal, echo: () => {}, saveLog: async () => {} };
   const same = new ScriptedRunner([0, 2]);
   const r = await runPostChecks({ ...base, runner: same, checks: ['ok', 'bad', 'never'], retries: 5 });
   assert.equal(r.ok, false);

@@ -6,7 +6,7 @@ import { UsageError } from '../../src/errors.js';
 import { clusterOrder, nodeShape, resolveCluster, runtimeVersionFor } from '../../src/core/tpu-clusters.js';
 import { managedTpuDirective, postCheckTpuWarnings } from '../../src/core/tpu-directive.js';
 import { envFor } from '../../src/config/fields.js';
-import type { TpuNode } from '../../src/ports.js';
+import type { TpuNode } from '../../src/ports/tpu.js';
 
 const env = {};
 

@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { ResourceError } from '../../errors.js';
-import type { CommandRunner } from '../../ports.js';
+import type { CommandRunner } from '../../ports/process.js';
 
 function isExecutableFile(path: string): boolean {
   try {

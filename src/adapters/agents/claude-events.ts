@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../ports.js';
+import type { TokenUsage } from '../../ports/agent.js';
 
 /**
  * Reads `claude -p --output-format stream-json --verbose` lines: system/init, assistant and user messages,

@@ -2,7 +2,8 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRedactor, type Redactor } from '../../redact.js';
-import type { AgentRunInput, AgentRunResult, AgentRunner, CommandRunner } from '../../ports.js';
+import type { AgentRunInput, AgentRunResult, AgentRunner } from '../../ports/agent.js';
+import type { CommandRunner } from '../../ports/process.js';
 import { detectCodexSearch, resolveAgentBinary } from './agent-binary.js';
 import { recordReport } from './agent-report-files.js';
 import { CodexEventReader } from './codex-events.js';

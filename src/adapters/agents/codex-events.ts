@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../ports.js';
+import type { TokenUsage } from '../../ports/agent.js';
 import { isHarmlessCodexError } from './failure-classifier.js';
 
 /**

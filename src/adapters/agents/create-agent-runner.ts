@@ -1,7 +1,8 @@
 import { UsageError } from '../../errors.js';
 import { DEFAULT_CODEX_MODEL } from '../../config/options/agent.js';
 import type { Config } from '../../config/schema.js';
-import type { AgentRunner, CommandRunner } from '../../ports.js';
+import type { AgentRunner } from '../../ports/agent.js';
+import type { CommandRunner } from '../../ports/process.js';
 import { ClaudeAgent } from './claude-agent.js';
 import { CodexAgent } from './codex-agent.js';
 import { CommandAgent } from './command-agent.js';

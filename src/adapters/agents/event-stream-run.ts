@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { AgentRunInput, CommandRunner, ProcessResult, ProcessSpec } from '../../ports.js';
+import type { AgentRunInput } from '../../ports/agent.js';
+import type { CommandRunner, ProcessResult, ProcessSpec } from '../../ports/process.js';
 import type { Redactor } from '../../redact.js';
 import { RedactedLog } from './redacted-log.js';
 

@@ -1,4 +1,5 @@
-import type { AgentFailure, ProcessResult } from '../../ports.js';
+import type { AgentFailure } from '../../ports/agent.js';
+import type { ProcessResult } from '../../ports/process.js';
 
 /**
  * Classify why an agent run failed from its error messages (codex `error` / `turn.failed` events, claude's

@@ -1,4 +1,4 @@
-import type { StatusEntry } from '../../ports.js';
+import type { StatusEntry } from '../../ports/git.js';
 
 /**
  * Parse `git status --porcelain=v1 -z`. With -z, paths are never quoted or escaped (spaces, quotes and

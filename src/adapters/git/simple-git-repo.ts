@@ -9,7 +9,7 @@
 import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { faultPoint } from '../../fault.js';
-import type { CommitInfo, Git, MergeResult, RevertResult, StashTrialResult, StatusEntry } from '../../ports.js';
+import type { CommitInfo, Git, MergeResult, RevertResult, StashTrialResult, StatusEntry } from '../../ports/git.js';
 import { GitCommandError, GitExec, type GitExecOptions } from './git-exec.js';
 import { parsePorcelainZ, unmergedPaths } from './porcelain-status.js';
 import { stashTrialApply } from './stash-trial.js';

@@ -12,7 +12,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { StashTrialResult, StatusEntry } from '../../ports.js';
+import type { StashTrialResult, StatusEntry } from '../../ports/git.js';
 import type { GitExec } from './git-exec.js';
 
 // commit-tree needs an identity; the objects never reach a ref, so a fixed one avoids depending on config.

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { appendFile, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Ledger } from '../../ports.js';
+import type { Ledger, LedgerEventType } from '../../ports/ledger.js';
 import type { Redactor } from '../../redact.js';
 import { faultPoint } from '../../fault.js';
 
@@ -41,7 +41,7 @@ export class FileLedger implements Ledger {
     return join(this.runDir, iterName(iteration));
   }
 
-  async event(type: string, data: Record<string, unknown> = {}): Promise<void> {
+  async event(type: LedgerEventType, data: Record<string, unknown> = {}): Promise<void> {
     const line = JSON.stringify({ schemaVersion: LEDGER_SCHEMA_VERSION, ts: new Date(this.now()).toISOString(), type, ...data });
     await appendFile(join(this.runDir, 'events.jsonl'), this.redact(line) + '\n', { mode: 0o600 });
   }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { IterationMemory, MeasureDecision, TokenUsage } from '../../ports.js';
+import type { IterationMemory, MeasureDecision } from '../../ports/bench.js';
+import type { TokenUsage } from '../../ports/agent.js';
 import { iterName, kebab, renderLeaderboard, type LedgerRow } from '../../core/measure/leaderboard.js';
 import { escalationDirective, normalizeReport, parseHotspots, renderHotspots, renderPlan, renderReflexion, renderSummary, type Hotspot } from '../../core/measure/memory-text.js';
 import { renderFinalReport } from '../../core/measure/final-report.js';

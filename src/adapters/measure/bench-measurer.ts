@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
 import { mkdirPrivate, writePrivate } from '../ledger/private-files.js';
 import { join } from 'node:path';
-import type { MeasureDecision, Measurer } from '../../ports.js';
+import type { MeasureDecision, Measurer } from '../../ports/bench.js';
 import { baselineFingerprint, checkNoise, formatResultTxt, type BaselineRecord } from '../../core/measure/baseline.js';
 import { decideSequential, type Decision, type Side } from '../../core/measure/decide.js';
 import { cvPct, median, robustCvPct } from '../../core/stats/descriptive.js';

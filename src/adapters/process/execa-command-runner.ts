@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
-import type { CommandRunner, ProcessResult, ProcessSpec } from '../../ports.js';
+import type { CommandRunner, ProcessResult, ProcessSpec } from '../../ports/process.js';
 import {
   isGroupAlive,
   isSameGroup,

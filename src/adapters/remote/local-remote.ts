@@ -1,7 +1,8 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
-import type { Remote, RemoteRunResult, TpuWorker } from '../../ports.js';
+import type { Remote, RemoteRunResult } from '../../ports/remote.js';
+import type { TpuWorker } from '../../ports/tpu.js';
 import type { Redactor } from '../../redact.js';
 import { listFilesUnder } from './local-files.js';
 

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
-import type { TpuNode } from '../../ports.js';
+import type { TpuNode } from '../../ports/tpu.js';
 import { createRedactor, type Redactor } from '../../redact.js';
 import { repoFiles } from './local-files.js';
 import { shPath } from '../../core/shell-quote.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../log.js';
-import type { TpuCreateOutcome, TpuCreateSpec, TpuNode, TpuNodeRef, TpuProvider } from '../../ports.js';
+import type { TpuCreateOutcome, TpuCreateSpec, TpuNode, TpuNodeRef, TpuProvider } from '../../ports/tpu.js';
 import { nodePath, toTpuNode, type RawNode } from './tpu-node-shape.js';
 
 export interface GcpTpuProviderOptions {

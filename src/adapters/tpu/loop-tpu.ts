@@ -2,7 +2,8 @@ import { UsageError } from '../../errors.js';
 import { managedTpuDirective, postCheckTpuWarnings } from '../../core/tpu-directive.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
-import type { IterationMemory, TpuHold, TpuNode } from '../../ports.js';
+import type { IterationMemory } from '../../ports/bench.js';
+import type { TpuHold, TpuNode } from '../../ports/tpu.js';
 import { createTpuHold } from './tpu-hold-factory.js';
 import type { TpuHoldDeps } from './tpu-hold.js';
 
@@ -37,7 +38,7 @@ class ReportingTpuHold implements TpuHold {
   }
 
   leaseFile(): string | undefined {
-    return this.inner.leaseFile?.();
+    return this.inner.leaseFile();
   }
 }
 

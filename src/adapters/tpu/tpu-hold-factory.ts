@@ -6,7 +6,7 @@ import { UsageError } from '../../errors.js';
 import type { Config } from '../../config/schema.js';
 import { clusterOrder, resolveCluster, type ResolvedCluster } from '../../core/tpu-clusters.js';
 import type { Logger } from '../../log.js';
-import type { TpuNode, TpuProvider } from '../../ports.js';
+import type { TpuNode, TpuProvider } from '../../ports/tpu.js';
 import { LeasedTpuHold, type TpuHoldDeps } from './tpu-hold.js';
 
 /** The loop's default log dir (docs/architecture.md "The run directory"), used when the config has no logDir key. */

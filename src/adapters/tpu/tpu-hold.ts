@@ -1,8 +1,9 @@
 import { ResourceError, UsageError } from '../../errors.js';
+import type { LedgerEventType } from '../../ports/ledger.js';
 import { nodeShape, type ResolvedCluster } from '../../core/tpu-clusters.js';
 import { faultPoint } from '../../fault.js';
 import type { Logger } from '../../log.js';
-import type { TpuHold, TpuNode, TpuNodeRef, TpuProvider, TpuState } from '../../ports.js';
+import type { TpuHold, TpuNode, TpuNodeRef, TpuProvider, TpuState } from '../../ports/tpu.js';
 import { listLeases, newLease, ownerLiveness, refOfLease, removeLease, writeLease, type LeaseRecord } from './tpu-lease.js';
 
 /**
@@ -41,7 +42,7 @@ export interface TpuHoldDeps {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Runs the setup command on every worker; absent until a Remote is wired (see docs/tpu.md). */
   runSetup?: ((node: TpuNode, command: string, signal?: AbortSignal) => Promise<{ ok: boolean; detail: string }>) | undefined;
-  onEvent?: ((type: string, data: Record<string, unknown>) => void | Promise<void>) | undefined;
+  onEvent?: ((type: LedgerEventType, data: Record<string, unknown>) => void | Promise<void>) | undefined;
 }
 
 type Attempt = { ok: true; node: TpuNode } | { ok: false; reason: string; fatal?: boolean };
@@ -72,7 +73,7 @@ export class LeasedTpuHold implements TpuHold {
     return this.lease?.file;
   }
 
-  private async event(type: string, data: Record<string, unknown>): Promise<void> {
+  private async event(type: LedgerEventType, data: Record<string, unknown>): Promise<void> {
     await this.d.onEvent?.(type, data);
   }
 

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { TpuLease, TpuNodeRef } from '../../ports.js';
+import type { TpuLease, TpuNodeRef } from '../../ports/tpu.js';
 
 /**
  * Lease files: `<logDir>/leases/<project>-<zone>-<node>.json` (docs/architecture.md "The run directory"). A lease exists

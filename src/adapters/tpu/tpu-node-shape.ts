@@ -1,4 +1,4 @@
-import type { TpuNode, TpuNodeRef, TpuState, TpuWorker } from '../../ports.js';
+import type { TpuNode, TpuNodeRef, TpuState, TpuWorker } from '../../ports/tpu.js';
 
 /** Node.State numbering of the v2 proto (docs/decisions.md "TPU client facts" §2.5); the REST transport may hand back either form. */
 const STATE_BY_NUMBER: Record<number, string> = {

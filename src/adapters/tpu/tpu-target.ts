@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors.js';
 import type { Config } from '../../config/schema.js';
 import { resolveCluster } from '../../core/tpu-clusters.js';
-import type { TpuNodeRef } from '../../ports.js';
+import type { TpuNodeRef } from '../../ports/tpu.js';
 import { tpuLogDir } from './tpu-hold-factory.js';
 import { listLeases, refOfLease, type LeaseRecord } from './tpu-lease.js';
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTpuHold, setupRunnerFor } from '../../adapters/tpu/tpu-hold-factory.js';
-import type { TpuNode } from '../../ports.js';
+import type { TpuNode } from '../../ports/tpu.js';
 import type { CommandContext } from '../command-spec.js';
 import { ExitCode } from '../exit-codes.js';
 

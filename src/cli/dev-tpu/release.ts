@@ -2,7 +2,7 @@ import { isOurs } from '../../adapters/tpu/tpu-hold.js';
 import { ownerLabel, providerFactory, sshUserOf, tpuLogDir } from '../../adapters/tpu/tpu-hold-factory.js';
 import { listLeases, ownerLiveness, refOfLease, removeLease, type LeaseRecord } from '../../adapters/tpu/tpu-lease.js';
 import { resolveTarget } from '../../adapters/tpu/tpu-target.js';
-import type { TpuNodeRef } from '../../ports.js';
+import type { TpuNodeRef } from '../../ports/tpu.js';
 import type { CommandContext } from '../command-spec.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../../errors.js';

@@ -12,7 +12,7 @@ import { checkProfileWindow, profileEnv, profileRunName, tracePatterns, type Pro
 import { workersExitCode } from '../../core/worker-outcome.js';
 import { buildForwardEnv, openSession, parseUserEnv, type Session } from './session.js';
 import { syncAndRun, workerReports } from './run-tests.js';
-import type { TpuProvider } from '../../ports.js';
+import type { TpuProvider } from '../../ports/tpu.js';
 
 /** Perfetto JSON first (the anchor's source of truth), then the largest per-host trace. */
 export function pickTrace(files: string[]): string | undefined {
@@ -61,7 +61,7 @@ export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Pro
     let traces: string[] = [];
     let hotspots: HotspotSummary | undefined;
     const w0Worker = session.target.workers.find((w) => w.index === 0);
-    if (w0Worker && w0 && !w0.unreachable && session.remote.fetch) {
+    if (w0Worker && w0 && !w0.unreachable) {
       traces = await session.remote.fetch(w0Worker, workerProfileDir, outDir, tracePatterns(v.includeXplane));
       ctx.log.info(`copied ${traces.length} trace file(s) from w0 into ${outDir}`);
     }

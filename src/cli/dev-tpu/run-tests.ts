@@ -6,9 +6,9 @@ import { repoFiles } from '../../adapters/remote/local-files.js';
 import { parsePytestSummary, type PytestSummary } from '../../core/pytest-summary.js';
 import { buildTestCommand, selectSuites, TEST_ENV_DEFAULTS } from '../../core/test-plan.js';
 import { workersExitCode } from '../../core/worker-outcome.js';
-import type { RemoteRunResult } from '../../ports.js';
+import type { RemoteRunResult } from '../../ports/remote.js';
 import { buildForwardEnv, describeWorkers, openSession, parseUserEnv, type Session } from './session.js';
-import type { TpuProvider } from '../../ports.js';
+import type { TpuProvider } from '../../ports/tpu.js';
 
 export interface WorkerReport {
   worker: number;

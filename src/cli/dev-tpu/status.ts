@@ -1,7 +1,7 @@
 import { tpuLogDir, providerFactory } from '../../adapters/tpu/tpu-hold-factory.js';
 import { listLeases, ownerLiveness, refOfLease, type LeaseRecord } from '../../adapters/tpu/tpu-lease.js';
 import { resolveTarget } from '../../adapters/tpu/tpu-target.js';
-import type { TpuNodeRef } from '../../ports.js';
+import type { TpuNodeRef } from '../../ports/tpu.js';
 import type { CommandContext } from '../command-spec.js';
 import { ExitCode } from '../exit-codes.js';
 

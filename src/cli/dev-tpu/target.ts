@@ -1,6 +1,6 @@
 import { ResourceError } from '../../errors.js';
 import type { Config } from '../../config/schema.js';
-import type { TpuNodeRef, TpuProvider, TpuWorker } from '../../ports.js';
+import type { TpuNodeRef, TpuProvider, TpuWorker } from '../../ports/tpu.js';
 import { tpuLogDir } from '../../adapters/tpu/tpu-hold-factory.js';
 import { listLeases } from '../../adapters/tpu/tpu-lease.js';
 import { heldFromEnv, resolveTarget } from '../../adapters/tpu/tpu-target.js';

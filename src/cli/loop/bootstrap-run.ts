@@ -1,4 +1,4 @@
-import type { Git } from '../../ports.js';
+import type { Git } from '../../ports/git.js';
 import { LoopEngine, type LoopDeps } from '../../core/loop/engine.js';
 import {
   BOOTSTRAP_BENCH_COMMAND,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
-import type { AgentRunner, Git } from '../../ports.js';
+import type { AgentRunner } from '../../ports/agent.js';
+import type { Git } from '../../ports/git.js';
 import { appendDirectives, renderPrompt } from '../../core/prompt-template.js';
 import type { LoopSettings } from '../../core/loop/settings.js';
 import { postCheckArgv } from '../../core/loop/post-check-phase.js';

@@ -1,6 +1,6 @@
 import type { LoopConsole } from '../../core/loop/engine.js';
 import type { IterationSummary } from '../../core/loop/run-state.js';
-import type { TokenUsage } from '../../ports.js';
+import type { TokenUsage } from '../../ports/agent.js';
 import { statusLabel } from '../../core/loop/iteration-status.js';
 
 /** Progress goes to stderr (status lines, agent and post-check output); results (summary table) to stdout. */

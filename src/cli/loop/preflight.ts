@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { Config } from '../../config/schema.js';
-import type { Git } from '../../ports.js';
+import type { Git } from '../../ports/git.js';
 import { loadPreset } from '../../adapters/directive-presets.js';
 import { SimpleGitRepo } from '../../adapters/git/simple-git-repo.js';
 import { operationInProgress } from '../../adapters/git/repo-preflight.js';

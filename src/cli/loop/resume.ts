@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import type { CommandRunner, Git } from '../../ports.js';
+import type { CommandRunner } from '../../ports/process.js';
+import type { Git } from '../../ports/git.js';
 import { listRuns, type FileLedger, type RunListing } from '../../adapters/ledger/file-ledger.js';
 import type { LoopConsole } from '../../core/loop/engine.js';
 import { OperatorStash } from '../../core/loop/operator-stash.js';

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../../ports.js';
+import type { Clock } from '../../ports/clock.js';
 import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
 import { writeReportSchema } from '../../adapters/agents/agent-report-files.js';
 import { FileLedger, newRunId } from '../../adapters/ledger/file-ledger.js';
@@ -62,7 +62,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   const runner = new ExecaCommandRunner({ killGraceMs: Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000) });
   const agent = createAgentRunner(v, { runner, env: ctx.env, cwd: v.workdir });
   try {
-    for (const w of (await agent.preflight?.())?.warnings ?? []) out.warn(w);
+    for (const w of (await agent.preflight()).warnings ?? []) out.warn(w);
   } catch (e) {
     if (e instanceof ResourceError) {
       ctx.stderr.write(`gdnctl: ${e.message}\n`);
@@ -131,7 +131,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     if (extras.tpu) {
       await extras.tpu.acquire(ctx.interrupt.signal);
       // state.json names the lease, so a killed run's TPU can be found from the run directory too.
-      state.tpuLeaseFile = extras.tpu.leaseFile?.();
+      state.tpuLeaseFile = extras.tpu.leaseFile();
       await ledger.writeState(state);
     }
     if (v.bootstrapInfra) {

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { resolve } from 'node:path';
-import type { IterationMemory, Measurer } from '../../ports.js';
+import type { IterationMemory, Measurer } from '../../ports/bench.js';
 import { UsageError } from '../../errors.js';
 import { createMeasurer } from '../../adapters/measure/bench-measurer.js';
 import { createFileMemory } from '../../adapters/ledger/file-memory.js';

@@ -1,5 +1,6 @@
 import pRetry, { AbortError } from 'p-retry';
-import type { AgentFailure, AgentRunInput, AgentRunner, AgentRunResult, Clock, TokenUsage } from '../../ports.js';
+import type { AgentFailure, AgentRunInput, AgentRunner, AgentRunResult, TokenUsage } from '../../ports/agent.js';
+import type { Clock } from '../../ports/clock.js';
 import { addTokens, ZERO_TOKENS } from './outcome.js';
 
 /**

@@ -1,4 +1,10 @@
-import type { AgentRunner, Clock, CommandRunner, Git, IterationMemory, Ledger, Measurer, TpuHold } from '../../ports.js';
+import type { AgentRunner } from '../../ports/agent.js';
+import type { Clock } from '../../ports/clock.js';
+import type { CommandRunner } from '../../ports/process.js';
+import type { Git } from '../../ports/git.js';
+import type { IterationMemory, Measurer } from '../../ports/bench.js';
+import type { Ledger } from '../../ports/ledger.js';
+import type { TpuHold } from '../../ports/tpu.js';
 
 /** What the engine is given: ports only (adapters in production, in-process fakes in unit tests). */
 export interface LoopConsole {

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
-import type { AgentRunInput, StatusEntry } from '../../ports.js';
+import type { AgentRunInput } from '../../ports/agent.js';
+import type { StatusEntry } from '../../ports/git.js';
 import { faultPoint } from '../../fault.js';
 import { Interrupted } from '../../errors.js';
 import { runAgentPhase, type AgentPhaseResult } from './agent-phase.js';
@@ -309,11 +310,11 @@ export class LoopEngine {
    * candidate (built on it) must be compared with. Re-measured first; only then does it become the champion.
    */
   private async championAfterMerge(i: number, head: string): Promise<void> {
-    await this.d.measurer?.remeasureChampion?.(head, this.d.signal);
+    await this.d.measurer?.remeasureChampion(head, this.d.signal);
     this.check();
     this.state.champion = head;
     await this.saveState();
-    await this.d.ledger.event('champion-after-sync', { iteration: i, champion: head, remeasured: this.d.measurer?.remeasureChampion !== undefined });
+    await this.d.ledger.event('champion-after-sync', { iteration: i, champion: head, remeasured: this.d.measurer !== undefined });
   }
 
   /** One agent pass (with retries); its tokens and process time add to the iteration's. */

@@ -1,4 +1,4 @@
-import type { CommitInfo, Git } from '../../ports.js';
+import type { CommitInfo, Git } from '../../ports/git.js';
 import type { LoopConsole } from './deps.js';
 import type { FailureReason, IterationResult } from './outcome.js';
 import type { LoopSettings } from './settings.js';

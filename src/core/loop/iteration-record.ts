@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../ports.js';
+import type { TokenUsage } from '../../ports/agent.js';
 import type { AgentReportParse } from '../agent-report.js';
 import type { CommitRange, IterationRecord, IterationResult } from './outcome.js';
 import type { Phase } from './phases.js';

@@ -1,4 +1,4 @@
-import type { Git } from '../../ports.js';
+import type { Git } from '../../ports/git.js';
 
 /**
  * Puts the operator's stashed work back, by SHA. Positional refs (stash@{0}) would name the wrong entry once
@@ -17,13 +17,9 @@ export class OperatorStash {
     let canApply: boolean;
     let why = 'conflicts with HEAD';
     try {
-      if (this.git.stashTrial) {
-        const trial = await this.git.stashTrial(sha);
-        canApply = trial.ok;
-        if (!trial.ok) why = `would not apply (${trial.reason}${trial.paths.length ? `: ${trial.paths.slice(0, 10).join(', ')}` : ''})`;
-      } else {
-        canApply = await this.git.stashCanApply(sha);
-      }
+      const trial = await this.git.stashTrial(sha);
+      canApply = trial.ok;
+      if (!trial.ok) why = `would not apply (${trial.reason}${trial.paths.length ? `: ${trial.paths.slice(0, 10).join(', ')}` : ''})`;
     } catch (e) {
       this.out.warn(`trial apply of your stash ${short} failed to run (${(e as Error).message.split('\n')[0]}); kept it untouched`);
       return false;

@@ -1,4 +1,5 @@
-import type { AgentFailure, MeasureDecision, TokenUsage } from '../../ports.js';
+import type { AgentFailure, TokenUsage } from '../../ports/agent.js';
+import type { MeasureDecision } from '../../ports/bench.js';
 import type { AgentReportParse } from '../agent-report.js';
 import type { Phase } from './phases.js';
 

@@ -1,5 +1,7 @@
 import { dirname, relative } from 'node:path';
-import type { AgentRunInput, Git, Ledger } from '../../ports.js';
+import type { AgentRunInput } from '../../ports/agent.js';
+import type { Git } from '../../ports/git.js';
+import type { Ledger } from '../../ports/ledger.js';
 import type { AgentPhaseResult } from './agent-phase.js';
 import type { LoopConsole } from './deps.js';
 import type { CommitRange, FailureReason, IterationResult } from './outcome.js';

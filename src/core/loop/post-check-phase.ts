@@ -1,4 +1,6 @@
-import type { Clock, CommandRunner, TpuNode } from '../../ports.js';
+import type { Clock } from '../../ports/clock.js';
+import type { CommandRunner } from '../../ports/process.js';
+import type { TpuNode } from '../../ports/tpu.js';
 import { childEnv } from '../child-env.js';
 
 export interface PostCheckInput {

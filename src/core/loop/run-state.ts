@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../ports.js';
+import type { TokenUsage } from '../../ports/agent.js';
 import type { FailureReason } from './outcome.js';
 import type { Phase } from './phases.js';
 import type { IterationStatus } from './iteration-status.js';

@@ -2,7 +2,7 @@
  * The run's ledger rows and their markdown renderings (auto-optimize's leaderboard format:
  * | Rank | Iteration | Result | Delta | Strategy | Status | with the baseline as its own ranked row).
  */
-import type { MeasureOutcome } from '../../ports.js';
+import type { MeasureOutcome } from '../../ports/bench.js';
 
 export interface LedgerRow {
   iteration: number;

@@ -2,7 +2,7 @@
  * The per-iteration memory files (plan.md, summary.md, reflexion.md), the {{HOTSPOTS}} text and the
  * escalation directive. Pure: the file adapter reads inputs and writes these strings.
  */
-import type { MeasureDecision } from '../../ports.js';
+import type { MeasureDecision } from '../../ports/bench.js';
 import type { LedgerRow } from './leaderboard.js';
 
 /** The agent's structured report (iter-NNN/report.json, written by the agent backend). */

@@ -1,0 +1,46 @@
+/** Child processes, by role. Adapter: ExecaCommandRunner (src/adapters/process/execa-command-runner.ts). */
+
+export interface ProcessSpec {
+  /** argv[0] and the rest; no shell unless the caller passes ["bash","-lc",cmd]. */
+  argv: string[];
+  cwd: string;
+  /** Merged over the parent's environment; a key set to undefined is removed. */
+  env?: NodeJS.ProcessEnv;
+  /** Written to stdin, which is then closed. */
+  stdin?: string;
+  /** Wall-clock limit. */
+  timeoutMs?: number;
+  /** Kill when no output arrives for this long. */
+  idleTimeoutMs?: number;
+  /** Each output line (stdout and stderr, in arrival order, without newline). */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Complete raw output is appended here (tee), even for gigabytes of output. */
+  teeFile?: string;
+  signal?: AbortSignal;
+  /** Called once the child runs, with its process-group id (recorded in state.json). */
+  onSpawn?: (pgid: number) => void;
+}
+
+export interface ProcessResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: 'wall' | 'idle' | null;
+  aborted: boolean;
+  durationMs: number;
+  /** Last ~64 KB of combined output, for error messages. */
+  tail: string;
+}
+
+/**
+ * Runs a child in its own process group (detached) and kills the whole group on timeout/abort,
+ * escalating SIGINT → SIGTERM → SIGKILL. Waits for exit (never polls). Adapter: ExecaCommandRunner.
+ */
+export interface CommandRunner {
+  run(spec: ProcessSpec): Promise<ProcessResult>;
+  /**
+   * Kill a process group left over by a killed earlier run (from state.json). With leaderStartTime (from
+   * processStartTime(pgid) in src/adapters/process/process-group.ts, recorded at spawn), a pid reused since
+   * by an unrelated process is left alone.
+   */
+  killGroup(pgid: number, graceMs?: number, leaderStartTime?: string): Promise<void>;
+}
