@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { link, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
+import { isProcessAlive, processStartTime } from './process/liveness.js';
 
 export interface RunLockInfo {
   pid: number;
@@ -56,28 +57,15 @@ export function runLockPath(gitDir: string): string {
   return `${gitDir.replace(/\/+$/, '')}/gdnctl-loop.lock`;
 }
 
-/** Start time of a process from /proc (Linux), or undefined elsewhere or when it is gone. */
+/** Start time of a process from /proc (Linux) as a number, or undefined elsewhere or when it is gone. */
 export function processStartTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and ')' — parse from the LAST ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]); // field 22 overall
-    return Number.isFinite(ticks) ? ticks : undefined;
-  } catch {
-    return undefined;
-  }
+  const ticks = Number(processStartTime(pid));
+  return Number.isFinite(ticks) ? ticks : undefined;
 }
 
+/** The lock's holder still runs (and is the process that took it: pid-reuse guard on the recorded start). */
 function isAlive(info: RunLockInfo): boolean {
-  try {
-    process.kill(info.pid, 0);
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else — still a holder.
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-  const now = processStartTicks(info.pid);
-  return info.procStart === undefined || now === undefined || now === info.procStart;
+  return isProcessAlive(info.pid, info.procStart);
 }
 
 function parseInfo(text: string): RunLockInfo | undefined {

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { iterNumber } from './text/iteration-name.js';
 
 export interface ProfileOptions {
   size: string;
@@ -30,7 +31,7 @@ export function checkProfileWindow(o: ProfileOptions): void {
 /** `<prefix>_<size>_<steps>steps[_iterNNN]_<UTC stamp>`: sortable, and unique per run so traces never mix. */
 export function profileRunName(o: ProfileOptions, nowMs: number): string {
   const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const iter = o.iteration && /^\d+$/.test(o.iteration) ? `_iter${o.iteration.padStart(3, '0')}` : '';
+  const iter = o.iteration && /^\d+$/.test(o.iteration) ? `_iter${iterNumber(Number(o.iteration))}` : '';
   return `${o.runNamePrefix}_${o.size}_${o.numSteps}steps${iter}_${stamp}`;
 }
 

@@ -5,13 +5,12 @@ import { dirname, join } from 'node:path';
 import type { Ledger, LedgerEventType } from '../../ports/ledger.js';
 import type { Redactor } from '../../redact.js';
 import { faultPoint } from '../../fault.js';
+import { isProcessAlive } from '../process/liveness.js';
+import { iterName } from '../../core/text/iteration-name.js';
 
 export const LEDGER_SCHEMA_VERSION = 1;
 
-/** iter-007 */
-export function iterName(iteration: number): string {
-  return `iter-${String(iteration).padStart(3, '0')}`;
-}
+export { iterName };
 
 /** 20261123-114502-123-3fa9: sorts by start time (to the millisecond), unique across parallel starts. */
 export function newRunId(now: Date): string {
@@ -143,14 +142,6 @@ export async function listRuns(logDir: string): Promise<RunListing[]> {
   return out;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * A writer SIGKILLed between writing `state.json.tmp-<pid>` and the rename leaves the temp file behind for good
@@ -159,6 +150,6 @@ function pidAlive(pid: number): boolean {
 async function removeStaleStateTemps(runDir: string): Promise<void> {
   for (const name of await readdir(runDir).catch(() => [] as string[])) {
     const m = /^state\.json\.tmp-(\d+)$/.exec(name);
-    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) await unlink(join(runDir, name)).catch(() => undefined);
+    if (m && Number(m[1]) !== process.pid && !isProcessAlive(Number(m[1]))) await unlink(join(runDir, name)).catch(() => undefined);
   }
 }

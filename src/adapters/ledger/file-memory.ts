@@ -10,6 +10,7 @@ import { excludeFromGit } from '../measure/git-exclude.js';
 import { writeReportFile } from './report-file.js';
 import { copyPrivate, mkdirPrivate, writePrivate, writePrivateAtomic } from './private-files.js';
 import { PLAN_HEADER, REPORT_PLAN_SEPARATOR } from '../../core/loop/plan-pass.js';
+import { iterNumber } from '../../core/text/iteration-name.js';
 
 /**
  * What record() reads. The loop passes its IterationRecord (outcome kept|no-change|failed, reason, detail,
@@ -98,7 +99,7 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     await mkdirPrivate(o.experimentsDir);
     if (o.repoRoot) await excludeFromGit(o.repoRoot, o.experimentsDir);
     const taken = (await readdir(o.experimentsDir)).filter((d) => /^exp-\d{3}-/.test(d)).length;
-    const dir = join(o.experimentsDir, `exp-${String(taken + 1).padStart(3, '0')}-${title}`);
+    const dir = join(o.experimentsDir, `exp-${iterNumber(taken + 1)}-${title}`);
     await mkdirPrivate(join(dir, 'iterations'));
     await writeFile(join(dir, 'experiment-plan.md'), o.experimentPlan ?? `# Experiment plan: ${title}\n`);
     await mkdirPrivate(o.runDir);

@@ -1,4 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { processStartTime, statFields } from './liveness.js';
+
+export { processStartTime };
 
 /**
  * Process-group helpers. Children run with `detached: true`, which on POSIX makes them session and group
@@ -38,24 +41,6 @@ export function isGroupAlive(pgid: number): boolean {
   return liveMembers(pgid).length > 0;
 }
 
-/** The fields of /proc/<pid>/stat after "(comm)": [state, ppid, pgrp, …]; undefined when pid is gone. */
-function statFields(pid: number | string): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm may contain spaces and parentheses, so parse after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * A process's start time (clock ticks since boot, /proc/<pid>/stat field 22), or undefined when it is gone or
- * not on Linux. Recorded with a pgid, it tells a later run whether that pid still is the process we started.
- */
-export function processStartTime(pid: number): string | undefined {
-  return statFields(pid)?.[19];
-}
 
 /**
  * Is this pgid still the group we started (whose leader began at leaderStartTime)? The kernel does not reuse a

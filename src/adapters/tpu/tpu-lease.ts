@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { TpuLease, TpuNodeRef } from '../../ports/tpu.js';
+import { ownerLiveness as processLiveness, type OwnerLiveness } from '../process/liveness.js';
 
 /**
  * Lease files: `<logDir>/leases/<project>-<zone>-<node>.json` (docs/architecture.md "The run directory"). A lease exists
@@ -76,21 +77,11 @@ export function listLeases(logDir: string): LeaseRecord[] {
     .filter((l): l is LeaseRecord => l !== undefined);
 }
 
-export type OwnerLiveness = 'alive' | 'dead' | 'other-host';
+export type { OwnerLiveness };
 
-/**
- * Is the lease's owner process still running? `kill(pid, 0)` probes without signalling: ESRCH = gone,
- * EPERM = exists under another user. A lease from another host cannot be probed and is never taken over.
- */
+/** Is the lease's owner process still running? A lease from another host is never taken over. */
 export function ownerLiveness(lease: Pick<TpuLease, 'ownerPid' | 'ownerHost'>): OwnerLiveness {
-  if (lease.ownerHost !== hostname()) return 'other-host';
-  if (lease.ownerPid === process.pid) return 'alive';
-  try {
-    process.kill(lease.ownerPid, 0);
-    return 'alive';
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM' ? 'alive' : 'dead';
-  }
+  return processLiveness({ pid: lease.ownerPid, host: lease.ownerHost });
 }
 
 export function newLease(logDir: string, ref: TpuNodeRef, extra: { owner: string; acceleratorType?: string; queued?: boolean }): LeaseRecord {

@@ -9,6 +9,7 @@ import { configFingerprint } from '../../core/loop/fingerprint.js';
 import { PromptTemplateError, renderPrompt } from '../../core/prompt-template.js';
 import type { Logger } from '../../log.js';
 import { UsageError } from '../../errors.js';
+import { judgeDirtyTree } from '../../core/loop/dirty-tree.js';
 import { measureUsageProblems } from '../measure/baseline-action.js';
 import { folderProblems, logDirProblems, shellCommandProblems } from './preflight-checks.js';
 import { findResumable } from './resume.js';
@@ -100,14 +101,6 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
 }
 
 async function refuseDirty(git: Git, logDir: string): Promise<void> {
-  const logRel = relative(git.root, logDir);
-  // The ledger folder is excluded once the loop ran; before the first run it must not count as operator work.
-  const inLedger = (p: string): boolean =>
-    logRel !== '' && !logRel.startsWith('..') && (p.startsWith(logRel + '/') || (p.endsWith('/') && (logRel + '/').startsWith(p)));
-  const status = (await git.status()).filter((e) => !inLedger(e.path));
-  if (status.length === 0) return;
-  const paths = status.map((e) => e.path);
-  throw new UsageError(
-    `working tree is dirty (${paths.length} path${paths.length === 1 ? '' : 's'}: ${paths.slice(0, 10).join(', ')}${paths.length > 10 ? ', …' : ''}); commit or stash them, or pass --dirty-policy stash`,
-  );
+  const verdict = judgeDirtyTree(await git.status(), { requireClean: true, dirtyPolicy: 'fail', ledgerRel: relative(git.root, logDir) });
+  if (verdict.kind === 'refuse') throw new UsageError(verdict.message);
 }

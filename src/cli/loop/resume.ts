@@ -1,22 +1,17 @@
-import { hostname } from 'node:os';
+import { ownerLiveness } from '../../adapters/process/liveness.js';
 import type { CommandRunner } from '../../ports/process.js';
 import type { Git } from '../../ports/git.js';
 import { listRuns, type FileLedger, type RunListing } from '../../adapters/ledger/file-ledger.js';
 import type { LoopConsole } from '../../core/loop/engine.js';
-import { OperatorStash } from '../../core/loop/operator-stash.js';
+import { leftoverMessage, restoreOperatorStash, revertUnvalidated, stashLeftovers, type TreeStepDeps } from '../../core/loop/tree-steps.js';
 import type { RunState } from '../../core/loop/run-state.js';
 import { phaseMayLeaveAgentEdits } from '../../core/loop/phases.js';
+import { iterNumber } from '../../core/text/iteration-name.js';
 
+/** A run owned by another host cannot be probed; it counts as alive so two hosts never share one run. */
 function ownerAlive(pid: unknown, host: unknown): boolean {
   if (typeof pid !== 'number') return false;
-  // A run owned by another host cannot be probed; treat it as alive so two hosts never share one run.
-  if (host !== hostname()) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return ownerLiveness({ pid, host: typeof host === 'string' ? host : '?' }) !== 'dead';
 }
 
 /**
@@ -36,7 +31,6 @@ export async function findResumable(logDir: string, fingerprint: string): Promis
   return undefined;
 }
 
-const pad = (i: number): string => String(i).padStart(3, '0');
 
 /**
  * Bring the repository back to a validated state before the resumed run touches it, in this order:
@@ -62,30 +56,20 @@ export async function recoverRun(
   }
   // Only a killed run can have left agent edits behind: the signal path already stashed them, and before the
   // agent phase (or under --allow-dirty) what is uncommitted is the operator's own work.
+  const steps: TreeStepDeps = { git, ledger, console: out, state: st, saveState: () => ledger.writeState(st) };
   const killed = st.status !== 'interrupted';
-  const status = killed && deps.requireClean && phaseMayLeaveAgentEdits(st.phase) ? await git.status() : [];
-  if (status.length > 0) {
-    const sha = await git.stashPush(`gdnctl-leftover-iter-${pad(i)}-interrupted`);
-    if (sha) {
-      st.leftoverStashes.push(sha);
-      await ledger.event('leftovers-stashed', { iteration: i, sha, paths: status.map((e) => e.path) });
-      out.warn(`the interrupted iteration ${i} left ${status.length} uncommitted path(s); stashed as ${sha.slice(0, 12)} "gdnctl-leftover-iter-${pad(i)}-interrupted"`);
-    }
+  if (killed && deps.requireClean && phaseMayLeaveAgentEdits(st.phase)) {
+    await stashLeftovers(steps, i, leftoverMessage(i, 'interrupted'), true);
   }
   if (st.headBefore) {
     const head = await git.head();
     if (head !== st.headBefore && (await git.isAncestor(st.headBefore, head))) {
-      const r = await git.revertRange(st.headBefore, head, `gdnctl: revert interrupted iteration ${pad(i)}`);
+      const r = await revertUnvalidated(steps, i, { from: st.headBefore, to: head }, 'interrupted', `gdnctl: revert interrupted iteration ${iterNumber(i)}`);
       if (r.kind === 'conflict') throw new Error(`cannot revert the interrupted iteration ${i}'s commits (${r.paths.join(', ')}); revert ${st.headBefore}..${head} by hand`);
-      await ledger.event('revert', { iteration: i, from: st.headBefore, to: head, reason: 'interrupted' });
-      out.warn(`reverted the interrupted iteration ${i}'s unvalidated commits with ${r.sha.slice(0, 12)}; they stay in history`);
     }
   }
-  if (st.operatorStash) {
-    const ok = await new OperatorStash(git, out).restore(st.operatorStash);
-    if (!ok) st.keptStashes.push(st.operatorStash);
-    st.operatorStash = undefined;
-  }
+  // A kept stash is named in keptStashes and reported at the end; resume itself never stops on it.
+  await restoreOperatorStash(steps, i, 'warn-keep');
   const k = await ledger.archiveAttempt(i);
   st.attempt = k + 1;
   st.headBefore = undefined;

@@ -75,6 +75,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     promptFile: v.promptFile,
     directives: pre.directives,
     binDir: gdnctlBinDir(),
+    ledgerRel: relative(pre.git.root, v.logDir),
   });
   const git = pre.git;
   if (v.dryRun) {

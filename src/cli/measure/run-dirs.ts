@@ -48,13 +48,3 @@ export function resolveRunDir(logDir: string, runId: string | undefined): { runI
   return { runId: newest, runDir: join(runs, newest) };
 }
 
-/** Is the owner still running? kill(pid, 0) probes without signalling; EPERM means alive but not ours. */
-export function isAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandContext } from '../command-spec.js';
 import { ExitCode } from '../exit-codes.js';
-import { isAlive, readJsonFile, resolveRunDir, type StateView } from './run-dirs.js';
+import { readJsonFile, resolveRunDir, type StateView } from './run-dirs.js';
+import { isProcessAlive } from '../../adapters/process/liveness.js';
 
 export async function runStatus(ctx: CommandContext): Promise<number> {
   const logDir = resolve(ctx.config.repoRoot, ctx.config.values.logDir);
@@ -13,7 +14,7 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   const lease = s.tpuLeaseFile ? readJsonFile<{ project: string; zone: string; node: string; cluster?: string }>(s.tpuLeaseFile) : undefined;
   let status = s.status ?? 'unknown (no state.json)';
   if (s.stopReason === 'target-reached') status += ' (🎯 target reached)';
-  if (s.status === 'running' && s.ownerHost === hostname() && !isAlive(s.ownerPid)) status = `running in state.json, but its owner pid ${s.ownerPid} is gone (resume with the same command)`;
+  if (s.status === 'running' && s.ownerHost === hostname() && !isProcessAlive(s.ownerPid)) status = `running in state.json, but its owner pid ${s.ownerPid} is gone (resume with the same command)`;
   const lines = [`run ${runId}: ${status}`];
   lines.push(`  iteration: ${s.iteration ?? '—'}${s.attempt && s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}, phase ${s.phase ?? '—'}`);
   if (champ) {

@@ -18,12 +18,13 @@ import type { LoopSettings } from './settings.js';
 import { stampCommit } from '../stamp-log.js';
 import { markFailedEntry } from './failed-entry.js';
 import { closesOnto, syncMain } from './git-phases.js';
-import { OperatorStash } from './operator-stash.js';
+import { judgeDirtyTree } from './dirty-tree.js';
+import { leftoverMessage, restoreOperatorStash, revertUnvalidated, stashLeftovers, type TreeStepDeps } from './tree-steps.js';
+import { iterNumber } from '../text/iteration-name.js';
 
 export type { LoopConsole, LoopDeps, TextFiles } from './deps.js';
 
 
-const pad = (i: number): string => String(i).padStart(3, '0');
 
 
 /**
@@ -31,7 +32,6 @@ const pad = (i: number): string => String(i).padStart(3, '0');
  * its event (and, where resume needs it, state.json) before its work starts.
  */
 export class LoopEngine {
-  private readonly stash: OperatorStash;
   /** Set by record() when a kept iteration's decision reached --target. */
   private targetHit: { value?: number } | undefined;
   /** Status taken at the end of the previous iteration, reused when nothing ran in between (no sleep). */
@@ -42,7 +42,6 @@ export class LoopEngine {
     private readonly d: LoopDeps,
     private readonly state: RunState,
   ) {
-    this.stash = new OperatorStash(d.git, d.console);
   }
 
   get runState(): RunState {
@@ -162,7 +161,7 @@ export class LoopEngine {
       // Kept and no-change results were checked in verify-commit (one status per iteration); only a failure
       // can leave edits that no phase looked at yet. By-products of post-checks surface at the next
       // verify-commit and are stashed there, never lost.
-      if (result.kind === 'failed') await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(i)}`);
+      if (result.kind === 'failed') await this.stashLeftovers(ctx, leftoverMessage(i));
       // 'record' is durable before the operator's work comes back, so a resume after a kill from here on does
       // not mistake that work for agent leftovers. No abort check here: the stash must be restored regardless.
       await this.enter(ctx, 'record', {}, true, false);
@@ -181,13 +180,10 @@ export class LoopEngine {
     await this.enter(ctx, 'guard-tree', {}, true);
     const status = this.cachedStatus ?? (await git.status());
     this.cachedStatus = undefined;
-    if (status.length > 0 && this.s.requireClean) {
-      if (this.s.dirtyPolicy === 'fail') {
-        const paths = status.map((e) => e.path);
-        const shown = paths.slice(0, 10).join(', ') + (paths.length > 10 ? `, … (${paths.length} in all)` : '');
-        return fail('dirty-tree', `working tree is dirty (${paths.length} paths: ${shown}); commit or stash them, or pass --dirty-policy stash`, 'guard-tree');
-      }
-      const sha = await git.stashPush(`gdnctl-operator-iter-${pad(i)}`);
+    const dirty = judgeDirtyTree(status, { requireClean: this.s.requireClean, dirtyPolicy: this.s.dirtyPolicy, ledgerRel: this.s.ledgerRel });
+    if (dirty.kind === 'refuse') return fail('dirty-tree', dirty.message, 'guard-tree');
+    if (dirty.kind === 'stash') {
+      const sha = await git.stashPush(`gdnctl-operator-iter-${iterNumber(i)}`);
       if (sha) {
         // Recorded before anything else happens: a crash from here on must still find the operator's work.
         this.state.operatorStash = sha;
@@ -217,7 +213,7 @@ export class LoopEngine {
       await this.enter(ctx, 'plan', {}, true);
       const planned = await this.planPass(ctx, prompt, headBefore);
       if (typeof planned !== 'string' && planned !== undefined) return planned;
-      if (planned) prompt = await this.buildPrompt(i, headBefore, [planDirective(`iter-${pad(i)}`, planned)]);
+      if (planned) prompt = await this.buildPrompt(i, headBefore, [planDirective(`iter-${iterNumber(i)}`, planned)]);
     }
     await this.d.ledger.writeFile(`${relative(this.d.ledger.runDir, ctx.iterDir)}/prompt.md`, prompt);
 
@@ -238,7 +234,7 @@ export class LoopEngine {
     const headAfter = await git.head();
     ctx.head = headAfter;
     faultPoint('after-agent-commit');
-    await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(i)}`);
+    await this.stashLeftovers(ctx, leftoverMessage(i));
     if (headAfter === headBefore) {
       if (this.s.requireCommit) return fail('no-commit', 'the agent made no commit', 'verify-commit');
       return { kind: 'no-change' };
@@ -342,7 +338,7 @@ export class LoopEngine {
       signal: this.d.signal,
       betweenAttempts: async (_r, attempt) => {
         await pending;
-        await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(ctx.i)}-attempt-${attempt}`);
+        await this.stashLeftovers(ctx, leftoverMessage(ctx.i, `attempt-${attempt}`));
       },
       note: (m) => this.d.console.warn(m),
     });
@@ -395,7 +391,7 @@ export class LoopEngine {
     if (stamped === undefined) return undefined;
     await this.d.files.write(this.s.hillclimbLog, stamped);
     const rel = relative(this.d.git.root, this.s.hillclimbLog);
-    return this.d.git.commitPaths([rel], `gdnctl: stamp iteration ${pad(i)}`);
+    return this.d.git.commitPaths([rel], `gdnctl: stamp iteration ${iterNumber(i)}`);
   }
 
   /** The range from the iteration's start to the current HEAD (agent commits plus our stamp commit). */
@@ -413,16 +409,13 @@ export class LoopEngine {
 
   /** Undo a failed range with a revert commit (history kept), then report the failure. */
   private async revertAndFail(ctx: IterCtx, range: CommitRange, reason: FailureReason, detail: string, phase: Phase): Promise<IterationResult> {
-    await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(ctx.i)}`);
-    await this.d.ledger.event('revert', { iteration: ctx.i, from: range.from, to: range.to, reason });
+    await this.stashLeftovers(ctx, leftoverMessage(ctx.i));
     const agentLog = await this.d.files.read(this.s.hillclimbLog);
-    faultPoint('during-revert');
-    const r = await this.d.git.revertRange(range.from, range.to, `gdnctl: revert iteration ${pad(ctx.i)} (${reason})`);
+    const r = await revertUnvalidated(this.d, ctx.i, range, reason, `gdnctl: revert iteration ${iterNumber(ctx.i)} (${reason})`, () => faultPoint('during-revert'));
     if (r.kind === 'conflict') {
       return { kind: 'failed', reason: 'revert-conflict', detail: `reverting ${range.from.slice(0, 12)}..${range.to.slice(0, 12)} conflicts in ${r.paths.join(', ')} (revert aborted); ${detail}`, phase, range };
     }
     ctx.head = r.sha;
-    this.d.console.warn(`reverted iteration ${ctx.i} (${reason}) with commit ${r.sha.slice(0, 12)}; the work stays in history`);
     await this.recordFailedEntry(ctx, agentLog, range, reason).catch((e: Error) =>
       this.d.console.warn(`could not record the failed attempt in the hill-climb log: ${e.message.split('\n')[0]}`),
     );
@@ -439,51 +432,29 @@ export class LoopEngine {
     const marked = markFailedEntry(agentLog, range.shas, reason);
     if (marked === undefined || marked === now) return;
     await this.d.files.write(this.s.hillclimbLog, marked);
-    ctx.head = await this.d.git.commitPaths([relative(this.d.git.root, this.s.hillclimbLog)], `gdnctl: record failed iteration ${pad(ctx.i)} (${reason})`);
+    ctx.head = await this.d.git.commitPaths([relative(this.d.git.root, this.s.hillclimbLog)], `gdnctl: record failed iteration ${iterNumber(ctx.i)} (${reason})`);
   }
 
-  /** Anything uncommitted is stashed by SHA under a named message: reported, never dropped. */
+  /** Anything uncommitted is stashed by SHA under a named message (tree-steps.ts); a clean status is reused. */
   private async stashLeftovers(ctx: IterCtx, message: string): Promise<void> {
-    const status = await this.d.git.status();
-    if (status.length === 0) {
-      this.cachedStatus = status;
-      return;
-    }
-    // Under --allow-dirty the tree was never clean: what is uncommitted may be the operator's, so it stays put.
-    if (!this.s.requireClean) return;
-    this.cachedStatus = undefined;
-    const sha = await this.d.git.stashPush(message);
-    if (!sha) return;
-    ctx.leftoverStash = sha;
-    this.state.leftoverStashes.push(sha);
-    await this.saveState();
-    await this.d.ledger.event('leftovers-stashed', { iteration: ctx.i, sha, message, paths: status.map((e) => e.path) });
-    this.d.console.warn(`uncommitted leftovers (${status.length} paths) stashed as ${sha.slice(0, 12)} "${message}"; nothing was dropped`);
+    const r = await stashLeftovers(this.treeDeps(), ctx.i, message, this.s.requireClean);
+    this.cachedStatus = r.status.length === 0 ? r.status : undefined;
+    if (r.sha) ctx.leftoverStash = r.sha;
+  }
+
+  private treeDeps(): TreeStepDeps {
+    return { git: this.d.git, ledger: this.d.ledger, console: this.d.console, state: this.state, saveState: () => this.saveState() };
   }
 
   private async restoreOperatorStash(i: number): Promise<LoopStop | undefined> {
-    const sha = this.state.operatorStash;
-    if (!sha) return undefined;
-    const restored = await this.stash.restore(sha);
-    this.state.operatorStash = undefined;
-    if (restored) {
-      this.cachedStatus = undefined;
-      await this.d.ledger.event('operator-restored', { iteration: i, sha });
-      await this.saveState();
-      return undefined;
-    }
-    this.state.keptStashes.push(sha);
-    await this.saveState();
-    await this.d.ledger.event('operator-stash-kept', { iteration: i, sha });
-    if (this.s.stashRestorePolicy === 'fail') {
-      return { reason: 'stash-restore-conflict', cause: 'policy-fail', iteration: i, message: `iteration ${i}: your stashed work ${sha} does not apply cleanly; it is kept in git stash list (gdnctl-operator-iter-${pad(i)}); apply it by hand with: git stash apply ${sha}` };
-    }
-    return undefined;
+    const r = await restoreOperatorStash(this.treeDeps(), i, this.s.stashRestorePolicy);
+    if (r?.restored) this.cachedStatus = undefined;
+    return r?.stop;
   }
 
   private async cleanupInterrupted(ctx: IterCtx): Promise<void> {
     this.state.agentPgid = undefined;
-    await this.stashLeftovers(ctx, `gdnctl-leftover-iter-${pad(ctx.i)}`);
+    await this.stashLeftovers(ctx, leftoverMessage(ctx.i));
     await this.restoreOperatorStash(ctx.i);
   }
 

@@ -5,6 +5,7 @@ import type { Ledger } from '../../ports/ledger.js';
 import type { AgentPhaseResult } from './agent-phase.js';
 import type { LoopConsole } from './deps.js';
 import type { CommitRange, FailureReason, IterationResult } from './outcome.js';
+import { iterName } from '../text/iteration-name.js';
 
 /**
  * --plan-first (seed 001's separate planner): before the implementing pass, the agent runs once more with a
@@ -75,7 +76,7 @@ const fail = (reason: FailureReason, detail: string): IterationResult => ({ kind
  */
 export async function runPlanPass(p: PlanPassInput): Promise<string | undefined | IterationResult> {
   const rel = relative(p.ledger.runDir, p.iterDir);
-  const name = `iter-${String(p.iteration).padStart(3, '0')}`;
+  const name = iterName(p.iteration);
   // Under --allow-dirty the tree holds the operator's edits: only a change to them counts.
   const statusBefore = p.requireClean ? '' : JSON.stringify(await p.git.status());
   const text = planPrompt(p.iteration, p.prompt);

@@ -37,6 +37,8 @@ export interface LoopSettings {
   hillclimbLog: string;
   /** Prepended to PATH for post-checks. */
   binDir: string;
+  /** The log dir relative to the repository root; its files never count as the operator's work. */
+  ledgerRel?: string;
 }
 
 export interface LoopConfigValues {
@@ -72,7 +74,7 @@ export interface LoopConfigValues {
 /** Config values (after --resilient) → engine settings. */
 export function loopSettings(
   v: LoopConfigValues,
-  extra: { promptTemplate: string; promptFile: string; directives: string[]; binDir: string },
+  extra: { promptTemplate: string; promptFile: string; directives: string[]; binDir: string; ledgerRel?: string },
 ): LoopSettings {
   return {
     iterations: v.iterations ?? 1,
@@ -112,5 +114,6 @@ export function loopSettings(
     planFirst: v.planFirst ?? false,
     hillclimbLog: v.hillclimbLog,
     binDir: extra.binDir,
+    ...(extra.ledgerRel !== undefined ? { ledgerRel: extra.ledgerRel } : {}),
   };
 }

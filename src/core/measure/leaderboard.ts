@@ -3,6 +3,7 @@
  * | Rank | Iteration | Result | Delta | Strategy | Status | with the baseline as its own ranked row).
  */
 import type { MeasureOutcome } from '../../ports/bench.js';
+import { iterName } from '../text/iteration-name.js';
 
 export interface LedgerRow {
   iteration: number;
@@ -41,7 +42,7 @@ export function kebab(text: string, max = 40): string {
   return s || 'iteration';
 }
 
-export const iterName = (n: number): string => `iter-${String(n).padStart(3, '0')}`;
+export { iterName };
 
 export function statusMark(r: LedgerRow): string {
   const base = r.reverted ? '❌' : '✅';

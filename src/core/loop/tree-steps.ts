@@ -1,0 +1,103 @@
+import type { Git, RevertResult, StatusEntry } from '../../ports/git.js';
+import type { Ledger } from '../../ports/ledger.js';
+import { iterNumber } from '../text/iteration-name.js';
+import type { LoopConsole } from './deps.js';
+import { OperatorStash } from './operator-stash.js';
+import type { LoopStop } from './outcome.js';
+import type { RunState } from './run-state.js';
+
+/**
+ * The steps that put the working tree back into a known state, shared by the loop's phases and by resume
+ * (src/core/run/): stash what the agent left, revert an unvalidated range, restore the operator's stash. Each
+ * records what it did in state.json and events.jsonl before it reports back, so a crash in between loses
+ * nothing.
+ */
+export interface TreeStepDeps {
+  git: Git;
+  ledger: Ledger;
+  console: LoopConsole;
+  state: RunState;
+  /** Persist state.json (atomic). */
+  saveState(): Promise<void>;
+}
+
+/**
+ * Anything uncommitted is stashed by SHA under a named message: reported, never dropped. Returns the status it
+ * looked at (empty = clean) and the stash SHA when it stashed. Under --allow-dirty the tree was never clean:
+ * what is uncommitted may be the operator's, so it stays put.
+ */
+export async function stashLeftovers(
+  d: TreeStepDeps,
+  iteration: number,
+  message: string,
+  requireClean: boolean,
+  status?: StatusEntry[],
+): Promise<{ status: StatusEntry[]; sha?: string }> {
+  const seen = status ?? (await d.git.status());
+  if (seen.length === 0 || !requireClean) return { status: seen };
+  const sha = await d.git.stashPush(message);
+  if (!sha) return { status: seen };
+  d.state.leftoverStashes.push(sha);
+  await d.saveState();
+  await d.ledger.event('leftovers-stashed', { iteration, sha, message, paths: seen.map((e) => e.path) });
+  d.console.warn(`uncommitted leftovers (${seen.length} paths) stashed as ${sha.slice(0, 12)} "${message}"; nothing was dropped`);
+  return { status: seen, sha };
+}
+
+/** The stash message of an iteration's leftovers (`gdnctl-leftover-iter-007`, `…-attempt-2`, `…-interrupted`). */
+export function leftoverMessage(iteration: number, suffix?: string): string {
+  return `gdnctl-leftover-iter-${iterNumber(iteration)}${suffix ? `-${suffix}` : ''}`;
+}
+
+/**
+ * Put the operator's stashed work back (OperatorStash: trial first, never dropped unless applied). A stash
+ * that does not apply stays in `git stash list` and is named in state.json's keptStashes; under
+ * --stash-restore-policy fail that is a stop.
+ */
+export async function restoreOperatorStash(
+  d: TreeStepDeps,
+  iteration: number,
+  stashRestorePolicy: 'warn-keep' | 'fail',
+): Promise<{ restored: boolean; stop?: LoopStop } | undefined> {
+  const sha = d.state.operatorStash;
+  if (!sha) return undefined;
+  const restored = await new OperatorStash(d.git, d.console).restore(sha);
+  d.state.operatorStash = undefined;
+  if (restored) {
+    await d.ledger.event('operator-restored', { iteration, sha });
+    await d.saveState();
+    return { restored: true };
+  }
+  d.state.keptStashes.push(sha);
+  await d.saveState();
+  await d.ledger.event('operator-stash-kept', { iteration, sha });
+  if (stashRestorePolicy !== 'fail') return { restored: false };
+  return {
+    restored: false,
+    stop: {
+      reason: 'stash-restore-conflict',
+      cause: 'policy-fail',
+      iteration,
+      message: `iteration ${iteration}: your stashed work ${sha} does not apply cleanly; it is kept in git stash list (gdnctl-operator-iter-${iterNumber(iteration)}); apply it by hand with: git stash apply ${sha}`,
+    },
+  };
+}
+
+/**
+ * Undo an unvalidated range with one revert commit (history kept). The `revert` event is written before the
+ * work starts, so a resume after a crash mid-revert knows what was under way (and aborts the half-done revert).
+ */
+export async function revertUnvalidated(
+  d: Pick<TreeStepDeps, 'git' | 'ledger' | 'console'>,
+  iteration: number,
+  range: { from: string; to: string },
+  reason: string,
+  message: string,
+  beforeRevert?: () => void,
+): Promise<RevertResult> {
+  await d.ledger.event('revert', { iteration, from: range.from, to: range.to, reason });
+  beforeRevert?.();
+  const r = await d.git.revertRange(range.from, range.to, message);
+  if (r.kind === 'reverted') d.console.warn(`reverted iteration ${iteration} (${reason}) with commit ${r.sha.slice(0, 12)}; the work stays in history`);
+  return r;
+}
