@@ -63,3 +63,40 @@ export function pathsOutsideScope(paths: readonly string[], scopeGlobs: readonly
   const compiled = globs.map(globToRegExp);
   return paths.filter((p) => !compiled.some((re) => re.test(p)));
 }
+
+/** The shell words of a command line, roughly: split on blanks and shell operators, quotes removed. */
+export function commandWords(command: string): string[] {
+  const words: string[] = [];
+  for (const m of command.matchAll(/'([^']*)'|"((?:[^"\\]|\\.)*)"|([^\s'";&|<>()]+)/g)) {
+    words.push(m[1] ?? m[2]?.replace(/\\(.)/g, '$1') ?? m[3]!);
+  }
+  // `--file=bench/x.py` and `VAR=bench/x.py` name a path after the '='.
+  return words.flatMap((w) => (w.includes('=') ? [w, w.slice(w.indexOf('=') + 1)] : [w]));
+}
+
+/**
+ * Default protection ("the optimizer must not grade its own homework"): what a benchmark or regression test is
+ * made of. Each script file a --bench or --post-check command names (a word that is an existing regular file in
+ * the repository, as `repoFile` reports it, repository-relative) protects its whole directory, so a helper the
+ * benchmark imports is covered too; a script at the repository root protects only itself (its directory is
+ * everything). `suiteFiles` (the testSuites files) are protected one by one. The hill-climb log, which the agent
+ * must edit, is never protected.
+ */
+export function defaultProtectGlobs(
+  commands: readonly string[],
+  suiteFiles: readonly string[],
+  repoFile: (word: string) => string | undefined,
+  hillclimbLog?: string,
+): string[] {
+  const out = new Set<string>();
+  for (const command of commands) {
+    for (const word of commandWords(command)) {
+      const rel = repoFile(word);
+      if (rel === undefined || rel === hillclimbLog) continue;
+      const slash = rel.lastIndexOf('/');
+      out.add(slash < 0 ? rel : rel.slice(0, slash));
+    }
+  }
+  for (const f of suiteFiles) if (f !== hillclimbLog) out.add(f);
+  return [...out].sort();
+}

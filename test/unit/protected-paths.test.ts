@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { globToRegExp, pathsOutsideScope, protectedPathHits } from '../../src/core/protected-paths.js';
+import { commandWords, defaultProtectGlobs, globToRegExp, pathsOutsideScope, protectedPathHits } from '../../src/core/protected-paths.js';
 
 function matches(glob: string, path: string): boolean {
   return globToRegExp(glob).test(path);
@@ -47,4 +47,22 @@ test('gdnctl.yaml is always protected (at the root), and hits name their glob', 
 test('scope check lists paths outside every scope glob; no scope means no limit', () => {
   assert.deepEqual(pathsOutsideScope(['src/a.py', 'docs/x.md', 'README.md'], ['src/**', '*.md']), ['docs/x.md']);
   assert.deepEqual(pathsOutsideScope(['anything'], []), []);
+});
+
+test('default protection: script files named by bench/post-check commands protect their folder; root scripts only themselves', () => {
+  const files = new Set(['bench/pair-sums.bench.mjs', 'tests/test_kernels.py', 'run-bench.sh', 'notes/log.md', 'lib/levanter/tests/test_gdn_layer.py']);
+  const repoFile = (w: string) => {
+    const rel = w.replace(/^\.\//, '');
+    return files.has(rel) ? rel : undefined;
+  };
+  assert.deepEqual(commandWords(`PAIR_SUMS_BATCHES=3 node "bench/pair-sums.bench.mjs" --out='x y' && echo done`), ['PAIR_SUMS_BATCHES=3', '3', 'node', 'bench/pair-sums.bench.mjs', '--out=', '', 'x y', 'echo', 'done']);
+  const globs = defaultProtectGlobs(
+    ['PAIR_SUMS_BATCHES=3 node bench/pair-sums.bench.mjs', 'uv run pytest ./tests/test_kernels.py -q', './run-bench.sh', 'gdnctl lint-log --log-file notes/log.md', 'node --test test/'],
+    ['lib/levanter/tests/test_gdn_layer.py'],
+    repoFile,
+    'notes/log.md',
+  );
+  assert.deepEqual(globs, ['bench', 'lib/levanter/tests/test_gdn_layer.py', 'run-bench.sh', 'tests']);
+  // A helper next to the benchmark is covered; the code under optimization is not.
+  assert.deepEqual(protectedPathHits(['bench/helpers.mjs', 'src/pair-sums.mjs', 'notes/log.md'], globs).map((h) => h.path), ['bench/helpers.mjs']);
 });
