@@ -3,15 +3,17 @@ import type { TpuNode } from '../ports/tpu.js';
 /**
  * The generated "managed dev TPU" session directive. Regenerated after every (re)acquire so the prompt always
  * names the cluster the TPU is in now (anchor weakness 14: directives computed once went stale after a fallback).
+ * `gdnctl` is the running binary's absolute path: agents run commands through `bash -lc`, and a login shell's
+ * profile resets PATH, so a bare `gdnctl` is not found there.
  */
-export function managedTpuDirective(node: TpuNode): string {
+export function managedTpuDirective(node: TpuNode, gdnctl = 'gdnctl'): string {
   const where = `--cluster ${node.cluster} --tpu-name ${node.name}`;
   const hosts = node.workers.length === 1 ? '1 worker' : `${node.workers.length} workers`;
   return [
     `Managed dev TPU mode: gdnctl holds TPU ${node.name} (${node.acceleratorType || 'TPU'}, ${hosts}) in cluster ${node.cluster} ` +
       `(zone ${node.zone}, project ${node.project}) for this whole session.`,
-    `Validate every change on it: \`gdnctl dev-tpu-test ${where} --tests both\` runs the kernel and layer tests; ` +
-      `\`gdnctl dev-tpu-profile ${where}\` profiles a short training run and reports the hottest ops.`,
+    `Validate every change on it: \`${gdnctl} dev-tpu-test ${where} --tests both\` runs the kernel and layer tests; ` +
+      `\`${gdnctl} dev-tpu-profile ${where}\` profiles a short training run and reports the hottest ops.`,
     'Do not allocate, delete or reconfigure TPUs yourself and do not edit ~/.ssh/config: gdnctl re-acquires the TPU after a ' +
       'preemption and updates this directive with the new cluster.',
     'Do not finish an iteration until the tests pass on this TPU.',

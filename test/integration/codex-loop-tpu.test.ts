@@ -60,6 +60,7 @@ test('hold for the whole loop: fallback on capacity, preemption re-acquired, dir
   const prompt = readFileSync(join(run, 'iter-001', 'prompt.md'), 'utf8');
   assert.match(prompt, /Managed dev TPU mode: gdnctl holds TPU loop-tpu .* in cluster us-east5-a/);
   assert.match(prompt, /gdnctl dev-tpu-test --cluster us-east5-a --tpu-name loop-tpu --tests both/);
+  assert.match(prompt, /`\/\S+\/bin\/gdnctl dev-tpu-test --cluster us-east5-a/, 'the directive names the running gdnctl by its absolute path');
   const types = events(run).map((e) => e.type).filter((x) => String(x).startsWith('tpu-'));
   assert.deepEqual(types, ['tpu-allocate-failed', 'tpu-acquired', 'tpu-lost', 'tpu-allocate-failed', 'tpu-acquired', 'tpu-reacquired', 'tpu-released']);
   assert.equal(emu.liveNodes().some((n) => n.nodeId === 'loop-tpu'), false, 'released at the end');

@@ -107,6 +107,10 @@ test('the managed-TPU directive names the current cluster and the validating com
   assert.match(d, /cluster us-east5-a \(zone us-east5-a, project p\)/);
   assert.match(d, /gdnctl dev-tpu-test --cluster us-east5-a --tpu-name me-gdn --tests both/);
   assert.match(d, /gdnctl dev-tpu-profile --cluster us-east5-a --tpu-name me-gdn/);
+  // Agents run commands through `bash -lc`, whose profile resets PATH: the directive names the binary by path.
+  const abs = managedTpuDirective(held, '/opt/gdnctl/bin/gdnctl');
+  assert.match(abs, /`\/opt\/gdnctl\/bin\/gdnctl dev-tpu-test --cluster us-east5-a/);
+  assert.match(abs, /`\/opt\/gdnctl\/bin\/gdnctl dev-tpu-profile --cluster us-east5-a/);
 });
 
 test('post-checks that name another TPU or cluster are warned about', () => {

@@ -6,6 +6,8 @@ import type { IterationMemory } from '../../ports/bench.js';
 import type { TpuHold, TpuNode } from '../../ports/tpu.js';
 import { createTpuHold } from './tpu-hold-factory.js';
 import type { TpuHoldDeps } from './tpu-hold.js';
+import { join } from 'node:path';
+import { gdnctlBinDir } from '../../package-root.js';
 
 /**
  * A hold that reports each node it starts holding (first acquire, re-acquire after a loss), so the loop can warn
@@ -52,7 +54,7 @@ export function withTpuDirective(inner: IterationMemory | undefined, hold: TpuHo
     directives: async (i) => {
       const rest = inner ? await inner.directives(i) : [];
       const node = hold.current();
-      return node ? [managedTpuDirective(node), ...rest] : rest;
+      return node ? [managedTpuDirective(node, join(gdnctlBinDir(), 'gdnctl')), ...rest] : rest;
     },
     record: (i, r) => (inner ? inner.record(i, r) : Promise.resolve()),
   };
