@@ -17,6 +17,11 @@ export interface MeasureDecision {
   reason: string;
   /** --target reached (🎯). */
   targetReached?: boolean;
+  /**
+   * The champion after this decision, as the measurer recorded it (champion.json): the candidate's head when
+   * promoted, else the commit it was compared with. The loop mirrors it into state.json.
+   */
+  championSha?: string;
 }
 
 /** The measure phase (measurement issue). The loop calls it after post-checks pass. */
@@ -37,4 +42,83 @@ export interface IterationMemory {
   directives(iteration: number): Promise<string[]>;
   /** Record the finished iteration (writes leaderboard.md, reflexion.md, summary.md…). */
   record(iteration: number, record: Record<string, unknown>): Promise<void>;
+}
+
+// ── The measurer's own ports: what src/core/measure/measurer.ts needs from the world, nothing more. ──
+
+/** One run of the benchmark: its metric, or why there is none with the output's tail (never a zero). */
+export type BenchSample = { ok: true; value: number; durationMs: number } | { ok: false; reason: string; tail: string };
+
+/** Runs the configured benchmark command once in a folder (the working tree or a champion checkout). */
+export interface BenchRunner {
+  run(cwd: string, signal?: AbortSignal): Promise<BenchSample>;
+}
+
+/** A checkout of a commit beside the working tree, so champion and candidate can run interleaved. */
+export interface WorktreeProvider {
+  /** Run fn in a checkout of `sha`; the checkout is gone when the promise settles, whatever fn did. */
+  withCheckout<T>(sha: string, fn: (dir: string) => Promise<T>): Promise<T>;
+}
+
+/** champion.json: the commit the next candidate is compared with, and its runs. */
+export interface Champion {
+  sha: string;
+  values: number[];
+  median: number;
+  iteration: number;
+  /** Where the values came from; 'sync-main' = re-measured after a merge moved HEAD. */
+  source?: 'baseline' | 'promoted' | 'sync-main';
+}
+
+/** A run's champion.json. */
+export interface ChampionStore {
+  read(runDir: string): Promise<Champion | undefined>;
+  /** Readers see the old or the new champion, never half of one. */
+  write(runDir: string, champion: Champion): Promise<void>;
+}
+
+/** baseline/baseline.json: N runs of the unchanged program with their noise. */
+export interface BaselineRecord {
+  schemaVersion: 1;
+  fingerprint: string;
+  head: string;
+  bench: string;
+  metric: string;
+  direction: 'higher' | 'lower';
+  values: number[];
+  durationsMs: number[];
+  median: number;
+  cvPct: number;
+  robustCvPct: number;
+  cvThresholdPct: number;
+  acceptedNoise: boolean;
+  createdAt: string;
+}
+
+/** A baseline folder: result.txt, env-snapshot.txt and baseline.json (a run's own, or baselines/<fingerprint>/). */
+export interface BaselineStore {
+  /** undefined unless the folder holds a complete baseline. */
+  read(dir: string): Promise<BaselineRecord | undefined>;
+  /** baseline.json is written last, so a baseline killed half-way is never read as complete. */
+  write(dir: string, files: { record: BaselineRecord; resultTxt: string; envSnapshot: string }): Promise<void>;
+  copy(fromDir: string, toDir: string): Promise<void>;
+}
+
+/** env-snapshot.txt: what must match for two measurements to be comparable (tools, machine, accelerator). */
+export interface EnvSnapshotter {
+  snapshot(head: string): Promise<string>;
+}
+
+/** The run directory's text files as the measurer and the memory write them (absolute paths). */
+export interface RunFiles {
+  /** The file's text; undefined when it does not exist. */
+  read(path: string): Promise<string | undefined>;
+  exists(path: string): Promise<boolean>;
+  /** A private file; missing folders are created. */
+  write(path: string, text: string): Promise<void>;
+  /** Temp file + rename: readers see the old or the new content, never half of it. */
+  writeAtomic(path: string, text: string): Promise<void>;
+  copy(from: string, to: string): Promise<void>;
+  /** Entry names of a folder; [] when it does not exist. */
+  list(dir: string): Promise<string[]>;
 }

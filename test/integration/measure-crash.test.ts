@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMeasurer } from '../../src/adapters/measure/bench-measurer.js';
+import { createMeasurer } from '../../src/cli/measure/bench-measurer.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const git = (cwd: string, ...a: string[]): string => execFileSync('git', a, { cwd, encoding: 'utf8' }).trim();

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMeasurer, type MeasureValues } from '../../src/adapters/measure/bench-measurer.js';
+import { createMeasurer, type MeasureValues } from '../../src/cli/measure/bench-measurer.js';
 import { execaBenchRunner } from '../../src/adapters/measure/bench-runner.js';
 import { baselineFingerprint, parseResultTxt } from '../../src/core/measure/baseline.js';
 import { isPidDead } from '../helpers/proc.js';

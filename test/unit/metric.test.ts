@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { outputTail, readMetric, validateMetricPattern } from '../../src/core/measure/metric.js';
+import { outputTail, readMetric, validateMetricPattern } from '../../src/core/metric.js';
 
 test('GDNCTL_METRIC: the last line wins, a single key needs no --metric', () => {
   const out = 'warming up\nGDNCTL_METRIC {"step_ms": 20}\nnoise\nGDNCTL_METRIC {"step_ms": 12.5}\ndone\n';

@@ -1,7 +1,8 @@
 import { childEnv } from '../../core/child-env.js';
 import { execa } from 'execa';
 import { gdnctlBinDir } from '../../package-root.js';
-import { readMetric, type MetricReading, type MetricSpec } from '../../core/measure/metric.js';
+import { readMetric, type MetricReading, type MetricSpec } from '../../core/metric.js';
+import type { BenchRunner, BenchSample } from '../../ports/bench.js';
 
 export interface BenchRun {
   reading: MetricReading;
@@ -22,8 +23,8 @@ export interface BenchRunOptions {
   killGraceMs?: number;
 }
 
-/** One benchmark run; the adapter the Measurer uses. A fake returns canned readings. */
-export type BenchRunner = (opts: BenchRunOptions) => Promise<BenchRun>;
+/** One run of a command with its metric read; `gdnctl init` uses it directly for its two checks. */
+export type RunBench = (opts: BenchRunOptions) => Promise<BenchRun>;
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -42,7 +43,7 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
  * exported again inside the shell. On timeout or abort the whole group gets SIGTERM then SIGKILL: execa 9
  * only signals the direct child, and a benchmark shell usually forks the real work.
  */
-export const execaBenchRunner: BenchRunner = async (o) => {
+export const execaBenchRunner: RunBench = async (o) => {
   const path = `${gdnctlBinDir()}:${o.env?.PATH ?? process.env.PATH ?? ''}`;
   const script = `export PATH=${quote(path)}; ${o.command}`;
   const started = Date.now();
@@ -86,3 +87,21 @@ export const execaBenchRunner: BenchRunner = async (o) => {
     o.signal?.removeEventListener('abort', onAbort);
   }
 };
+
+/** The measurer's bench runner: the configured command, metric and timeout, one sample per call. */
+export function createBenchRunner(o: {
+  command: string;
+  metric: MetricSpec;
+  timeoutMs: number;
+  env?: NodeJS.ProcessEnv;
+  /** The process behind each run (execaBenchRunner; a test may count or wrap it). */
+  exec?: RunBench;
+}): BenchRunner {
+  const exec = o.exec ?? execaBenchRunner;
+  return {
+    async run(cwd, signal): Promise<BenchSample> {
+      const r = await exec({ command: o.command, cwd, metric: o.metric, timeoutMs: o.timeoutMs, env: o.env, signal });
+      return r.reading.ok ? { ok: true, value: r.reading.value, durationMs: r.durationMs } : { ok: false, reason: r.reading.reason, tail: r.reading.tail };
+    },
+  };
+}

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import os from 'node:os';
+import type { EnvSnapshotter } from '../../ports/bench.js';
 
 const TOOLS: Array<[string, string[]]> = [
   ['git', ['--version']],
@@ -41,4 +42,9 @@ export async function envSnapshot(opts: { cwd: string; head: string; env: NodeJS
     ...tools,
     '',
   ].join('\n');
+}
+
+/** The snapshot of the repository at cwd, taken with the loop's environment. */
+export function envSnapshotter(o: { cwd: string; env: NodeJS.ProcessEnv }): EnvSnapshotter {
+  return { snapshot: (head) => envSnapshot({ cwd: o.cwd, head, env: o.env }) };
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { faultPoint } from '../../fault.js';
+import type { WorktreeProvider } from '../../ports/bench.js';
 
 /**
  * Run fn with a detached worktree of `sha` (the champion), removed in finally. Detached so no branch is
@@ -22,6 +23,11 @@ export async function withDetachedWorktree<T>(repoRoot: string, sha: string, fn:
     await rm(parent, { recursive: true, force: true });
     await execa('git', ['worktree', 'prune'], { cwd: repoRoot, reject: false });
   }
+}
+
+/** The measurer's champion checkouts of the repository at repoRoot. */
+export function gitWorktreeProvider(repoRoot: string): WorktreeProvider {
+  return { withCheckout: (sha, fn) => withDetachedWorktree(repoRoot, sha, fn) };
 }
 
 /**

@@ -2,9 +2,9 @@ import { join, resolve } from 'node:path';
 import type { CommandContext } from '../command-spec.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../../errors.js';
-import { createMeasurer } from '../../adapters/measure/bench-measurer.js';
+import { createMeasurer } from './bench-measurer.js';
 import { baselineFingerprint } from '../../core/measure/baseline.js';
-import { validateMetricPattern } from '../../core/measure/metric.js';
+import { validateMetricPattern } from '../../core/metric.js';
 import { logDirProblems, shellSyntaxProblem } from '../loop/preflight-checks.js';
 import { excludeFromGit, repoHead } from './repo-head.js';
 

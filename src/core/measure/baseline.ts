@@ -3,24 +3,10 @@
  * (auto-optimize's 5 runs / 5 %), stored with its raw values so every later comparison can use them.
  */
 import { createHash } from 'node:crypto';
+import type { BaselineRecord } from '../../ports/bench.js';
 import { cvPct, median, robustCvPct } from '../stats/descriptive.js';
 
-export interface BaselineRecord {
-  schemaVersion: 1;
-  fingerprint: string;
-  head: string;
-  bench: string;
-  metric: string;
-  direction: 'higher' | 'lower';
-  values: number[];
-  durationsMs: number[];
-  median: number;
-  cvPct: number;
-  robustCvPct: number;
-  cvThresholdPct: number;
-  acceptedNoise: boolean;
-  createdAt: string;
-}
+export type { BaselineRecord };
 
 export interface FingerprintInput {
   head: string;

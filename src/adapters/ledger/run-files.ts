@@ -1,0 +1,19 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import type { RunFiles } from '../../ports/bench.js';
+import { copyPrivate, writePrivate, writePrivateAtomic } from './private-files.js';
+
+const missing = (e: NodeJS.ErrnoException): undefined => {
+  if (e.code === 'ENOENT') return undefined;
+  throw e;
+};
+
+/** The run directory's files as private files (0600 in 0700 folders, private-files.ts). */
+export const privateRunFiles: RunFiles = {
+  read: (path) => readFile(path, 'utf8').catch(missing),
+  exists: async (path) => existsSync(path),
+  write: writePrivate,
+  writeAtomic: writePrivateAtomic,
+  copy: copyPrivate,
+  list: async (dir) => (await readdir(dir).catch(missing)) ?? [],
+};

@@ -1,0 +1,47 @@
+import { createBenchMeasurer, type BenchMeasurer, type MeasurePolicy } from '../../core/measure/measurer.js';
+import { fileBaselineStore } from '../../adapters/measure/baseline-store.js';
+import { createBenchRunner, type RunBench } from '../../adapters/measure/bench-runner.js';
+import { fileChampionStore } from '../../adapters/measure/champion-store.js';
+import { envSnapshotter } from '../../adapters/measure/env-snapshot.js';
+import { gitWorktreeProvider } from '../../adapters/measure/worktree.js';
+import { privateRunFiles } from '../../adapters/ledger/run-files.js';
+import { createRedactor } from '../../redact.js';
+
+export type { BaselineOutcome, BenchMeasurer } from '../../core/measure/measurer.js';
+export type { Champion } from '../../ports/bench.js';
+
+export interface MeasureValues extends MeasurePolicy {
+  benchTimeoutSeconds: number;
+}
+
+export interface MeasurerDeps {
+  repoRoot: string;
+  env?: NodeJS.ProcessEnv;
+  /** The process behind each benchmark run (tests count or wrap execaBenchRunner). */
+  runBench?: RunBench;
+  /** "Cheap" benchmark bound for --interleave auto (30 s). */
+  cheapRunMs?: number;
+  snapshot?: (head: string) => Promise<string>;
+  now?: () => Date;
+  onLine?: (msg: string) => void;
+}
+
+/** The keep/revert policy of src/core/measure/measurer.ts over the real benchmark, git worktrees and run files. */
+export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): BenchMeasurer {
+  const env = deps.env ?? process.env;
+  const metric = { metric: values.metric, metricPattern: values.metricPattern };
+  return createBenchMeasurer(values, {
+    bench: createBenchRunner({ command: values.bench ?? '', metric, timeoutMs: values.benchTimeoutSeconds * 1000, env, exec: deps.runBench }),
+    worktrees: gitWorktreeProvider(deps.repoRoot),
+    champions: fileChampionStore,
+    baselines: fileBaselineStore,
+    envSnapshot: deps.snapshot ? { snapshot: deps.snapshot } : envSnapshotter({ cwd: deps.repoRoot, env }),
+    files: privateRunFiles,
+    repoRoot: deps.repoRoot,
+    cheapRunMs: deps.cheapRunMs,
+    now: deps.now,
+    onLine: deps.onLine,
+    // The bench's output tail and the env snapshot end up in result.txt / bench.json.
+    redact: createRedactor(env),
+  });
+}
