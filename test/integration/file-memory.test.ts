@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFileMemory } from '../../src/adapters/ledger/file-memory.js';
+import { createFileMemory } from '../../src/cli/measure/file-memory.js';
 
 function setup(t: { after: (fn: () => void) => void }) {
   const root = mkdtempSync(join(tmpdir(), 'gdnctl-memory-'));

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { IterationMemory, Measurer } from '../../ports/bench.js';
 import { UsageError } from '../../errors.js';
 import { createMeasurer } from './bench-measurer.js';
-import { createFileMemory } from '../../adapters/ledger/file-memory.js';
+import { createFileMemory } from './file-memory.js';
 import { createRedactor } from '../../redact.js';
 import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
 import { measureUsageProblems } from './baseline-action.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { CommandContext } from '../command-spec.js';
 import { ExitCode } from '../exit-codes.js';
-import { writeReportFile } from '../../adapters/ledger/report-file.js';
+import { writeReportFile } from './file-memory.js';
 import { sparkline } from '../../core/measure/sparkline.js';
 import { resolveRunDir } from './run-dirs.js';
 

@@ -1,0 +1,266 @@
+/**
+ * The IterationMemory: what the loop has learned so far, recorded after each iteration and fed to the next
+ * prompt. The policy lives here (what is written when, which profile counts, when to escalate); the texts are
+ * rendered by leaderboard.ts, memory-text.ts and final-report.ts, and the files go through the RunFiles port.
+ *
+ *   record(n)      ─▶ iter-NNN/summary.md, reflexion.md, plan.md ─▶ ledger.json ─▶ leaderboard.md
+ *                  ─▶ (--experiments-dir mirror) ─▶ final-report.md, report.html (a killed run still has both)
+ *   placeholders(n) ◀─ leaderboard.md, the last reflexion, the newest measured profile, champion.json
+ *   directives(n)   ◀─ the escalation directive: small last gain and the same hotspot on top twice
+ */
+import { join } from 'node:path';
+import type { BaselineStore, ChampionStore, IterationMemory, MeasureDecision, RunFiles } from '../../ports/bench.js';
+import type { TokenUsage } from '../../ports/agent.js';
+import { iterName, kebab, renderLeaderboard, type LedgerRow } from './leaderboard.js';
+import { escalationDirective, normalizeReport, parseHotspots, renderHotspots, renderPlan, renderReflexion, renderSummary, type Hotspot } from './memory-text.js';
+import { renderFinalReport } from './final-report.js';
+import { experimentMirror, type ExperimentMirror } from './experiment-mirror.js';
+import { writeRunReport } from './run-report.js';
+import { plannerPart, REPORT_PLAN_SEPARATOR } from '../text/plan-file.js';
+
+/**
+ * What record() reads. The loop passes its IterationRecord (outcome kept|no-change|failed, reason, detail,
+ * revertSha, headAfter, decision, tokens, durationsMs.total); every field is optional so a failed iteration
+ * can be recorded too.
+ */
+export interface IterationRecordInput {
+  decision?: MeasureDecision;
+  /** The loop's outcome: 'kept' | 'no-change' | 'failed'. */
+  outcome?: string;
+  /** Failure reason, e.g. 'post-check-failed'. */
+  reason?: string;
+  detail?: string;
+  reverted?: boolean;
+  revertSha?: string;
+  commit?: string;
+  headAfter?: string;
+  strategy?: string;
+  /** The agent's commits (oldest first). */
+  commits?: string[];
+  tokens?: number | TokenUsage;
+  durationMs?: number;
+  durationsMs?: { total?: number };
+}
+
+export interface IterationMemoryOptions {
+  runDir: string;
+  direction: 'higher' | 'lower';
+  metric: string;
+  target?: number | undefined;
+  goal?: string | undefined;
+  /** Also write auto-optimize's layout (exp-NNN-<slug>/…) here. */
+  experimentsDir?: string | undefined;
+  /** Text of experiment-plan.md (goal, metric, direction, target, thresholds, commands). */
+  experimentPlan?: string | undefined;
+  now?: () => Date;
+  /** Applied to every text written (strategies come from commit subjects and the agent's report). */
+  redact?: (text: string) => string;
+}
+
+export interface IterationMemoryPorts {
+  files: RunFiles;
+  champions: ChampionStore;
+  baselines: BaselineStore;
+  /** Subject of a commit: the strategy name when the agent gave no structured report. */
+  commitSubject?: ((sha: string) => Promise<string | undefined>) | undefined;
+  /** Keeps the experiments folder out of `git status` when it lies inside the repository. */
+  hideFromGit?: ((dir: string) => Promise<void>) | undefined;
+}
+
+export interface RunMemory extends IterationMemory {
+  /** Rewrite leaderboard.md, final-report.md and report.html from the rows on disk. */
+  finalize(): Promise<void>;
+  rows(): Promise<LedgerRow[]>;
+}
+
+const tokenCount = (t: number | TokenUsage | undefined): number | undefined =>
+  t === undefined ? undefined : typeof t === 'number' ? t : t.inputTokens + t.outputTokens;
+
+type Placeholders = Awaited<ReturnType<IterationMemory['placeholders']>>;
+
+export function createIterationMemory(o: IterationMemoryOptions, ports: IterationMemoryPorts): RunMemory {
+  const { files } = ports;
+  const ledgerFile = join(o.runDir, 'ledger.json');
+  const date = (): string => (o.now?.() ?? new Date()).toISOString().slice(0, 10);
+  const title = o.goal ? kebab(o.goal) : o.runDir.split('/').pop() ?? 'run';
+  const iterDir = (n: number): string => join(o.runDir, iterName(n));
+  const red = o.redact ?? ((t: string) => t);
+  const write = (file: string, text: string): Promise<void> => files.write(file, red(text));
+  const writeAtomic = (file: string, text: string): Promise<void> => files.writeAtomic(file, red(text));
+  const readJson = async <T>(file: string): Promise<T | undefined> => {
+    const text = await files.read(file);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
+  };
+  const baseline = (): ReturnType<BaselineStore['read']> => ports.baselines.read(join(o.runDir, 'baseline'));
+  const champion = (): ReturnType<ChampionStore['read']> => ports.champions.read(o.runDir);
+  const experiment: ExperimentMirror | undefined = o.experimentsDir
+    ? experimentMirror({ runDir: o.runDir, experimentsDir: o.experimentsDir, title, experimentPlan: o.experimentPlan, files, write, writeAtomic, hideFromGit: ports.hideFromGit })
+    : undefined;
+
+  // This memory is ledger.json's only writer: read it once (a resumed run's rows), then keep it in memory, so
+  // an iteration does not re-parse every earlier row (the flatness benchmark's 1,000-iteration run).
+  let rowsCache: LedgerRow[] | undefined;
+  const loadRows = async (): Promise<LedgerRow[]> => (rowsCache ??= (await readJson<{ rows: LedgerRow[] }>(ledgerFile))?.rows ?? []);
+  const readRows = async (): Promise<LedgerRow[]> => [...(await loadRows())];
+
+  /**
+   * A recorded iteration is finished, so its hotspots.json (or its absence) no longer changes: remember it, or
+   * every iteration would look into every earlier iteration's folder until it found two profiles.
+   */
+  const hotspotsSeen = new Map<number, Hotspot[] | undefined>();
+  async function hotspotsOf(n: number): Promise<Hotspot[] | undefined> {
+    if (hotspotsSeen.has(n)) return hotspotsSeen.get(n);
+    const raw = await readJson<unknown>(join(iterDir(n), 'hotspots.json')).catch(() => undefined);
+    const hs = raw === undefined ? undefined : parseHotspots(raw);
+    if ((await loadRows()).some((r) => r.iteration === n)) hotspotsSeen.set(n, hs);
+    return hs;
+  }
+
+  /** The last two iterations before `before` that have a measured profile, newest last. */
+  async function measuredHotspots(before: number): Promise<Array<{ n: number; hs: Hotspot[] }>> {
+    const out: Array<{ n: number; hs: Hotspot[] }> = [];
+    for (let n = before - 1; n >= 1 && out.length < 2; n--) {
+      const hs = await hotspotsOf(n);
+      if (hs && hs.length > 0) out.unshift({ n, hs });
+    }
+    return out;
+  }
+
+  async function writeBoard(rows: LedgerRow[]): Promise<string> {
+    const b = await baseline();
+    const md = renderLeaderboard(rows, { direction: o.direction, baseline: b?.median, title, date: date() });
+    await writeAtomic(join(o.runDir, 'leaderboard.md'), md);
+    await experiment?.leaderboard(md);
+    return md;
+  }
+
+  async function writeFinal(rows: LedgerRow[], md: string): Promise<void> {
+    const b = await baseline();
+    const c = await champion();
+    const lastIter = rows[rows.length - 1];
+    const report = lastIter ? normalizeReport(await readJson<unknown>(join(iterDir(lastIter.iteration), 'report.json')).catch(() => undefined)) : undefined;
+    const text = renderFinalReport({
+      title,
+      date: date(),
+      direction: o.direction,
+      metric: o.metric,
+      baseline: b?.median,
+      baselineSha: b?.head,
+      champion: c,
+      target: o.target,
+      rows,
+      leaderboard: md,
+      nextHypothesis: report?.nextHypothesis,
+    });
+    await write(join(o.runDir, 'final-report.md'), text);
+    await writeRunReport(files, o.runDir, { metric: o.metric, direction: o.direction, target: o.target }, rows);
+    await experiment?.finalReport(text);
+  }
+
+  /** The ledger row of a finished iteration: the decision when measured, else the loop's outcome. */
+  async function rowOf(iteration: number, rec: IterationRecordInput, reportJson: unknown): Promise<LedgerRow> {
+    const report = normalizeReport(reportJson);
+    // The slug and strategy use the change itself, not its expected effect.
+    const chosenChange = (reportJson as { report?: { chosen?: { change?: string } } } | undefined)?.report?.chosen?.change;
+    const lastCommit = rec.commits?.[rec.commits.length - 1];
+    const subject = !chosenChange && !report?.chosen && lastCommit && ports.commitSubject ? await ports.commitSubject(lastCommit).catch(() => undefined) : undefined;
+    // Redacted before it becomes a slug: folder names (iter-NNN-<slug>) must not carry a secret either.
+    const strategy = red(rec.strategy ?? chosenChange ?? report?.chosen ?? subject ?? 'unspecified change');
+    const d = rec.decision;
+    const failed = rec.outcome === 'failed' || rec.reason !== undefined;
+    const row: LedgerRow = {
+      iteration,
+      slug: kebab(strategy),
+      strategy: strategy.split('\n')[0]!.slice(0, 120),
+      outcome: d?.outcome ?? (failed ? 'failed' : rec.outcome === 'no-change' ? 'no-change' : 'kept'),
+      reverted: d?.revert ?? rec.reverted ?? (rec.revertSha !== undefined || failed),
+      targetReached: d?.targetReached ?? false,
+      reason: d?.reason ?? (rec.reason && rec.detail ? `${rec.reason}: ${rec.detail}` : rec.detail ?? rec.reason ?? rec.outcome ?? 'not measured'),
+    };
+    if (d?.candidate !== undefined) row.value = d.candidate;
+    if (d?.deltaPct !== undefined) row.deltaPct = d.deltaPct;
+    if (d) row.runs = d.runs;
+    const commit = rec.commit ?? (rec.outcome === 'kept' ? rec.headAfter : undefined);
+    if (commit) row.commit = commit;
+    const tk = tokenCount(rec.tokens);
+    if (tk !== undefined) row.tokens = tk;
+    const ms = rec.durationMs ?? rec.durationsMs?.total;
+    if (ms !== undefined) row.durationMs = ms;
+    return row;
+  }
+
+  return {
+    rows: readRows,
+
+    async record(iteration, raw) {
+      const rec = raw as IterationRecordInput;
+      const dir = iterDir(iteration);
+      const reportJson = await readJson<unknown>(join(dir, 'report.json')).catch(() => undefined);
+      const report = normalizeReport(reportJson);
+      const row = await rowOf(iteration, rec, reportJson);
+      const d = rec.decision;
+      const name = iterName(iteration);
+      const b = await baseline();
+      const texts: Record<string, string> = {
+        'summary.md': renderSummary(name, row, d, b?.median),
+        'reflexion.md': renderReflexion(name, report, row, d),
+      };
+      // --plan-first wrote the planner's plan.md already: it stays first, the final report's plan follows it.
+      const ownPlan = plannerPart(await files.read(join(dir, 'plan.md')).catch(() => undefined));
+      if (report) texts['plan.md'] = ownPlan ? `${ownPlan.trimEnd()}${REPORT_PLAN_SEPARATOR}${renderPlan(name, report)}` : renderPlan(name, report);
+      else if (ownPlan) texts['plan.md'] = ownPlan;
+      for (const [f, text] of Object.entries(texts)) await write(join(dir, f), text);
+
+      const rows = (await readRows()).filter((r) => r.iteration !== iteration);
+      rows.push(row);
+      rows.sort((a, c) => a.iteration - c.iteration);
+      await writeAtomic(ledgerFile, JSON.stringify({ rows }, null, 2) + '\n');
+      rowsCache = rows;
+      hotspotsSeen.delete(iteration);
+      const md = await writeBoard(rows);
+
+      if (experiment) {
+        const result = join(dir, 'result.txt');
+        await experiment.iteration(`${name}-${row.slug}`, texts, (await files.exists(result)) ? result : undefined);
+      }
+      // Rewritten after every iteration, so a run that is killed still leaves a current final report.
+      await writeFinal(rows, md);
+    },
+
+    async placeholders(iteration) {
+      const out: Placeholders = {};
+      const board = await files.read(join(o.runDir, 'leaderboard.md'));
+      if (board !== undefined) out.LEADERBOARD = board;
+      const rows = (await readRows()).filter((r) => r.iteration < iteration);
+      const last = rows[rows.length - 1];
+      const reflexion = last ? await files.read(join(iterDir(last.iteration), 'reflexion.md')) : undefined;
+      if (reflexion !== undefined) out.LAST_REFLEXION = reflexion;
+      const hs = await measuredHotspots(iteration);
+      const newest = hs[hs.length - 1];
+      if (newest) out.HOTSPOTS = renderHotspots(iterName(newest.n), newest.hs);
+      const c = await champion();
+      const b = await baseline();
+      if (c) {
+        const vsBase = b ? `; baseline ${b.median} (${((((c.median - b.median) / Math.abs(b.median)) * 100) * (o.direction === 'higher' ? 1 : -1)).toFixed(2)} % better)` : '';
+        const target = o.target === undefined ? '' : `; target ${o.target}`;
+        out.CHAMPION = `Champion ${c.sha.slice(0, 12)} (${c.iteration === 0 ? 'baseline' : iterName(c.iteration)}): ${o.metric} median ${c.median} over ${c.values.length} runs (${o.direction} is better)${vsBase}${target}`;
+      }
+      return out;
+    },
+
+    async directives(iteration) {
+      const rows = (await readRows()).filter((r) => r.iteration < iteration);
+      const last = rows[rows.length - 1];
+      if (!last) return [];
+      const hs = await measuredHotspots(iteration);
+      if (hs.length < 2) return [];
+      const d = escalationDirective(last.deltaPct ?? 0, hs[0]!.hs, hs[1]!.hs);
+      return d ? [d] : [];
+    },
+
+    async finalize() {
+      const rows = await readRows();
+      await writeFinal(rows, await writeBoard(rows));
+    },
+  };
+}
