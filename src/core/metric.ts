@@ -1,6 +1,7 @@
 /**
  * Reading the metric from a benchmark's output. Errors are data: a missing or unparsable metric is a
  * failure carrying the output's tail, never a zero (autoresearch logs crashes as 0.0, which then ranks).
+ * A leaf: the bench runner adapter parses with it and the CLI checks --metric-pattern with it.
  */
 export interface MetricSpec {
   metric?: string;
