@@ -139,6 +139,13 @@ test('truncated, corrupt or empty input: an error or an empty table, never a par
   }
   assert.throws(() => summarizeXSpace(Buffer.from('xplane\n'), 'x'), CorruptProtobufError);
   assert.throws(() => summarizeXSpace(Buffer.from('{"traceEvents":[]}'), 'x'), CorruptProtobufError);
+  // An event whose duration varint never ends, inside well-framed messages.
+  const badEvent = [0x18, 0xff, 0xff];
+  const badLine = [0x22, badEvent.length, ...badEvent];
+  const badPlane = [0x12, 0x0d, ...Buffer.from('/device:TPU:0'), 0x1a, badLine.length, ...badLine];
+  assert.throws(() => summarizeXSpace(Uint8Array.from([0x0a, badPlane.length, ...badPlane]), 'x'), (e: unknown) => e instanceof CorruptProtobufError && /bad message at byte 21: varint runs past/.test(e.message));
+  // A plane claiming 4 GB whose name claims 256 MB: refused before anything that size is allocated.
+  assert.throws(() => summarizeXSpace(Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0xff, 0xff, 0xff, 0x7f]), 'x'), /field 2 at byte 6 claims 268435455 bytes/);
   const empty = summarizeXSpace(new Uint8Array(), 'x');
   assert.deepEqual([empty.deviceProcesses, empty.ops, empty.totalUs], [[], [], 0]);
 });

@@ -39,6 +39,11 @@ interface Pending {
 
 /** A varint needs at most 10 bytes; a header (tag + length) at most 15 for the field numbers used here. */
 const MAX_HEADER = 20;
+/**
+ * A field handed over whole is one event, one metadata entry or a name: KBs at most. A larger one is garbage
+ * read as a length, and allocating it would cost the memory the streaming saves.
+ */
+const MAX_BYTES_FIELD = 64 * 1024 * 1024;
 
 /**
  * Push-parser for the protobuf wire format over chunks of any size: it tracks one frame per message it was told
@@ -84,7 +89,7 @@ export class WireStream {
         i += k;
         if (p.filled < p.buf.length) break;
         this.pending = undefined;
-        p.take(p.buf, 0, p.buf.length);
+        deliver(p.take, p.buf, 0, p.buf.length, base + i - p.buf.length);
       }
       if (this.skipTo > base + i) {
         i = Math.min(this.skipTo - base, n);
@@ -154,8 +159,9 @@ export class WireStream {
           frames.push({ sink: action.sink, end });
           break;
         case 'bytes':
+          if (len > MAX_BYTES_FIELD) throw new CorruptProtobufError(`field ${field} at byte ${base + headerStart} claims ${len} bytes`);
           if (end <= base + n) {
-            action.take(buf, i, end - base);
+            deliver(action.take, buf, i, end - base, base + i);
             i = end - base;
           } else this.pending = { buf: new Uint8Array(len), filled: 0, take: action.take };
           break;
@@ -181,6 +187,16 @@ export class WireStream {
   private checkedEnd(end: number, top: Frame, at: number): number {
     if (end > top.end) throw new CorruptProtobufError(`field at byte ${at} runs past the end of its message`);
     return end;
+  }
+}
+
+/** Hand a field's bytes over; a decoding error inside them (protobufjs throws RangeError) is corrupt input too. */
+function deliver(take: (buf: Uint8Array, start: number, end: number) => void, buf: Uint8Array, start: number, end: number, at: number): void {
+  try {
+    take(buf, start, end);
+  } catch (e) {
+    if (e instanceof CorruptProtobufError) throw e;
+    throw new CorruptProtobufError(`bad message at byte ${at}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
