@@ -6,7 +6,8 @@ import { ResourceError } from '../../errors.js';
 import { InterruptedError } from '../interrupt.js';
 import type { CommandContext } from '../command-spec.js';
 import { parseEnvPairs } from '../../core/env-pairs.js';
-import { hotspotsMarkdown, summarizeTrace, type HotspotSummary } from '../../core/hotspots.js';
+import { hotspotsMarkdown, type HotspotSummary } from '../../core/hotspots.js';
+import { pickXPlane, summarizeProfile } from '../../adapters/profile/profile-summary.js';
 import { metricLine, parseProfileMetrics, type ProfileMetrics } from '../../core/profile-metrics.js';
 import { checkProfileWindow, profileEnv, profileRunName, tracePatterns, type ProfileOptions } from '../../core/profile-plan.js';
 import { workersExitCode } from '../../core/worker-outcome.js';
@@ -65,13 +66,17 @@ export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Pro
       traces = await session.remote.fetch(w0Worker, workerProfileDir, outDir, tracePatterns(v.includeXplane));
       ctx.log.info(`copied ${traces.length} trace file(s) from w0 into ${outDir}`);
     }
-    const trace = pickTrace(traces);
-    if (trace) {
-      hotspots = await summarizeTrace(trace, { top: v.hotspotsTop });
-      hotspots.source = relative(outDir, trace);
+    // The XSpace first when it was copied, the JSON trace as the fallback (docs/decisions.md "XPlane input").
+    const picked = await summarizeProfile({ xplane: pickXPlane(traces), json: pickTrace(traces) }, { top: v.hotspotsTop }, (m) => ctx.log.warn(m));
+    if (picked.kind === 'table') {
+      hotspots = picked.summary;
+      hotspots.source = relative(outDir, picked.file);
       writeHotspots(outDir, hotspots);
       if (ctx.env.GDNCTL_ITER_DIR) writeHotspots(ctx.env.GDNCTL_ITER_DIR, hotspots);
       if (!v.json) ctx.stdout.write(hotspotsMarkdown(hotspots));
+    } else if (picked.kind === 'unreadable') {
+      ctx.log.error(picked.problem);
+      if (code === ExitCode.ok) code = ExitCode.failed;
     } else if (code === ExitCode.ok) {
       ctx.log.error(`no trace files (${tracePatterns(v.includeXplane).join(', ')}) under GDNCTL_PROFILE_DIR on w0; make the profile command write its traces there`);
       code = ExitCode.failed;
