@@ -13,6 +13,13 @@ module.exports = {
       to: { path: '^src/(adapters|cli|config)/' },
     },
     {
+      name: 'core-does-no-io',
+      comment: 'src/core holds no I/O: files, processes, sockets and the host go through src/ports (an adapter reads, the core computes).',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: '^(node:)?(fs|fs/promises|child_process|net|http|https|http2|dgram|os|worker_threads|cluster)$' },
+    },
+    {
       name: 'adapters-below-core-loop',
       comment:
         'Adapters do I/O for the core; they never import the CLI or the loop/run/measure machinery. Pure helpers they share go to a leaf (src/core/text/, src/shared/).',

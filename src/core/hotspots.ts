@@ -1,6 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
 import { TraceEventScanner } from './trace-event-scanner.js';
 
 export interface Hotspot {
@@ -44,13 +41,13 @@ interface Acc {
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
 
 /**
- * Stream a Chrome trace (plain or gzip) and sum complete events (`ph: "X"`) on TPU device processes by name.
+ * Sum, from the chunks of a Chrome trace (already gunzipped; src/adapters/profile/trace-file.ts reads files), complete events (`ph: "X"`) on TPU device processes by name.
  * A device process has several threads that nest: "Steps" ⊃ "XLA Modules" ⊃ "XLA Ops". Summing all of them
  * would count the same time three times, so when a device has an "XLA Ops" thread only that thread counts;
  * otherwise every thread of the device does. Metadata may come after the events it names, so sums are kept
  * per (pid, tid, name) and the device filter is applied at the end.
  */
-export async function summarizeTrace(file: string, opts: SummarizeOptions = {}): Promise<HotspotSummary> {
+export async function summarizeTraceChunks(chunks: AsyncIterable<Uint8Array>, file: string, opts: SummarizeOptions = {}): Promise<HotspotSummary> {
   const deviceMatch = opts.deviceMatch ?? DEVICE;
   const processNames = new Map<number, string>();
   const threadNames = new Map<string, string>();
@@ -76,13 +73,7 @@ export async function summarizeTrace(file: string, opts: SummarizeOptions = {}):
     }
   });
 
-  const fh = await open(file, 'r');
-  const head = Buffer.alloc(2);
-  await fh.read(head, 0, 2, 0);
-  await fh.close();
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const stream = head[0] === 0x1f && head[1] === 0x8b ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
-  for await (const chunk of stream) scanner.push(chunk as Buffer);
+  for await (const chunk of chunks) scanner.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   if (!scanner.sawEvents) throw new Error(`${file}: not a Chrome trace-event JSON file (no traceEvents array)`);
 
   const devicePids = [...processNames].filter(([, n]) => deviceMatch.test(n)).map(([pid]) => pid);

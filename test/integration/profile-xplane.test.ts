@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { summarizeTrace } from '../../src/core/hotspots.js';
+import { summarizeTrace } from '../../src/adapters/profile/trace-file.js';
 import { pickXPlane, summarizeProfile } from '../../src/adapters/profile/profile-summary.js';
 import { summarizeXPlaneFile } from '../../src/adapters/profile/xplane-file.js';
 import { encodeXSpace, type PlaneSpec } from '../helpers/xspace-writer.js';

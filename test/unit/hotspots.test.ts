@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { hotspotsMarkdown, summarizeTrace } from '../../src/core/hotspots.js';
+import { hotspotsMarkdown } from '../../src/core/hotspots.js';
+import { summarizeTrace } from '../../src/adapters/profile/trace-file.js';
 import { TraceEventScanner } from '../../src/core/trace-event-scanner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gdnctl-trace-'));

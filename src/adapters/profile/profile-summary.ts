@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { statSync } from 'node:fs';
-import { summarizeTrace, type HotspotSummary, type SummarizeOptions } from '../../core/hotspots.js';
+import type { HotspotSummary, SummarizeOptions } from '../../core/hotspots.js';
+import { summarizeTrace } from './trace-file.js';
 import { summarizeXPlaneFile } from './xplane-file.js';
 
 /** The largest `*.xplane.pb` (one per host and session; the largest holds the most device events). */
