@@ -24,7 +24,20 @@ export function secretValues(env: NodeJS.ProcessEnv): string[] {
 }
 
 export function createRedactor(env: NodeJS.ProcessEnv): Redactor {
-  const secrets = secretValues(env);
+  return redactorFor(secretValues(env));
+}
+
+/**
+ * The one redactor of a run: the environment's secrets plus secrets given as flags or in gdnctl.yaml (e.g.
+ * --tpu-access-token), which the environment does not hold. Given values follow the same 8-character rule.
+ */
+export function runRedactor(env: NodeJS.ProcessEnv, given: ReadonlyArray<string | undefined>): Redactor {
+  const extra = given.filter((v): v is string => v !== undefined && v.length >= 8);
+  return redactorFor([...new Set([...secretValues(env), ...extra])].sort((a, b) => b.length - a.length));
+}
+
+/** `secrets` longest first, so a secret that contains another is replaced whole. */
+function redactorFor(secrets: string[]): Redactor {
   if (secrets.length === 0) return (t) => t;
   return (text) => {
     let out = text;

@@ -1,34 +1,67 @@
-import type { IterationMemory, Measurer } from '../ports/bench.js';
-import type { TpuHold } from '../ports/tpu.js';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../ports/clock.js';
+import type { Ledger } from '../ports/ledger.js';
+import type { TextFiles } from '../core/loop/engine.js';
+import type { RunExtras } from '../core/run/run-session.js';
+import { fields } from '../config/fields.js';
+import type { Config } from '../config/schema.js';
+import { packageRoot } from '../package-root.js';
+import { isSecretName, runRedactor, type Redactor } from '../redact.js';
 import type { LoopExtrasContext } from './measure/measure-extras.js';
 
 export type { LoopExtrasContext };
 
 /** The optional seams of the loop: a held TPU, a measurer and the iteration memory. */
-export interface LoopExtras {
-  tpu?: TpuHold;
-  measurer?: Measurer;
-  memory?: IterationMemory;
+export type LoopExtras = RunExtras;
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: async (ms, signal) => {
+    await sleep(ms, undefined, signal ? { signal } : {});
+  },
+};
+
+export const textFiles: TextFiles = {
+  read: async (p) => readFile(p, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e))),
+  write: async (p, c) => {
+    // A revert can remove the log's folder when the agent created both; git drops empty directories.
+    await mkdir(dirname(p), { recursive: true });
+    await writeFile(p, c);
+  },
+};
+
+export async function packageVersion(): Promise<string> {
+  try {
+    return (JSON.parse(await readFile(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
+/**
+ * The run's one redactor: the environment's secrets and every secret-named setting, since a token given as a
+ * flag or in gdnctl.yaml (--tpu-access-token) is not in the environment.
+ */
+export function loopRedactor(values: Config, env: NodeJS.ProcessEnv): Redactor {
+  const given = fields()
+    .filter((f) => isSecretName(f.env))
+    .map((f) => (values as unknown as Record<string, unknown>)[f.key]);
+  return runRedactor(env, given.filter((v): v is string => typeof v === 'string'));
+}
 
 /**
- * Factory hook for the TPU and measurement issues: build each seam only when its config asks for it
- * (e.g. --hold-dev-tpu, --bench-cmd). Until those land the loop runs without them. Heavy modules (the TPU
- * client) must be imported dynamically inside the branch that needs them.
+ * Build each seam only when its config asks for it (e.g. --hold-dev-tpu, --bench-cmd). The TPU hold records its
+ * events in the run's own ledger (one Ledger per run directory). Heavy modules (the TPU client) are imported
+ * dynamically inside the branch that needs them.
  */
-export async function buildLoopExtras(ctx: LoopExtrasContext): Promise<LoopExtras> {
+export async function buildLoopExtras(ctx: LoopExtrasContext, ledger: Ledger): Promise<LoopExtras> {
   const { buildMeasureExtras } = await import('./measure/measure-extras.js');
   // Measurement and memory first: the TPU wraps the memory to add its session directive.
   const extras: LoopExtras = { ...buildMeasureExtras(ctx) };
   if (ctx.values.holdDevTpu) {
-    const [{ loopTpuExtras }, { FileLedger }, { createRedactor }] = await Promise.all([
-      import('../adapters/tpu/loop-tpu.js'),
-      import('../adapters/ledger/file-ledger.js'),
-      import('../redact.js'),
-    ]);
-    const { setupRunnerFor } = await import('../adapters/tpu/tpu-hold-factory.js');
-    const ledger = await FileLedger.open(ctx.runDir, createRedactor(ctx.env));
+    const [{ loopTpuExtras }, { setupRunnerFor }] = await Promise.all([import('../adapters/tpu/loop-tpu.js'), import('../adapters/tpu/tpu-hold-factory.js')]);
     const runSetup = await setupRunnerFor(ctx.values, ctx.env, ctx.workdir, ctx.log);
     Object.assign(
       extras,

@@ -29,6 +29,8 @@ export type RevertResult = { kind: 'reverted'; sha: string } | { kind: 'conflict
 /** Git, by role. The adapter is SimpleGitRepo (src/adapters/git/simple-git-repo.ts). */
 export interface Git {
   readonly root: string;
+  /** This worktree's own git dir, absolute (`git rev-parse --absolute-git-dir`); the run lock lives there. */
+  gitDir(): Promise<string>;
   head(): Promise<string>;
   /** Branch name, or undefined for a detached HEAD. */
   branch(): Promise<string | undefined>;

@@ -39,3 +39,46 @@ export interface Ledger {
   writeFile(relPath: string, content: string): Promise<string>;
   writeJson(relPath: string, value: unknown): Promise<string>;
 }
+
+/** One run's own ledger, with what a resume needs beyond the Ledger role. Adapter: FileLedger. */
+export interface RunLedger extends Ledger {
+  /** The run's id: the name of its folder under runs/. */
+  readonly runId: string;
+  /**
+   * Move an interrupted attempt's files aside (iter-NNN/attempt-K/) before the redo, so nothing is overwritten.
+   * Returns K, or 0 when the folder held nothing to move.
+   */
+  archiveAttempt(iteration: number): Promise<number>;
+}
+
+/** A run folder as found under runs/: its run.json and, once written, its state.json. */
+export interface RunListing {
+  runId: string;
+  runDir: string;
+  run: Record<string, unknown>;
+  state: Record<string, unknown> | undefined;
+}
+
+/** The runs of one log dir, by role. Adapter: FileRunStore (src/adapters/ledger/file-ledger.ts). */
+export interface RunStore {
+  /** Every run that has a run.json, newest first. */
+  list(): Promise<RunListing[]>;
+  /** A new run folder, its id made from the start time (sortable) and a random suffix (unique). */
+  create(startedAt: Date): Promise<RunLedger>;
+  /** The ledger of an existing run (resume). */
+  open(runId: string): Promise<RunLedger>;
+}
+
+/** Who owns a run (state.json ownerPid, ownerHost, ownerStartTime). */
+export interface RunOwner {
+  pid: number;
+  host: string;
+  /** The owner's process start time as the OS reports it; with it, a reused pid is not mistaken for the owner. */
+  startTime?: string | undefined;
+}
+
+/**
+ * Is a run's recorded owner still running? A process on another host cannot be probed, so it is never taken
+ * over. Adapter: ownerLiveness (src/adapters/process/liveness.ts).
+ */
+export type OwnerProbe = (owner: { pid: number; host: string; startTime?: string | undefined }) => 'alive' | 'dead' | 'other-host';

@@ -8,6 +8,7 @@
  * asserts where both must agree.
  */
 import assert from 'node:assert/strict';
+import { isAbsolute, join } from 'node:path';
 import { test } from 'node:test';
 import type { Git } from '../../src/ports/git.js';
 
@@ -56,6 +57,13 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       await h.dispose();
     }
   }
+
+  test(`${name}: gitDir is the repository's own .git folder, absolute`, () =>
+    withHarness(async ({ git }) => {
+      const dir = await git.gitDir();
+      assert.ok(isAbsolute(dir), dir);
+      assert.equal(dir, join(git.root, '.git'));
+    }));
 
   test(`${name}: head, branch, hasCommits, clean status`, () =>
     withHarness(async ({ git }) => {

@@ -150,3 +150,31 @@ test('--print-config and run.json never show the TPU access token', { timeout: 6
     if (statSync(f).isFile()) assert.ok(!readFileSync(f, 'utf8').includes(token), `${relative(repo.dir, f)} holds the token`);
   }
 });
+
+test('a token given only as a flag (--tpu-access-token) never reaches the transcript, events, state or console', { timeout: 60_000 }, async (t) => {
+  const repo = await TempRepo.create({ files: { 'notes.md': 'x\n' } });
+  t.after(() => repo.dispose());
+  const token = 'ya29.flagonlycanary42';
+  // The agent and the post-check both print it: the env-based redactors of the agent and the ledger never saw it.
+  const steps = [
+    { do: 'message', text: `the token is ${token}` },
+    { do: 'stderr', text: `agent stderr ${token}` },
+    { do: 'shell', cmd: `echo shell sees ${token}` },
+    commitStep({ 'notes.md': 'tuned\n' }),
+  ];
+  const env = loopEnv(repo, [{ steps }]);
+  assert.ok(!Object.values(env).some((v) => v.includes(token)), 'the token is not in the environment');
+  const postCheck = `echo "post-check sees ${token}"; exit 1`;
+  const r = await runGdnctl(repo.dir, ['codex-loop', '--iterations', '1', '--sleep-seconds', '0', '--post-check', postCheck, '--tpu-access-token', token], env);
+  assert.equal(r.code, 1, r.stderr);
+  assert.ok(!(r.stdout + r.stderr).includes(token), `the console leaks the token:\n${r.stderr}`);
+  assert.match(r.stderr, /\[redacted\]/, 'the console shows the marker instead');
+  const [run] = runDirs(repo);
+  // What the run's ledger, the agent and the post-checks write; each of them carried the token.
+  const files = ['iter-001/transcript.jsonl', 'iter-001/last-message.md', 'iter-001/post-check-1.log', 'iter-001/record.json', 'events.jsonl', 'state.json', 'run.json'];
+  for (const f of files) {
+    const text = readFileSync(join(run!, f), 'utf8');
+    assert.ok(!text.includes(token), `${f} holds the token`);
+    assert.match(text, /\[redacted\]/, `${f} carried the token and shows the marker`);
+  }
+});

@@ -269,6 +269,11 @@ export class FakeGit implements Git {
     return undefined;
   }
 
+  /** A plain (non-linked) repository's git dir. */
+  async gitDir(): Promise<string> {
+    return `${this.root}/.git`;
+  }
+
   async ensureExcluded(pattern: string): Promise<void> {
     if (!this.excluded.includes(pattern)) this.excluded.push(pattern);
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRedactor, secretValues } from '../../src/redact.js';
+import { createRedactor, runRedactor, secretValues } from '../../src/redact.js';
 
 test('named secrets and *_TOKEN/*_KEY/*_SECRET values of 8+ chars are redacted', () => {
   const r = createRedactor({
@@ -32,4 +32,13 @@ test('very long lines are redacted everywhere', () => {
 test('no secrets: identity', () => {
   const r = createRedactor({ HOME: '/root' });
   assert.equal(r('hello'), 'hello');
+});
+
+test('the run redactor knows the environment and secrets given as flags, a flag value longer than an env one first', () => {
+  const r = runRedactor({ GDNCTL_TPU_ACCESS_TOKEN: 'env-token-111', HOME: '/root' }, ['ya29.flagtoken', undefined, 'short', 'ya29.flagtoken-and-more']);
+  assert.equal(
+    r('env=env-token-111 flag=ya29.flagtoken long=ya29.flagtoken-and-more short home=/root'),
+    'env=[redacted] flag=[redacted] long=[redacted] short home=/root',
+  );
+  assert.equal(runRedactor({}, [undefined])('as is'), 'as is');
 });

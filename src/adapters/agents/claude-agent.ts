@@ -20,6 +20,8 @@ export interface ClaudeAgentOptions {
   runner: CommandRunner;
   env: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Redacts transcripts, messages and reports; default: a redactor of `env`'s secrets. */
+  redact?: Redactor;
   /** Set options that only codex understands (named in a preflight warning). */
   ignoredOptions?: string[];
 }
@@ -34,7 +36,7 @@ export class ClaudeAgent implements AgentRunner {
   private readonly redact: Redactor;
 
   constructor(private readonly opts: ClaudeAgentOptions) {
-    this.redact = createRedactor(opts.env);
+    this.redact = opts.redact ?? createRedactor(opts.env);
   }
 
   async preflight(): Promise<{ warnings: string[] }> {

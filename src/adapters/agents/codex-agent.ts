@@ -31,6 +31,8 @@ export interface CodexAgentOptions {
   env: NodeJS.ProcessEnv;
   /** Where relative --codex-bin paths resolve from. */
   cwd?: string;
+  /** Redacts transcripts, messages and reports; default: a redactor of `env`'s secrets. */
+  redact?: Redactor;
 }
 
 const SANDBOX_FLAGS: Record<CodexSandbox, string[]> = {
@@ -50,7 +52,7 @@ export class CodexAgent implements AgentRunner {
   private readonly redact: Redactor;
 
   constructor(private readonly opts: CodexAgentOptions) {
-    this.redact = createRedactor(opts.env);
+    this.redact = opts.redact ?? createRedactor(opts.env);
   }
 
   async preflight(): Promise<{ warnings: string[] }> {

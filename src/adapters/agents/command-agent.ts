@@ -14,6 +14,8 @@ export interface CommandAgentOptions {
   command: string;
   runner: CommandRunner;
   env: NodeJS.ProcessEnv;
+  /** Redacts transcripts, messages and reports; default: a redactor of `env`'s secrets. */
+  redact?: Redactor;
   /** Set options that only codex or claude understand (named in a preflight warning). */
   ignoredOptions?: string[];
 }
@@ -38,7 +40,7 @@ export class CommandAgent implements AgentRunner {
   private readonly redact: Redactor;
 
   constructor(private readonly opts: CommandAgentOptions) {
-    this.redact = createRedactor(opts.env);
+    this.redact = opts.redact ?? createRedactor(opts.env);
   }
 
   async preflight(): Promise<{ warnings: string[] }> {

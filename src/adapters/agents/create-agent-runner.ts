@@ -3,6 +3,7 @@ import { DEFAULT_CODEX_MODEL } from '../../config/options/agent.js';
 import type { Config } from '../../config/schema.js';
 import type { AgentRunner } from '../../ports/agent.js';
 import type { CommandRunner } from '../../ports/process.js';
+import type { Redactor } from '../../redact.js';
 import { ClaudeAgent } from './claude-agent.js';
 import { CodexAgent } from './codex-agent.js';
 import { CommandAgent } from './command-agent.js';
@@ -13,6 +14,8 @@ export interface AgentRunnerDeps {
   env: NodeJS.ProcessEnv;
   /** Where a relative --codex-bin / --claude-bin path resolves from (default: process.cwd()). */
   cwd?: string;
+  /** The run's redactor (it also knows secrets given as flags); default: one from `env`. */
+  redact?: Redactor;
 }
 
 /** Codex-only options the operator set, so another backend can say it ignores them. */
@@ -31,7 +34,7 @@ function codexOnly(v: Config): string[] {
  * (ResourceError, exit 4, when missing), which the loop calls before touching the repository.
  */
 export function createAgentRunner(values: Config, deps: AgentRunnerDeps): AgentRunner {
-  const common = { runner: deps.runner, env: deps.env, ...(deps.cwd ? { cwd: deps.cwd } : {}) };
+  const common = { runner: deps.runner, env: deps.env, ...(deps.cwd ? { cwd: deps.cwd } : {}), ...(deps.redact ? { redact: deps.redact } : {}) };
   switch (values.agent) {
     case 'codex':
       return new CodexAgent({
@@ -64,6 +67,7 @@ export function createAgentRunner(values: Config, deps: AgentRunnerDeps): AgentR
         command: values.agentCmd,
         runner: deps.runner,
         env: deps.env,
+        ...(deps.redact ? { redact: deps.redact } : {}),
         ignoredOptions: [...codexOnly(values), ...(values.model !== DEFAULT_CODEX_MODEL ? ['--model'] : [])],
       });
     default: {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { appendFile, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import type { Ledger, LedgerEventType } from '../../ports/ledger.js';
+import { basename, dirname, join } from 'node:path';
+import type { LedgerEventType, RunLedger, RunListing, RunStore } from '../../ports/ledger.js';
 import type { Redactor } from '../../redact.js';
 import { faultPoint } from '../../fault.js';
 import { isProcessAlive } from '../process/liveness.js';
@@ -23,7 +23,7 @@ export function newRunId(now: Date): string {
  * The run directory on disk (docs/architecture.md "The run directory"). Everything passes through the redactor; files are
  * 0600 and folders 0700 because transcripts can hold whatever the agent printed.
  */
-export class FileLedger implements Ledger {
+export class FileLedger implements RunLedger {
   private constructor(
     readonly runDir: string,
     private readonly redact: Redactor,
@@ -34,6 +34,10 @@ export class FileLedger implements Ledger {
     await mkdir(runDir, { recursive: true, mode: 0o700 });
     await removeStaleStateTemps(runDir);
     return new FileLedger(runDir, redact, now);
+  }
+
+  get runId(): string {
+    return basename(this.runDir);
   }
 
   iterDir(iteration: number): string {
@@ -83,10 +87,6 @@ export class FileLedger implements Ledger {
     return this.writeFile(relPath, JSON.stringify(value, null, 2) + '\n');
   }
 
-  /**
-   * Move an interrupted attempt's files aside (iter-NNN/attempt-K/) before the redo, so nothing is overwritten.
-   * Returns K, or 0 when the folder held nothing to move.
-   */
   async archiveAttempt(iteration: number): Promise<number> {
     const dir = this.iterDir(iteration);
     let names: string[];
@@ -114,11 +114,27 @@ export async function readJsonFile<T>(file: string): Promise<T | undefined> {
   }
 }
 
-export interface RunListing {
-  runId: string;
-  runDir: string;
-  run: Record<string, unknown>;
-  state: Record<string, unknown> | undefined;
+/**
+ * The runs of one log dir (<logDir>/runs/<run-id>/). One FileLedger is opened per run directory, and every
+ * file of the run passes the run's one redactor.
+ */
+export class FileRunStore implements RunStore {
+  constructor(
+    private readonly logDir: string,
+    private readonly redact: Redactor,
+  ) {}
+
+  list(): Promise<RunListing[]> {
+    return listRuns(this.logDir);
+  }
+
+  create(startedAt: Date): Promise<FileLedger> {
+    return this.open(newRunId(startedAt));
+  }
+
+  open(runId: string): Promise<FileLedger> {
+    return FileLedger.open(join(this.logDir, 'runs', runId), this.redact);
+  }
 }
 
 /** Every run under <logDir>/runs, newest first. */

@@ -5,14 +5,16 @@ import type { Git } from '../../ports/git.js';
 import { loadPreset } from '../../adapters/directive-presets.js';
 import { SimpleGitRepo } from '../../adapters/git/simple-git-repo.js';
 import { operationInProgress } from '../../adapters/git/repo-preflight.js';
+import { listRuns } from '../../adapters/ledger/file-ledger.js';
+import { ownerLiveness } from '../../adapters/process/liveness.js';
 import { configFingerprint } from '../../core/loop/fingerprint.js';
 import { PromptTemplateError, renderPrompt } from '../../core/prompt-template.js';
 import type { Logger } from '../../log.js';
 import { UsageError } from '../../errors.js';
 import { judgeDirtyTree } from '../../core/loop/dirty-tree.js';
+import { findResumable } from '../../core/run/recover.js';
 import { measureUsageProblems } from '../measure/baseline-action.js';
 import { folderProblems, logDirProblems, shellCommandProblems } from './preflight-checks.js';
-import { findResumable } from './resume.js';
 
 export interface PreflightResult {
   git: SimpleGitRepo;
@@ -53,7 +55,7 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   if (!(await git.hasCommits())) throw new UsageError(`${git.root} has no commit yet; make a first commit, then run the loop`);
   // Before the branch check: a rebase detaches HEAD, and "rebase in progress" is the useful message.
   const op = await operationInProgress(git.root, { env });
-  if (op && !(op.resumable && !v.newRun && (await findResumable(v.logDir, configFingerprint(v as unknown as Record<string, unknown>))))) {
+  if (op && !(op.resumable && !v.newRun && (await resumableRun(v)))) {
     throw new UsageError(op.problem);
   }
   const branch = await git.branch();
@@ -98,6 +100,12 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
 
   if (!v.allowDirty && v.dirtyPolicy === 'fail') await refuseDirty(git, v.logDir);
   return { git, branch, promptTemplate, directives, iterations: v.iterations! };
+}
+
+/** The run the loop would resume (the same test the run session makes), so its half-done merge is not refused. */
+async function resumableRun(v: Config): Promise<boolean> {
+  const runs = { list: () => listRuns(v.logDir) };
+  return (await findResumable(runs, configFingerprint(v as unknown as Record<string, unknown>), ownerLiveness)) !== undefined;
 }
 
 async function refuseDirty(git: Git, logDir: string): Promise<void> {

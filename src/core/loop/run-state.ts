@@ -28,6 +28,8 @@ export interface RunState {
   status: RunStatus;
   ownerPid: number;
   ownerHost: string;
+  /** The owner's process start time (absent off Linux): a pid reused since is not taken for the owner. */
+  ownerStartTime?: string;
   /** The iteration in progress (or last finished). */
   iteration: number;
   /** Attempt of that iteration (a resume redoes an interrupted iteration as attempt 2, 3, …). */

@@ -1,17 +1,22 @@
-import { ownerLiveness } from '../../adapters/process/liveness.js';
 import type { CommandRunner } from '../../ports/process.js';
 import type { Git } from '../../ports/git.js';
-import { listRuns, type FileLedger, type RunListing } from '../../adapters/ledger/file-ledger.js';
-import type { LoopConsole } from '../../core/loop/engine.js';
-import { leftoverMessage, restoreOperatorStash, revertUnvalidated, stashLeftovers, type TreeStepDeps } from '../../core/loop/tree-steps.js';
-import type { RunState } from '../../core/loop/run-state.js';
-import { phaseMayLeaveAgentEdits } from '../../core/loop/phases.js';
-import { iterNumber } from '../../core/text/iteration-name.js';
+import type { OwnerProbe, RunLedger, RunListing, RunStore } from '../../ports/ledger.js';
+import type { LoopConsole } from '../loop/deps.js';
+import { leftoverMessage, restoreOperatorStash, revertUnvalidated, stashLeftovers, type TreeStepDeps } from '../loop/tree-steps.js';
+import type { RunState } from '../loop/run-state.js';
+import { phaseMayLeaveAgentEdits } from '../loop/phases.js';
+import { iterNumber } from '../text/iteration-name.js';
 
-/** A run owned by another host cannot be probed; it counts as alive so two hosts never share one run. */
-function ownerAlive(pid: unknown, host: unknown): boolean {
-  if (typeof pid !== 'number') return false;
-  return ownerLiveness({ pid, host: typeof host === 'string' ? host : '?' }) !== 'dead';
+/**
+ * A run owned by another host cannot be probed; it counts as alive so two hosts never share one run. The start
+ * time recorded with the pid tells a reused pid from the owner.
+ */
+function ownerGone(st: Record<string, unknown>, probe: OwnerProbe): boolean {
+  const pid = st.ownerPid;
+  if (typeof pid !== 'number') return true;
+  const host = typeof st.ownerHost === 'string' ? st.ownerHost : '?';
+  const startTime = typeof st.ownerStartTime === 'string' ? st.ownerStartTime : undefined;
+  return probe({ pid, host, startTime }) === 'dead';
 }
 
 /**
@@ -19,18 +24,26 @@ function ownerAlive(pid: unknown, host: unknown): boolean {
  * `interrupted`, or `running` with a dead owner. A newer finished run with the same fingerprint wins: then a
  * fresh run starts.
  */
-export async function findResumable(logDir: string, fingerprint: string): Promise<RunListing | undefined> {
-  for (const r of await listRuns(logDir)) {
+export async function findResumable(runs: Pick<RunStore, 'list'>, fingerprint: string, probe: OwnerProbe): Promise<RunListing | undefined> {
+  for (const r of await runs.list()) {
     if (r.run.fingerprint !== fingerprint) continue;
     const st = r.state;
     if (!st) return undefined;
     if (st.status === 'interrupted') return r;
-    if (st.status === 'running' && !ownerAlive(st.ownerPid, st.ownerHost)) return r;
+    if (st.status === 'running' && ownerGone(st, probe)) return r;
     return undefined;
   }
   return undefined;
 }
 
+export interface RecoverDeps {
+  git: Git;
+  runner: CommandRunner;
+  ledger: RunLedger;
+  console: LoopConsole;
+  killGraceMs: number;
+  requireClean: boolean;
+}
 
 /**
  * Bring the repository back to a validated state before the resumed run touches it, in this order:
@@ -38,10 +51,7 @@ export async function findResumable(logDir: string, fingerprint: string): Promis
  * revert the unvalidated commit range with a revert commit, restore the operator's stash, and move the
  * interrupted attempt's files to iter-NNN/attempt-K/. Returns the iteration to run next.
  */
-export async function recoverRun(
-  st: RunState,
-  deps: { git: Git; runner: CommandRunner; ledger: FileLedger; console: LoopConsole; killGraceMs: number; requireClean: boolean },
-): Promise<number> {
+export async function recoverRun(st: RunState, deps: RecoverDeps): Promise<number> {
   const { git, ledger, console: out } = deps;
   const i = st.iteration;
   await ledger.event('resume', { iteration: i, phase: st.phase, agentPgid: st.agentPgid ?? null });

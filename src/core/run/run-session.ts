@@ -1,0 +1,218 @@
+import { isAbsolute } from 'node:path';
+import type { IterationMemory, Measurer } from '../../ports/bench.js';
+import type { Ledger, OwnerProbe, RunLedger, RunListing, RunOwner, RunStore } from '../../ports/ledger.js';
+import type { TpuHold } from '../../ports/tpu.js';
+import { LoopEngine, type LoopDeps } from '../loop/engine.js';
+import { ZERO_TOKENS, type LoopResult } from '../loop/outcome.js';
+import type { RunState } from '../loop/run-state.js';
+import type { LoopSettings } from '../loop/settings.js';
+import { bootstrapInfra, type BootstrapPlan } from './bootstrap.js';
+import { findResumable, recoverRun } from './recover.js';
+
+/**
+ * One run of the loop, from its first file to its last, over ports only:
+ *
+ *   execute ─▶ open ─┬─ a resumable run ─▶ resume: end its agent group, recover the tree, next attempt
+ *                    └─ otherwise ───────▶ start: new id, state.json, run.json, run-started
+ *           ─▶ extras (TPU acquired, its lease named in state.json) ─▶ bootstrap (iteration 0) ─▶ baseline
+ *           ─▶ engine (iterations first..N)
+ *           ─▶ finish, on every way out: TPU released, `interrupted` on a signal or an error, run.json's end
+ */
+
+/** The optional seams of a run: a held TPU, a measurer and the iteration memory. */
+export interface RunExtras {
+  tpu?: TpuHold | undefined;
+  measurer?: Measurer | undefined;
+  memory?: IterationMemory | undefined;
+}
+
+export interface RunSessionDeps extends Omit<LoopDeps, 'ledger' | 'tpu' | 'measurer' | 'memory'> {
+  runs: RunStore;
+  /** This process, recorded as the run's owner. */
+  owner: RunOwner;
+  probeOwner: OwnerProbe;
+  /** Grace between SIGTERM and SIGKILL when a resume ends the killed run's agent group. */
+  killGraceMs: number;
+  /** The seams, built once the run's ledger exists: the TPU hold records its events in it. */
+  extras(ledger: Ledger): Promise<RunExtras>;
+  /** A line the operator sees even under --quiet (a refused baseline). */
+  alert(message: string): void;
+}
+
+export interface RunSessionOptions {
+  /** --new-run: start afresh even when a run could be resumed. */
+  newRun: boolean;
+  /** What run.json records besides the run's id, times, status, owner and repository. */
+  record: { fingerprint: string; config: unknown; versions: Record<string, string>; branch: string };
+  /** --bootstrap-infra. */
+  bootstrap?: BootstrapPlan | undefined;
+}
+
+export interface RunOutcome {
+  result: LoopResult;
+  state: RunState;
+}
+
+function signalNameOf(signal: AbortSignal): string | undefined {
+  return (signal.reason as { signalName?: string } | undefined)?.signalName;
+}
+
+export class RunSession {
+  private ledger: RunLedger | undefined;
+  private state: RunState | undefined;
+  /** run.json as last written; writeRun merges each change into it. */
+  private run: Record<string, unknown> = {};
+  private readonly extras: RunExtras = {};
+  private hurried = false;
+  /** Set once finish() begins: from then on a second signal changes nothing (a third one exits at once). */
+  private finishing = false;
+
+  constructor(
+    private readonly s: LoopSettings,
+    private readonly d: RunSessionDeps,
+    private readonly o: RunSessionOptions,
+  ) {}
+
+  /** Resume the matching run or start one, drive it to its end, and finish it on every way out. */
+  async execute(): Promise<RunOutcome> {
+    let result: LoopResult;
+    try {
+      result = await this.drive();
+    } catch (e) {
+      await this.finish(undefined);
+      throw e;
+    }
+    const final = (await this.finish(result)) ?? result;
+    return { result: final, state: this.current.state };
+  }
+
+  /** A new run: its folder, state.json, run.json (every field, once) and the run-started event. Returns 1. */
+  async start(): Promise<number> {
+    const now = new Date(this.d.clock.now());
+    const ledger = await this.d.runs.create(now);
+    const { runId } = ledger;
+    this.ledger = ledger;
+    this.state = {
+      schemaVersion: 1, runId, status: 'running', ...this.ownerFields(), iteration: 1, attempt: 1, phase: 'preflight', iterationDone: false,
+      failures: 0, consecutiveFailures: 0, keptStashes: [], leftoverStashes: [], tokens: ZERO_TOKENS, completed: [], updatedAt: now.toISOString(),
+    };
+    const r = this.o.record;
+    await this.writeRun({
+      schemaVersion: 1, runId, startedAt: now.toISOString(), status: 'running', fingerprint: r.fingerprint, config: r.config, versions: r.versions,
+      ownerPid: this.d.owner.pid, ownerHost: this.d.owner.host, branch: r.branch, repo: this.d.git.root,
+    });
+    await ledger.event('run-started', { runId, iterations: this.s.iterations, fingerprint: r.fingerprint });
+    await ledger.writeState(this.state);
+    this.d.console.info(`run ${runId}: ${this.s.iterations} iteration(s); ledger in ${ledger.runDir}`);
+    return 1;
+  }
+
+  /**
+   * Take over a killed or interrupted run (docs/architecture.md "Resume"): this process becomes its owner, run.json
+   * notes the resume, and the repository is recovered before anything else touches it. Returns the next iteration.
+   */
+  async resume(found: RunListing): Promise<number> {
+    const ledger = await this.d.runs.open(found.runId);
+    const state: RunState = { ...(found.state as unknown as RunState), ...this.ownerFields() };
+    this.ledger = ledger;
+    this.state = state;
+    this.run = found.run;
+    this.d.console.info(`resuming run ${found.runId} at iteration ${state.iteration} (phase ${state.phase} was interrupted)`);
+    const resumes = Array.isArray(found.run.resumes) ? (found.run.resumes as unknown[]) : [];
+    await this.writeRun({ resumes: [...resumes, { at: new Date(this.d.clock.now()).toISOString(), pid: this.d.owner.pid }] });
+    const d = this.d;
+    const first = await recoverRun(state, { git: d.git, runner: d.runner, ledger, console: d.console, killGraceMs: d.killGraceMs, requireClean: this.s.requireClean });
+    state.status = 'running';
+    await ledger.writeState(state);
+    return first;
+  }
+
+  /**
+   * Every way out (docs/architecture.md "The signal path", steps 4 and 5; the engine did 1 to 3): release the TPU
+   * (without waiting after a second signal), write `interrupted` when a signal came or there is no result (an
+   * unexpected error leaves the run resumable), then run.json's final status and end time. Returns the result to
+   * report: `interrupted` whenever a signal came.
+   */
+  async finish(result: LoopResult | undefined): Promise<LoopResult | undefined> {
+    this.finishing = true;
+    const aborted = this.d.signal.aborted;
+    const signalName = aborted ? signalNameOf(this.d.signal) : undefined;
+    const final: LoopResult | undefined = aborted ? { kind: 'interrupted', signalName: signalName ?? 'SIGINT' } : result;
+    await this.extras.tpu?.release({ hurry: this.hurried }).catch((e: Error) => this.d.console.warn(`releasing the TPU failed: ${e.message}`));
+    const { ledger, state } = this;
+    if (ledger && state) {
+      if (aborted || !final) {
+        state.status = 'interrupted';
+        state.agentPgid = undefined;
+        await ledger.writeState(state).catch(() => undefined);
+        await ledger.event('run-interrupted', { signal: signalName ?? null, iteration: state.iteration }).catch(() => undefined);
+      }
+      await this.writeRun({ status: state.status, endedAt: new Date(this.d.clock.now()).toISOString() }).catch(() => undefined);
+    }
+    return final;
+  }
+
+  /** A second signal: send the TPU delete now without waiting for it; finish() then does not wait either. */
+  hurry(): void {
+    if (this.finishing) return;
+    this.hurried = true;
+    void this.extras.tpu?.release({ hurry: true }).catch(() => undefined);
+  }
+
+  private async drive(): Promise<LoopResult> {
+    const first = await this.open();
+    const { ledger, state } = this.current;
+    Object.assign(this.extras, await this.d.extras(ledger));
+    const { tpu } = this.extras;
+    if (tpu) {
+      await tpu.acquire(this.d.signal);
+      // state.json names the lease, so a killed run's TPU can be found from the run directory too.
+      state.tpuLeaseFile = tpu.leaseFile();
+      await ledger.writeState(state);
+    }
+    const d = this.d;
+    const deps: LoopDeps = {
+      git: d.git, agent: d.agent, runner: d.runner, ledger, clock: d.clock, files: d.files, console: d.console, signal: d.signal, env: d.env,
+      ...(d.reportSchema ? { reportSchema: d.reportSchema } : {}),
+      tpu, measurer: this.extras.measurer, memory: this.extras.memory,
+    };
+    if (this.o.bootstrap) {
+      const boot = await bootstrapInfra(this.s, deps, state, this.o.bootstrap);
+      if (boot.result) return boot.result;
+      if (boot.measurer) this.extras.measurer = deps.measurer = boot.measurer;
+    }
+    if (deps.measurer) {
+      const b = await deps.measurer.ensureBaseline(ledger.runDir, await d.git.head(), d.signal);
+      if (!b.ok) {
+        d.alert(`baseline refused: ${b.reason}`);
+        return { kind: 'stopped', stop: { reason: 'iteration-error', cause: 'policy-fail', iteration: first, message: b.reason } };
+      }
+    }
+    if (first > this.s.iterations) return { kind: 'done', iterations: this.s.iterations };
+    return new LoopEngine(this.s, deps, state).run(first);
+  }
+
+  private async open(): Promise<number> {
+    const rel = this.s.ledgerRel;
+    // gdnctl's own files never make the tree dirty (docs/architecture.md "The run directory").
+    if (rel !== undefined && !rel.startsWith('..') && !isAbsolute(rel)) await this.d.git.ensureExcluded(`/${rel}/`);
+    const found = this.o.newRun ? undefined : await findResumable(this.d.runs, this.o.record.fingerprint, this.d.probeOwner);
+    return found ? this.resume(found) : this.start();
+  }
+
+  private ownerFields(): Pick<RunState, 'ownerPid' | 'ownerHost' | 'ownerStartTime'> {
+    const { pid, host, startTime } = this.d.owner;
+    return { ownerPid: pid, ownerHost: host, ownerStartTime: startTime };
+  }
+
+  /** run.json's one writer: each call merges its fields into what was written before. */
+  private async writeRun(fields: Record<string, unknown>): Promise<void> {
+    this.run = { ...this.run, ...fields };
+    await this.current.ledger.writeJson('run.json', this.run);
+  }
+
+  private get current(): { ledger: RunLedger; state: RunState } {
+    if (!this.ledger || !this.state) throw new Error('the run is not open: start() or resume() comes first');
+    return { ledger: this.ledger, state: this.state };
+  }
+}
