@@ -177,4 +177,8 @@ test('a token given only as a flag (--tpu-access-token) never reaches the transc
     assert.ok(!text.includes(token), `${f} holds the token`);
     assert.match(text, /\[redacted\]/, `${f} carried the token and shows the marker`);
   }
+  // Nothing else the run wrote (leaderboard, summary, reflexion, ledger.json, report) holds it either.
+  for (const f of walk(logDir(repo))) {
+    if (statSync(f).isFile()) assert.ok(!readFileSync(f, 'utf8').includes(token), `${relative(repo.dir, f)} holds the token`);
+  }
 });

@@ -55,12 +55,12 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     owner: { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) },
     probeOwner: ownerLiveness,
     killGraceMs,
-    extras: (ledger) => buildLoopExtras({ values: v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir }, ledger),
+    extras: (ledger) => buildLoopExtras({ values: v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact }, ledger),
     alert: (m) => ctx.stderr.write(redact(`gdnctl: ${m}\n`)),
   }, {
     newRun: v.newRun,
     record: { fingerprint: configFingerprint(v as unknown as Record<string, unknown>), config: v, versions: { gdnctl: await packageVersion(), node: process.version }, branch: pre.branch },
-    bootstrap: bootstrapPlan(v, ctx),
+    bootstrap: bootstrapPlan(v, ctx, redact),
   });
   const lock = await acquireRunLock({ file: runLockPath(await git.gitDir()), command: `gdnctl codex-loop --iterations ${settings.iterations}` });
   if (lock.warning) out.warn(lock.warning);

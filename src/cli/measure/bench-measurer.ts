@@ -24,6 +24,8 @@ export interface MeasurerDeps {
   snapshot?: (head: string) => Promise<string>;
   now?: () => Date;
   onLine?: (msg: string) => void;
+  /** The run's redactor (it also knows flag-given secrets); the environment's secrets otherwise. */
+  redact?: (text: string) => string;
 }
 
 /** The keep/revert policy of src/core/measure/measurer.ts over the real benchmark, git worktrees and run files. */
@@ -42,6 +44,6 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
     now: deps.now,
     onLine: deps.onLine,
     // The bench's output tail and the env snapshot end up in result.txt / bench.json.
-    redact: createRedactor(env),
+    redact: deps.redact ?? createRedactor(env),
   });
 }

@@ -4,13 +4,12 @@ import type { IterationMemory, Measurer } from '../../ports/bench.js';
 import { UsageError } from '../../errors.js';
 import { createMeasurer } from './bench-measurer.js';
 import { createFileMemory } from './file-memory.js';
-import { createRedactor } from '../../redact.js';
+import { createRedactor, type Redactor } from '../../redact.js';
 import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
 import { measureUsageProblems } from './baseline-action.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 
-/** The loop's extras context: measurement is built from the same inputs as the other seams. */
 /** What the loop's optional seams are built from (the TPU hold, the measurer, the iteration memory). */
 export interface LoopExtrasContext {
   values: Config;
@@ -19,6 +18,8 @@ export interface LoopExtrasContext {
   workdir: string;
   runDir: string;
   logDir: string;
+  /** The run's one redactor (src/cli/loop-deps.ts loopRedactor); built from the environment when absent. */
+  redact?: Redactor;
 }
 export type MeasureExtrasContext = LoopExtrasContext;
 
@@ -31,7 +32,7 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
   if (v.bench) {
     const problems = measureUsageProblems(v);
     if (problems.length > 0) throw new UsageError(problems);
-    measurer = createMeasurer({ ...v, logDir }, { repoRoot: workdir, env: ctx.env, onLine: (l) => ctx.log.info(l) });
+    measurer = createMeasurer({ ...v, logDir }, { repoRoot: workdir, env: ctx.env, onLine: (l) => ctx.log.info(l), ...(ctx.redact ? { redact: ctx.redact } : {}) });
   }
   const memory = createFileMemory({
     runDir: ctx.runDir,
@@ -41,7 +42,7 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
     ...(v.goal ? { goal: v.goal } : {}),
     experimentsDir: v.experimentsDir,
     repoRoot: workdir,
-    redact: createRedactor(ctx.env),
+    redact: ctx.redact ?? createRedactor(ctx.env),
     commitSubject: async (sha) => {
       const r = await execa('git', ['log', '-1', '--format=%s', sha], { cwd: workdir, reject: false });
       return r.exitCode === 0 ? String(r.stdout).trim() || undefined : undefined;

@@ -153,7 +153,7 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
       nextHypothesis: report?.nextHypothesis,
     });
     await write(join(o.runDir, 'final-report.md'), text);
-    await writeRunReport(files, o.runDir, { metric: o.metric, direction: o.direction, target: o.target }, rows);
+    await writeRunReport(files, o.runDir, { metric: o.metric, direction: o.direction, target: o.target }, rows, undefined, red);
     await experiment?.finalReport(text);
   }
 

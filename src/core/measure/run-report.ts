@@ -37,6 +37,8 @@ export async function writeRunReport(
   /** ledger.json's rows when the caller holds them already (saves re-reading a long run's ledger). */
   knownRows?: LedgerRow[],
   now: () => Date = () => new Date(),
+  /** The run's redactor: rows quote agent reports and failure details verbatim. */
+  redact: (text: string) => string = (s) => s,
 ): Promise<RunReport> {
   const rows = knownRows ?? (await readJsonLenient<{ rows: LedgerRow[] }>(files, join(runDir, 'ledger.json')))?.rows ?? [];
   const base = await readJsonLenient<{ median: number; metric: string; direction: 'higher' | 'lower' }>(files, join(runDir, 'baseline', 'baseline.json'));
@@ -49,6 +51,6 @@ export async function writeRunReport(
   const metric = base?.metric ?? fallback.metric ?? 'metric';
   const html = renderReportHtml({ runId: basename(runDir), metric, direction, baseline: base?.median, target: fallback.target, rows, usage, generatedAt: now().toISOString() });
   const file = join(runDir, 'report.html');
-  await files.write(file, html);
+  await files.write(file, redact(html));
   return { file, rows, metric, direction, ...(base ? { baseline: base.median } : {}) };
 }
