@@ -4,6 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/resolve.js';
+import { resilientConfig } from '../../src/config/resilient.js';
 import { fields, envFor, flagFor } from '../../src/config/fields.js';
 import { makeProgram } from '../../src/cli/program.js';
 import { Interrupt } from '../../src/cli/interrupt.js';
@@ -132,4 +133,48 @@ test('broken config exits 2 through the program', async () => {
   const cli = makeProgram({ stdout: capture(), stderr: err, env: {}, cwd: dir, interrupt: new Interrupt() });
   assert.equal(await cli.run(['lint-log']), 2);
   assert.match(err.text(), /gdnctl\.yaml:1:8: scope: expected one of last-entry\|all/);
+});
+
+test('--resilient fills only values nobody set: a flag, a GDNCTL_* variable or a file entry keeps its value', () => {
+  const dir = repo('dirtyPolicy: fail\n');
+  const r = resilientConfig(
+    resolveConfig({
+      command: 'codex-loop',
+      flags: { resilient: true, maxFailures: 5, stashRestorePolicy: 'fail' },
+      env: { GDNCTL_POST_CHECK_POLICY: 'fail' },
+      cwd: dir,
+    }),
+  );
+  const v = r.values as unknown as Record<string, unknown>;
+  assert.deepEqual(
+    ['maxFailures', 'stashRestorePolicy', 'postCheckPolicy', 'dirtyPolicy'].map((k) => [k, v[k], r.sources[k as keyof typeof r.sources]]),
+    [
+      ['maxFailures', 5, 'flag'],
+      ['stashRestorePolicy', 'fail', 'flag'],
+      ['postCheckPolicy', 'fail', 'env'],
+      ['dirtyPolicy', 'fail', 'file'],
+    ],
+  );
+  // The keys nobody set are filled, with "resilient" as their source.
+  assert.deepEqual([v.noCommitPolicy, r.sources.noCommitPolicy], ['count-failure', 'resilient']);
+  assert.deepEqual([v.iterationErrorPolicy, r.sources.iterationErrorPolicy], ['count-failure', 'resilient']);
+});
+
+test('--resilient alone fills the anchor mapping from the defaults', () => {
+  const r = resilientConfig(resolveConfig({ command: 'codex-loop', flags: { resilient: true }, env: {}, cwd: repo() }));
+  const v = r.values as unknown as Record<string, unknown>;
+  assert.deepEqual([v.maxFailures, r.sources.maxFailures], [-1, 'resilient']);
+  assert.deepEqual([v.dirtyPolicy, r.sources.dirtyPolicy], ['stash', 'resilient']);
+  // Already the value --resilient wants (warn-keep is the default): nothing filled, the source stays "default".
+  assert.deepEqual([v.stashRestorePolicy, r.sources.stashRestorePolicy], ['warn-keep', 'default']);
+});
+
+test('--print-config shows "resilient" as the source only where --resilient filled the value', async () => {
+  const out = capture();
+  const err = capture();
+  const cli = makeProgram({ stdout: out, stderr: err, env: {}, cwd: repo(), interrupt: new Interrupt() });
+  assert.equal(await cli.run(['--print-config', 'codex-loop', '--resilient', '--max-failures', '5', '--dirty-policy', 'fail']), 0, err.text());
+  assert.match(out.text(), /^maxFailures\s+5\s+# flag$/m);
+  assert.match(out.text(), /^dirtyPolicy\s+"fail"\s+# flag$/m);
+  assert.match(out.text(), /^noCommitPolicy\s+"count-failure"\s+# resilient$/m);
 });
