@@ -160,29 +160,37 @@ export class LeasedTpuHold implements TpuHold {
     const ref: TpuNodeRef = { project: cluster.project, zone: cluster.zone, cluster: cluster.cluster, name: this.s.nodeName };
     // The lease goes down before the request: a SIGKILL between "sent" and "accepted" still leaves a record.
     this.lease = writeLease(newLease(this.s.logDir, ref, { owner: this.s.owner, acceleratorType, queued: this.s.queued }));
-    const outcome = await provider.createNode(
-      {
-        ...ref,
-        acceleratorType,
-        runtimeVersion,
-        labels: { ...(cluster.labels ?? {}), [MANAGED_LABEL]: 'gdnctl', 'gdnctl-owner': this.s.owner },
-        metadata: { 'ssh-keys': this.s.sshKeys },
-        network: cluster.network,
-        subnetwork: cluster.subnetwork,
-        spot: cluster.spot,
-        reserved: cluster.reserved,
-        serviceAccount: cluster.serviceAccount,
-      },
-      {
-        readyTimeoutMs: this.s.readyTimeoutMs,
-        queued: this.s.queued,
-        ...(signal ? { signal } : {}),
-        onAccepted: async (operation) => {
-          if (this.lease) this.lease = writeLease({ ...this.lease, operation });
-          faultPoint('during-tpu-allocation');
+    let outcome: Awaited<ReturnType<TpuProvider['createNode']>>;
+    try {
+      outcome = await provider.createNode(
+        {
+          ...ref,
+          acceleratorType,
+          runtimeVersion,
+          labels: { ...(cluster.labels ?? {}), [MANAGED_LABEL]: 'gdnctl', 'gdnctl-owner': this.s.owner },
+          metadata: { 'ssh-keys': this.s.sshKeys },
+          network: cluster.network,
+          subnetwork: cluster.subnetwork,
+          spot: cluster.spot,
+          reserved: cluster.reserved,
+          serviceAccount: cluster.serviceAccount,
         },
-      },
-    );
+        {
+          readyTimeoutMs: this.s.readyTimeoutMs,
+          queued: this.s.queued,
+          ...(signal ? { signal } : {}),
+          onAccepted: async (operation) => {
+            if (this.lease) this.lease = writeLease({ ...this.lease, operation });
+            faultPoint('during-tpu-allocation');
+          },
+        },
+      );
+    } catch (e) {
+      // Refused before the API accepted anything (no credentials, no permission): no node can exist, so the
+      // lease written ahead of the request would only mislead dev-tpu-status. An accepted create keeps it.
+      if (!this.lease?.operation) this.dropLease({ ok: false, reason: 'refused' });
+      throw e;
+    }
     switch (outcome.kind) {
       case 'ready':
         return this.held(outcome.node, signal);
