@@ -143,7 +143,7 @@ export function makeProgram(io: CliIO): Program {
       activeSpec = spec;
       const positional = actionArgs.slice(0, (spec.args ?? []).length).map((a) => (a === undefined ? '' : String(a)));
       const globals = program.opts() as { config?: string; printConfig?: boolean };
-      const [{ givenFlags }, { formatConfig, loadYamlFor, resolveConfig }, { fieldsFor }] = await Promise.all([
+      const [{ givenFlags, givenFlagNames }, { formatConfig, loadYamlFor, resolveConfig }, { fieldsFor }] = await Promise.all([
         import('../config/commander-bridge.js'),
         import('../config/resolve.js'),
         import('../config/fields.js'),
@@ -151,6 +151,7 @@ export function makeProgram(io: CliIO): Program {
       const input: ResolveInput = {
         command: spec.name,
         flags: givenFlags(cmd, spec.name),
+        flagNames: givenFlagNames(cmd, spec.name),
         env: io.env,
         cwd: io.cwd,
         ...(globals.config ? { configPath: globals.config } : {}),

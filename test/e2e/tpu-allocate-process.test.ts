@@ -212,13 +212,13 @@ test('no Google credentials at all: dev-tpu-allocate exits 4 with one line sayin
     const { GDNCTL_TPU_ACCESS_TOKEN: _token, ...withoutToken } = ws.env;
     const base = { ...withoutToken, HOME: home, METADATA_SERVER_DETECTION: 'none' };
     const before = emu.requests.length;
-    const missingKey = await gdnctlApart(['dev-tpu-allocate', '--dev-tpu-name', 'nocreds'], { ...base, GOOGLE_APPLICATION_CREDENTIALS: join(home, 'missing-key.json') });
+    const missingKey = await gdnctlApart(['dev-tpu-allocate', '--tpu-name', 'nocreds'], { ...base, GOOGLE_APPLICATION_CREDENTIALS: join(home, 'missing-key.json') });
     assert.equal(missingKey.code, 4, missingKey.stderr);
     assert.equal(missingKey.stderr.split('\n').filter(Boolean).length, 1, missingKey.stderr);
     assert.match(missingKey.stderr, /^gdnctl: Google credentials file .*missing-key\.json \(GOOGLE_APPLICATION_CREDENTIALS\) does not exist or is not a file; point GOOGLE_APPLICATION_CREDENTIALS at a service-account key file, or unset it and run "gcloud auth application-default login"\n$/);
     assert.doesNotMatch(missingKey.stderr + missingKey.stdout, /internal error|\n\s+at /);
 
-    const noAdc = await gdnctlApart(['dev-tpu-allocate', '--dev-tpu-name', 'nocreds'], base);
+    const noAdc = await gdnctlApart(['dev-tpu-allocate', '--tpu-name', 'nocreds'], base);
     assert.equal(noAdc.code, 4, noAdc.stderr);
     assert.equal(noAdc.stderr, 'gdnctl: no Google credentials for the TPU API; run "gcloud auth application-default login", or point GOOGLE_APPLICATION_CREDENTIALS at a service-account key file\n');
     assert.equal(emu.requests.length, before, 'nothing reached the API');

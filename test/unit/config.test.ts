@@ -178,3 +178,35 @@ test('--print-config shows "resilient" as the source only where --resilient fill
   assert.match(out.text(), /^dirtyPolicy\s+"fail"\s+# flag$/m);
   assert.match(out.text(), /^noCommitPolicy\s+"count-failure"\s+# resilient$/m);
 });
+
+test('one TPU naming: --cluster/--tpu-name/--tpu-type on dev-tpu-allocate, --dev-tpu-* kept as aliases; the loop takes both', async () => {
+  const run = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+    const out = capture();
+    const err = capture();
+    const cli = makeProgram({ stdout: out, stderr: err, env: {}, cwd: repo(), interrupt: new Interrupt() });
+    const code = await cli.run(argv);
+    return { code, out: out.text(), err: err.text() };
+  };
+  const keys = (text: string): string[] => text.split('\n').filter((l) => /^(devTpuCluster|devTpuName|devTpuType) /.test(l)).map((l) => l.replace(/\s+/g, ' '));
+  for (const argv of [
+    ['dev-tpu-allocate', '--cluster', 'us-east5-a', '--tpu-name', 'me-gdn', '--tpu-type', 'v5p-8'],
+    ['dev-tpu-allocate', '--dev-tpu-cluster', 'us-east5-a', '--dev-tpu-name', 'me-gdn', '--dev-tpu-type', 'v5p-8'],
+    ['codex-loop', '--dev-tpu-cluster', 'us-east5-a', '--dev-tpu-name', 'me-gdn', '--dev-tpu-type', 'v5p-8'],
+    ['codex-loop', '--cluster', 'us-east5-a', '--tpu-name', 'me-gdn', '--tpu-type', 'v5p-8'],
+  ]) {
+    const r = await run('--print-config', ...argv);
+    assert.equal(r.code, 0, `${argv.join(' ')}: ${r.err}`);
+    assert.deepEqual(keys(r.out), ['devTpuCluster "us-east5-a" # flag', 'devTpuName "me-gdn" # flag', 'devTpuType "v5p-8" # flag'], argv.join(' '));
+  }
+  // --help shows one naming per command; aliases are accepted but not listed.
+  const allocate = (await run('dev-tpu-allocate', '--help')).out;
+  assert.match(allocate, /^ {2}--tpu-name <name> /m);
+  assert.match(allocate, /^ {2}--cluster <cluster> /m);
+  assert.doesNotMatch(allocate, /^ {2}--dev-tpu-(name|cluster|type) /m);
+  const loop = (await run('codex-loop', '--help')).out;
+  assert.match(loop, /^ {2}--dev-tpu-name <name> /m);
+  assert.doesNotMatch(loop, /^ {2}--tpu-name /m);
+  const status = (await run('dev-tpu-status', '--help')).out;
+  assert.doesNotMatch(status, /^ {2}--dev-tpu-(name|cluster) /m);
+  assert.equal((await run('--print-config', 'dev-tpu-status', '--dev-tpu-name', 'old-name')).code, 0, 'the old spelling still works on status');
+});

@@ -122,7 +122,7 @@ export class LeasedTpuHold implements TpuHold {
       const liveness = ownerLiveness(lease);
       if (liveness !== 'dead' && lease.ownerPid !== process.pid) {
         throw new UsageError(
-          `TPU ${lease.node} in ${lease.zone} is held by pid ${lease.ownerPid} on ${lease.ownerHost} (lease ${lease.file}); stop that process, or use another --dev-tpu-name`,
+          `TPU ${lease.node} in ${lease.zone} is held by pid ${lease.ownerPid} on ${lease.ownerHost} (lease ${lease.file}); stop that process, or use another node name (--tpu-name)`,
         );
       }
       const ref = refOfLease(lease);
@@ -201,7 +201,7 @@ export class LeasedTpuHold implements TpuHold {
           return this.dropLease({
             ok: false,
             fatal: true,
-            reason: `a node named ${n.name} already exists and is not gdnctl's for ${this.s.owner} (labels ${JSON.stringify(n.labels)}); pick another --dev-tpu-name`,
+            reason: `a node named ${n.name} already exists and is not gdnctl's for ${this.s.owner} (labels ${JSON.stringify(n.labels)}); pick another node name (--tpu-name)`,
           });
         }
         const ready = n.state === 'CREATING' ? await provider.waitReady(ref, this.s.readyTimeoutMs, signal) : n;
@@ -212,7 +212,7 @@ export class LeasedTpuHold implements TpuHold {
         return this.dropLease({
           ok: false,
           fatal: true,
-          reason: `our node ${n.name} already exists in ${ref.zone} but is ${ready?.state ?? 'MISSING'}; run gdnctl dev-tpu-release --dev-tpu-name ${n.name} --dev-tpu-cluster ${ref.cluster}`,
+          reason: `our node ${n.name} already exists in ${ref.zone} but is ${ready?.state ?? 'MISSING'}; run gdnctl dev-tpu-release --tpu-name ${n.name} --cluster ${ref.cluster}`,
         });
       }
       case 'capacity':
