@@ -5,6 +5,7 @@ import { commands } from './commands/index.js';
 import type { CliIO, CommandSpec } from './command-spec.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError } from '../errors.js';
+import { nearest } from '../config/suggest.js';
 
 export interface Program {
   program: Command<unknown[], Record<string, unknown>>;
@@ -64,6 +65,35 @@ function targetCommand(program: AnyCommand, argv: readonly string[]): AnyCommand
 }
 
 /**
+ * A word where a subcommand must stand that names none: `gdnctl lint-logg`, `gdnctl lint-logg --help`,
+ * `gdnctl help lint-logg`, `gdnctl directives lst`. commander answers the --help and `help` forms with the
+ * top-level help and exit 0, so a typo in a CI job would pass; this finds them first. Undefined when argv reaches
+ * a command (or names none at all: plain `gdnctl --help`).
+ */
+export function unknownCommand(program: AnyCommand, argv: readonly string[]): { word: string; near?: string } | undefined {
+  let cmd = program;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (cmd === program && a === '--config') {
+      i++;
+      continue;
+    }
+    if (a === '--') return undefined;
+    if (a.startsWith('-')) continue;
+    if (cmd.commands.length === 0) return undefined;
+    if (a === 'help') continue;
+    const sub = cmd.commands.find((c) => c.name() === a || c.aliases().includes(a)) as AnyCommand | undefined;
+    if (!sub) {
+      const names = cmd.commands.map((c) => c.name()).filter((n) => n !== 'help');
+      const near = nearest(a, names);
+      return near ? { word: a, near } : { word: a };
+    }
+    cmd = sub;
+  }
+  return undefined;
+}
+
+/**
  * Build the CLI. Tests call this with captured streams; exitOverride turns commander's own exits into
  * CommanderError so nothing here ends the process.
  */
@@ -113,7 +143,7 @@ export function makeProgram(io: CliIO): Program {
       activeSpec = spec;
       const positional = actionArgs.slice(0, (spec.args ?? []).length).map((a) => (a === undefined ? '' : String(a)));
       const globals = program.opts() as { config?: string; printConfig?: boolean };
-      const [{ givenFlags }, { formatConfig, loadYamlFor, resolveConfig }, { fieldsFor }] = await Promise.all([
+      const [{ givenFlags, givenFlagNames }, { formatConfig, loadYamlFor, resolveConfig }, { fieldsFor }] = await Promise.all([
         import('../config/commander-bridge.js'),
         import('../config/resolve.js'),
         import('../config/fields.js'),
@@ -121,6 +151,7 @@ export function makeProgram(io: CliIO): Program {
       const input: ResolveInput = {
         command: spec.name,
         flags: givenFlags(cmd, spec.name),
+        flagNames: givenFlagNames(cmd, spec.name),
         env: io.env,
         cwd: io.cwd,
         ...(globals.config ? { configPath: globals.config } : {}),
@@ -146,6 +177,12 @@ export function makeProgram(io: CliIO): Program {
       for (const cmd of leaves.keys()) await addOptions(cmd);
     },
     async run(argv: string[]): Promise<number> {
+      const unknown = unknownCommand(program, argv);
+      if (unknown) {
+        const hint = unknown.near ? `did you mean ${unknown.near}?` : 'see gdnctl --help for the commands';
+        io.stderr.write(`gdnctl: unknown command '${unknown.word}'; ${hint}\n`);
+        return ExitCode.usage;
+      }
       try {
         const target = targetCommand(program, argv);
         if (target) await addOptions(target);

@@ -1,9 +1,10 @@
 import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
 import { coerceScalar } from './coerce.js';
-import { fieldsFor, type FieldInfo } from './fields.js';
+import { attributeOf, fieldsFor, flagsOf, type FieldInfo } from './fields.js';
 
-function describe(f: FieldInfo): string {
+function describe(f: FieldInfo, aliases: readonly string[]): string {
   const extras: string[] = [];
+  if (aliases.length > 0) extras.push(`also ${aliases.join(', ')}`);
   if (f.defaultValue !== undefined && !(Array.isArray(f.defaultValue) && f.defaultValue.length === 0)) {
     extras.push(`default: ${JSON.stringify(f.defaultValue)}`);
   }
@@ -34,32 +35,55 @@ function parserFor(f: FieldInfo): ((raw: string, prev: unknown) => unknown) | un
  * the resolver tells a flag from env, file and default.
  */
 export function addConfigOptions(cmd: Command<unknown[], Record<string, unknown>>, command: string): void {
+  const taken = new Map<string, string>();
   for (const f of fieldsFor(command)) {
+    const { flag, aliases, hidden } = flagsOf(f, command);
     const value = f.kind === 'boolean' ? '' : ` ${f.meta.valueName ?? '<value>'}`;
-    const flags = (f.meta.short ? `${f.meta.short}, ` : '') + f.flag + value;
-    const option = new Option(flags, describe(f));
-    if (f.flag.startsWith('--no-') && f.kind !== 'boolean') {
-      // commander reads any "--no-x" as the negation of "--x"; a key such as noCommitPolicy is its own option.
-      (option as unknown as { negate: boolean }).negate = false;
-    }
-    // Hidden keys (the TPU access token) are accepted as flags but left out of --help.
-    if (f.meta.hidden) option.hideHelp();
-    if (f.kind === 'enum' && f.choices) option.choices(f.choices);
     const parse = parserFor(f);
-    if (parse) option.argParser(parse as (v: string, p: unknown) => unknown);
-    cmd.addOption(option as unknown as Option);
-    if (f.kind === 'boolean' && f.defaultValue === true) {
-      cmd.addOption(new Option(f.flag.replace(/^--/, '--no-'), `turn off ${f.flag}`) as unknown as Option);
+    for (const spelling of [flag, ...aliases]) {
+      // Two keys behind one spelling would silently share a value: a schema bug, so fail loudly at start-up.
+      const owner = taken.get(attributeOf(spelling));
+      if (owner) throw new Error(`${command}: ${spelling} is claimed by both ${owner} and ${f.key}`);
+      taken.set(attributeOf(spelling), f.key);
+      const isAlias = spelling !== flag;
+      const flags = (f.meta.short && !isAlias ? `${f.meta.short}, ` : '') + spelling + value;
+      const option = new Option(flags, isAlias ? `same as ${flag}` : describe(f, aliases));
+      if (spelling.startsWith('--no-') && f.kind !== 'boolean') {
+        // commander reads any "--no-x" as the negation of "--x"; a key such as noCommitPolicy is its own option.
+        (option as unknown as { negate: boolean }).negate = false;
+      }
+      // Hidden keys (the TPU access token) and aliases are accepted as flags but left out of --help.
+      if (hidden || isAlias) option.hideHelp();
+      if (f.kind === 'enum' && f.choices) option.choices(f.choices);
+      if (parse) option.argParser(parse as (v: string, p: unknown) => unknown);
+      cmd.addOption(option as unknown as Option);
+      if (f.kind === 'boolean' && f.defaultValue === true) {
+        const off = new Option(spelling.replace(/^--/, '--no-'), `turn off ${spelling}`);
+        if (hidden || isAlias) off.hideHelp();
+        cmd.addOption(off as unknown as Option);
+      }
     }
   }
 }
 
-/** The typed flag values a user actually gave (commander attribute names are the config keys). */
-export function givenFlags(cmd: Command<unknown[], Record<string, unknown>>, command: string): Record<string, unknown> {
+/** The spelling of each given flag's key, as typed (a canonical flag before its aliases). */
+function given(cmd: Command<unknown[], Record<string, unknown>>, command: string): Array<{ key: string; flag: string; value: unknown }> {
   const opts = cmd.opts() as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
+  const out: Array<{ key: string; flag: string; value: unknown }> = [];
   for (const f of fieldsFor(command)) {
-    if (opts[f.key] !== undefined) out[f.key] = opts[f.key];
+    const { flag, aliases } = flagsOf(f, command);
+    const spelling = [flag, ...aliases].find((s) => opts[attributeOf(s)] !== undefined);
+    if (spelling) out.push({ key: f.key, flag: spelling, value: opts[attributeOf(spelling)] });
   }
   return out;
+}
+
+/** Which spelling the user typed for each key given as a flag, so messages name what they typed. */
+export function givenFlagNames(cmd: Command<unknown[], Record<string, unknown>>, command: string): Record<string, string> {
+  return Object.fromEntries(given(cmd, command).map((g) => [g.key, g.flag]));
+}
+
+/** The typed flag values a user actually gave, by config key (whatever spelling of the flag was used). */
+export function givenFlags(cmd: Command<unknown[], Record<string, unknown>>, command: string): Record<string, unknown> {
+  return Object.fromEntries(given(cmd, command).map((g) => [g.key, g.value]));
 }

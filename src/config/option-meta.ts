@@ -17,6 +17,16 @@ export interface OptionMeta {
   short?: string;
   /** Hide from --help (still settable). */
   hidden?: boolean;
+  /**
+   * The flag a command shows when it is not the kebab-case of the key: one concept keeps one key (YAML,
+   * GDNCTL_*), while each command spells its flag the way its users already type it (`devTpuName` is
+   * `--tpu-name` on dev-tpu-allocate, as in the Python tool, and `--dev-tpu-name` on codex-loop).
+   */
+  flagOn?: Readonly<Record<string, string>>;
+  /** More spellings a command accepts for the key, left out of --help (old or the other commands' names). */
+  aliasesOn?: Readonly<Record<string, readonly string[]>>;
+  /** Commands that accept the key's flag but leave it out of --help (superseded there by another key's flag). */
+  hiddenOn?: readonly string[];
 }
 
 /** Attach gdnctl option metadata to a zod field. */

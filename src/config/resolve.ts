@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Document } from 'yaml';
 import { UsageError } from '../errors.js';
 import { coerceEnv } from './coerce.js';
-import { fieldByKey, fields, fieldsFor, type FieldInfo } from './fields.js';
+import { fieldByKey, fields, fieldsFor, flagsOf, type FieldInfo } from './fields.js';
 import { configSchema, type Config, type ConfigKey } from './schema.js';
 import { nearest } from './suggest.js';
 import { isSecretName } from '../redact.js';
@@ -28,6 +28,8 @@ export interface ResolveInput {
   command: string;
   /** Values given as flags, already typed by the commander bridge; undefined = not given. */
   flags: Partial<Record<string, unknown>>;
+  /** The spelling typed for each flag given (an alias such as --tpu-name); messages name it. */
+  flagNames?: Partial<Record<string, string>>;
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** --config PATH (global option). */
@@ -207,7 +209,7 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
           : sources[key as ConfigKey] === 'env' && field
             ? field.env
             : field
-              ? field.flag
+              ? (input.flagNames?.[key] ?? flagsOf(field, command).flag)
               : key;
       problems.push(`${where}: ${describeIssue(issue, field)}`);
     }

@@ -5,8 +5,13 @@
  *
  * Entries are `### Iteration <n><suffix> ...` headings up to the next heading of level 1–3. Text before the
  * first entry (the log's own template and notes) is never checked, and nothing inside fenced code blocks
- * counts as a heading or a field.
+ * counts as a heading or a field. A required field may be spelled several ways (`Hypothesis|Selected hypothesis`)
+ * and qualified (`- Next hypothesis (escalation):`); see lint-log-fields.ts.
  */
+
+import { fieldAlternatives, fieldOf, normalizeFieldName } from './lint-log-fields.js';
+
+export { fieldAlternatives, normalizeFieldName } from './lint-log-fields.js';
 
 export type LintRule =
   | 'commit-pending'
@@ -59,24 +64,30 @@ export interface Heading {
   suffix: string;
 }
 
+interface Field {
+  /** Normalised name: qualifier removed, lower case (`mfu/throughput delta`). */
+  name: string;
+  /** The text before the colon as written, qualifier included, for messages. */
+  written: string;
+  value: string;
+  line: number;
+  indent: number;
+  hasBody: boolean;
+}
+
 interface Entry {
   heading: Heading;
-  /** Field lines of the entry (outside code fences): lower-cased name, raw value, line number. */
-  fields: Array<{ name: string; value: string; line: number; indent: number; hasBody: boolean }>;
+  /** Field lines of the entry (outside code fences). */
+  fields: Field[];
 }
 
 const ENTRY_HEADING = /^###\s+Iteration\b(.*)$/i;
 const NUMBERED = /^\s+(\d+)([A-Za-z]*)(?![A-Za-z0-9])/;
 const ANY_HEADING = /^(#{1,3})\s/;
 const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
-const FIELD = /^\s*[-*+]\s+([^:]+?)\s*:(.*)$/;
 const SHA_LIST = /^([0-9a-f]{7,40}(?:\s*(?:,|\.\.\.?|\s)\s*[0-9a-f]{7,40})*)(?![0-9a-z])(.*)$/i;
 const SHA = /[0-9a-f]{7,40}/gi;
 const NONE_WITH_REASON = /^none\s*\(\s*\S[^)]*\)\s*$/i;
-
-export function normalizeFieldName(name: string): string {
-  return name.replace(/\*\*|__/g, '').replace(/\s+/g, ' ').trim().toLowerCase();
-}
 
 function parse(text: string): Entry[] {
   const lines = text.split(/\r?\n/);
@@ -92,7 +103,7 @@ function parse(text: string): Entry[] {
       // Any text before the next field of the same or a lower indentation (sub-bullets, a paragraph, a code
       // block) fills an empty field; a heading ends the entry first.
       const isHeading = fence === undefined && ANY_HEADING.test(raw);
-      const isSibling = fence === undefined && FIELD.test(raw) && indent <= last.indent;
+      const isSibling = fence === undefined && fieldOf(raw) !== undefined && indent <= last.indent;
       if (!isHeading && !isSibling) last.hasBody = true;
     }
     const f = FENCE.exec(raw);
@@ -118,9 +129,9 @@ function parse(text: string): Entry[] {
       last = undefined;
       return;
     }
-    const fm = FIELD.exec(raw.replace(/\*\*|__/g, ''));
+    const fm = fieldOf(raw);
     if (current && fm) {
-      const field = { name: normalizeFieldName(fm[1]!), value: fm[2]!.trim(), line, indent, hasBody: false };
+      const field: Field = { name: normalizeFieldName(fm.written), written: fm.written, value: fm.value.trim(), line, indent, hasBody: false };
       current.fields.push(field);
       // A sub-bullet field fills its parent; only top-level-or-same fields start a new "last".
       if (!last || indent <= last.indent) last = field;
@@ -198,6 +209,30 @@ function commitValueProblems(value: string, line: number, o: LintOptions, refs: 
   return [{ line, rule: 'commit-unrecognized', message: `Commit value "${v}" is not a commit; ${hint}` }];
 }
 
+function quoted(names: readonly string[]): string {
+  return names.map((n) => `"${n}"`).join(', ');
+}
+
+/** One required field of one entry: present in some accepted spelling and not empty, or a problem saying so. */
+function requiredFieldProblems(e: Entry, spellings: readonly string[]): LintProblem[] {
+  const wanted = spellings.map(normalizeFieldName);
+  const f = e.fields.find((x) => wanted.includes(x.name));
+  if (f) {
+    const filler = f.hasBody ? undefined : emptyValue(f.value);
+    if (filler === undefined || f.name === 'commit') return [];
+    const what = filler === '' ? 'is empty' : `still holds the placeholder "${filler}"`;
+    return [{ line: f.line, rule: 'empty-field', message: `"- ${f.written}:" ${what}; write the actual ${spellings[0]!.toLowerCase()} (or "n/a" and why)` }];
+  }
+  const accepted = spellings.length > 1 ? ` (accepted: ${quoted(spellings)}, each with an optional "(...)" qualifier)` : '';
+  // A field that starts with an accepted name and goes on ("Correctness checks for attempt 2") is most likely
+  // this one under a spelling nobody listed: say how to accept it rather than only "add it".
+  const near = e.fields.find((x) => wanted.some((w) => x.name.startsWith(`${w} `)));
+  const fix = near
+    ? `line ${near.line} has "- ${near.written}:"; if that is this field, put the extra words in parentheses ("- ${spellings[0]} (...):") or accept the spelling with requiredFields "${[...spellings, near.written].join('|')}"`
+    : 'add it (write "n/a" and why, if it does not apply)';
+  return [{ line: e.heading.line, rule: 'missing-field', message: `${label(e.heading)} has no "- ${spellings[0]}:" line${accepted}; ${fix}` }];
+}
+
 /** All rules except commit existence; returns the SHAs to verify alongside the problems. */
 export function lintLog(text: string, o: LintOptions): LintResult {
   const entries = parse(text);
@@ -215,27 +250,9 @@ export function lintLog(text: string, o: LintOptions): LintResult {
   if (!o.allowNonMonotonic) problems.push(...headingProblems(entries.map((e) => e.heading)));
 
   const checked = o.scope === 'all' ? entries : entries.slice(-1);
+  const required = o.requiredFields.map(fieldAlternatives).filter((a) => a.length > 0);
   for (const e of checked) {
-    const names = new Set(e.fields.map((f) => f.name));
-    for (const req of o.requiredFields) {
-      if (names.has(normalizeFieldName(req))) {
-        const f = e.fields.find((x) => x.name === normalizeFieldName(req))!;
-        const filler = f.hasBody ? undefined : emptyValue(f.value);
-        if (filler !== undefined && f.name !== 'commit') {
-          problems.push({
-            line: f.line,
-            rule: 'empty-field',
-            message: `"- ${req}:" ${filler === '' ? 'is empty' : `still holds the placeholder "${filler}"`}; write the actual ${req.toLowerCase()} (or "n/a" and why)`,
-          });
-        }
-        continue;
-      }
-      problems.push({
-        line: e.heading.line,
-        rule: 'missing-field',
-        message: `${label(e.heading)} has no "- ${req}:" line; add it (write "n/a" and why, if it does not apply)`,
-      });
-    }
+    for (const spellings of required) problems.push(...requiredFieldProblems(e, spellings));
     for (const f of e.fields) {
       if (f.name === 'commit') problems.push(...commitValueProblems(f.value, f.line, o, commitRefs));
     }

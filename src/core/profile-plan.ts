@@ -9,9 +9,23 @@ export interface ProfileOptions {
   batchSize: number;
   runNamePrefix: string;
   includeXplane: boolean;
-  /** Accelerator type of the target node (v5p-8…), when known. */
+  /** TPU variant the training config is built for: --tpu, else the target node's accelerator type. */
   tpuVariant?: string;
   iteration?: string;
+  /** The Python tool's model knobs (docs/dev-tpu.md); unset ones are not exported. */
+  model?: ProfileModelOptions;
+}
+
+export interface ProfileModelOptions {
+  chunkSize?: number | undefined;
+  segmentSize?: number | undefined;
+  gdnLayersPerBlock?: number | undefined;
+  gdnBlockSize?: number | undefined;
+  allTransformer?: boolean;
+  ceImplementation?: string;
+  ceBwdMode?: 'pallas' | 'xla_streaming';
+  wandbMode?: string;
+  marinPrefix?: string | undefined;
 }
 
 /** Trace files copied back from worker 0 (docs/decisions.md "Inherited from the Python tool" §5: Perfetto JSON is the source of truth). */
@@ -35,9 +49,38 @@ export function profileRunName(o: ProfileOptions, nowMs: number): string {
   return `${o.runNamePrefix}_${o.size}_${o.numSteps}steps${iter}_${stamp}`;
 }
 
+/**
+ * The default MARIN_PREFIX for a cluster, as the Python tool derived it: the bucket of the cluster's region
+ * (`us-east5-a` → `gs://marin-us-east5`, `us-east5` → the same, `marin-us-central1` → `gs://marin-us-central1`).
+ */
+export function marinPrefixFor(cluster: string): string {
+  const name = cluster.replace(/^marin-/, '');
+  const region = /^([a-z]+-[a-z]+\d+)-[a-z]$/.exec(name)?.[1] ?? name;
+  return `gs://marin-${region}`;
+}
+
+/** The model knobs as the variables tiny_profile and Levanter read (docs/decisions.md "Profile-model flags"). */
+export function modelEnv(m: ProfileModelOptions = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  const num = (name: string, v: number | undefined): void => {
+    if (v !== undefined) out[name] = String(v);
+  };
+  num('GDN_PROFILE_CHUNK_SIZE', m.chunkSize);
+  num('GDN_PROFILE_SEGMENT_SIZE', m.segmentSize);
+  num('GDN_PROFILE_GDN_LAYERS_PER_BLOCK', m.gdnLayersPerBlock);
+  num('GDN_PROFILE_GDN_BLOCK_SIZE', m.gdnBlockSize);
+  if (m.allTransformer) out.GDN_PROFILE_ALL_TRANSFORMER = '1';
+  if (m.ceImplementation && m.ceImplementation !== 'auto') out.LEVANTER_FUSED_CE_IMPLEMENTATION = m.ceImplementation;
+  if (m.ceBwdMode) out.LEVANTER_PALLAS_TPU_BWD_USE_XLA_STREAMING_BENCH = m.ceBwdMode === 'xla_streaming' ? '1' : '0';
+  if (m.wandbMode) out.WANDB_MODE = m.wandbMode;
+  if (m.marinPrefix) out.MARIN_PREFIX = m.marinPrefix;
+  return out;
+}
+
 /** The GDN_PROFILE_* variables the anchor's tiny_profile reads (docs/decisions.md "Inherited from the Python tool" §5), plus ours. */
 export function profileEnv(o: ProfileOptions, runName: string, profileDir: string): Record<string, string> {
   return {
+    ...modelEnv(o.model),
     EQX_ON_ERROR: 'nan',
     GDN_PROFILE_SIZE: o.size,
     GDN_PROFILE_NUM_STEPS: String(o.numSteps),

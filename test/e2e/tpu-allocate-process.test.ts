@@ -1,7 +1,8 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TpuEmulator } from '../fakes/tpu-emulator.js';
 import { tpuWorkspace, type TpuWorkspace } from '../fakes/tpu-fixtures.js';
@@ -186,5 +187,43 @@ test('--dev-tpu-setup runs once on every worker over real ssh after READY, befor
     assert.equal(alive(name), false);
   } finally {
     await workers.dispose();
+  }
+});
+
+/** Run to completion with stdout and stderr apart. */
+function gdnctlApart(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args, '--workdir', ws.dir], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c) => (stdout += String(c)));
+  child.stderr!.on('data', (c) => (stderr += String(c)));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+test('no Google credentials at all: dev-tpu-allocate exits 4 with one line saying how to log in, no stack, no lease', async () => {
+  ws = tpuWorkspace(emu);
+  const home = mkdtempSync(join(tmpdir(), 'gdnctl-nohome-'));
+  try {
+    const { GDNCTL_TPU_ACCESS_TOKEN: _token, ...withoutToken } = ws.env;
+    const base = { ...withoutToken, HOME: home, METADATA_SERVER_DETECTION: 'none' };
+    const before = emu.requests.length;
+    const missingKey = await gdnctlApart(['dev-tpu-allocate', '--tpu-name', 'nocreds'], { ...base, GOOGLE_APPLICATION_CREDENTIALS: join(home, 'missing-key.json') });
+    assert.equal(missingKey.code, 4, missingKey.stderr);
+    assert.equal(missingKey.stderr.split('\n').filter(Boolean).length, 1, missingKey.stderr);
+    assert.match(missingKey.stderr, /^gdnctl: Google credentials file .*missing-key\.json \(GOOGLE_APPLICATION_CREDENTIALS\) does not exist or is not a file; point GOOGLE_APPLICATION_CREDENTIALS at a service-account key file, or unset it and run "gcloud auth application-default login"\n$/);
+    assert.doesNotMatch(missingKey.stderr + missingKey.stdout, /internal error|\n\s+at /);
+
+    const noAdc = await gdnctlApart(['dev-tpu-allocate', '--tpu-name', 'nocreds'], base);
+    assert.equal(noAdc.code, 4, noAdc.stderr);
+    assert.equal(noAdc.stderr, 'gdnctl: no Google credentials for the TPU API; run "gcloud auth application-default login", or point GOOGLE_APPLICATION_CREDENTIALS at a service-account key file\n');
+    assert.equal(emu.requests.length, before, 'nothing reached the API');
+    assert.deepEqual(leaseFiles(), [], 'no lease of a node that was never requested');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
   }
 });

@@ -8,7 +8,8 @@
  *
  * States are computed lazily from timestamps on each request, so nothing runs in the background.
  * Operations carry the `@type` URLs the client requires. Faults: HTTP 429/503 on the next matching requests,
- * RESOURCE_EXHAUSTED in the create operation per zone, slow READY per zone, preemption on demand.
+ * RESOURCE_EXHAUSTED in the create operation per zone, slow READY per zone, preemption on demand, and the access
+ * errors (401 UNAUTHENTICATED, 403 PERMISSION_DENIED / SERVICE_DISABLED, an unknown project) with the real texts.
  *
  * In-process: `const emu = await TpuEmulator.start()`. Standalone (crash tests, another process):
  * `node --import tsx test/fakes/tpu-emulator.ts --port 0` prints `{"port":N}`; the same controls are at
@@ -59,6 +60,23 @@ interface HttpFault {
   pathIncludes?: string;
   status: number;
   remaining: number;
+  /** Error message and google.rpc.ErrorInfo reason, as the real API words them (default: "emulated <status>"). */
+  message?: string;
+  reason?: string;
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  503: 'UNAVAILABLE',
+};
+
+/** A Google API error body; with a reason, the ErrorInfo detail google-gax reads it from. */
+function errorBody(status: number, message: string, reason?: string): unknown {
+  const details = reason ? [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com', metadata: { service: 'tpu.googleapis.com' } }] : undefined;
+  return { error: { code: status, message, status: STATUS_NAMES[status] ?? 'INTERNAL', ...(details ? { details } : {}) } };
 }
 
 export interface EmulatorOptions {
@@ -84,6 +102,7 @@ export class TpuEmulator {
   readonly queuedResources = new Map<string, { name: string; body: Record<string, unknown>; nodeName: string }>();
   private readonly operations = new Map<string, Operation>();
   private readonly httpFaults: HttpFault[] = [];
+  private readonly unknownProjects = new Set<string>();
   private readonly capacityFaults = new Map<string, number>();
   private readonly zoneReadyDelayMs = new Map<string, number>();
   private opCounter = 0;
@@ -123,14 +142,23 @@ export class TpuEmulator {
 
   // ---------------------------------------------------------------------------------------- faults
 
-  /** The next `count` requests matching method/path answer with this HTTP status (429, 503, …). */
-  failNext(status: number, opts: { method?: string; pathIncludes?: string; count?: number } = {}): void {
+  /**
+   * The next `count` requests matching method/path answer with this HTTP status (429, 503, 401, 403, 404, …),
+   * optionally with the real API's message and ErrorInfo reason.
+   */
+  failNext(status: number, opts: { method?: string; pathIncludes?: string; count?: number; message?: string; reason?: string } = {}): void {
     this.httpFaults.push({ status, remaining: opts.count ?? 1, ...opts });
   }
 
-  /** Drop every pending injected fault (HTTP, capacity, slow READY). */
+  /** Every request on this project answers as the real API does for a project that does not exist (403, CONSUMER_INVALID). */
+  failUnknownProject(project: string): void {
+    this.unknownProjects.add(project);
+  }
+
+  /** Drop every pending injected fault (HTTP, unknown projects, capacity, slow READY). */
   clearFaults(): void {
     this.httpFaults.length = 0;
+    this.unknownProjects.clear();
     this.capacityFaults.clear();
     this.zoneReadyDelayMs.clear();
   }
@@ -238,8 +266,11 @@ export class TpuEmulator {
     );
     if (fault) {
       fault.remaining -= 1;
-      const status = fault.status === 429 ? 'RESOURCE_EXHAUSTED' : fault.status === 503 ? 'UNAVAILABLE' : 'INTERNAL';
-      return send(fault.status, { error: { code: fault.status, message: `emulated ${fault.status}`, status } });
+      return send(fault.status, errorBody(fault.status, fault.message ?? `emulated ${fault.status}`, fault.reason));
+    }
+    const project = /^\/v2\/projects\/([^/]+)\//.exec(record.path)?.[1];
+    if (project && this.unknownProjects.has(project)) {
+      return send(403, errorBody(403, `Permission denied on resource project ${project}.`, 'CONSUMER_INVALID'));
     }
     try {
       const [status, payload] = this.route(record, (query.$alt ?? '').includes('enum-encoding=int'));
@@ -401,7 +432,8 @@ export class TpuEmulator {
         return send(200, { requests: this.requests });
       case '/_emulator/faults':
         if (b.capacityZone) this.failCapacity(String(b.capacityZone), Number(b.count ?? Number.MAX_SAFE_INTEGER));
-        if (b.status) this.failNext(Number(b.status), b as { method?: string; pathIncludes?: string; count?: number });
+        if (b.status) this.failNext(Number(b.status), b as { method?: string; pathIncludes?: string; count?: number; message?: string; reason?: string });
+        if (b.unknownProject) this.failUnknownProject(String(b.unknownProject));
         if (b.readyDelayMs !== undefined) this.readyDelayMs = Number(b.readyDelayMs);
         return send(200, {});
       case '/_emulator/preempt':

@@ -63,6 +63,39 @@ const cases: BadInputCase[] = [
   },
   { name: '--clusters not JSON', argv: () => loop('--clusters', '{us: '), line: /--clusters/ },
   { name: 'unknown flag --iteratons', argv: () => loop('--iteratons', '3'), line: /--iteratons.*--iterations/ },
+  // The loop's aliases of the TPU names: the message names the spelling that was typed.
+  { name: 'codex-loop --tpu-name with capitals', argv: () => loop('--hold-dev-tpu', '--tpu-name', 'Bad_Name'), line: /^gdnctl: --tpu-name: .*lowercase/ },
+  { name: 'codex-loop --tpu-type bogus', argv: () => loop('--hold-dev-tpu', '--tpu-name', 'me-gdn', '--tpu-type', 'huge'), line: /^gdnctl: --tpu-type: .*v5p-8/ },
+  {
+    name: 'codex-loop --cluster unknown',
+    argv: () => loop('--hold-dev-tpu', '--tpu-name', 'me-gdn', '--project', 'p', '--cluster', 'nowhere'),
+    line: /unknown TPU cluster "nowhere"/,
+  },
 ];
 
-for (const c of cases) test(`bad flag: ${c.name}`, () => runBadInputCase(c));
+/** dev-tpu-allocate with the Python tool's names, and dev-tpu-profile's profile-model flags. */
+const tpuCases: BadInputCase[] = [
+  { name: 'dev-tpu-allocate --tpu-name with capitals', argv: () => ['dev-tpu-allocate', '--tpu-name', 'Bad_Name'], line: /^gdnctl: --tpu-name: .*lowercase/ },
+  { name: 'dev-tpu-allocate --dev-tpu-name alias with capitals', argv: () => ['dev-tpu-allocate', '--dev-tpu-name', 'Bad_Name'], line: /^gdnctl: --dev-tpu-name: .*lowercase/ },
+  { name: 'dev-tpu-allocate --tpu-type bogus', argv: () => ['dev-tpu-allocate', '--tpu-name', 'me-gdn', '--tpu-type', 'huge'], line: /^gdnctl: --tpu-type: .*v5p-8/ },
+  {
+    name: 'dev-tpu-allocate --cluster unknown',
+    argv: () => ['dev-tpu-allocate', '--tpu-name', 'me-gdn', '--project', 'p', '--cluster', 'nowhere'],
+    line: /unknown TPU cluster "nowhere"/,
+  },
+  { name: 'dev-tpu-allocate without --tpu-name', argv: () => ['dev-tpu-allocate', '--project', 'p'], line: /no TPU name; pass --tpu-name/ },
+  { name: 'dev-tpu-profile --tpu bogus', argv: () => ['dev-tpu-profile', '--accelerator', 'local', '--tpu', 'huge'], line: /^gdnctl: --tpu: expected a TPU variant such as v5p-8/ },
+  { name: 'dev-tpu-profile --chunk-size 0', argv: () => ['dev-tpu-profile', '--accelerator', 'local', '--chunk-size', '0'], line: /^gdnctl: --chunk-size: .*GDN_PROFILE_CHUNK_SIZE/ },
+  { name: 'dev-tpu-profile --segment-size abc', argv: () => ['dev-tpu-profile', '--accelerator', 'local', '--segment-size', 'abc'], line: /--segment-size.*abc/ },
+  { name: 'dev-tpu-profile --gdn-layers-per-block 1.5', argv: () => ['dev-tpu-profile', '--accelerator', 'local', '--gdn-layers-per-block', '1.5'], line: /^gdnctl: --gdn-layers-per-block: / },
+  { name: 'dev-tpu-profile --gdn-block-size -2', argv: () => ['dev-tpu-profile', '--accelerator', 'local', '--gdn-block-size', '-2'], line: /^gdnctl: --gdn-block-size: / },
+  { name: 'dev-tpu-profile --ce-implementation bogus', argv: () => ['dev-tpu-profile', '--accelerator', 'local', '--ce-implementation', 'bogus'], line: /--ce-implementation.*pallas_tpu/ },
+  { name: 'dev-tpu-profile --ce-bwd-mode bogus', argv: () => ['dev-tpu-profile', '--accelerator', 'local', '--ce-bwd-mode', 'bogus'], line: /--ce-bwd-mode.*xla_streaming/ },
+  { name: 'dev-tpu-profile --wandb-mode bogus', argv: () => ['dev-tpu-profile', '--accelerator', 'local', '--wandb-mode', 'bogus'], line: /--wandb-mode.*offline/ },
+  { name: 'dev-tpu-profile --marin-prefix with a space', argv: () => ['dev-tpu-profile', '--accelerator', 'local', '--marin-prefix', 'gs://a b'], line: /^gdnctl: --marin-prefix: expected a storage prefix such as gs:\/\/marin-us-east5/ },
+  { name: 'GDNCTL_CE_BWD_MODE=bogus', argv: () => ['dev-tpu-profile', '--accelerator', 'local'], env: () => ({ GDNCTL_CE_BWD_MODE: 'bogus' }), line: /^gdnctl: GDNCTL_CE_BWD_MODE: / },
+  { name: 'GDNCTL_ALL_TRANSFORMER=perhaps', argv: () => ['dev-tpu-profile', '--accelerator', 'local'], env: () => ({ GDNCTL_ALL_TRANSFORMER: 'perhaps' }), line: /^gdnctl: GDNCTL_ALL_TRANSFORMER: expected true or false/ },
+  { name: 'lint-log --required-fields with an empty spelling', argv: () => ['lint-log', '--required-fields', 'Hypothesis|'], line: /^gdnctl: --required-fields: expected a field name or alternatives/ },
+];
+
+for (const c of [...cases, ...tpuCases]) test(`bad flag: ${c.name}`, () => runBadInputCase(c));

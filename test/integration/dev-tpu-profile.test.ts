@@ -34,6 +34,8 @@ echo "step_time_s: 0.25"
 before(async () => {
   fixture = await startDevTpuRepo('gdnctl-devprof-', {
     'tools/fake_profile.sh': FAKE_PROFILE,
+    // Prints what the Python tool's flags become, then behaves like tiny_profile.
+    'tools/show_env.sh': 'env | grep -E "^(GDN_PROFILE_|LEVANTER_|WANDB_MODE=|MARIN_PREFIX=)" | sort | sed "s/^/env: /"\necho "args: $*"\nexec sh tools/fake_profile.sh\n',
     '.gitignore': '.profiles/\n',
     'gdnctl.yaml': 'profileCommand: sh tools/fake_profile.sh\n',
   });
@@ -98,5 +100,51 @@ describe('gdnctl dev-tpu-profile', () => {
     const bad = await runCli(['dev-tpu-profile', '--accelerator', 'local', '--num-steps', '5', '--profile-env', 'X'], { cwd: repo });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /does not fit in --num-steps 5/);
+  });
+});
+
+describe('the Python tool\'s dev-tpu-profile flags', () => {
+  const shown = (out: string): string[] => [...out.matchAll(/^\[local\] (env|args): (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+
+  test('--tpu, batch/chunk/segment and block sizes, --all-transformer, CE, W&B, MARIN_PREFIX and --dry-run reach the run', async () => {
+    const r = await runCli(
+      [
+        'dev-tpu-profile', '--accelerator', 'local', '--profile-command', 'sh tools/show_env.sh',
+        '--tpu', 'v5p-8', '--size', '300m', '--num-steps', '12', '--profile-start-step', '2', '--profile-num-steps', '4', '--batch-size', '4',
+        '--chunk-size', '64', '--segment-size', '16', '--gdn-layers-per-block', '3', '--gdn-block-size', '4', '--all-transformer',
+        '--ce-implementation', 'pallas_tpu', '--ce-bwd-mode', 'xla_streaming', '--wandb-mode', 'offline',
+        '--marin-prefix', 'gs://marin-us-east5', '--run-name-prefix', 'gdn_anchor', '--dry-run', '--no-sync',
+      ],
+      { cwd: repo },
+    );
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.deepEqual(shown(r.stdout), [
+      'env: GDN_PROFILE_ALL_TRANSFORMER=1',
+      'env: GDN_PROFILE_BATCH_SIZE=4',
+      'env: GDN_PROFILE_CHUNK_SIZE=64',
+      'env: GDN_PROFILE_GDN_BLOCK_SIZE=4',
+      'env: GDN_PROFILE_GDN_LAYERS_PER_BLOCK=3',
+      'env: GDN_PROFILE_NUM_STEPS=12',
+      'env: GDN_PROFILE_PROFILE_NUM_STEPS=4',
+      'env: GDN_PROFILE_PROFILE_START_STEP=2',
+      'env: GDN_PROFILE_RUN_NAME_PREFIX=gdn_anchor',
+      'env: GDN_PROFILE_SEGMENT_SIZE=16',
+      'env: GDN_PROFILE_SIZE=300m',
+      'env: GDN_PROFILE_TPU_VARIANT=v5p-8',
+      'env: LEVANTER_FUSED_CE_IMPLEMENTATION=pallas_tpu',
+      'env: LEVANTER_PALLAS_TPU_BWD_USE_XLA_STREAMING_BENCH=1',
+      'env: MARIN_PREFIX=gs://marin-us-east5',
+      'env: WANDB_MODE=offline',
+      'args: --dry_run true',
+    ]);
+  });
+
+  test('defaults: CE auto is not exported, the backward mode is (0), W&B online; unset sizes and --dry-run stay off', async () => {
+    const r = await runCli(['dev-tpu-profile', '--accelerator', 'local', '--profile-command', 'sh tools/show_env.sh'], { cwd: repo });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const got = shown(r.stdout);
+    assert.ok(got.includes('env: LEVANTER_PALLAS_TPU_BWD_USE_XLA_STREAMING_BENCH=0') && got.includes('env: WANDB_MODE=online'), got.join('\n'));
+    assert.ok(!got.some((l) => /CHUNK_SIZE|SEGMENT_SIZE|GDN_LAYERS|GDN_BLOCK|ALL_TRANSFORMER|FUSED_CE|MARIN_PREFIX|TPU_VARIANT/.test(l)), got.join('\n'));
+    assert.ok(got.includes('args: '), got.join('\n'));
   });
 });

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runProgram } from '../helpers/cli.js';
+import { generateHillclimbLog } from '../fixtures/hillclimb-log.js';
 
 const temps: string[] = [];
 after(() => {
@@ -158,4 +159,51 @@ test('global log flags reach the logger: --verbose --log-format json puts JSON l
   assert.deepEqual(lines.map((l) => [l.msg, l.entriesChecked]), [['lint-log checked', 1]]);
   const quiet = await run(dir, '--quiet', '--log-format', 'json');
   assert.equal(quiet.err, '');
+});
+
+/** A repository with `n` commits; their full SHAs, oldest first. */
+function repoWithCommits(n: number): { dir: string; shas: string[] } {
+  const { dir, sha } = repo();
+  const shas = [sha];
+  for (let i = 1; i < n; i++) {
+    writeFileSync(join(dir, 'kernel.py'), `x = ${i + 1}\n`);
+    git(dir, 'commit', '-q', '-am', `kernel ${i}`);
+    shas.push(git(dir, 'rev-parse', 'HEAD'));
+  }
+  return { dir, shas };
+}
+
+test('a generated 50-entry log in the real style, naming real commits by short and full SHA, passes --scope all', async () => {
+  const { dir, shas } = repoWithCommits(12);
+  writeLog(dir, generateHillclimbLog({ entries: 50, seed: 21, commits: shas }).text);
+  const r = await run(dir, '--scope', 'all');
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /\(50 entries checked, scope all\)/);
+  // The same log with made-up SHAs: the lookup is really made (and finds nothing).
+  writeLog(dir, generateHillclimbLog({ entries: 50, seed: 21 }).text);
+  const fake = await run(dir, '--scope', 'all');
+  assert.equal(fake.code, 1);
+  assert.match(fake.out, /commit-not-found/);
+});
+
+test('the seed post-check (gdnctl lint-log, last entry) still finds a genuinely missing field in a real-style log', async () => {
+  const { dir, shas } = repoWithCommits(3);
+  const g = generateHillclimbLog({ entries: 50, seed: 22, commits: shas, omit: new Map([[49, ['MFU/throughput delta' as const]]]) });
+  writeLog(dir, g.text);
+  const r = await run(dir);
+  assert.equal(r.code, 1, r.out + r.err);
+  const head = g.entries[49]!.headingLine;
+  assert.match(r.out, new RegExp(`hillclimb\\.md:${head}: missing-field: ${g.entries[49]!.label} has no "- MFU/throughput delta:" line`));
+});
+
+test('--required-fields with alternatives fits an existing log; an empty spelling is exit 2', async () => {
+  const { dir, sha } = repo();
+  writeLog(dir, `### Iteration 1\n- Commit: ${sha}\n- Outcome (after the rerun): ok\n`, 'log.md');
+  assert.equal((await run(dir, '--log-file', 'log.md', '--required-fields', 'Commit', '--required-fields', 'Result')).code, 1);
+  const ok = await run(dir, '--log-file', 'log.md', '--required-fields', 'Commit', '--required-fields', 'Result|Outcome');
+  assert.equal(ok.code, 0, ok.out + ok.err);
+  const bad = await run(dir, '--log-file', 'log.md', '--required-fields', 'Result|');
+  assert.equal(bad.code, 2);
+  assert.equal(bad.out, '');
+  assert.match(bad.err, /^gdnctl: --required-fields: expected a field name or alternatives such as "Hypothesis\|Selected hypothesis"/);
 });

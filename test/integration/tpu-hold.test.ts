@@ -257,3 +257,22 @@ test('setup runs once on the READY node; a failing setup releases the node', asy
   assert.equal(emu.liveNodes().some((n) => n.nodeId === 'setup-node'), false, 'the node was released');
   assert.deepEqual(leases(), []);
 });
+
+test('an access error stops the hold with exit-4 ResourceError even under best-effort, and leaves no lease behind', async () => {
+  for (const policy of ['required', 'best-effort'] as const) {
+    const { h, name } = await hold({ project: 'gone-proj', devTpuFallbackCluster: ['us-east5-a'] }, { policy });
+    emu.failUnknownProject('gone-proj');
+    await assert.rejects(h.acquire(), (e: unknown) => {
+      assert.ok(e instanceof ResourceError, String(e));
+      assert.match(e.message, /project "gone-proj" does not exist or these credentials cannot see it/);
+      return true;
+    });
+    assert.deepEqual(leases(), [], policy);
+    assert.deepEqual(creates(name), [], `${policy}: nothing was created`);
+    const tried = emu.requestsMatching('POST', '/gone-proj/').filter((r) => r.query.nodeId === name);
+    assert.deepEqual(tried.map((r) => r.status), [403], `${policy}: one refused create, the fallback cluster not tried`);
+    await h.release();
+    emu.clearFaults();
+    ws.cleanup();
+  }
+});

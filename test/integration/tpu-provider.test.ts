@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { GcpTpuProvider } from '../../src/adapters/tpu/gcp-tpu-provider.js';
 import type { TpuCreateSpec } from '../../src/ports/tpu.js';
 import { RUNTIME_PORT, TpuEmulator } from '../fakes/tpu-emulator.js';
+import { ResourceError } from '../../src/errors.js';
 import '../fakes/tpu-fixtures.js';
 
 // The real @google-cloud/tpu v2 client (REST) against the loopback emulator, with a fake static token.
@@ -163,4 +164,35 @@ test('queued resources wait for capacity instead of failing, up to the ready tim
   assert.match(out.kind === 'timeout' ? out.message : '', /not ACTIVE/);
   await provider.deleteNode(s, { queued: true });
   assert.equal(emu.queuedResources.size, 0);
+});
+
+test('access errors become one-line ResourceErrors with the fix; a missing node stays "undefined"', async () => {
+  const s = spec({ project: 'p-access' });
+  const rejects = async (fn: () => Promise<unknown>, re: RegExp): Promise<void> =>
+    assert.rejects(fn, (e: unknown) => {
+      assert.ok(e instanceof ResourceError, String(e));
+      assert.match(e.message, re);
+      assert.ok(!e.message.includes('\n'), e.message);
+      return true;
+    });
+  emu.failNext(401, { pathIncludes: '/p-access/', message: 'Request had invalid authentication credentials.' });
+  await rejects(() => provider.getNode(s), /refused the Google credentials .*expired, revoked or invalid; run "gcloud auth application-default login" again, or point GOOGLE_APPLICATION_CREDENTIALS/);
+  emu.failNext(403, { pathIncludes: '/p-access/', message: "Permission 'tpu.nodes.get' denied on resource" });
+  await rejects(() => provider.getNode(s), /^permission denied by the TPU API on projects\/p-access\/locations\/us-central1-a\/nodes\/node-\d+ .*roles\/tpu\.admin.*--project/);
+  emu.failNext(403, { pathIncludes: '/p-access/', message: 'Cloud TPU API has not been used in project 12 before or it is disabled.', reason: 'SERVICE_DISABLED' });
+  await rejects(() => provider.listNodes('p-access', 'us-central1-a', 'us-central1'), /Cloud TPU API is not enabled in project "p-access"; run "gcloud services enable tpu\.googleapis\.com --project p-access"/);
+  emu.failNext(404, { pathIncludes: '/p-access/', message: "Project 'p-access' not found." });
+  await rejects(() => provider.getNode(s), /^Google Cloud project "p-access" does not exist or these credentials cannot see it .*check --project/);
+  // Not retried: each fault above was answered once.
+  assert.equal(emu.requestsMatching('GET', '/p-access/').length, 4);
+  assert.equal(await provider.getNode(s), undefined, 'a plain 404 for the node is still "no such node"');
+});
+
+test('an unknown project (403 CONSUMER_INVALID, as the API answers it) stops createNode instead of failing one cluster', async () => {
+  emu.failUnknownProject('no-such-proj');
+  await assert.rejects(provider.createNode(spec({ project: 'no-such-proj' }), { readyTimeoutMs: 2000 }), (e: unknown) => {
+    assert.ok(e instanceof ResourceError);
+    assert.match(e.message, /^Google Cloud project "no-such-proj" does not exist or these credentials cannot see it \(Permission denied on resource project no-such-proj\.\); check --project/);
+    return true;
+  });
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/resolve.js';
+import { resilientConfig } from '../../src/config/resilient.js';
 import { fields, envFor, flagFor } from '../../src/config/fields.js';
 import { makeProgram } from '../../src/cli/program.js';
 import { Interrupt } from '../../src/cli/interrupt.js';
@@ -132,4 +133,80 @@ test('broken config exits 2 through the program', async () => {
   const cli = makeProgram({ stdout: capture(), stderr: err, env: {}, cwd: dir, interrupt: new Interrupt() });
   assert.equal(await cli.run(['lint-log']), 2);
   assert.match(err.text(), /gdnctl\.yaml:1:8: scope: expected one of last-entry\|all/);
+});
+
+test('--resilient fills only values nobody set: a flag, a GDNCTL_* variable or a file entry keeps its value', () => {
+  const dir = repo('dirtyPolicy: fail\n');
+  const r = resilientConfig(
+    resolveConfig({
+      command: 'codex-loop',
+      flags: { resilient: true, maxFailures: 5, stashRestorePolicy: 'fail' },
+      env: { GDNCTL_POST_CHECK_POLICY: 'fail' },
+      cwd: dir,
+    }),
+  );
+  const v = r.values as unknown as Record<string, unknown>;
+  assert.deepEqual(
+    ['maxFailures', 'stashRestorePolicy', 'postCheckPolicy', 'dirtyPolicy'].map((k) => [k, v[k], r.sources[k as keyof typeof r.sources]]),
+    [
+      ['maxFailures', 5, 'flag'],
+      ['stashRestorePolicy', 'fail', 'flag'],
+      ['postCheckPolicy', 'fail', 'env'],
+      ['dirtyPolicy', 'fail', 'file'],
+    ],
+  );
+  // The keys nobody set are filled, with "resilient" as their source.
+  assert.deepEqual([v.noCommitPolicy, r.sources.noCommitPolicy], ['count-failure', 'resilient']);
+  assert.deepEqual([v.iterationErrorPolicy, r.sources.iterationErrorPolicy], ['count-failure', 'resilient']);
+});
+
+test('--resilient alone fills the anchor mapping from the defaults', () => {
+  const r = resilientConfig(resolveConfig({ command: 'codex-loop', flags: { resilient: true }, env: {}, cwd: repo() }));
+  const v = r.values as unknown as Record<string, unknown>;
+  assert.deepEqual([v.maxFailures, r.sources.maxFailures], [-1, 'resilient']);
+  assert.deepEqual([v.dirtyPolicy, r.sources.dirtyPolicy], ['stash', 'resilient']);
+  // Already the value --resilient wants (warn-keep is the default): nothing filled, the source stays "default".
+  assert.deepEqual([v.stashRestorePolicy, r.sources.stashRestorePolicy], ['warn-keep', 'default']);
+});
+
+test('--print-config shows "resilient" as the source only where --resilient filled the value', async () => {
+  const out = capture();
+  const err = capture();
+  const cli = makeProgram({ stdout: out, stderr: err, env: {}, cwd: repo(), interrupt: new Interrupt() });
+  assert.equal(await cli.run(['--print-config', 'codex-loop', '--resilient', '--max-failures', '5', '--dirty-policy', 'fail']), 0, err.text());
+  assert.match(out.text(), /^maxFailures\s+5\s+# flag$/m);
+  assert.match(out.text(), /^dirtyPolicy\s+"fail"\s+# flag$/m);
+  assert.match(out.text(), /^noCommitPolicy\s+"count-failure"\s+# resilient$/m);
+});
+
+test('one TPU naming: --cluster/--tpu-name/--tpu-type on dev-tpu-allocate, --dev-tpu-* kept as aliases; the loop takes both', async () => {
+  const run = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+    const out = capture();
+    const err = capture();
+    const cli = makeProgram({ stdout: out, stderr: err, env: {}, cwd: repo(), interrupt: new Interrupt() });
+    const code = await cli.run(argv);
+    return { code, out: out.text(), err: err.text() };
+  };
+  const keys = (text: string): string[] => text.split('\n').filter((l) => /^(devTpuCluster|devTpuName|devTpuType) /.test(l)).map((l) => l.replace(/\s+/g, ' '));
+  for (const argv of [
+    ['dev-tpu-allocate', '--cluster', 'us-east5-a', '--tpu-name', 'me-gdn', '--tpu-type', 'v5p-8'],
+    ['dev-tpu-allocate', '--dev-tpu-cluster', 'us-east5-a', '--dev-tpu-name', 'me-gdn', '--dev-tpu-type', 'v5p-8'],
+    ['codex-loop', '--dev-tpu-cluster', 'us-east5-a', '--dev-tpu-name', 'me-gdn', '--dev-tpu-type', 'v5p-8'],
+    ['codex-loop', '--cluster', 'us-east5-a', '--tpu-name', 'me-gdn', '--tpu-type', 'v5p-8'],
+  ]) {
+    const r = await run('--print-config', ...argv);
+    assert.equal(r.code, 0, `${argv.join(' ')}: ${r.err}`);
+    assert.deepEqual(keys(r.out), ['devTpuCluster "us-east5-a" # flag', 'devTpuName "me-gdn" # flag', 'devTpuType "v5p-8" # flag'], argv.join(' '));
+  }
+  // --help shows one naming per command; aliases are accepted but not listed.
+  const allocate = (await run('dev-tpu-allocate', '--help')).out;
+  assert.match(allocate, /^ {2}--tpu-name <name> /m);
+  assert.match(allocate, /^ {2}--cluster <cluster> /m);
+  assert.doesNotMatch(allocate, /^ {2}--dev-tpu-(name|cluster|type) /m);
+  const loop = (await run('codex-loop', '--help')).out;
+  assert.match(loop, /^ {2}--dev-tpu-name <name> /m);
+  assert.doesNotMatch(loop, /^ {2}--tpu-name /m);
+  const status = (await run('dev-tpu-status', '--help')).out;
+  assert.doesNotMatch(status, /^ {2}--dev-tpu-(name|cluster) /m);
+  assert.equal((await run('--print-config', 'dev-tpu-status', '--dev-tpu-name', 'old-name')).code, 0, 'the old spelling still works on status');
 });

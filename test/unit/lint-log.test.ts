@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { commitProblems, lintLog, type LintOptions } from '../../src/core/lint-log.js';
 import { DEFAULT_REQUIRED_FIELDS } from '../../src/config/options/lint.js';
+import { generateHillclimbLog, REQUIRED, type RequiredField } from '../fixtures/hillclimb-log.js';
 
 const defaults: LintOptions = {
   scope: 'last-entry',
@@ -191,4 +192,92 @@ test('a required field that is empty or still a template placeholder is reported
 test('the last field of an entry is empty when the next entry follows at once', () => {
   const text = '### Iteration 1\n- Date: d\n- Next hypothesis:\n### Iteration 2\n- Date: d\n';
   assert.deepEqual(rules(text, { scope: 'all', requiredFields: ['Date', 'Next hypothesis'] }), ['3:empty-field', '4:missing-field']);
+});
+
+test('qualified field names: "(...)" and backticked suffixes name the field they qualify, colons inside them too', () => {
+  const text = [
+    '### Iteration 1 - x',
+    '- Date: d',
+    '- Commit: abc1234',
+    '- Hypothesis (revised after the probe): h',
+    '- Change summary (`lib/levanter/src/levanter/layers/gated_deltanet.py:1406`):',
+    '  - did it',
+    '- Correctness checks `dev-tpu-test`: 87 passed',
+    '- MFU/throughput delta (vs baseline run `gdn_i1-5ecaf5` (old)):',
+    '  - `throughput/mfu`: `4.15 -> 4.21`',
+    '- Next hypothesis (escalation): bolder',
+    '',
+  ].join('\n');
+  assert.deepEqual(rules(text), []);
+  // Without the qualifier stripped, "MFU/throughput delta (vs ...)" would not be the required field: prove it is read.
+  const empty = text.replace('- MFU/throughput delta (vs baseline run `gdn_i1-5ecaf5` (old)):\n  - `throughput/mfu`: `4.15 -> 4.21`\n', '- MFU/throughput delta (vs baseline):\n');
+  assert.deepEqual(rules(empty), ['8:empty-field']);
+  assert.match(lint(empty).problems[0]!.message, /^"- MFU\/throughput delta \(vs baseline\):" is empty/);
+});
+
+test('a requiredFields entry "A|B" accepts either spelling, and a missing one names them all', () => {
+  const text = '### Iteration 3 - x\n- Selected hypothesis: h\n- Next bold hypothesis (escalation): n\n';
+  assert.deepEqual(rules(text, { requiredFields: ['Hypothesis|Selected hypothesis', 'Next hypothesis|Next bold hypothesis'] }), []);
+  const r = lint(text, { requiredFields: ['Hypothesis', 'Change summary|Change attempt summary'] });
+  assert.deepEqual(r.problems.map((p) => `${p.line}:${p.rule}`), ['1:missing-field', '1:missing-field']);
+  assert.match(r.problems[0]!.message, /^Iteration 3 has no "- Hypothesis:" line; add it/);
+  assert.match(r.problems[1]!.message, /has no "- Change summary:" line \(accepted: "Change summary", "Change attempt summary", each with an optional/);
+});
+
+test('the default list accepts the drift of a real log: Selected hypothesis, Change attempt summary, Next bold hypothesis', () => {
+  const text = [
+    '### Iteration 21 - Macro Move D (reverted)',
+    '- Date: 2026-02-21T20:31:14Z',
+    '- Commit: none (failed attempt)',
+    '- Selected hypothesis: one fused kernel',
+    '- Change attempt summary:',
+    '  - Implemented it, then reverted it.',
+    '- Correctness checks:',
+    '  - Result: `49 passed, 40 skipped`.',
+    '- MFU/throughput delta (vs baseline run `gdn_invreuse_i1`):',
+    '  - `throughput/mfu`: `5.640151 -> 5.457648` (`-3.24%`).',
+    '- Next bold hypothesis: V-tiling',
+    '',
+  ].join('\n');
+  assert.deepEqual(rules(text), []);
+});
+
+test('a field that starts with the required name and goes on is a missing field with a way to accept it', () => {
+  const text = entry('Iteration 1').replace('- Correctness checks: tests pass', '- Correctness checks for attempt 2: tests pass');
+  const r = lint(text);
+  assert.deepEqual(r.problems.map((p) => `${p.line}:${p.rule}`), ['1:missing-field']);
+  assert.match(r.problems[0]!.message, /line 6 has "- Correctness checks for attempt 2:"; .*"- Correctness checks \(\.\.\.\):".*requiredFields "Correctness checks\|Correctness checks for attempt 2"/);
+});
+
+test('generated 50-entry logs in the real style: no false positives under the default fields', () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const g = generateHillclimbLog({ entries: 50, seed });
+    const r = lint(g.text, { scope: 'all' });
+    assert.deepEqual(r.problems, [], `seed ${seed}: ${r.problems.map((p) => `${p.line}:${p.rule}: ${p.message}`).join('\n')}`);
+    assert.equal(r.entriesChecked, 50);
+    const named = g.entries.filter((e) => !/none \(failed attempt\)/.test(g.text.split('\n')[e.fieldLines.Commit! - 1]!));
+    assert.equal(r.commitRefs.length, named.length, `seed ${seed}`);
+    assert.ok(named.length > 0 && named.length < 50, 'the log mixes SHAs and failed attempts');
+    assert.ok(g.entries.some((e) => /\d+b$/.test(e.label)), 'the log has a sub-iteration heading');
+    assert.ok(/\(loop \d+\/20\)/.test(g.text) && /```markdown\n### Iteration <N>/.test(g.text));
+  }
+});
+
+test('generated logs: every field taken out of an entry is found, on that entry, and nothing else', () => {
+  const omit = new Map<number, RequiredField[]>();
+  for (let i = 0; i < 50; i++) omit.set(i, [REQUIRED[i % REQUIRED.length]!]);
+  const g = generateHillclimbLog({ entries: 50, seed: 7, omit });
+  const r = lint(g.text, { scope: 'all' });
+  const expected = g.entries.map((e, i) => `${e.headingLine}:missing-field:${e.label}:${REQUIRED[i % REQUIRED.length]}`);
+  const got = r.problems.map((p) => `${p.line}:${p.rule}:${/^(Iteration \S+) has no "- ([^"]+):"/.exec(p.message)?.slice(1).join(':')}`);
+  assert.deepEqual(got, expected);
+});
+
+test('generated logs: the last entry missing any one field fails the default (last-entry) check', () => {
+  for (const field of REQUIRED) {
+    const g = generateHillclimbLog({ entries: 50, seed: 11, omit: new Map([[49, [field]]]) });
+    const r = lint(g.text);
+    assert.deepEqual(r.problems.map((p) => `${p.line}:${p.rule}`), [`${g.entries[49]!.headingLine}:missing-field`], field);
+    assert.match(r.problems[0]!.message, new RegExp(`has no "- ${field.replace('/', '\\/')}:" line`));
+  }
 });

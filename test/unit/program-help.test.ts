@@ -46,3 +46,25 @@ test('an unknown command is a usage error (exit 2)', async () => {
   assert.equal(r.code, 2);
   assert.match(r.out, /unknown command 'lnt-log'/);
 });
+
+test('an unknown command is exit 2 with one line naming the nearest command, with or without --help', async () => {
+  for (const [argv, word, near] of [
+    [['lint-logg'], 'lint-logg', 'lint-log'],
+    [['lint-logg', '--help'], 'lint-logg', 'lint-log'],
+    [['--help', 'lint-logg'], 'lint-logg', 'lint-log'],
+    [['help', 'lint-logg'], 'lint-logg', 'lint-log'],
+    [['--config', 'x.yaml', 'dev-tpu-alocate', '-h'], 'dev-tpu-alocate', 'dev-tpu-allocate'],
+    [['directives', 'lst', '--help'], 'lst', 'list'],
+    [['help', 'directives', 'lst'], 'lst', 'list'],
+  ] as const) {
+    const r = await help(...argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.equal(r.out, `gdnctl: unknown command '${word}'; did you mean ${near}?\n`, argv.join(' '));
+  }
+  const far = await help('xyzzy', '--help');
+  assert.deepEqual([far.code, far.out], [2, "gdnctl: unknown command 'xyzzy'; see gdnctl --help for the commands\n"]);
+  // Help for real commands and groups is untouched, and a leaf's positional argument is not a command.
+  assert.equal((await help('directives', '--help')).code, 0);
+  assert.equal((await help('help', 'directives', 'list')).code, 0);
+  assert.doesNotMatch((await help('status', 'no-such-run', '--help')).out, /unknown command/);
+});

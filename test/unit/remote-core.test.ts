@@ -7,7 +7,7 @@ import { buildTestCommand, selectSuites } from '../../src/core/test-plan.js';
 import { DEFAULT_TEST_SUITES } from '../../src/config/options/remote.js';
 import { workersExitCode } from '../../src/core/worker-outcome.js';
 import { metricLine, parseProfileMetrics } from '../../src/core/profile-metrics.js';
-import { checkProfileWindow, profileRunName, tracePatterns } from '../../src/core/profile-plan.js';
+import { checkProfileWindow, marinPrefixFor, modelEnv, profileRunName, tracePatterns } from '../../src/core/profile-plan.js';
 import { exportLines, rsyncShellArg, shPath, shQuote } from '../../src/core/shell-quote.js';
 import { globToRegExp } from '../../src/adapters/remote/local-remote.js';
 import { UsageError } from '../../src/errors.js';
@@ -105,4 +105,27 @@ test('shell quoting round-trips through bash; ~ stays expandable; rsync -e args'
   assert.equal(execFileSync('bash', ['-c', `echo ${shPath('~/x')}`], { encoding: 'utf8', env: { HOME: '/h' } }).trim(), '/h/x');
   assert.equal(rsyncShellArg('/a b/key'), `'/a b/key'`);
   assert.equal(rsyncShellArg('UserKnownHostsFile=/tmp/k'), 'UserKnownHostsFile=/tmp/k');
+});
+
+test('profile model flags: the Python tool\'s MARIN_PREFIX default and the variables each knob becomes', () => {
+  // The anchor's pinned cases, plus a bare region.
+  assert.equal(marinPrefixFor('us-east5-a'), 'gs://marin-us-east5');
+  assert.equal(marinPrefixFor('us-east5'), 'gs://marin-us-east5');
+  assert.equal(marinPrefixFor('marin-us-central1'), 'gs://marin-us-central1');
+  assert.equal(marinPrefixFor('us-central1'), 'gs://marin-us-central1');
+  assert.deepEqual(modelEnv({}), {});
+  assert.deepEqual(modelEnv({ ceImplementation: 'auto', ceBwdMode: 'pallas', wandbMode: 'online' }), {
+    LEVANTER_PALLAS_TPU_BWD_USE_XLA_STREAMING_BENCH: '0',
+    WANDB_MODE: 'online',
+  });
+  assert.deepEqual(modelEnv({ chunkSize: 64, segmentSize: 16, gdnLayersPerBlock: 3, gdnBlockSize: 4, allTransformer: true, ceImplementation: 'xla', ceBwdMode: 'xla_streaming', marinPrefix: 'gs://b' }), {
+    GDN_PROFILE_CHUNK_SIZE: '64',
+    GDN_PROFILE_SEGMENT_SIZE: '16',
+    GDN_PROFILE_GDN_LAYERS_PER_BLOCK: '3',
+    GDN_PROFILE_GDN_BLOCK_SIZE: '4',
+    GDN_PROFILE_ALL_TRANSFORMER: '1',
+    LEVANTER_FUSED_CE_IMPLEMENTATION: 'xla',
+    LEVANTER_PALLAS_TPU_BWD_USE_XLA_STREAMING_BENCH: '1',
+    MARIN_PREFIX: 'gs://b',
+  });
 });

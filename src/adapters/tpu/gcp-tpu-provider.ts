@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../log.js';
 import type { TpuCreateOutcome, TpuCreateSpec, TpuNode, TpuNodeRef, TpuProvider } from '../../ports/tpu.js';
 import { nodePath, toTpuNode, type RawNode } from './tpu-node-shape.js';
+import { tpuAccessError } from './tpu-api-errors.js';
+import { ResourceError } from '../../errors.js';
 
 export interface GcpTpuProviderOptions {
   /** e.g. http://127.0.0.1:PORT (the emulator); unset in production (tpu.googleapis.com). */
@@ -84,9 +86,20 @@ export class GcpTpuProvider implements TpuProvider {
     await this.client.close();
   }
 
-  /** One API call with p-retry backoff on transient codes. */
-  private async call<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * One API call with p-retry backoff on transient codes. Credentials, project and permission errors become a
+   * one-line ResourceError here (tpu-api-errors.ts), so every caller stops with exit 4 and the fix, never a trace.
+   */
+  private async call<T>(what: string, resource: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const { default: pRetry } = await import('p-retry');
+    try {
+      return await this.retried(pRetry, what, fn, signal);
+    } catch (e) {
+      throw tpuAccessError(e, resource) ?? e;
+    }
+  }
+
+  private retried<T>(pRetry: typeof import('p-retry').default, what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     return pRetry(fn, {
       retries: this.o.retries,
       minTimeout: this.o.retryMinMs,
@@ -104,7 +117,7 @@ export class GcpTpuProvider implements TpuProvider {
 
   async getNode(ref: TpuNodeRef, signal?: AbortSignal): Promise<TpuNode | undefined> {
     try {
-      const [raw] = await this.call('getNode', () => this.client.getNode({ name: nodePath(ref) }), signal);
+      const [raw] = await this.call('getNode', nodePath(ref), () => this.client.getNode({ name: nodePath(ref) }), signal);
       return toTpuNode(raw as RawNode, ref, this.o.internalIp);
     } catch (e) {
       if (errorCode(e) === Code.NOT_FOUND) return undefined;
@@ -113,7 +126,8 @@ export class GcpTpuProvider implements TpuProvider {
   }
 
   async listNodes(project: string, zone: string, cluster: string): Promise<TpuNode[]> {
-    const [nodes] = await this.call('listNodes', () => this.client.listNodes({ parent: `projects/${project}/locations/${zone}` }));
+    const parent = `projects/${project}/locations/${zone}`;
+    const [nodes] = await this.call('listNodes', parent, () => this.client.listNodes({ parent }));
     return nodes.map((raw) => {
       const name = String(raw.name ?? '').split('/').pop() ?? '';
       return toTpuNode(raw as RawNode, { project, zone, cluster, name }, this.o.internalIp);
@@ -142,7 +156,7 @@ export class GcpTpuProvider implements TpuProvider {
   ): Promise<GaxOperation | undefined> {
     let delayMs = Math.min(100, this.o.pollIntervalMs);
     for (;;) {
-      const op = await this.call('getOperation', () => check(name), signal);
+      const op = await this.call('getOperation', name, () => check(name), signal);
       if (op.done) return op;
       if (Date.now() >= deadline) return undefined;
       await sleep(Math.min(delayMs, Math.max(0, deadline - Date.now())), undefined, signal ? { signal } : {});
@@ -173,6 +187,7 @@ export class GcpTpuProvider implements TpuProvider {
       if (opts.queued) {
         const [op] = await this.call(
           'createQueuedResource',
+          parent,
           () =>
             this.client.createQueuedResource({
               parent,
@@ -184,11 +199,12 @@ export class GcpTpuProvider implements TpuProvider {
         operation = String(op.name);
         check = (n) => this.client.checkCreateQueuedResourceProgress(n) as unknown as Promise<GaxOperation>;
       } else {
-        const [op] = await this.call('createNode', () => this.client.createNode({ parent, nodeId: spec.name, node }), opts.signal);
+        const [op] = await this.call('createNode', parent, () => this.client.createNode({ parent, nodeId: spec.name, node }), opts.signal);
         operation = String(op.name);
         check = (n) => this.client.checkCreateNodeProgress(n) as unknown as Promise<GaxOperation>;
       }
     } catch (e) {
+      if (e instanceof ResourceError) throw e;
       const code = errorCode(e);
       // ALREADY_EXISTS is 6 over gRPC; the REST transport maps HTTP 409 to 10 (ABORTED).
       if (code === Code.ALREADY_EXISTS || code === Code.ABORTED) {
@@ -226,7 +242,7 @@ export class GcpTpuProvider implements TpuProvider {
   private async waitQueuedActive(name: string, deadline: number, signal?: AbortSignal): Promise<'active' | 'timeout' | { failed: string }> {
     let delayMs = Math.min(200, this.o.pollIntervalMs);
     for (;;) {
-      const [qr] = await this.call('getQueuedResource', () => this.client.getQueuedResource({ name }), signal);
+      const [qr] = await this.call('getQueuedResource', name, () => this.client.getQueuedResource({ name }), signal);
       const raw = qr.state?.state as unknown;
       const state = typeof raw === 'number' ? QUEUED_STATES[raw] : String(raw ?? '');
       if (state === 'ACTIVE') return 'active';
@@ -245,11 +261,11 @@ export class GcpTpuProvider implements TpuProvider {
     try {
       if (opts.queued) {
         const name = `projects/${ref.project}/locations/${ref.zone}/queuedResources/${ref.name}`;
-        const [op] = await this.call('deleteQueuedResource', () => this.client.deleteQueuedResource({ name, force: true }));
+        const [op] = await this.call('deleteQueuedResource', name, () => this.client.deleteQueuedResource({ name, force: true }));
         operation = String(op.name);
         check = (n) => this.client.checkDeleteQueuedResourceProgress(n) as unknown as Promise<GaxOperation>;
       } else {
-        const [op] = await this.call('deleteNode', () => this.client.deleteNode({ name: nodePath(ref) }));
+        const [op] = await this.call('deleteNode', nodePath(ref), () => this.client.deleteNode({ name: nodePath(ref) }));
         operation = String(op.name);
         check = (n) => this.client.checkDeleteNodeProgress(n) as unknown as Promise<GaxOperation>;
       }

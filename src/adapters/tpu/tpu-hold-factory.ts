@@ -104,7 +104,7 @@ export interface CreateTpuHoldDeps {
  */
 export function createTpuHold(values: Config, deps: CreateTpuHoldDeps): LeasedTpuHold {
   if (!values.devTpuName) {
-    throw new UsageError('no TPU name; pass --dev-tpu-name "$USER-gdn" (or set devTpuName: in gdnctl.yaml)');
+    throw new UsageError('no TPU name; pass --tpu-name "$USER-gdn" (codex-loop: --dev-tpu-name), or set devTpuName: in gdnctl.yaml');
   }
   const clusters = resolveClusters(values, deps.env);
   return new LeasedTpuHold(

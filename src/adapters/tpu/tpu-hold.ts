@@ -122,7 +122,7 @@ export class LeasedTpuHold implements TpuHold {
       const liveness = ownerLiveness(lease);
       if (liveness !== 'dead' && lease.ownerPid !== process.pid) {
         throw new UsageError(
-          `TPU ${lease.node} in ${lease.zone} is held by pid ${lease.ownerPid} on ${lease.ownerHost} (lease ${lease.file}); stop that process, or use another --dev-tpu-name`,
+          `TPU ${lease.node} in ${lease.zone} is held by pid ${lease.ownerPid} on ${lease.ownerHost} (lease ${lease.file}); stop that process, or use another node name (--tpu-name)`,
         );
       }
       const ref = refOfLease(lease);
@@ -160,29 +160,37 @@ export class LeasedTpuHold implements TpuHold {
     const ref: TpuNodeRef = { project: cluster.project, zone: cluster.zone, cluster: cluster.cluster, name: this.s.nodeName };
     // The lease goes down before the request: a SIGKILL between "sent" and "accepted" still leaves a record.
     this.lease = writeLease(newLease(this.s.logDir, ref, { owner: this.s.owner, acceleratorType, queued: this.s.queued }));
-    const outcome = await provider.createNode(
-      {
-        ...ref,
-        acceleratorType,
-        runtimeVersion,
-        labels: { ...(cluster.labels ?? {}), [MANAGED_LABEL]: 'gdnctl', 'gdnctl-owner': this.s.owner },
-        metadata: { 'ssh-keys': this.s.sshKeys },
-        network: cluster.network,
-        subnetwork: cluster.subnetwork,
-        spot: cluster.spot,
-        reserved: cluster.reserved,
-        serviceAccount: cluster.serviceAccount,
-      },
-      {
-        readyTimeoutMs: this.s.readyTimeoutMs,
-        queued: this.s.queued,
-        ...(signal ? { signal } : {}),
-        onAccepted: async (operation) => {
-          if (this.lease) this.lease = writeLease({ ...this.lease, operation });
-          faultPoint('during-tpu-allocation');
+    let outcome: Awaited<ReturnType<TpuProvider['createNode']>>;
+    try {
+      outcome = await provider.createNode(
+        {
+          ...ref,
+          acceleratorType,
+          runtimeVersion,
+          labels: { ...(cluster.labels ?? {}), [MANAGED_LABEL]: 'gdnctl', 'gdnctl-owner': this.s.owner },
+          metadata: { 'ssh-keys': this.s.sshKeys },
+          network: cluster.network,
+          subnetwork: cluster.subnetwork,
+          spot: cluster.spot,
+          reserved: cluster.reserved,
+          serviceAccount: cluster.serviceAccount,
         },
-      },
-    );
+        {
+          readyTimeoutMs: this.s.readyTimeoutMs,
+          queued: this.s.queued,
+          ...(signal ? { signal } : {}),
+          onAccepted: async (operation) => {
+            if (this.lease) this.lease = writeLease({ ...this.lease, operation });
+            faultPoint('during-tpu-allocation');
+          },
+        },
+      );
+    } catch (e) {
+      // Refused before the API accepted anything (no credentials, no permission): no node can exist, so the
+      // lease written ahead of the request would only mislead dev-tpu-status. An accepted create keeps it.
+      if (!this.lease?.operation) this.dropLease({ ok: false, reason: 'refused' });
+      throw e;
+    }
     switch (outcome.kind) {
       case 'ready':
         return this.held(outcome.node, signal);
@@ -193,7 +201,7 @@ export class LeasedTpuHold implements TpuHold {
           return this.dropLease({
             ok: false,
             fatal: true,
-            reason: `a node named ${n.name} already exists and is not gdnctl's for ${this.s.owner} (labels ${JSON.stringify(n.labels)}); pick another --dev-tpu-name`,
+            reason: `a node named ${n.name} already exists and is not gdnctl's for ${this.s.owner} (labels ${JSON.stringify(n.labels)}); pick another node name (--tpu-name)`,
           });
         }
         const ready = n.state === 'CREATING' ? await provider.waitReady(ref, this.s.readyTimeoutMs, signal) : n;
@@ -204,7 +212,7 @@ export class LeasedTpuHold implements TpuHold {
         return this.dropLease({
           ok: false,
           fatal: true,
-          reason: `our node ${n.name} already exists in ${ref.zone} but is ${ready?.state ?? 'MISSING'}; run gdnctl dev-tpu-release --dev-tpu-name ${n.name} --dev-tpu-cluster ${ref.cluster}`,
+          reason: `our node ${n.name} already exists in ${ref.zone} but is ${ready?.state ?? 'MISSING'}; run gdnctl dev-tpu-release --tpu-name ${n.name} --cluster ${ref.cluster}`,
         });
       }
       case 'capacity':

@@ -1,15 +1,5 @@
 import type { CommandSpec } from '../command-spec.js';
-import type { ResolvedConfig } from '../../config/resolve.js';
-import { applyResilient } from '../../core/loop/resilient.js';
-
-/** --resilient rewrites policies before anything runs; --print-config shows the result with source "resilient". */
-export function resilientConfig(config: ResolvedConfig): ResolvedConfig {
-  const { values, changes } = applyResilient(config.values);
-  if (changes.length === 0) return config;
-  const sources = { ...config.sources };
-  for (const c of changes) (sources as Record<string, string>)[c.key] = 'resilient';
-  return { ...config, values, sources };
-}
+import { resilientConfig } from '../../config/resilient.js';
 
 export const codexLoopCommand: CommandSpec = {
   name: 'codex-loop',
@@ -19,6 +9,7 @@ export const codexLoopCommand: CommandSpec = {
     'gdnctl codex-loop --iterations 3 --dry-run',
   ],
   handlesSignals: true,
+  // --resilient fills policies nobody set before anything runs; --print-config shows those with source "resilient".
   effectiveConfig: resilientConfig,
   async run(ctx) {
     const { runCodexLoop } = await import('../loop/run-codex-loop.js');

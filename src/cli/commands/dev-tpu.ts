@@ -3,7 +3,7 @@ import type { CommandSpec } from '../command-spec.js';
 export const devTpuAllocateCommand: CommandSpec = {
   name: 'dev-tpu-allocate',
   summary: 'create (or reuse) a dev TPU, wait for READY, and hold it until Ctrl-C; released on SIGINT/SIGTERM/SIGHUP',
-  examples: ['gdnctl dev-tpu-allocate --project my-proj --dev-tpu-cluster us-central1 --dev-tpu-fallback-cluster us-east5-a --dev-tpu-name "$USER-gdn" --dev-tpu-type v5p-8'],
+  examples: ['gdnctl dev-tpu-allocate --project my-proj --cluster us-central1 --dev-tpu-fallback-cluster us-east5-a --tpu-name "$USER-gdn" --tpu-type v5p-8'],
   handlesSignals: true,
   async run(ctx) {
     const { runDevTpuAllocate } = await import('../dev-tpu/allocate.js');

@@ -9,7 +9,7 @@ import { parseEnvPairs } from '../../core/env-pairs.js';
 import { hotspotsMarkdown, type HotspotSummary } from '../../core/hotspots.js';
 import { pickXPlane, summarizeProfile } from '../../adapters/profile/profile-summary.js';
 import { metricLine, parseProfileMetrics, type ProfileMetrics } from '../../core/profile-metrics.js';
-import { checkProfileWindow, profileEnv, profileRunName, tracePatterns, type ProfileOptions } from '../../core/profile-plan.js';
+import { checkProfileWindow, marinPrefixFor, profileEnv, profileRunName, tracePatterns, type ProfileOptions } from '../../core/profile-plan.js';
 import { workersExitCode } from '../../core/worker-outcome.js';
 import { buildForwardEnv, openSession, parseUserEnv, type Session } from './session.js';
 import { syncAndRun, workerReports } from './run-tests.js';
@@ -37,6 +37,18 @@ export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Pro
     runNamePrefix: v.runNamePrefix,
     includeXplane: v.includeXplane,
     ...(ctx.env.GDNCTL_ITERATION ? { iteration: ctx.env.GDNCTL_ITERATION } : {}),
+    ...(v.tpu ? { tpuVariant: v.tpu } : {}),
+    model: {
+      chunkSize: v.chunkSize,
+      segmentSize: v.segmentSize,
+      gdnLayersPerBlock: v.gdnLayersPerBlock,
+      gdnBlockSize: v.gdnBlockSize,
+      allTransformer: v.allTransformer,
+      ceImplementation: v.ceImplementation,
+      ceBwdMode: v.ceBwdMode,
+      wandbMode: v.wandbMode,
+      marinPrefix: v.marinPrefix,
+    },
   };
   checkProfileWindow(opts);
   const extra = { ...parseEnvPairs(v.profileEnv, '--profile-env'), ...parseUserEnv(ctx) };
@@ -51,9 +63,13 @@ export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Pro
     const base = buildForwardEnv(ctx, {}, extra);
     redact = base.redact;
     session = await openSession(ctx, redact, v.json, provider);
-    if (session.target.node?.acceleratorType) opts.tpuVariant = session.target.node.acceleratorType;
-    const env = { ...profileEnv(opts, runName, workerProfileDir), ...base.env };
-    const command = `mkdir -p "$GDNCTL_PROFILE_DIR"\n${v.profileCommand}`;
+    const node = session.target.node;
+    if (!opts.tpuVariant && node?.acceleratorType) opts.tpuVariant = node.acceleratorType;
+    if (!v.marinPrefix && node) opts.model = { ...opts.model, marinPrefix: marinPrefixFor(node.cluster) };
+    // An explicit --marin-prefix beats a MARIN_PREFIX forwarded from this machine; the derived default does not.
+    const env = { ...profileEnv(opts, runName, workerProfileDir), ...base.env, ...(v.marinPrefix ? { MARIN_PREFIX: v.marinPrefix } : {}) };
+    // As the Python tool's --dry-run: the executor's own dry run, asked for on the profile command line.
+    const command = `mkdir -p "$GDNCTL_PROFILE_DIR"\n${v.profileCommand}${v.profileDryRun ? ' --dry_run true' : ''}`;
     const results = await syncAndRun(ctx, session, command, env);
     if (ctx.interrupt.signal.aborted) return ExitCode.interrupted;
     let code: number = workersExitCode(results);

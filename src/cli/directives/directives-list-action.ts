@@ -8,7 +8,7 @@ export async function runDirectivesList(ctx: CommandContext): Promise<number> {
   const presets = await listPresets(userDir);
   const width = Math.max(4, ...presets.map((p) => p.name.length));
   for (const p of presets) {
-    ctx.stdout.write(`${p.name.padEnd(width)}  ${p.source.padEnd(8)}  ${p.description || '(no description)'}\n`);
+    ctx.stdout.write(`${p.name.padEnd(width)}  ${p.source.padEnd(8)}  ${p.description || '(empty: the loop refuses it)'}\n`);
   }
   ctx.log.debug({ userDir, count: presets.length }, 'directive presets listed');
   if (presets.length === 0) ctx.stderr.write('no directive presets found\n');

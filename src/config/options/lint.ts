@@ -1,15 +1,27 @@
 import { z } from 'zod';
 import { opt } from '../option-meta.js';
 
+/**
+ * The anchor's entry template, with the spellings its agent-written log drifted into over weeks (each may carry
+ * a "(...)" qualifier: `- MFU/throughput delta (vs baseline run ...):`). The first spelling is the one messages use.
+ */
 export const DEFAULT_REQUIRED_FIELDS = [
   'Date',
   'Commit',
-  'Hypothesis',
-  'Change summary',
+  'Hypothesis|Selected hypothesis',
+  'Change summary|Change attempt summary|Change attempts|Change attempt',
   'Correctness checks',
   'MFU/throughput delta',
-  'Next hypothesis',
+  'Next hypothesis|Next bold hypothesis',
 ] as const;
+
+/** One `requiredFields` entry: a name, or alternatives joined by "|", none of them empty. */
+const requiredField = z
+  .string()
+  .min(1)
+  .refine((s) => s.split('|').every((a) => a.trim() !== ''), {
+    message: 'expected a field name or alternatives such as "Hypothesis|Selected hypothesis", with no empty spelling around "|"',
+  });
 
 /** The hill-climb log and `gdnctl lint-log`. */
 export const lintOptions = {
@@ -46,8 +58,8 @@ export const lintOptions = {
     help: 'check that each named commit exists in the repository (--no-verify-commits turns it off)',
     commands: ['lint-log'],
   }),
-  requiredFields: opt(z.array(z.string().min(1)).default([...DEFAULT_REQUIRED_FIELDS]), {
-    help: 'fields each checked entry must have as "- <Name>:" lines (repeatable; replaces the default list)',
+  requiredFields: opt(z.array(requiredField).default([...DEFAULT_REQUIRED_FIELDS]), {
+    help: 'fields each checked entry must have as "- <Name>[ (qualifier)]:" lines; "A|B" accepts either spelling (repeatable; replaces the default list)',
     commands: ['lint-log'],
     valueName: '<name>',
   }),

@@ -113,6 +113,61 @@ export const remoteOptions = {
     commands: PROFILE,
     valueName: '<prefix>',
   }),
+  // The Python tool's profile-model flags (docs/dev-tpu.md "Flags of the Python tool"), each one variable of the run.
+  tpu: opt(z.string().regex(/^[a-z0-9]+-\d+$/, 'expected a TPU variant such as v5p-8').optional(), {
+    help: 'TPU variant the training config is built for (GDN_PROFILE_TPU_VARIANT; default: the target node\'s accelerator type)',
+    commands: PROFILE,
+    valueName: '<variant>',
+  }),
+  chunkSize: opt(z.number().int().positive().optional(), {
+    help: 'GDN chunk size override (GDN_PROFILE_CHUNK_SIZE)',
+    commands: PROFILE,
+    valueName: '<n>',
+  }),
+  segmentSize: opt(z.number().int().positive().optional(), {
+    help: 'GDN segment size override (GDN_PROFILE_SEGMENT_SIZE)',
+    commands: PROFILE,
+    valueName: '<n>',
+  }),
+  gdnLayersPerBlock: opt(z.number().int().positive().optional(), {
+    help: 'GDN layers per block, for model-boundary sweeps (GDN_PROFILE_GDN_LAYERS_PER_BLOCK)',
+    commands: PROFILE,
+    valueName: '<n>',
+  }),
+  gdnBlockSize: opt(z.number().int().positive().optional(), {
+    help: 'GDN block size, for model-boundary sweeps (GDN_PROFILE_GDN_BLOCK_SIZE)',
+    commands: PROFILE,
+    valueName: '<n>',
+  }),
+  allTransformer: opt(z.boolean().default(false), {
+    help: 'turn every GDN layer into attention: the attention-only control run (GDN_PROFILE_ALL_TRANSFORMER=1)',
+    commands: PROFILE,
+  }),
+  ceImplementation: opt(z.enum(['auto', 'xla', 'reference', 'pallas_tpu', 'pallas_gpu']).default('auto'), {
+    help: 'fused cross-entropy backend; anything but auto is exported as LEVANTER_FUSED_CE_IMPLEMENTATION',
+    commands: PROFILE,
+    valueName: '<impl>',
+  }),
+  ceBwdMode: opt(z.enum(['pallas', 'xla_streaming']).default('pallas'), {
+    help: 'cross-entropy backward: LEVANTER_PALLAS_TPU_BWD_USE_XLA_STREAMING_BENCH=0 (pallas) or 1 (xla_streaming)',
+    commands: PROFILE,
+    valueName: '<mode>',
+  }),
+  wandbMode: opt(z.enum(['online', 'offline', 'disabled']).default('online'), {
+    help: 'W&B mode of the profile run (WANDB_MODE)',
+    commands: PROFILE,
+    valueName: '<mode>',
+  }),
+  marinPrefix: opt(z.string().regex(/^\S+$/, 'expected a storage prefix such as gs://marin-us-east5').optional(), {
+    help: 'MARIN_PREFIX of the profile run (default on a TPU: gs://marin-<region of its cluster>)',
+    commands: PROFILE,
+    valueName: '<prefix>',
+  }),
+  profileDryRun: opt(z.boolean().default(false), {
+    help: 'executor dry run: appends --dry_run true to the profile command, as the Python tool did',
+    commands: PROFILE,
+    flagOn: { 'dev-tpu-profile': '--dry-run' },
+  }),
   profileEnv: opt(z.array(z.string()).default([]), {
     help: 'extra environment for the profile run, KEY=VALUE',
     commands: PROFILE,

@@ -7,6 +7,13 @@ const NODE_COMMANDS = ['codex-loop', 'dev-tpu-allocate', 'dev-tpu-status', 'dev-
 const API_COMMANDS = [...NODE_COMMANDS, 'dev-tpu-test', 'dev-tpu-profile'];
 /** Commands that act on an already-held TPU (post-checks, CI). */
 const TARGET_COMMANDS = ['dev-tpu-test', 'dev-tpu-profile', 'dev-tpu-status', 'dev-tpu-release'];
+/**
+ * One naming for the TPU subcommands: --cluster / --tpu-name / --tpu-type, as the Python tool spelled them. The
+ * loop keeps its --dev-tpu-* names and takes the short ones as aliases; dev-tpu-allocate takes the old
+ * --dev-tpu-* ones as aliases; status and release, whose --cluster/--tpu-name are the target keys, still
+ * accept (unlisted) --dev-tpu-cluster/--dev-tpu-name.
+ */
+const TARGET_LISTED_ELSEWHERE = ['dev-tpu-status', 'dev-tpu-release'];
 
 /** One entry of `clusters:` — a name users type (`--dev-tpu-cluster us-central1`) mapped to where the node lives. */
 export const clusterSchema = z.strictObject({
@@ -48,6 +55,9 @@ export const tpuOptions = {
     help: 'primary cluster: a name from clusters: or a bare zone such as us-east5-a',
     commands: NODE_COMMANDS,
     valueName: '<cluster>',
+    flagOn: { 'dev-tpu-allocate': '--cluster' },
+    aliasesOn: { 'codex-loop': ['--cluster'], 'dev-tpu-allocate': ['--dev-tpu-cluster'] },
+    hiddenOn: TARGET_LISTED_ELSEWHERE,
   }),
   devTpuFallbackCluster: opt(z.array(z.string().min(1)).default([]), {
     help: 'cluster to try, in order, when the primary has no capacity',
@@ -58,11 +68,16 @@ export const tpuOptions = {
     help: 'TPU node id to create or reuse, e.g. "$USER-gdn"',
     commands: NODE_COMMANDS,
     valueName: '<name>',
+    flagOn: { 'dev-tpu-allocate': '--tpu-name' },
+    aliasesOn: { 'codex-loop': ['--tpu-name'], 'dev-tpu-allocate': ['--dev-tpu-name'] },
+    hiddenOn: TARGET_LISTED_ELSEWHERE,
   }),
   devTpuType: opt(z.string().regex(/^[a-z0-9]+-\d+$/, 'expected an accelerator type such as v5p-8').optional(), {
     help: 'accelerator type, e.g. v5p-8, v5litepod-8, v6e-8, v4-8 (default: the cluster\'s acceleratorType)',
     commands: HOLD_COMMANDS,
     valueName: '<type>',
+    flagOn: { 'dev-tpu-allocate': '--tpu-type' },
+    aliasesOn: { 'codex-loop': ['--tpu-type'], 'dev-tpu-allocate': ['--dev-tpu-type'] },
   }),
   devTpuReadyTimeout: opt(z.number().positive().default(900), {
     help: 'seconds to wait for the node to be READY',
