@@ -137,6 +137,20 @@ test('the loop refuses a preset that is empty after its front matter: exit 2, on
   assert.equal(stderr, `gdnctl: ${join(user, 'hollow.md')}: directive preset "hollow" is empty after its front matter; give it content or drop --directive-preset hollow\n`);
 });
 
+test('the loop reads --directive-file through the same reader: empty after front matter is exit 2, one line', async () => {
+  const user = tempDir({ 'only-fm.md': '---\ndescription: nothing else\n---\n' });
+  const repo = await TempRepo.create({ files: { 'README.md': 'x\n' } });
+  after(() => repo.dispose());
+  const file = join(user, 'only-fm.md');
+  const { code, stdout, stderr } = await runProgram(['codex-loop', '--iterations', '1', '--directive-file', file, '--workdir', repo.dir], {
+    cwd: repo.dir,
+    env: { ...repo.env, PATH: process.env.PATH },
+  });
+  assert.equal(code, 2);
+  assert.equal(stdout, '');
+  assert.equal(stderr, `gdnctl: directive file ${file} is empty after its front matter; give it content or drop --directive-file\n`);
+});
+
 test('gdnctl directives list marks a preset with no text', async () => {
   const user = tempDir({ 'hollow.md': '---\ndescription:\n---\n' });
   const { code, stdout } = await runProgram(['directives', 'list', '--directives-dir', user], { cwd: tmpdir(), env: {} });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import type { Git } from '../../ports/git.js';
-import { loadPreset } from '../../adapters/directive-presets.js';
+import { loadPreset, readDirectiveFile } from '../../adapters/directive-presets.js';
 import { SimpleGitRepo } from '../../adapters/git/simple-git-repo.js';
 import { operationInProgress } from '../../adapters/git/repo-preflight.js';
 import { listRuns } from '../../adapters/ledger/file-ledger.js';
@@ -81,7 +81,7 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   }
   for (const file of v.directiveFile) {
     try {
-      directives.push((await readNonEmpty(file, 'directive file', '--directive-file')).trim());
+      directives.push(await readDirectiveFile(file));
     } catch (e) {
       if (e instanceof UsageError) problems.push(...e.lines);
       else throw e;
