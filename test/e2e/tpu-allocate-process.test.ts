@@ -1,6 +1,6 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -223,6 +223,17 @@ test('no Google credentials at all: dev-tpu-allocate exits 4 with one line sayin
     assert.equal(noAdc.stderr, 'gdnctl: no Google credentials for the TPU API; run "gcloud auth application-default login", or point GOOGLE_APPLICATION_CREDENTIALS at a service-account key file\n');
     assert.equal(emu.requests.length, before, 'nothing reached the API');
     assert.deepEqual(leaseFiles(), [], 'no lease of a node that was never requested');
+
+    // The loop with --hold-dev-tpu: the same one line and exit 4 before the agent runs; the run is stopped, not
+    // left looking interrupted (a rerun must not "resume" it).
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: ws.dir });
+    const loop = await gdnctlApart(['codex-loop', '--iterations', '1', '--hold-dev-tpu', '--tpu-name', 'nocreds', '--allow-dirty', '--agent', 'command', '--agent-cmd', 'touch agent-ran', '--quiet'], base);
+    assert.equal(loop.code, 4, loop.stderr);
+    assert.equal(loop.stderr, 'gdnctl: no Google credentials for the TPU API; run "gcloud auth application-default login", or point GOOGLE_APPLICATION_CREDENTIALS at a service-account key file\n');
+    assert.ok(!existsSync(join(ws.dir, 'agent-ran')), 'the agent never ran');
+    const runs = join(ws.dir, '.agents/logs/gdn_codex_loop/runs');
+    const state = JSON.parse(readFileSync(join(runs, readdirSync(runs)[0]!, 'state.json'), 'utf8')) as { status: string };
+    assert.equal(state.status, 'stopped');
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

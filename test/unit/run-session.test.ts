@@ -4,6 +4,7 @@ import type { LoopConfigValues } from '../../src/core/loop/settings.js';
 import type { RunState } from '../../src/core/loop/run-state.js';
 import { RunSession, type RunExtras, type RunSessionDeps, type RunSessionOptions } from '../../src/core/run/run-session.js';
 import { findResumable } from '../../src/core/run/recover.js';
+import { ResourceError, UsageError } from '../../src/errors.js';
 import type { Measurer } from '../../src/ports/bench.js';
 import type { OwnerProbe, RunListing } from '../../src/ports/ledger.js';
 import { FakeGit } from '../fakes/fake-git.js';
@@ -221,6 +222,29 @@ test('a refused baseline stops the run before any iteration, with an alert the o
   assert.deepEqual(out.result, { kind: 'stopped', stop: { reason: 'iteration-error', cause: 'policy-fail', iteration: 1, message: 'too noisy' } });
   assert.deepEqual(r.alerts, ['baseline refused: too noisy']);
   assert.equal(r.agent.calls.length, 0);
+  const st = r.runs.only().state as RunState;
+  assert.equal(st.status, 'stopped', 'a refused baseline is a stop, not a resumable run');
+  assert.equal(st.stopMessage, 'too noisy');
+});
+
+test('no credentials / no TPU (a typed refusal before the agent runs): stopped, not interrupted; the TPU released; the error goes on', async () => {
+  for (const error of [new ResourceError('no Google credentials; run gcloud auth application-default login'), new UsageError('bad --dev-tpu-type')]) {
+    const tpu = new RecordingTpuHold();
+    tpu.acquire = async () => {
+      tpu.calls.push({ op: 'acquire' });
+      throw error;
+    };
+    const r = rig({ extras: async () => ({ tpu }) });
+    await assert.rejects(r.session.execute(), (e) => e === error);
+    const l = r.runs.only();
+    const st = l.state as RunState;
+    assert.equal(st.status, 'stopped');
+    assert.equal(st.stopMessage, error.message);
+    assert.deepEqual(l.eventsLog.at(-1), { type: 'run-stopped', iteration: 1, message: error.message });
+    assert.equal(l.runJsonWrites.at(-1)!.status, 'stopped');
+    assert.deepEqual(tpu.calls.at(-1), { op: 'release', hurry: false });
+    assert.equal(r.agent.calls.length, 0, 'the agent never ran');
+  }
 });
 
 test('bootstrap already accepted in a resumed run: not repeated; its post-check and bench serve the rest of the run', async () => {

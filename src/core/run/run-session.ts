@@ -1,4 +1,5 @@
 import { isAbsolute } from 'node:path';
+import { ResourceError, UsageError } from '../../errors.js';
 import type { IterationMemory, Measurer } from '../../ports/bench.js';
 import type { Ledger, OwnerProbe, RunLedger, RunListing, RunOwner, RunStore } from '../../ports/ledger.js';
 import type { TpuHold } from '../../ports/tpu.js';
@@ -79,6 +80,9 @@ export class RunSession {
     try {
       result = await this.drive();
     } catch (e) {
+      // A refusal with a typed error (no credentials, no TPU, a bad setting found late) is a stop, not an
+      // interruption: the run is not left looking resumable, and the error reaches the operator as one line.
+      if ((e instanceof ResourceError || e instanceof UsageError) && !this.d.signal.aborted) await this.markStopped(e.message);
       await this.finish(undefined);
       throw e;
     }
@@ -141,7 +145,7 @@ export class RunSession {
     await this.extras.tpu?.release({ hurry: this.hurried }).catch((e: Error) => this.d.console.warn(`releasing the TPU failed: ${e.message}`));
     const { ledger, state } = this;
     if (ledger && state) {
-      if (aborted || !final) {
+      if (aborted || (!final && state.status === 'running')) {
         state.status = 'interrupted';
         state.agentPgid = undefined;
         await ledger.writeState(state).catch(() => undefined);
@@ -185,11 +189,23 @@ export class RunSession {
       const b = await deps.measurer.ensureBaseline(ledger.runDir, await d.git.head(), d.signal);
       if (!b.ok) {
         d.alert(`baseline refused: ${b.reason}`);
+        await this.markStopped(b.reason);
         return { kind: 'stopped', stop: { reason: 'iteration-error', cause: 'policy-fail', iteration: first, message: b.reason } };
       }
     }
     if (first > this.s.iterations) return { kind: 'done', iterations: this.s.iterations };
     return new LoopEngine(this.s, deps, state).run(first);
+  }
+
+  /** The run ended on a refusal before or between iterations: state.json says `stopped`, with the reason. */
+  private async markStopped(message: string): Promise<void> {
+    const { ledger, state } = this;
+    if (!ledger || !state) return;
+    state.status = 'stopped';
+    state.stopMessage = message;
+    state.agentPgid = undefined;
+    await ledger.writeState(state).catch(() => undefined);
+    await ledger.event('run-stopped', { iteration: state.iteration, message }).catch(() => undefined);
   }
 
   private async open(): Promise<number> {
