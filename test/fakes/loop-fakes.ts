@@ -11,6 +11,8 @@ import type { LoopConsole, LoopDeps, TextFiles } from '../../src/core/loop/engin
 import type { RunState } from '../../src/core/loop/run-state.js';
 import { loopSettings, type LoopConfigValues, type LoopSettings } from '../../src/core/loop/settings.js';
 import { ZERO_TOKENS } from '../../src/core/loop/outcome.js';
+import type { LoopEvent } from '../../src/core/loop/events.js';
+import { showLoopEvent } from '../../src/cli/loop/loop-console.js';
 import { FakeGit } from './fake-git.js';
 
 export type AgentAct = (git: FakeGit, input: AgentRunInput) => Partial<AgentRunResult> | void;
@@ -87,10 +89,13 @@ export function gitFiles(git: FakeGit): TextFiles {
   };
 }
 
-export function recordingConsole(): LoopConsole & { lines: string[] } {
+/** Records the lines the real console would print (without its prefixes) and the events it was shown. */
+export function recordingConsole(): LoopConsole & { lines: string[]; events: LoopEvent[] } {
   const lines: string[] = [];
+  const events: LoopEvent[] = [];
   const push = (l: string): void => void lines.push(l);
-  return { lines, status: push, info: push, warn: push, echo: push };
+  const text = { status: push, info: push, warn: push, echo: push };
+  return { lines, events, ...text, event: (e) => (events.push(e), showLoopEvent(e, text)) };
 }
 
 export function newState(): RunState {
