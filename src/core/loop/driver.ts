@@ -1,26 +1,22 @@
 /**
- * The loop's driver: it walks this state machine and does nothing else. Each box is a phase function in its
- * own file, taking the iteration context and returning an outcome (context.ts); [optional] boxes are
- * skipped when not configured.
+ * The loop's driver: it walks this state machine and does nothing else. Each phase is a function in its own
+ * file taking the iteration context and returning an outcome (context.ts); [bracketed] ones run only when
+ * configured.
  *
- *   run ─▶ iteration i ─▶ stop? ─yes─▶ run-stopped                      (a policy, a budget, a kept stash)
- *             ▲              │no
- *             │              ▼
- *             │          target? ─yes─▶ run-done (target-reached)        (unless --continue-after-target)
- *             │              │no
- *             └── sleep ◀────┴── i = last? ─yes─▶ run-done
+ *   run:  iteration i ─▶ stop? ─ yes ─▶ run-stopped          (a fail policy, a budget, a stash that will not apply)
+ *            ▲             │ no
+ *            │          target reached? ─ yes ─▶ run-done    (target-reached, unless --continue-after-target)
+ *            │             │ no
+ *            └── sleep ◀── i < last? ─ no ─▶ run-done
  *
  *   iteration i:
- *   guard-tree ─▶ [sync-main] ─▶ prompt ─▶ [plan] ─▶ agent ─▶ verify-commit ─▶ stamp ─▶ [post-checks] ─▶ [measure] ─▶ decide
- *       │              │            │         │        │           │             │            │              │            │
- *       │              │            │         ├────────┴───────────┴─────────────┴────────────┴──────────────┤            │
- *       │              │            │         │                 unvalidated range ─▶ revert ─┐               │            │
- *       ├──────────────┴────────────┴─────────┴── failed / no-change ────────────────────────┼───────────────┴── kept ────┤
- *       ▼                                                                                     ▼                            ▼
- *     record ◀───────────────────────────────────────────────────────────────────────────────┴────────────────────────────┘
+ *     guard-tree ─▶ [sync-main] ─▶ prompt ─▶ [plan] ─▶ agent ─▶ verify-commit ─▶ stamp ─▶ [post-checks] ─▶ [measure] ─▶ decide
+ *                                                                                                                         │ kept
+ *     any phase ────────── failed / no-change ─────────────────────────────────────────────────────────────────▶ record ◀─┘
+ *     plan, agent, verify-commit, post-checks, measure ── unvalidated range ─▶ revert ── failed ───────────────▶ record
  *
- *   an abort before record ─▶ end agent ─▶ stash leftovers ─▶ restore operator stash ─▶ throw Interrupted
- *   (the run session then releases the TPU, writes `interrupted` and exits 130: docs/architecture.md).
+ *     an abort before record ─▶ end agent ─▶ stash leftovers ─▶ restore operator stash ─▶ throw Interrupted
+ *     (the run session then releases the TPU and writes `interrupted`: docs/architecture.md "The signal path")
  */
 import { Interrupted } from '../../errors.js';
 import { agent } from './agent.js';
@@ -32,7 +28,7 @@ import { measure } from './measure.js';
 import type { IterationResult, LoopResult, LoopStop } from './outcome.js';
 import { postChecks } from './post-checks.js';
 import { plan, prompt } from './prompt.js';
-import { record } from './record.js';
+import { record, type RecordOutcome } from './record.js';
 import { revertAndFail } from './revert.js';
 import { stamp } from './stamp.js';
 import { syncMain, syncsIn } from './sync-main.js';
@@ -56,8 +52,7 @@ const PHASES: Record<Walked, (c: IterationContext) => Promise<PhaseOutcome>> = {
 
 /** The arrow out of a phase that went on; decide always ends the iteration. */
 function following(phase: Exclude<Walked, 'decide'>, c: IterationContext): Walked {
-  const checksOrOn = (): Walked => (c.s.postChecks.length > 0 ? 'post-checks' : measureOrDecide());
-  const measureOrDecide = (): Walked => (c.d.measurer ? 'measure' : 'decide');
+  const measureOrDecide: Walked = c.d.measurer ? 'measure' : 'decide';
   switch (phase) {
     case 'guard-tree':
       return syncsIn(c.s.syncMain, c.it.i) ? 'sync-main' : 'prompt';
@@ -72,9 +67,9 @@ function following(phase: Exclude<Walked, 'decide'>, c: IterationContext): Walke
     case 'verify-commit':
       return 'stamp';
     case 'stamp':
-      return checksOrOn();
+      return c.s.postChecks.length > 0 ? 'post-checks' : measureOrDecide;
     case 'post-checks':
-      return measureOrDecide();
+      return measureOrDecide;
     case 'measure':
       return 'decide';
     default: {
@@ -89,7 +84,7 @@ export async function runLoop(r: LoopRun, first: number): Promise<LoopResult> {
   const { s, d, state } = r;
   for (let i = first; i <= s.iterations; i++) {
     if (d.signal.aborted) return interrupted(r);
-    let end: Awaited<ReturnType<typeof iteration>>;
+    let end: RecordOutcome;
     try {
       const tpu = d.tpu;
       if (tpu && tpu.current()) {
@@ -142,7 +137,7 @@ export async function runSingle(r: LoopRun, i: number): Promise<LoopResult | und
 }
 
 /** One iteration: walk the phases, then record. Throws Interrupted after cleaning up. */
-async function iteration(r: LoopRun, i: number): Promise<Awaited<ReturnType<typeof record>>> {
+async function iteration(r: LoopRun, i: number): Promise<RecordOutcome> {
   const c = beginIteration(r, i);
   let result: IterationResult;
   try {
