@@ -1,6 +1,5 @@
 import type { Ledger, LedgerEventType } from '../../ports/ledger.js';
 import type { IterationStatus, LoopStop } from './outcome.js';
-import type { Phase } from './phases.js';
 
 /**
  * Everything the loop reports, as one typed stream (docs/architecture.md "The loop", Events). Phases emit;
@@ -14,8 +13,6 @@ export type PhaseEntered =
   | { phase: 'sync-main'; remote: string; branch: string }
   | { phase: 'agent'; headBefore: string }
   | { phase: 'post-checks' | 'measure'; commit: string };
-
-export type IterationPhase = Exclude<Phase, 'preflight'>;
 
 export type LoopEvent =
   /** `of` and `elapsedMs` (since the iteration started) are for the status line only. */

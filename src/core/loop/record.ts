@@ -20,7 +20,8 @@ export interface RecordOutcome {
 export async function record(c: IterationContext, result: IterationResult): Promise<RecordOutcome> {
   const i = c.it.i;
   // Kept and no-change results were checked in verify-commit (one status per iteration); only a failure can
-  // leave edits that no phase looked at yet. By-products of post-checks surface at the next verify-commit.
+  // leave edits that no phase looked at yet. By-products of post-checks surface at the next verify-commit and
+  // are stashed there, never lost.
   if (result.kind === 'failed') await stashLeftovers(c, leftoverMessage(i));
   // 'record' is durable before the operator's work comes back, so a resume after a kill from here on does not
   // mistake that work for agent leftovers. No abort check: the stash must be restored regardless.
