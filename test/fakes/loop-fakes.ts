@@ -11,6 +11,9 @@ import type { LoopConsole, LoopDeps, TextFiles } from '../../src/core/loop/engin
 import type { RunState } from '../../src/core/loop/run-state.js';
 import { loopSettings, type LoopConfigValues, type LoopSettings } from '../../src/core/loop/settings.js';
 import { ZERO_TOKENS } from '../../src/core/loop/outcome.js';
+import { beginIteration, loopRun } from '../../src/core/loop/context.js';
+import type { LoopEvent } from '../../src/core/loop/events.js';
+import { showLoopEvent } from '../../src/cli/loop/loop-console.js';
 import { FakeGit } from './fake-git.js';
 
 export type AgentAct = (git: FakeGit, input: AgentRunInput) => Partial<AgentRunResult> | void;
@@ -54,6 +57,8 @@ export class MemoryLedger implements Ledger {
   files = new Map<string, string>();
   eventsLog: Array<{ type: string } & Record<string, unknown>> = [];
   state: unknown;
+  /** Every state.json write, with how many events were in the ledger when it happened. */
+  stateWrites: Array<{ afterEvents: number; state: RunState }> = [];
   iterDir(i: number): string {
     return `${this.runDir}/iter-${String(i).padStart(3, '0')}`;
   }
@@ -62,6 +67,7 @@ export class MemoryLedger implements Ledger {
   }
   async writeState(state: unknown): Promise<void> {
     this.state = JSON.parse(JSON.stringify(state));
+    this.stateWrites.push({ afterEvents: this.eventsLog.length, state: this.state as RunState });
   }
   async readState<T>(): Promise<T | undefined> {
     return this.state as T | undefined;
@@ -87,10 +93,13 @@ export function gitFiles(git: FakeGit): TextFiles {
   };
 }
 
-export function recordingConsole(): LoopConsole & { lines: string[] } {
+/** Records the lines the real console would print (without its prefixes) and the events it was shown. */
+export function recordingConsole(): LoopConsole & { lines: string[]; events: LoopEvent[] } {
   const lines: string[] = [];
+  const events: LoopEvent[] = [];
   const push = (l: string): void => void lines.push(l);
-  return { lines, status: push, info: push, warn: push, echo: push };
+  const text = { status: push, info: push, warn: push, echo: push };
+  return { lines, events, ...text, event: (e) => (events.push(e), showLoopEvent(e, text)) };
 }
 
 export function newState(): RunState {
@@ -111,6 +120,21 @@ export const BASE_VALUES: LoopConfigValues = {
 
 export function settings(over: Partial<LoopConfigValues> = {}): LoopSettings {
   return loopSettings({ ...BASE_VALUES, ...over }, { promptTemplate: 'Iteration {{ITERATION}}/{{TOTAL_ITERATIONS}} at {{HEAD_SHA}}', promptFile: 'p.md', directives: ['be bold'], binDir: '/pkg/bin' });
+}
+
+/**
+ * A phase's iteration context at the start of iteration `i` (beginIteration), over the fakes above; phases
+ * are then called one by one, as the driver would.
+ */
+export function iterationAt(
+  git: FakeGit,
+  o: { settings?: Partial<LoopConfigValues>; deps?: Partial<LoopDeps>; acts?: AgentAct[]; state?: RunState; i?: number } = {},
+) {
+  const agent = new ScriptedAgent(git, o.acts ?? [() => undefined]);
+  const d = deps(git, agent, o.deps);
+  const state = o.state ?? newState();
+  const c = beginIteration(loopRun(settings(o.settings), d, state), o.i ?? 1);
+  return { c, d, agent, state };
 }
 
 export function deps(git: FakeGit, agent: AgentRunner, extra: Partial<LoopDeps> = {}): LoopDeps & { ledger: MemoryLedger; console: ReturnType<typeof recordingConsole> } {

@@ -5,9 +5,15 @@ import type { Git } from '../../ports/git.js';
 import type { IterationMemory, Measurer } from '../../ports/bench.js';
 import type { Ledger } from '../../ports/ledger.js';
 import type { TpuHold } from '../../ports/tpu.js';
+import type { LoopEvent } from './events.js';
 
 /** What the engine is given: ports only (adapters in production, in-process fakes in unit tests). */
 export interface LoopConsole {
+  /**
+   * The console's subscription to the loop's event stream (events.ts); it renders the lines itself
+   * (src/cli/loop/loop-console.ts). The line methods below are for the callers around the loop.
+   */
+  event(e: LoopEvent): void;
   status(line: string): void;
   info(msg: string): void;
   warn(msg: string): void;

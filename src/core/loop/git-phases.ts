@@ -1,44 +1,35 @@
 import type { CommitInfo, Git } from '../../ports/git.js';
-import type { LoopConsole } from './deps.js';
-import type { FailureReason, IterationResult } from './outcome.js';
 import type { LoopSettings } from './settings.js';
 
-function fail(reason: FailureReason, detail: string): IterationResult {
-  return { kind: 'failed', reason, detail, phase: 'sync-main' };
-}
+export type SyncResult =
+  | { kind: 'up-to-date' }
+  | { kind: 'merged'; head: string }
+  /** A conflict under --sync-main-conflict-policy skip: the loop goes on unsynced. */
+  | { kind: 'skipped'; detail: string }
+  | { kind: 'failed'; reason: 'sync-failed' | 'sync-conflict'; detail: string };
 
 /**
- * sync-main: `git fetch <remote> <branch>`, then `git merge --no-edit <remote>/<branch>`; a conflict has already
- * been aborted by the adapter (`git merge --abort`), so the tree is as before and only the policy remains.
- * `onMerged` runs when the merge moved HEAD (the engine re-measures the champion there).
+ * sync-main's git work: `git fetch <remote> <branch>`, then `git merge --no-edit <remote>/<branch>`; a conflict
+ * has already been aborted by the adapter (`git merge --abort`), so the tree is as before and only the policy
+ * remains.
  */
-export async function syncMain(
-  git: Git,
-  sync: LoopSettings['syncMain'],
-  out: LoopConsole,
-  onMerged: (head: string) => Promise<void>,
-): Promise<IterationResult | undefined> {
+export async function syncMain(git: Git, sync: LoopSettings['syncMain']): Promise<SyncResult> {
   const { remote, branch, conflictPolicy } = sync;
   try {
     await git.fetch(remote, branch);
   } catch (e) {
-    return fail('sync-failed', `git fetch ${remote} ${branch} failed: ${(e as Error).message.split('\n')[0]}`);
+    return { kind: 'failed', reason: 'sync-failed', detail: `git fetch ${remote} ${branch} failed: ${(e as Error).message.split('\n')[0]}` };
   }
   const m = await git.merge(`${remote}/${branch}`);
   switch (m.kind) {
     case 'up-to-date':
-      return undefined;
+      return m;
     case 'merged':
-      out.info(`merged ${remote}/${branch} (HEAD ${m.head.slice(0, 12)})`);
-      await onMerged(m.head);
-      return undefined;
+      return { kind: 'merged', head: m.head };
     case 'conflict': {
       const detail = `merging ${remote}/${branch} conflicts in ${m.paths.join(', ') || 'some paths'} (merge aborted)`;
-      if (conflictPolicy === 'skip') {
-        out.warn(`${detail}; continuing unsynced (--sync-main-conflict-policy skip)`);
-        return undefined;
-      }
-      return fail('sync-conflict', `${detail}; resolve it by hand or pass --sync-main-conflict-policy skip`);
+      if (conflictPolicy === 'skip') return { kind: 'skipped', detail };
+      return { kind: 'failed', reason: 'sync-conflict', detail: `${detail}; resolve it by hand or pass --sync-main-conflict-policy skip` };
     }
     default: {
       const never: never = m;

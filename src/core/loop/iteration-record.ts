@@ -4,7 +4,7 @@ import type { CommitRange, IterationRecord, IterationResult } from './outcome.js
 import type { Phase } from './phases.js';
 import { iterationStatus } from './iteration-status.js';
 
-/** What one iteration learned as it went; the engine fills it, the record is built from it. */
+/** What one iteration learned as it went; the phases fill it, the record is built from it. */
 export interface IterCtx {
   i: number;
   iterDir: string;

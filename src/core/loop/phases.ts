@@ -1,6 +1,6 @@
 /**
- * The phases of one loop iteration (docs/architecture.md "The loop"). Each arrow is an event in events.jsonl, written
- * before the phase's work starts, so a resumed run knows where it stopped.
+ * The phases of one loop iteration (docs/architecture.md "The loop"), walked by driver.ts. Each arrow is an event
+ * in events.jsonl, written before the phase's work starts, so a resumed run knows where it stopped.
  *
  *  preflight ─▶ guard-tree ─▶ sync-main ─▶ prompt ─▶ agent ─▶ verify-commit ─▶ stamp ─▶ post-checks ─▶ measure ─▶ decide ─▶ record
  *   (lock,       (dirty       (optional)   (template,  (codex     (HEAD moved     (log SHA  (in order,     (bench,      (keep /    (ledger,
@@ -24,6 +24,9 @@ export type Phase =
   | 'measure'
   | 'decide'
   | 'record';
+
+/** The phases an iteration walks; `preflight` is the run's, before the first one. */
+export type IterationPhase = Exclude<Phase, 'preflight'>;
 
 export const ITERATION_PHASES: readonly Phase[] = [
   'guard-tree',

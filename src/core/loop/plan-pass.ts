@@ -3,8 +3,8 @@ import type { AgentRunInput } from '../../ports/agent.js';
 import type { Git } from '../../ports/git.js';
 import type { Ledger } from '../../ports/ledger.js';
 import type { AgentPhaseResult } from './agent-phase.js';
-import type { LoopConsole } from './deps.js';
-import type { CommitRange, FailureReason, IterationResult } from './outcome.js';
+import type { EmitLoopEvent } from './events.js';
+import type { CommitRange, FailureReason } from './outcome.js';
 import { iterName } from '../text/iteration-name.js';
 
 /**
@@ -58,23 +58,29 @@ export interface PlanPassInput {
   headBefore: string;
   requireClean: boolean;
   git: Git;
-  ledger: Ledger;
-  console: LoopConsole;
+  ledger: Pick<Ledger, 'runDir' | 'writeFile'>;
+  emit: EmitLoopEvent;
   agentPass: (over: Pick<AgentRunInput, 'prompt' | 'iterDir'> & Partial<AgentRunInput>) => Promise<AgentPhaseResult>;
   check: () => void;
   rangeSince: (head: string) => Promise<CommitRange | undefined>;
-  revertAndFail: (range: CommitRange, reason: FailureReason, detail: string) => Promise<IterationResult>;
 }
 
-const fail = (reason: FailureReason, detail: string): IterationResult => ({ kind: 'failed', reason, detail, phase: 'plan' });
+/** The plan (undefined when the planner gave none), or how the pass failed the iteration. */
+export type PlanPassResult =
+  | { kind: 'planned'; plan: string | undefined }
+  /** The planner committed: the range is reverted with a commit, then the iteration fails. */
+  | { kind: 'revert'; range: CommitRange; reason: 'plan-pass-modified-tree'; detail: string }
+  | { kind: 'failed'; reason: FailureReason; detail: string };
+
+const fail = (reason: FailureReason, detail: string): PlanPassResult => ({ kind: 'failed', reason, detail });
 
 /**
  * Run the planner (read-only sandbox, no report schema: it answers in Markdown); its last message becomes
- * plan.md. Returns the plan (undefined when it gave none) or the iteration's failure. A planner that commits or
- * leaves edits broke the read-only contract (an agent whose sandbox flag was ignored, or a custom agent
- * command): its commits are reverted with a commit, its edits stashed by the engine, the iteration fails.
+ * plan.md. A planner that commits or leaves edits broke the read-only contract (an agent whose sandbox flag
+ * was ignored, or a custom agent command): its commits are reverted with a commit, its edits stashed before
+ * the record, the iteration fails.
  */
-export async function runPlanPass(p: PlanPassInput): Promise<string | undefined | IterationResult> {
+export async function runPlanPass(p: PlanPassInput): Promise<PlanPassResult> {
   const rel = relative(p.ledger.runDir, p.iterDir);
   const name = iterName(p.iteration);
   // Under --allow-dirty the tree holds the operator's edits: only a change to them counts.
@@ -84,7 +90,7 @@ export async function runPlanPass(p: PlanPassInput): Promise<string | undefined 
   const r = await p.agentPass({ prompt: text, iterDir: dirname(promptFile), sandbox: 'read-only' });
   p.check();
   const range = await p.rangeSince(p.headBefore);
-  if (range) return p.revertAndFail(range, 'plan-pass-modified-tree', `the read-only planning pass committed ${range.shas.length} commit(s)`);
+  if (range) return { kind: 'revert', range, reason: 'plan-pass-modified-tree', detail: `the read-only planning pass committed ${range.shas.length} commit(s)` };
   if ((await p.git.head()) !== p.headBefore) return fail('plan-pass-modified-tree', 'the read-only planning pass moved HEAD off the iteration start');
   const status = await p.git.status();
   if (p.requireClean ? status.length > 0 : JSON.stringify(status) !== statusBefore) {
@@ -96,10 +102,10 @@ export async function runPlanPass(p: PlanPassInput): Promise<string | undefined 
   }
   const plan = r.result.lastMessage?.trim();
   if (!plan) {
-    p.console.warn(`iteration ${p.iteration}: the planning pass gave no plan; the implementing pass runs without one`);
-    return undefined;
+    await p.emit({ type: 'plan-missing', iteration: p.iteration });
+    return { kind: 'planned', plan: undefined };
   }
   await p.ledger.writeFile(`${rel}/plan.md`, planFile(name, plan));
-  await p.ledger.event('plan-written', { iteration: p.iteration, chars: plan.length });
-  return plan;
+  await p.emit({ type: 'plan-written', iteration: p.iteration, chars: plan.length });
+  return { kind: 'planned', plan };
 }

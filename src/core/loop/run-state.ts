@@ -19,8 +19,9 @@ export interface IterationSummary {
 }
 
 /**
- * state.json: where the run stands. Written atomically before each phase's work, so a run killed at any point
- * can be resumed (docs/architecture.md "Resume").
+ * state.json: where the run stands. Written atomically wherever a resume needs it (an iteration's start, the
+ * operator's stash, headBefore before an agent runs, the agent's process group, leftovers, the record), so a
+ * run killed at any point can be resumed (docs/architecture.md "Resume").
  */
 export interface RunState {
   schemaVersion: 1;

@@ -2,6 +2,7 @@ import type { Git, RevertResult, StatusEntry } from '../../ports/git.js';
 import type { Ledger } from '../../ports/ledger.js';
 import { iterNumber } from '../text/iteration-name.js';
 import type { LoopConsole } from './deps.js';
+import { loopEventStream, type EmitLoopEvent } from './events.js';
 import { OperatorStash } from './operator-stash.js';
 import type { LoopStop } from './outcome.js';
 import type { RunState } from './run-state.js';
@@ -11,6 +12,9 @@ import type { RunState } from './run-state.js';
  * (src/core/run/): stash what the agent left, revert an unvalidated range, restore the operator's stash. Each
  * records what it did in state.json and events.jsonl before it reports back, so a crash in between loses
  * nothing.
+ *
+ * Two faces: the loop calls the `…Step` functions with its own event stream; callers holding a ledger and a
+ * console call the original functions, which build the same stream over those two.
  */
 export interface TreeStepDeps {
   git: Git;
@@ -19,6 +23,18 @@ export interface TreeStepDeps {
   state: RunState;
   /** Persist state.json (atomic). */
   saveState(): Promise<void>;
+}
+
+/** The loop's view: the same steps, reporting through the run's event stream (events.ts). */
+export interface TreeStepPorts {
+  git: Git;
+  state: RunState;
+  saveState(): Promise<void>;
+  emit: EmitLoopEvent;
+}
+
+function portsOf(d: TreeStepDeps): TreeStepPorts {
+  return { git: d.git, state: d.state, saveState: () => d.saveState(), emit: loopEventStream(d.ledger, d.console) };
 }
 
 /**
@@ -33,14 +49,23 @@ export async function stashLeftovers(
   requireClean: boolean,
   status?: StatusEntry[],
 ): Promise<{ status: StatusEntry[]; sha?: string }> {
-  const seen = status ?? (await d.git.status());
+  return stashLeftoversStep(portsOf(d), iteration, message, requireClean, status);
+}
+
+export async function stashLeftoversStep(
+  p: TreeStepPorts,
+  iteration: number,
+  message: string,
+  requireClean: boolean,
+  status?: StatusEntry[],
+): Promise<{ status: StatusEntry[]; sha?: string }> {
+  const seen = status ?? (await p.git.status());
   if (seen.length === 0 || !requireClean) return { status: seen };
-  const sha = await d.git.stashPush(message);
+  const sha = await p.git.stashPush(message);
   if (!sha) return { status: seen };
-  d.state.leftoverStashes.push(sha);
-  await d.saveState();
-  await d.ledger.event('leftovers-stashed', { iteration, sha, message, paths: seen.map((e) => e.path) });
-  d.console.warn(`uncommitted leftovers (${seen.length} paths) stashed as ${sha.slice(0, 12)} "${message}"; nothing was dropped`);
+  p.state.leftoverStashes.push(sha);
+  await p.saveState();
+  await p.emit({ type: 'leftovers-stashed', iteration, sha, message, paths: seen.map((e) => e.path) });
   return { status: seen, sha };
 }
 
@@ -59,18 +84,28 @@ export async function restoreOperatorStash(
   iteration: number,
   stashRestorePolicy: 'warn-keep' | 'fail',
 ): Promise<{ restored: boolean; stop?: LoopStop } | undefined> {
-  const sha = d.state.operatorStash;
+  return restoreOperatorStashStep(portsOf(d), iteration, stashRestorePolicy);
+}
+
+export async function restoreOperatorStashStep(
+  p: TreeStepPorts,
+  iteration: number,
+  stashRestorePolicy: 'warn-keep' | 'fail',
+): Promise<{ restored: boolean; stop?: LoopStop } | undefined> {
+  const sha = p.state.operatorStash;
   if (!sha) return undefined;
-  const restored = await new OperatorStash(d.git, d.console).restore(sha);
-  d.state.operatorStash = undefined;
+  // Console-only events: the stream renders them before it returns, so nothing is left to wait for.
+  const out = { info: (message: string) => void p.emit({ type: 'info', message }), warn: (message: string) => void p.emit({ type: 'warning', message }) };
+  const restored = await new OperatorStash(p.git, out).restore(sha);
+  p.state.operatorStash = undefined;
   if (restored) {
-    await d.ledger.event('operator-restored', { iteration, sha });
-    await d.saveState();
+    await p.emit({ type: 'operator-restored', iteration, sha });
+    await p.saveState();
     return { restored: true };
   }
-  d.state.keptStashes.push(sha);
-  await d.saveState();
-  await d.ledger.event('operator-stash-kept', { iteration, sha });
+  p.state.keptStashes.push(sha);
+  await p.saveState();
+  await p.emit({ type: 'operator-stash-kept', iteration, sha });
   if (stashRestorePolicy !== 'fail') return { restored: false };
   return {
     restored: false,
@@ -95,9 +130,20 @@ export async function revertUnvalidated(
   message: string,
   beforeRevert?: () => void,
 ): Promise<RevertResult> {
-  await d.ledger.event('revert', { iteration, from: range.from, to: range.to, reason });
+  return revertUnvalidatedStep({ git: d.git, emit: loopEventStream(d.ledger, d.console) }, iteration, range, reason, message, beforeRevert);
+}
+
+export async function revertUnvalidatedStep(
+  p: Pick<TreeStepPorts, 'git' | 'emit'>,
+  iteration: number,
+  range: { from: string; to: string },
+  reason: string,
+  message: string,
+  beforeRevert?: () => void,
+): Promise<RevertResult> {
+  await p.emit({ type: 'revert', iteration, from: range.from, to: range.to, reason });
   beforeRevert?.();
-  const r = await d.git.revertRange(range.from, range.to, message);
-  if (r.kind === 'reverted') d.console.warn(`reverted iteration ${iteration} (${reason}) with commit ${r.sha.slice(0, 12)}; the work stays in history`);
+  const r = await p.git.revertRange(range.from, range.to, message);
+  if (r.kind === 'reverted') await p.emit({ type: 'reverted', iteration, reason, sha: r.sha });
   return r;
 }

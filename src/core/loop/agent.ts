@@ -1,0 +1,73 @@
+import type { AgentRunInput } from '../../ports/agent.js';
+import { faultPoint } from '../../fault.js';
+import { runAgentPhase, type AgentPhaseResult } from './agent-phase.js';
+import { check, enter, fail, NEXT, stashLeftovers, type IterationContext, type PhaseOutcome } from './context.js';
+import { addTokens } from './outcome.js';
+import { rangeSince } from './revert.js';
+import { leftoverMessage } from './tree-steps.js';
+
+/**
+ * agent: the implementing pass (with the retries of agent-phase.ts). A pass that fails after committing
+ * leaves an unvalidated range, which is reverted before the failure is recorded.
+ */
+export async function agent(c: IterationContext): Promise<PhaseOutcome> {
+  const headBefore = c.it.headBefore;
+  const prompt = c.it.prompt;
+  if (headBefore === undefined || prompt === undefined) throw new Error('agent: the prompt phase has not run');
+  // headBefore is durable before the agent can commit: a resume reverts from there.
+  await enter(c, { phase: 'agent', headBefore }, { persist: true });
+  const outputSchemaFile = c.d.reportSchema ? await c.d.reportSchema(c.it.iterDir) : undefined;
+  const pass = await agentPass(c, { prompt, iterDir: c.it.iterDir, ...(outputSchemaFile ? { outputSchemaFile } : {}) });
+  if (pass.result.report) c.it.report = pass.result.report;
+  check(c);
+  if (pass.result.ok) return NEXT;
+  const failure = pass.result.failure ?? 'agent-exit-nonzero';
+  const detail = `${failure}${pass.result.detail ? `: ${pass.result.detail}` : ''} after ${pass.attempts} attempt(s)`;
+  const range = await rangeSince(c.d.git, headBefore);
+  return range ? { kind: 'revert', range, reason: failure, detail } : fail(c, failure, detail);
+}
+
+/**
+ * One agent pass with its retries (the implementing pass, or --plan-first's planner); its tokens and process
+ * time add to the iteration's. The agent's process group is in state.json exactly while it runs: written when
+ * it spawns (a resume ends that group first), cleared once the pass is over.
+ */
+export async function agentPass(c: IterationContext, over: Pick<AgentRunInput, 'prompt' | 'iterDir'> & Partial<AgentRunInput>): Promise<AgentPhaseResult> {
+  let pending: Promise<void> = Promise.resolve();
+  let spawned = false;
+  const pass = await runAgentPhase({
+    agent: c.d.agent,
+    input: {
+      iteration: c.it.i,
+      workdir: c.s.workdir,
+      timeoutMs: c.s.agentTimeoutMs,
+      idleTimeoutMs: c.s.agentIdleTimeoutMs,
+      onSpawn: (pgid) => {
+        c.state.agentPgid = pgid;
+        spawned = true;
+        pending = pending.then(() => c.saveState()).then(() => faultPoint('agent-running'));
+      },
+      onDisplay: (line) => void c.emit({ type: 'output', line }),
+      ...over,
+    },
+    retries: c.s.agentRetries,
+    transientRetries: c.s.transientRetries,
+    retrySleepMs: c.s.retrySleepMs,
+    maxBackoffMs: c.s.transientMaxBackoffMs,
+    clock: c.d.clock,
+    signal: c.d.signal,
+    betweenAttempts: async (_r, attempt) => {
+      await pending;
+      await stashLeftovers(c, leftoverMessage(c.it.i, `attempt-${attempt}`));
+    },
+    note: (message) => void c.emit({ type: 'warning', message }),
+  });
+  await pending;
+  c.it.tokens = addTokens(c.it.tokens, pass.tokens);
+  c.it.agentProcessMs += pass.processMs;
+  c.state.tokens = addTokens(c.state.tokens, pass.tokens);
+  c.state.agentPgid = undefined;
+  // Once the group is gone its id may be reused: a resume must not find it in state.json and end a stranger.
+  if (spawned) await c.saveState();
+  return pass;
+}

@@ -1,0 +1,59 @@
+import { relative } from 'node:path';
+import type { Git } from '../../ports/git.js';
+import { faultPoint } from '../../fault.js';
+import { iterNumber } from '../text/iteration-name.js';
+import { stashLeftovers, treePorts, type IterationContext, type RevertOutcome } from './context.js';
+import { markFailedEntry } from './failed-entry.js';
+import type { CommitRange, FailureReason, IterationResult } from './outcome.js';
+import { leftoverMessage, revertUnvalidatedStep } from './tree-steps.js';
+
+/**
+ * The revert path: a range that failed (agent, protected path, scope, planner, post-checks, measurement) is
+ * undone with a revert commit before its policy applies, so the next iteration starts from a validated state
+ * and the work stays in history. The failure is recorded in the phase where it happened.
+ */
+export async function revertAndFail(c: IterationContext, failure: RevertOutcome): Promise<IterationResult> {
+  const { range, reason, detail } = failure;
+  const i = c.it.i;
+  const phase = c.it.phase ?? c.state.phase;
+  const withDecision = (r: IterationResult): IterationResult => (failure.decision && r.kind === 'failed' ? { ...r, decision: failure.decision } : r);
+  await stashLeftovers(c, leftoverMessage(i));
+  const agentLog = await c.d.files.read(c.s.hillclimbLog);
+  const r = await revertUnvalidatedStep(treePorts(c), i, range, reason, `gdnctl: revert iteration ${iterNumber(i)} (${reason})`, () => faultPoint('during-revert'));
+  if (r.kind === 'conflict') {
+    const why = `reverting ${range.from.slice(0, 12)}..${range.to.slice(0, 12)} conflicts in ${r.paths.join(', ')} (revert aborted); ${detail}`;
+    return withDecision({ kind: 'failed', reason: 'revert-conflict', detail: why, phase, range });
+  }
+  c.it.head = r.sha;
+  await recordFailedEntry(c, agentLog, range, reason).catch((e: Error) =>
+    c.emit({ type: 'failed-entry-not-recorded', iteration: i, error: e.message.split('\n')[0] ?? '' }),
+  );
+  return withDecision({ kind: 'failed', reason, detail, phase, range, revertSha: r.sha });
+}
+
+/**
+ * The revert also took back the agent's hill-climb log entry; put it back with `Commit: none (<reason>)`
+ * (lint-log accepts it), in a commit of the loop's own, so the next iteration learns what failed.
+ */
+async function recordFailedEntry(c: IterationContext, agentLog: string | undefined, range: CommitRange, reason: FailureReason): Promise<void> {
+  if (agentLog === undefined) return;
+  const now = await c.d.files.read(c.s.hillclimbLog);
+  const marked = markFailedEntry(agentLog, range.shas, reason);
+  if (marked === undefined || marked === now) return;
+  await c.d.files.write(c.s.hillclimbLog, marked);
+  c.it.head = await c.d.git.commitPaths([relative(c.d.git.root, c.s.hillclimbLog)], `gdnctl: record failed iteration ${iterNumber(c.it.i)} (${reason})`);
+}
+
+/** The range from the iteration's start to the current HEAD (agent commits plus the loop's stamp commit). */
+export function rangeToHead(c: IterationContext, range: CommitRange): CommitRange {
+  const head = c.it.head ?? range.to;
+  return head === range.to ? range : { ...range, to: head, shas: [...range.shas, head] };
+}
+
+/** What a failed pass committed since `headBefore`, when HEAD moved forward from it. */
+export async function rangeSince(git: Git, headBefore: string): Promise<CommitRange | undefined> {
+  const head = await git.head();
+  if (head === headBefore || !(await git.isAncestor(headBefore, head))) return undefined;
+  const commits = await git.commitsBetween(headBefore, head);
+  return { from: headBefore, to: head, shas: commits.map((c) => c.sha) };
+}

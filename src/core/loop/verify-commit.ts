@@ -1,0 +1,45 @@
+import { relative } from 'node:path';
+import { faultPoint } from '../../fault.js';
+import { pathsOutsideScope, protectedPathHits } from '../protected-paths.js';
+import { enter, fail, NEXT, stashLeftovers, type IterationContext, type PhaseOutcome } from './context.js';
+import { closesOnto } from './git-phases.js';
+import type { CommitRange } from './outcome.js';
+import { leftoverMessage } from './tree-steps.js';
+
+/**
+ * verify-commit: HEAD moved forward from the iteration's start (one or more commits, kept or reverted as one
+ * range), the tree is clean (leftovers stashed by SHA), and the range touches no protected path and stays in
+ * the scope. A range that breaks a rule is reverted before its policy applies.
+ */
+export async function verifyCommit(c: IterationContext): Promise<PhaseOutcome> {
+  const headBefore = c.it.headBefore;
+  if (headBefore === undefined) throw new Error('verify-commit: the prompt phase has not run');
+  await enter(c, { phase: 'verify-commit' });
+  const { git } = c.d;
+  const headAfter = await git.head();
+  c.it.head = headAfter;
+  faultPoint('after-agent-commit');
+  await stashLeftovers(c, leftoverMessage(c.it.i));
+  if (headAfter === headBefore) {
+    if (c.s.requireCommit) return fail(c, 'no-commit', 'the agent made no commit');
+    return { kind: 'end', result: { kind: 'no-change' } };
+  }
+  const commits = await git.commitsBetween(headBefore, headAfter);
+  if (!closesOnto(commits, headBefore) && !(await git.isAncestor(headBefore, headAfter))) {
+    return fail(c, 'history-rewritten', `HEAD ${headAfter.slice(0, 12)} does not descend from ${headBefore.slice(0, 12)}: the agent rewound or rewrote history; nothing was reverted`);
+  }
+  const range: CommitRange = { from: headBefore, to: headAfter, shas: commits.map((x) => x.sha) };
+  c.it.range = range;
+  const changed = await git.changedPaths(headBefore, headAfter);
+  const hits = protectedPathHits(changed, [...c.s.protect, ...(c.state.bootstrapProtect ?? [])]);
+  if (hits.length > 0) {
+    return { kind: 'revert', range, reason: 'touched-protected-path', detail: `changed protected path(s): ${hits.map((h) => `${h.path} (${h.glob})`).join(', ')}` };
+  }
+  // The hill-climb log is exempt: every iteration must commit its entry, wherever the log lives.
+  const outside = pathsOutsideScope(changed, c.s.scope).filter((p) => p !== relative(git.root, c.s.hillclimbLog));
+  if (outside.length > 0) {
+    const shown = outside.slice(0, 10).join(', ') + (outside.length > 10 ? `, … (${outside.length} in all)` : '');
+    return { kind: 'revert', range, reason: 'outside-scope', detail: `changed path(s) outside the scope (${c.s.scope.join(', ')}): ${shown}` };
+  }
+  return NEXT;
+}
