@@ -95,6 +95,11 @@ test('decide: a kept range; the champion moves without a measurer or on a promot
   const kept = await decide(promoted.c);
   assert.equal(promoted.state.champion, promoted.c.it.stampSha);
   assert.ok(kept.kind === 'end' && kept.result.kind === 'kept' && kept.result.decision?.outcome === 'promoted');
+  // The measurer owns the champion: state.json mirrors the champion its decision names (champion.json's).
+  const mirrored = await stamped();
+  mirrored.c.it.decision = { outcome: 'kept-within-noise', revert: false, runs: 5, reason: 'same', championSha: 'c0ffee0000000000000000000000000000000000' };
+  await decide(mirrored.c);
+  assert.equal(mirrored.state.champion, 'c0ffee0000000000000000000000000000000000');
 });
 
 test('revert: a revert commit undoes the range, the log entry comes back as "Commit: none (<reason>)", the failure keeps its phase', async () => {

@@ -10,7 +10,10 @@ export async function decide(c: IterationContext): Promise<PhaseOutcome> {
   await enter(c, { phase: 'decide' });
   const head = c.it.head ?? (await c.d.git.head());
   const decision = c.it.decision;
-  if (!decision || decision.outcome === 'promoted') c.state.champion = head;
+  // The measurer owns the champion (champion.json); state.json mirrors its decision. Without a measurer the
+  // kept change is the champion.
+  if (decision?.championSha) c.state.champion = decision.championSha;
+  else if (!decision || decision.outcome === 'promoted') c.state.champion = head;
   const result = { kind: 'kept' as const, range, ...(c.it.stampSha ? { stampSha: c.it.stampSha } : {}), ...(decision ? { decision } : {}) };
   return { kind: 'end', result };
 }

@@ -13,8 +13,9 @@ import { iterName } from '../text/iteration-name.js';
  * the implementing pass, so its plan is about the iteration that follows, not a generic one.
  */
 
-export const PLAN_HEADER = '# Plan from the read-only planning pass';
-export const REPORT_PLAN_SEPARATOR = '\n\n---\n\n';
+import { PLAN_HEADER, REPORT_PLAN_SEPARATOR } from '../text/plan-file.js';
+
+export { PLAN_HEADER, REPORT_PLAN_SEPARATOR };
 
 export function planPrompt(iteration: number, implementingPrompt: string): string {
   return [
