@@ -177,7 +177,7 @@ test('finish on a signal: the TPU is released, state.json says interrupted witho
   assert.equal(l.runJsonWrites.at(-1)!.status, 'interrupted');
 });
 
-test('a second signal hurries the TPU release at once and in finish; after finish began it changes nothing', async () => {
+test('a second signal hurries the TPU release at once and in finish', async () => {
   const tpu = new RecordingTpuHold();
   const r = rig({
     extras: async () => ({ tpu }),
@@ -189,8 +189,29 @@ test('a second signal hurries the TPU release at once and in finish; after finis
   });
   await r.session.execute();
   assert.deepEqual(tpu.calls.filter((c) => c.op === 'release'), [{ op: 'release', hurry: true }, { op: 'release', hurry: true }]);
-  r.session.hurry();
-  assert.equal(tpu.calls.length, 3, 'no release after finish');
+});
+
+test('a second signal while finish() waits out the TPU delete stops the wait: the exit does not wait for the delete', { timeout: 5000 }, async () => {
+  const tpu = new RecordingTpuHold();
+  let stopWaiting: (() => void) | undefined;
+  tpu.release = async (opts: { hurry?: boolean } = {}) => {
+    tpu.calls.push({ op: 'release', hurry: opts.hurry === true });
+    if (opts.hurry) return stopWaiting?.();
+    // The first (patient) release waits until a hurried one arrives, as LeasedTpuHold's waitDeleted does.
+    await new Promise<void>((resolve) => (stopWaiting = resolve));
+  };
+  const r = rig({
+    extras: async () => ({ tpu }),
+    acts: [() => {
+      r.controller.abort({ signalName: 'SIGTERM' });
+      setTimeout(() => r.session.hurry(), 20); // the second signal comes while finish() waits
+      return { ok: false, failure: 'agent-interrupted' };
+    }],
+  });
+  const out = await r.session.execute();
+  assert.deepEqual(out.result, { kind: 'interrupted', signalName: 'SIGTERM' });
+  assert.deepEqual(tpu.calls.filter((c) => c.op === 'release'), [{ op: 'release', hurry: false }, { op: 'release', hurry: true }]);
+  assert.equal((r.runs.only().state as RunState).status, 'interrupted');
 });
 
 test('an unexpected error leaves the run resumable: interrupted in state.json and run.json, the error goes on', async () => {

@@ -65,8 +65,6 @@ export class RunSession {
   private run: Record<string, unknown> = {};
   private readonly extras: RunExtras = {};
   private hurried = false;
-  /** Set once finish() begins: from then on a second signal changes nothing (a third one exits at once). */
-  private finishing = false;
 
   constructor(
     private readonly s: LoopSettings,
@@ -138,7 +136,6 @@ export class RunSession {
    * report: `interrupted` whenever a signal came.
    */
   async finish(result: LoopResult | undefined): Promise<LoopResult | undefined> {
-    this.finishing = true;
     const aborted = this.d.signal.aborted;
     const signalName = aborted ? signalNameOf(this.d.signal) : undefined;
     const final: LoopResult | undefined = aborted ? { kind: 'interrupted', signalName: signalName ?? 'SIGINT' } : result;
@@ -156,9 +153,11 @@ export class RunSession {
     return final;
   }
 
-  /** A second signal: send the TPU delete now without waiting for it; finish() then does not wait either. */
+  /**
+   * A second signal: send the TPU delete now without waiting for it. Also while finish() already waits for a
+   * delete: the hold then stops waiting (the operation stays recorded in the lease) and the exit goes on.
+   */
   hurry(): void {
-    if (this.finishing) return;
     this.hurried = true;
     void this.extras.tpu?.release({ hurry: true }).catch(() => undefined);
   }
