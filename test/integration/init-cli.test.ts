@@ -28,7 +28,8 @@ test('init --yes checks both commands and writes gdnctl.yaml and experiment-plan
   assert.match(r.stdout, /regression tests: ok/);
   assert.match(r.stdout, /benchmark: step_ms = 12\.5/);
   const cfg = parse(readFileSync(join(root, 'gdnctl.yaml'), 'utf8'));
-  assert.deepEqual(cfg, { goal: 'Faster GDN forward', scopeGlob: ['src/**'], bench: 'bash bench.sh', metric: 'step_ms', direction: 'lower', target: 10, minImprovementPct: 2, postCheck: ['bash test.sh'] });
+  // The files the two commands run are recorded as protected (root scripts: only themselves).
+  assert.deepEqual(cfg, { goal: 'Faster GDN forward', scopeGlob: ['src/**'], bench: 'bash bench.sh', metric: 'step_ms', direction: 'lower', target: 10, minImprovementPct: 2, postCheck: ['bash test.sh'], protect: ['bench.sh', 'test.sh'] });
   const plan = readFileSync(join(root, 'experiment-plan.md'), 'utf8');
   assert.match(plan, /- Goal: Faster GDN forward/);
   assert.match(plan, /- Target: 10/);

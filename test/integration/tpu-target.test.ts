@@ -34,6 +34,19 @@ test('another --tpu-name than the held one targets that node by its cluster', ()
   assert.equal(t.source, 'flags');
 });
 
+test('dev-tpu-test/-profile inside a loop (heldWins): even another --tpu-name runs on the held TPU, with a note', () => {
+  ws = tpuWorkspace(noEmu, heldEnv);
+  const t = resolveTarget(tpuConfig(ws, { tpuName: 'other', cluster: 'us-central1' }, 'dev-tpu-test'), ws.env, { heldWins: true });
+  assert.equal(t.source, 'held');
+  assert.deepEqual(t.ref, { project: 'p', zone: 'us-east5-a', cluster: 'us-east5-a', name: 'me-gdn' });
+  assert.match(t.notes[0] ?? '', /--tpu-name other ignored: this loop holds TPU me-gdn in us-east5-a/);
+  // Outside a loop nothing is held: the named node is the target, as before.
+  ws.cleanup();
+  ws = tpuWorkspace(noEmu);
+  const outside = resolveTarget(tpuConfig(ws, { tpuName: 'other', cluster: 'us-central1' }, 'dev-tpu-test'), ws.env, { heldWins: true });
+  assert.deepEqual([outside.source, outside.ref.name, outside.ref.zone], ['flags', 'other', 'us-central1-a']);
+});
+
 test('outside a loop: the lease of the named node wins over --cluster; without a name the only lease', () => {
   ws = tpuWorkspace(noEmu);
   const values = tpuConfig(ws, { cluster: 'us-central1', tpuName: 'me-gdn' }, 'dev-tpu-test');
