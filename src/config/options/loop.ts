@@ -153,7 +153,7 @@ export const loopOptions = {
     valueName: '<glob>',
   }),
   protectChecks: opt(z.boolean().default(true), {
-    help: 'also protect what the checks are made of: the folder of each script file a --bench or --post-check command names, and every testSuites file (--no-protect-checks: only --protect and gdnctl.yaml)',
+    help: 'also protect what the checks are made of: the folder of each script file a --bench or --post-check command names, and every testSuites file that exists (--no-protect-checks: only --protect and gdnctl.yaml)',
     commands: LOOP,
   }),
   planFirst: opt(z.boolean().default(false), {
