@@ -95,3 +95,19 @@ test('--dry-run renders {{GDNCTL}} and {{HILLCLIMB_LOG}} in the prompt it prints
   assert.match(r.stdout, new RegExp(`run \`${join(BIN, 'gdnctl').replace(/[/.]/g, '\\$&')} lint-log --allow-this-commit\``));
   assert.match(r.stdout, /The hill-climb log is `notes\/log\.md`/);
 });
+
+test('the benchmark gets the loop\'s shared settings as GDNCTL_* too', async (t) => {
+  const repo = await TempRepo.create({ files: { 'a.txt': 'a\n' } });
+  t.after(() => repo.dispose());
+  // A metric only when the bench sees the loop's log and project; otherwise no metric, and the baseline is refused.
+  const bench = `[ "$GDNCTL_HILLCLIMB_LOG|$GDNCTL_PROJECT" = "${join(repo.dir, LOG)}|bench-proj" ] && echo 'GDNCTL_METRIC {"step_ms": 10}'`;
+  const r = await runLoopInProcess(
+    repo,
+    ['--iterations', '1', ...FAST, '--hillclimb-log', LOG, '--project', 'bench-proj', '--bench', bench, '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '3', '--max-bench-runs', '3'],
+    loopEnv(repo, [{ steps: [commitStep({ 'a.txt': 'b\n' })] }]),
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const rec = record(repo, 1) as { outcome: string; decision?: { outcome: string } };
+  assert.equal(rec.outcome, 'kept', JSON.stringify(rec));
+  assert.ok(rec.decision, 'the measurer decided on a metric');
+});
