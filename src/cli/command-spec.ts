@@ -31,7 +31,10 @@ export interface CommandSpec {
   args?: string[];
   /** True when the command runs its own signal cleanup (main.ts then waits for it instead of exiting at once). */
   handlesSignals?: boolean;
-  /** The config the command really runs with (e.g. after --resilient); --print-config shows this. Pure. */
+  /**
+   * The config the command really runs with (e.g. after --resilient), with what it derives from it (codex-loop's
+   * effective protected set); --print-config shows this. Writes nothing.
+   */
   effectiveConfig?(config: ResolvedConfig): ResolvedConfig;
   run(ctx: CommandContext): Promise<number>;
 }

@@ -19,6 +19,16 @@ export interface ResolvedConfig {
   configFile?: string;
   /** Absolute git top level of the workdir (or the workdir itself outside a repository). */
   repoRoot: string;
+  /** Values a command derives from its config (codex-loop: the effective protected set); --print-config lists them. */
+  derived?: DerivedValue[];
+}
+
+/** Not a key: computed from keys (and, for codex-loop's protected set, the files the checks name). */
+export interface DerivedValue {
+  key: string;
+  value: unknown;
+  /** How it was derived, printed in place of a source. */
+  note: string;
 }
 
 /** The yaml package, loaded only when a config file is actually read (start-up without a file skips it). */
@@ -242,12 +252,14 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
 export function formatConfig(resolved: ResolvedConfig, keys?: readonly string[]): string {
   const lines = [`# config file: ${resolved.configFile ?? '(none)'}`];
   const list = fields().filter((f) => !keys || keys.includes(f.key));
-  const width = Math.max(...list.map((f) => f.key.length));
+  const derived = resolved.derived ?? [];
+  const width = Math.max(...list.map((f) => f.key.length), ...derived.map((d) => d.key.length));
   for (const f of list) {
     const raw = (resolved.values as Record<string, unknown>)[f.key];
     // A key whose GDNCTL_* name is a secret's (GDNCTL_TPU_ACCESS_TOKEN) is never printed, whatever its length.
     const v = raw !== undefined && isSecretName(f.env) ? '[redacted]' : raw;
     lines.push(`${f.key.padEnd(width)}  ${JSON.stringify(v) ?? '(unset)'}  # ${resolved.sources[f.key]}`);
   }
+  for (const d of derived) lines.push(`${d.key.padEnd(width)}  ${JSON.stringify(d.value)}  # ${d.note}`);
   return lines.join('\n') + '\n';
 }

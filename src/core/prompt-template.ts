@@ -15,6 +15,7 @@ export const PLACEHOLDERS = [
   'HOTSPOTS',
   'CHAMPION',
   'HILLCLIMB_LOG',
+  'GDNCTL',
 ] as const;
 
 export type Placeholder = (typeof PLACEHOLDERS)[number];

@@ -80,7 +80,8 @@ export function commandWords(command: string): string[] {
  * the repository, as `repoFile` reports it, repository-relative) protects its whole directory, so a helper the
  * benchmark imports is covered too; a script at the repository root protects only itself (its directory is
  * everything). `suiteFiles` (the testSuites files) are protected one by one. The hill-climb log, which the agent
- * must edit, is never protected.
+ * must edit, is never protected: a script in the log's own folder (or above it) protects only itself, since
+ * protecting the folder would revert every iteration.
  */
 export function defaultProtectGlobs(
   commands: readonly string[],
@@ -94,7 +95,8 @@ export function defaultProtectGlobs(
       const rel = repoFile(word);
       if (rel === undefined || rel === hillclimbLog) continue;
       const slash = rel.lastIndexOf('/');
-      out.add(slash < 0 ? rel : rel.slice(0, slash));
+      const dir = slash < 0 ? rel : rel.slice(0, slash);
+      out.add(hillclimbLog?.startsWith(`${dir}/`) ? rel : dir);
     }
   }
   for (const f of suiteFiles) if (f !== hillclimbLog) out.add(f);

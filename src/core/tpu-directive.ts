@@ -27,9 +27,9 @@ function flagValue(command: string, flag: string): string | undefined {
 }
 
 /**
- * Warnings for post-checks that run dev-tpu-test/-profile against another TPU than the held one. Such a check
- * still follows the held node when it names the held TPU by name (see resolveTarget), but a different
- * --tpu-name really targets another node.
+ * Warnings for post-checks that name another TPU or cluster than the held one in a dev-tpu-test/-profile
+ * command line. gdnctl points such a check at the held node anyway (resolveRunTarget: after a fallback it must
+ * reach the node actually held); the warning says the command line is stale.
  */
 export function postCheckTpuWarnings(postChecks: readonly string[], node: TpuNode): string[] {
   const out: string[] = [];
@@ -39,7 +39,7 @@ export function postCheckTpuWarnings(postChecks: readonly string[], node: TpuNod
     const cluster = flagValue(cmd, '--cluster');
     const label = `post-check ${i + 1} (${cmd.length > 60 ? cmd.slice(0, 57) + '...' : cmd})`;
     if (name && !name.startsWith('$') && name !== node.name) {
-      out.push(`${label} targets TPU ${name}, but the held TPU is ${node.name}; drop --tpu-name to use the held one`);
+      out.push(`${label} targets TPU ${name}, but the held TPU is ${node.name}; gdnctl points it at the held TPU (drop --tpu-name)`);
     } else if (cluster && cluster !== node.cluster && cluster !== node.zone) {
       out.push(`${label} names cluster ${cluster}, but the held TPU is in ${node.cluster} (${node.zone}); gdnctl points it at the held TPU`);
     }

@@ -71,6 +71,7 @@ const cases: BadInputCase[] = [
     argv: () => loop('--hold-dev-tpu', '--tpu-name', 'me-gdn', '--project', 'p', '--cluster', 'nowhere'),
     line: /unknown TPU cluster "nowhere"/,
   },
+  { name: 'GDNCTL_PROTECT_CHECKS=sometimes', argv: () => loop(), env: () => ({ GDNCTL_PROTECT_CHECKS: 'sometimes' }), line: /^gdnctl: GDNCTL_PROTECT_CHECKS: expected true or false/ },
 ];
 
 /** dev-tpu-allocate with the Python tool's names, and dev-tpu-profile's profile-model flags. */

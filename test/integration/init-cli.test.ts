@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,8 @@ test('init --yes checks both commands and writes gdnctl.yaml and experiment-plan
   assert.match(r.stdout, /regression tests: ok/);
   assert.match(r.stdout, /benchmark: step_ms = 12\.5/);
   const cfg = parse(readFileSync(join(root, 'gdnctl.yaml'), 'utf8'));
-  assert.deepEqual(cfg, { goal: 'Faster GDN forward', scopeGlob: ['src/**'], bench: 'bash bench.sh', metric: 'step_ms', direction: 'lower', target: 10, minImprovementPct: 2, postCheck: ['bash test.sh'] });
+  // The files the two commands run are recorded as protected (root scripts: only themselves).
+  assert.deepEqual(cfg, { goal: 'Faster GDN forward', scopeGlob: ['src/**'], bench: 'bash bench.sh', metric: 'step_ms', direction: 'lower', target: 10, minImprovementPct: 2, postCheck: ['bash test.sh'], protect: ['bench.sh', 'test.sh'] });
   const plan = readFileSync(join(root, 'experiment-plan.md'), 'utf8');
   assert.match(plan, /- Goal: Faster GDN forward/);
   assert.match(plan, /- Target: 10/);
@@ -37,6 +38,17 @@ test('init --yes checks both commands and writes gdnctl.yaml and experiment-plan
   const pc = await runCli(['--print-config', 'baseline'], root);
   assert.equal(pc.code, 0, pc.stderr);
   assert.match(pc.stdout, /bench.*bash bench\.sh.*file/);
+});
+
+test('init records the folder of a benchmark script as protected (a helper it imports is covered)', async (t) => {
+  const root = repo(t);
+  mkdirSync(join(root, 'bench'));
+  writeFileSync(join(root, 'bench', 'run.mjs'), "import { v } from './helper.mjs';\nconsole.log(`GDNCTL_METRIC {\"step_ms\": ${v}}`);\n");
+  writeFileSync(join(root, 'bench', 'helper.mjs'), 'export const v = 12.5;\n');
+  const flags = FLAGS.map((f) => (f === 'bash bench.sh' ? 'node bench/run.mjs' : f));
+  const r = await runCli(['init', '--yes', ...flags], root);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(parse(readFileSync(join(root, 'gdnctl.yaml'), 'utf8')).protect, ['bench', 'test.sh']);
 });
 
 test('init --yes with missing answers: exit 2, one line per missing flag, nothing written', async (t) => {

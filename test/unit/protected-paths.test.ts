@@ -66,3 +66,13 @@ test('default protection: script files named by bench/post-check commands protec
   // A helper next to the benchmark is covered; the code under optimization is not.
   assert.deepEqual(protectedPathHits(['bench/helpers.mjs', 'src/pair-sums.mjs', 'notes/log.md'], globs).map((h) => h.path), ['bench/helpers.mjs']);
 });
+
+test('default protection never covers the hill-climb log: a script in the log\'s folder (or above it) protects only itself', () => {
+  const files = new Set(['notes/check-log.sh', 'notes/log.md', 'notes/deep/log.md', 'bench/run.sh']);
+  const repoFile = (w: string) => (files.has(w) ? w : undefined);
+  assert.deepEqual(defaultProtectGlobs(['bash notes/check-log.sh', 'bash bench/run.sh'], [], repoFile, 'notes/log.md'), ['bench', 'notes/check-log.sh']);
+  assert.deepEqual(defaultProtectGlobs(['bash notes/check-log.sh'], [], repoFile, 'notes/deep/log.md'), ['notes/check-log.sh']);
+  assert.deepEqual(defaultProtectGlobs(['bash notes/check-log.sh'], [], repoFile, 'other/log.md'), ['notes']);
+  const globs = defaultProtectGlobs(['bash notes/check-log.sh'], [], repoFile, 'notes/log.md');
+  assert.deepEqual(protectedPathHits(['notes/log.md', 'notes/check-log.sh'], globs).map((h) => h.path), ['notes/check-log.sh']);
+});

@@ -126,4 +126,5 @@ test('post-checks that name another TPU or cluster are warned about', () => {
   assert.equal(w.length, 2);
   assert.match(w[0]!, /post-check 1 .* names cluster us-central1, but the held TPU is in us-east5-a/);
   assert.match(w[1]!, /post-check 2 .* targets TPU other-tpu/);
+  assert.match(w[1]!, /gdnctl points it at the held TPU/, 'the held TPU wins over a stale --tpu-name too');
 });

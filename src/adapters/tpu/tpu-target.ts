@@ -21,20 +21,31 @@ export function heldFromEnv(env: NodeJS.ProcessEnv): TpuNodeRef | undefined {
   return { project, zone, name, cluster: env.GDNCTL_TPU_CLUSTER || zone };
 }
 
+export interface TargetOptions {
+  /**
+   * The held TPU wins over any --tpu-name too (dev-tpu-test and -profile: a post-check must run on the node the
+   * loop actually holds). Without it a different --tpu-name names another node (status, release).
+   */
+  heldWins?: boolean;
+}
+
 /**
  * Which TPU a dev-tpu-* command acts on. Order:
- *  1. the held TPU (GDNCTL_TPU_*), unless --tpu-name names another node — so after a fallback to another zone the
- *     seed's `--cluster us-central1 --tpu-name $USER-gdn` post-check still reaches the node in us-east5-a;
+ *  1. the held TPU (GDNCTL_TPU_*), whatever --cluster says and, under `heldWins`, whatever --tpu-name says — so
+ *     after a fallback to another zone the seed's `--cluster us-central1 --tpu-name $USER-gdn` post-check still
+ *     reaches the node in us-east5-a; without `heldWins` only when --tpu-name names the held node or none;
  *  2. a lease of the named node (same reason, outside a loop), or the only lease when no name is given;
  *  3. --tpu-name (or devTpuName) with --cluster (or devTpuCluster) resolved through clusters:.
  */
-export function resolveTarget(values: Config, env: NodeJS.ProcessEnv): TpuTarget {
+export function resolveTarget(values: Config, env: NodeJS.ProcessEnv, opts: TargetOptions = {}): TpuTarget {
   const notes: string[] = [];
   const name = values.tpuName ?? values.devTpuName;
   const clusterFlag = values.cluster;
   const held = heldFromEnv(env);
-  if (held && (!name || name === held.name)) {
-    if (clusterFlag && clusterFlag !== held.cluster && clusterFlag !== held.zone) {
+  if (held && (!name || name === held.name || opts.heldWins)) {
+    if (name && name !== held.name) {
+      notes.push(`--tpu-name ${name} ignored: this loop holds TPU ${held.name} in ${held.cluster} (${held.zone}), and checks run on it`);
+    } else if (clusterFlag && clusterFlag !== held.cluster && clusterFlag !== held.zone) {
       notes.push(`--cluster ${clusterFlag} ignored: the held TPU ${held.name} is in ${held.cluster} (${held.zone})`);
     }
     return { ref: held, source: 'held', notes };

@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../command-spec.js';
 import { resilientConfig } from '../../config/resilient.js';
+import { withProtectedSet } from '../loop/protect-set.js';
 
 export const codexLoopCommand: CommandSpec = {
   name: 'codex-loop',
@@ -9,8 +10,9 @@ export const codexLoopCommand: CommandSpec = {
     'gdnctl codex-loop --iterations 3 --dry-run',
   ],
   handlesSignals: true,
-  // --resilient fills policies nobody set before anything runs; --print-config shows those with source "resilient".
-  effectiveConfig: resilientConfig,
+  // --resilient fills policies nobody set before anything runs; --print-config shows those with source "resilient",
+  // and the protected set the run will use.
+  effectiveConfig: (config) => withProtectedSet(resilientConfig(config)),
   async run(ctx) {
     const { runCodexLoop } = await import('../loop/run-codex-loop.js');
     return runCodexLoop(ctx);

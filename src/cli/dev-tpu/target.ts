@@ -17,7 +17,8 @@ export interface RunTarget {
 
 /**
  * Explicit --worker-host wins (plain ssh machines, no TPU API). Otherwise the TPU domain picks the node (the
- * held TPU from GDNCTL_TPU_*, a lease, or --tpu-name/--cluster) and getNode gives its workers: one per
+ * held TPU from GDNCTL_TPU_*, which beats --tpu-name and --cluster here: inside a loop a test or profile runs on
+ * the node actually held; else a lease, or --tpu-name/--cluster) and getNode gives its workers: one per
  * networkEndpoints entry. Nothing held and nothing named, a missing node or one that is not READY are all
  * "a TPU could not be had": exit 4.
  */
@@ -30,7 +31,7 @@ export async function resolveRunTarget(values: Config, env: NodeJS.ProcessEnv, p
       'no TPU to run on: none is held (no GDNCTL_TPU_* variables, no lease); pass --tpu-name and --cluster, hold one with dev-tpu-allocate, or use --accelerator local',
     );
   }
-  const t = resolveTarget(values, env);
+  const t = resolveTarget(values, env, { heldWins: true });
   const node = await (await provider()).getNode(t.ref);
   const where = `${t.ref.name} in ${t.ref.project}/${t.ref.zone} (from ${t.source === 'held' ? 'GDNCTL_TPU_*' : t.source})`;
   if (!node || node.state === 'MISSING') throw new ResourceError(`TPU ${where} not found`);

@@ -5,13 +5,14 @@ import type { Git } from '../../ports/git.js';
 import { appendDirectives, renderPrompt } from '../../core/prompt-template.js';
 import type { LoopSettings } from '../../core/loop/settings.js';
 import { postCheckArgv } from '../../core/loop/post-check-phase.js';
+import { runPromptValues } from '../../core/loop/prompt.js';
 
 /** What the first iteration would do: the prompt, the agent argv, the post-checks and the policies. Writes nothing. */
 export async function renderDryRun(x: { settings: LoopSettings; agent: AgentRunner; git: Git; values: Config }): Promise<string> {
   const s = x.settings;
   const head = await x.git.head();
   const prompt = appendDirectives(
-    renderPrompt(s.promptTemplate, { ITERATION: 1, TOTAL_ITERATIONS: s.iterations, HEAD_SHA: head, RUN_ID: '(dry run)' }, s.promptFile),
+    renderPrompt(s.promptTemplate, { ITERATION: 1, TOTAL_ITERATIONS: s.iterations, HEAD_SHA: head, RUN_ID: '(dry run)', ...runPromptValues(s) }, s.promptFile),
     s.directives,
   );
   const argv = x.agent.describe({

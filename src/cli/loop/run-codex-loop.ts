@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { relative } from 'node:path';
+import { delimiter, relative } from 'node:path';
 import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
 import { writeReportSchema } from '../../adapters/agents/agent-report-files.js';
 import { FileRunStore } from '../../adapters/ledger/file-ledger.js';
@@ -7,6 +7,7 @@ import { ExecaCommandRunner } from '../../adapters/process/execa-command-runner.
 import { ownerLiveness, processStartTime } from '../../adapters/process/liveness.js';
 import { acquireRunLock, runLockPath } from '../../adapters/run-lock.js';
 import type { Config } from '../../config/schema.js';
+import { sharedSettingsEnv } from '../../config/shared-env.js';
 import { configFingerprint } from '../../core/loop/fingerprint.js';
 import type { LoopConsole } from '../../core/loop/engine.js';
 import { loopSettings } from '../../core/loop/settings.js';
@@ -22,6 +23,7 @@ import { bootstrapPlan } from './bootstrap-run.js';
 import { renderDryRun } from './dry-run.js';
 import { streamConsole, summaryTable } from './loop-console.js';
 import { preflight } from './preflight.js';
+import { loopProtectGlobs } from './protect-set.js';
 
 /** `gdnctl codex-loop`, the composition root: preflight, build the adapters, run the session, report. */
 export async function runCodexLoop(ctx: CommandContext): Promise<number> {
@@ -33,7 +35,13 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   const git = pre.git;
   const killGraceMs = Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000);
   const runner = new ExecaCommandRunner({ killGraceMs });
-  const agent = createAgentRunner(v, { runner, env: ctx.env, cwd: v.workdir, redact });
+  // One source for the settings children share with the loop (docs/architecture.md "What post-checks see"):
+  // post-checks, benches and the agent's own `gdnctl …` commands read the loop's values, not their defaults.
+  const settingsEnv = sharedSettingsEnv(v);
+  const binDir = gdnctlBinDir();
+  // The agent finds this gdnctl first on PATH (its shell may still reset PATH: the prompt names it by path too).
+  const agentEnv = { ...ctx.env, ...settingsEnv, PATH: [binDir, ctx.env.PATH].filter(Boolean).join(delimiter) };
+  const agent = createAgentRunner(v, { runner, env: agentEnv, cwd: v.workdir, redact });
   try {
     for (const w of (await agent.preflight()).warnings ?? []) out.warn(w);
   } catch (e) {
@@ -41,8 +49,10 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     ctx.stderr.write(`gdnctl: ${e.message}\n`);
     return ExitCode.resourceUnavailable;
   }
-  const settings = loopSettings({ ...v, iterations: pre.iterations }, {
-    promptTemplate: pre.promptTemplate, promptFile: v.promptFile, directives: pre.directives, binDir: gdnctlBinDir(), ledgerRel: relative(git.root, v.logDir),
+  // Computed once: the protected set is --protect plus, by default, what the bench and the checks are made of.
+  const protect = loopProtectGlobs(v, ctx.config.repoRoot);
+  const settings = loopSettings({ ...v, iterations: pre.iterations, protect }, {
+    promptTemplate: pre.promptTemplate, promptFile: v.promptFile, directives: pre.directives, binDir, ledgerRel: relative(git.root, v.logDir),
   });
   if (v.dryRun) {
     ctx.stdout.write(await renderDryRun({ settings, agent, git, values: v }));
@@ -50,17 +60,17 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   }
 
   const session = new RunSession(settings, {
-    git, agent, runner, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: ctx.env, reportSchema: writeReportSchema,
+    git, agent, runner, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: { ...ctx.env, ...settingsEnv }, reportSchema: writeReportSchema,
     runs: new FileRunStore(v.logDir, redact),
     owner: { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) },
     probeOwner: ownerLiveness,
     killGraceMs,
-    extras: (ledger) => buildLoopExtras({ values: v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact }, ledger),
+    extras: (ledger) => buildLoopExtras({ values: v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv }, ledger),
     alert: (m) => ctx.stderr.write(redact(`gdnctl: ${m}\n`)),
   }, {
     newRun: v.newRun,
     record: { fingerprint: configFingerprint(v as unknown as Record<string, unknown>), config: v, versions: { gdnctl: await packageVersion(), node: process.version }, branch: pre.branch },
-    bootstrap: bootstrapPlan(v, ctx, redact),
+    bootstrap: bootstrapPlan(v, ctx, redact, settingsEnv),
   });
   const lock = await acquireRunLock({ file: runLockPath(await git.gitDir()), command: `gdnctl codex-loop --iterations ${settings.iterations}` });
   if (lock.warning) out.warn(lock.warning);

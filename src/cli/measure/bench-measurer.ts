@@ -17,6 +17,11 @@ export interface MeasureValues extends MeasurePolicy {
 export interface MeasurerDeps {
   repoRoot: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The loop's settings a bench's `gdnctl …` subcommand also reads, as GDNCTL_* (sharedSettingsEnv), put over
+   * `env` for the benchmark only (docs/architecture.md "What post-checks see").
+   */
+  settingsEnv?: Record<string, string>;
   /** The process behind each benchmark run (tests count or wrap execaBenchRunner). */
   runBench?: RunBench;
   /** "Cheap" benchmark bound for --interleave auto (30 s). */
@@ -33,7 +38,7 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
   const env = deps.env ?? process.env;
   const metric = { metric: values.metric, metricPattern: values.metricPattern };
   return createBenchMeasurer(values, {
-    bench: createBenchRunner({ command: values.bench ?? '', metric, timeoutMs: values.benchTimeoutSeconds * 1000, env, exec: deps.runBench }),
+    bench: createBenchRunner({ command: values.bench ?? '', metric, timeoutMs: values.benchTimeoutSeconds * 1000, env: { ...env, ...deps.settingsEnv }, exec: deps.runBench }),
     worktrees: gitWorktreeProvider(deps.repoRoot),
     champions: fileChampionStore,
     baselines: fileBaselineStore,

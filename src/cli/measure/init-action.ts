@@ -9,6 +9,8 @@ import { UsageError } from '../../errors.js';
 import { execaBenchRunner } from '../../adapters/measure/bench-runner.js';
 import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
 import { parseDirection, parseGlobs, parsePct, parseTarget, parseText, type InitAnswers, type Parsed } from '../../core/measure/init-answers.js';
+import { defaultProtectGlobs } from '../../core/protected-paths.js';
+import { repoFileResolver, repoRelative } from '../loop/protect-set.js';
 
 /** Lines from stdin, one per answer; undefined once stdin is closed. */
 function lineReader(input: NodeJS.ReadableStream): { next(): Promise<string | undefined>; close(): void } {
@@ -94,6 +96,9 @@ export async function runInit(ctx: CommandContext & { stdin?: NodeJS.ReadableStr
   }
   ctx.stdout.write(`benchmark: ${bench.reading.name} = ${bench.reading.value} (${(bench.durationMs / 1000).toFixed(1)} s)\n`);
 
+  // What the benchmark and the tests are made of is recorded as protected (the loop protects it by default too,
+  // but an explicit entry survives --no-protect-checks). Both commands ran in the repository root.
+  const protect = defaultProtectGlobs([a.bench, a.testCommand], [], repoFileResolver(root, root), repoRelative(root, v.hillclimbLog));
   const config: Record<string, unknown> = {
     goal: a.goal,
     ...(a.scopeGlob.length > 0 ? { scopeGlob: a.scopeGlob } : {}),
@@ -103,6 +108,7 @@ export async function runInit(ctx: CommandContext & { stdin?: NodeJS.ReadableStr
     target: a.target,
     minImprovementPct: a.minImprovementPct,
     postCheck: [a.testCommand],
+    ...(protect.length > 0 ? { protect } : {}),
     ...(v.experimentsDir ? { experimentsDir: v.experimentsDir } : {}),
   };
   await writeFile(yamlFile, `# Written by gdnctl init; every key is also a flag (gdnctl codex-loop --help).\n${stringify(config)}`);

@@ -20,6 +20,8 @@ export interface LoopExtrasContext {
   logDir: string;
   /** The run's one redactor (src/cli/loop-deps.ts loopRedactor); built from the environment when absent. */
   redact?: Redactor;
+  /** The loop's shared settings as GDNCTL_* for the benchmark (bench-measurer.ts MeasurerDeps.settingsEnv). */
+  settingsEnv?: Record<string, string>;
 }
 export type MeasureExtrasContext = LoopExtrasContext;
 
@@ -32,7 +34,9 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
   if (v.bench) {
     const problems = measureUsageProblems(v);
     if (problems.length > 0) throw new UsageError(problems);
-    measurer = createMeasurer({ ...v, logDir }, { repoRoot: workdir, env: ctx.env, onLine: (l) => ctx.log.info(l), ...(ctx.redact ? { redact: ctx.redact } : {}) });
+    measurer = createMeasurer({ ...v, logDir }, {
+      repoRoot: workdir, env: ctx.env, onLine: (l) => ctx.log.info(l), ...(ctx.redact ? { redact: ctx.redact } : {}), ...(ctx.settingsEnv ? { settingsEnv: ctx.settingsEnv } : {}),
+    });
   }
   const memory = createFileMemory({
     runDir: ctx.runDir,

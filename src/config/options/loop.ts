@@ -152,6 +152,10 @@ export const loopOptions = {
     commands: LOOP,
     valueName: '<glob>',
   }),
+  protectChecks: opt(z.boolean().default(true), {
+    help: 'also protect what the checks are made of: the folder of each script file a --bench or --post-check command names, and every testSuites file that exists (--no-protect-checks: only --protect and gdnctl.yaml)',
+    commands: LOOP,
+  }),
   planFirst: opt(z.boolean().default(false), {
     help: 'before each implementing pass, run the agent read-only (--sandbox read-only) to write iter-NNN/plan.md; the implementing pass gets that plan',
     commands: LOOP,

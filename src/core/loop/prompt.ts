@@ -1,10 +1,11 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { appendDirectives, renderPrompt, type PromptValues } from '../prompt-template.js';
 import { iterName } from '../text/iteration-name.js';
 import { agentPass } from './agent.js';
 import { check, enter, fail, NEXT, type IterationContext, type PhaseOutcome } from './context.js';
 import { planDirective, runPlanPass } from './plan-pass.js';
 import { rangeSince } from './revert.js';
+import type { LoopSettings } from './settings.js';
 
 /**
  * prompt: the iteration's starting point is HEAD now (after guard-tree and sync-main); the template is
@@ -71,10 +72,24 @@ async function buildPrompt(c: IterationContext, head: string, extraDirectives: s
     TOTAL_ITERATIONS: c.s.iterations,
     HEAD_SHA: head,
     RUN_ID: c.state.runId,
-    HILLCLIMB_LOG: relative(c.s.workdir, c.s.hillclimbLog),
+    ...runPromptValues(c.s),
   };
   const generated = mem ? await mem.directives(c.it.i) : [];
   return appendDirectives(renderPrompt(c.s.promptTemplate, values, c.s.promptFile), [...c.s.directives, ...generated, ...extraDirectives]);
+}
+
+/**
+ * The placeholders that are the same in every iteration of a run (the dry run shows them too). `{{GDNCTL}}` is
+ * the running gdnctl by absolute path, shell-quoted when it must be: agents run commands through `bash -lc`, and
+ * a login shell's profile resets PATH (Debian's /etc/profile), so a bare `gdnctl` is not found there.
+ */
+export function runPromptValues(s: Pick<LoopSettings, 'workdir' | 'hillclimbLog' | 'binDir'>): PromptValues {
+  return { HILLCLIMB_LOG: relative(s.workdir, s.hillclimbLog), GDNCTL: shellWord(join(s.binDir, 'gdnctl')) };
+}
+
+/** A word bash reads back as `s`: as is when it holds only safe characters, else single-quoted. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 async function savePrompt(c: IterationContext, text: string): Promise<void> {
