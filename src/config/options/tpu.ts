@@ -112,6 +112,21 @@ export const tpuOptions = {
     commands: HOLD_COMMANDS,
     valueName: '<cmd>',
   }),
+  tpuHeartbeatMinutes: opt(z.number().min(0.1).max(1440).default(5), {
+    help: 'minutes between the holder heartbeats written on a held node; a holder silent for 3 of its intervals is stale',
+    commands: NODE_COMMANDS,
+    valueName: '<min>',
+  }),
+  tpuHeartbeatMs: opt(z.number().int().min(10).max(86_400_000).optional(), {
+    help: 'heartbeat interval in ms, over --tpu-heartbeat-minutes (tests)',
+    commands: NODE_COMMANDS,
+    valueName: '<ms>',
+    hidden: true,
+  }),
+  takeOver: opt(z.boolean().default(false), {
+    help: 'take over (or, for dev-tpu-release, delete) a node whose holder on another host has a stale heartbeat',
+    commands: [...HOLD_COMMANDS, 'dev-tpu-release'],
+  }),
   tpuApiEndpoint: opt(z.string().regex(/^https?:\/\/[^/]+\/?$/, 'expected a URL such as http://127.0.0.1:8080').optional(), {
     help: 'Cloud TPU API endpoint (tests and emulators; production leaves it unset)',
     commands: API_COMMANDS,
