@@ -10,6 +10,7 @@ import type { TpuNode, TpuProvider } from '../../ports/tpu.js';
 import { findGitTop } from '../../config/resolve.js';
 import { checkoutHash } from './holder-labels.js';
 import { LeasedTpuHold, type TpuHoldDeps } from './tpu-hold.js';
+import type { HolderIdentity } from './tpu-holder.js';
 
 /** The loop's default log dir (docs/architecture.md "The run directory"), used when the config has no logDir key. */
 export const DEFAULT_LOG_DIR = '.agents/logs/gdn_codex_loop';
@@ -113,6 +114,8 @@ export interface CreateTpuHoldDeps {
   onEvent?: TpuHoldDeps['onEvent'];
   /** Override the policy (dev-tpu-allocate is always `required`; the loop passes its resilient-mapped one). */
   policy?: 'required' | 'best-effort';
+  /** Who the hold claims to be on the node's labels (tests: another process or host); default this process. */
+  holderSelf?: HolderIdentity;
 }
 
 /**
@@ -139,7 +142,7 @@ export function createTpuHold(values: Config, deps: CreateTpuHoldDeps): LeasedTp
       logDir: tpuLogDir(values),
       owner: ownerLabel(sshUserOf(values, deps.env)),
       sshKeys: sshKeysMetadata(values, deps.env),
-      holder: { checkout: checkoutOf(values.workdir), heartbeatMs: heartbeatMsOf(values), takeOver: values.takeOver },
+      holder: { checkout: checkoutOf(values.workdir), heartbeatMs: heartbeatMsOf(values), takeOver: values.takeOver, self: deps.holderSelf },
     },
     {
       provider: deps.provider ?? providerFactory(values, deps.log),

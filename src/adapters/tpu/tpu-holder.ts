@@ -31,16 +31,21 @@ export interface HolderSettings {
   checkout: string;
   heartbeatMs: number;
   takeOver: boolean;
+  /** Who "this process" is on the labels; tests stand in for another process or host with it. */
+  self?: HolderIdentity | undefined;
 }
 
-export function selfAsHolder(checkout: string, beatEveryMs: number): TpuHolder {
-  return { host: hostLabel(hostname()), checkout, pid: process.pid, pidStart: processStartTime(process.pid), beatEveryMs };
+export type HolderIdentity = Pick<TpuHolder, 'host' | 'pid' | 'pidStart'>;
+
+/** This process: host label, pid and the pid's start time. */
+export function thisProcess(): HolderIdentity {
+  return { host: hostLabel(hostname()), pid: process.pid, pidStart: processStartTime(process.pid) };
 }
 
-/** The verdict on a node's holder, seen from this process. */
-export function judgeNode(node: Pick<TpuNode, 'labels'>, beatEveryMs: number, nowMs = Date.now()): HolderVerdict {
+/** The verdict on a node's holder, seen from `self` (this process unless a test says otherwise). */
+export function judgeNode(node: Pick<TpuNode, 'labels'>, beatEveryMs: number, self: HolderIdentity = thisProcess(), nowMs = Date.now()): HolderVerdict {
   return judgeHolder(readHolder(node.labels), {
-    self: { host: hostLabel(hostname()), pid: process.pid, pidStart: processStartTime(process.pid) },
+    self,
     nowMs,
     beatEveryMs,
     isAlive: (pid, start) => isProcessAlive(pid, start),
@@ -88,7 +93,15 @@ export class NodeHolder {
   ) {}
 
   private self(): TpuHolder {
-    return { ...selfAsHolder(this.s.checkout, this.s.heartbeatMs), sinceMs: this.sinceMs };
+    return { ...this.identity(), checkout: this.s.checkout, beatEveryMs: this.s.heartbeatMs, sinceMs: this.sinceMs };
+  }
+
+  private identity(): HolderIdentity {
+    return this.s.self ?? thisProcess();
+  }
+
+  private judge(node: TpuNode): HolderVerdict {
+    return judgeNode(node, this.s.heartbeatMs, this.identity());
   }
 
   /** Labels for a node this process is about to create: the holder from the first moment. */
@@ -102,7 +115,7 @@ export class NodeHolder {
    * it may: no holder, us, a dead one (said at info), or a stale one under --take-over (said as a warning).
    */
   refusalFor(node: TpuNode): string | undefined {
-    const verdict = judgeNode(node, this.s.heartbeatMs);
+    const verdict = this.judge(node);
     const line = refusal(node, verdict, { takeOver: this.s.takeOver, beatEveryMs: this.s.heartbeatMs, fix: 'stop that process, or use another node name (--tpu-name)' });
     if (line) return line;
     if (verdict.kind === 'stale') this.log.warn(`taking over TPU ${node.name} from ${describeHolder(verdict.holder)}, whose heartbeat is stale (--take-over)`);
@@ -112,7 +125,7 @@ export class NodeHolder {
 
   /** Write our labels on a node we may take (refusalFor said so), unless they already name us. */
   async claim(provider: TpuProvider, node: TpuNode, signal?: AbortSignal): Promise<void> {
-    if (judgeNode(node, this.s.heartbeatMs).kind === 'self') return;
+    if (this.judge(node).kind === 'self') return;
     this.sinceMs = Date.now();
     this.lostTo = undefined;
     await provider.setLabels(node, { ...withoutHolder(node.labels), ...holderLabels(this.self(), this.sinceMs) }, signal);
@@ -160,7 +173,7 @@ export class NodeHolder {
 
   /** True (with a warning, once) when the node's labels name another holder that is not dead: it took the node over. */
   noteTakeOver(node: TpuNode): boolean {
-    const verdict = judgeNode(node, this.s.heartbeatMs);
+    const verdict = this.judge(node);
     if (verdict.kind !== 'alive' && verdict.kind !== 'stale') return false;
     if (!this.lostTo) this.log.warn(`TPU ${node.name} was taken over by ${describeHolder(verdict.holder)}; leaving it to that holder`);
     this.lostTo = verdict.holder;
