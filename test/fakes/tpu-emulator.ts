@@ -17,7 +17,7 @@
  *
  * In-process: `const emu = await TpuEmulator.start()`. Standalone (crash tests, another process):
  * `node --import tsx test/fakes/tpu-emulator.ts --port 0` prints `{"port":N}`; the same controls are at
- * `/_emulator/{nodes,requests,faults,preempt}` as JSON.
+ * `/_emulator/{nodes,requests,faults,preempt,labels}` as JSON.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -507,6 +507,9 @@ export class TpuEmulator {
         if (b.status) this.failNext(Number(b.status), b as { method?: string; pathIncludes?: string; count?: number; message?: string; reason?: string });
         if (b.unknownProject) this.failUnknownProject(String(b.unknownProject));
         if (b.readyDelayMs !== undefined) this.readyDelayMs = Number(b.readyDelayMs);
+        return send(200, {});
+      case '/_emulator/labels':
+        this.setLabels(String(b.node), (b.labels ?? {}) as Record<string, string>);
         return send(200, {});
       case '/_emulator/preempt':
         this.preempt(String(b.node));

@@ -30,6 +30,10 @@ export const clusterSchema = z.strictObject({
 });
 
 
+// A day at most: three intervals must stay a useful staleness bound, and far below setTimeout's 24.8-day limit.
+const HEARTBEAT_RANGE = 'expected minutes from 0.1 to 1440, e.g. 5';
+const HEARTBEAT_MS_RANGE = 'expected whole milliseconds from 10 to 86400000';
+
 /** Dev TPU allocation and hold (Cloud TPU API v2). */
 export const tpuOptions = {
   project: opt(z.string().min(1).optional(), {
@@ -112,12 +116,12 @@ export const tpuOptions = {
     commands: HOLD_COMMANDS,
     valueName: '<cmd>',
   }),
-  tpuHeartbeatMinutes: opt(z.number().min(0.1).max(1440).default(5), {
+  tpuHeartbeatMinutes: opt(z.number().min(0.1, HEARTBEAT_RANGE).max(1440, HEARTBEAT_RANGE).default(5), {
     help: 'minutes between the holder heartbeats written on a held node; a holder silent for 3 of its intervals is stale',
     commands: NODE_COMMANDS,
     valueName: '<min>',
   }),
-  tpuHeartbeatMs: opt(z.number().int().min(10).max(86_400_000).optional(), {
+  tpuHeartbeatMs: opt(z.number().int().min(10, HEARTBEAT_MS_RANGE).max(86_400_000, HEARTBEAT_MS_RANGE).optional(), {
     help: 'heartbeat interval in ms, over --tpu-heartbeat-minutes (tests)',
     commands: NODE_COMMANDS,
     valueName: '<ms>',
