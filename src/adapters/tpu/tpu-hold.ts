@@ -318,7 +318,7 @@ export class LeasedTpuHold implements TpuHold {
       return;
     }
     const provider = await this.d.provider();
-    if (!hurry && (await this.holder.lostBeforeRelease(provider, ref, this.stopWaiting.signal))) return void this.dropLease(undefined);
+    if (await this.holder.lostBeforeRelease(provider, ref, { read: !hurry, signal: this.stopWaiting.signal })) return void this.dropLease(undefined);
     faultPoint('during-release');
     const sent = await provider.deleteNode(ref, { wait: false, queued: Boolean(lease.queued) });
     this.lease = writeLease({ ...lease, phase: 'releasing', ...(sent.operation ? { deleteOperation: sent.operation } : {}) });

@@ -37,9 +37,12 @@ export interface HolderSettings {
 
 export type HolderIdentity = Pick<TpuHolder, 'host' | 'pid' | 'pidStart'>;
 
-/** This process: host label, pid and the pid's start time. */
+let pidStart: { value: string | undefined } | undefined;
+
+/** This process: host label, pid and the pid's start time (read once: it never changes). */
 export function thisProcess(): HolderIdentity {
-  return { host: hostLabel(hostname()), pid: process.pid, pidStart: processStartTime(process.pid) };
+  pidStart ??= { value: processStartTime(process.pid) };
+  return { host: hostLabel(hostname()), pid: process.pid, pidStart: pidStart.value };
 }
 
 /** The verdict on a node's holder, seen from `self` (this process unless a test says otherwise). */
@@ -128,20 +131,20 @@ export class NodeHolder {
     if (this.judge(node).kind === 'self') return;
     this.sinceMs = Date.now();
     this.lostTo = undefined;
-    await provider.setLabels(node, { ...withoutHolder(node.labels), ...holderLabels(this.self(), this.sinceMs) }, signal);
-    node.labels = { ...withoutHolder(node.labels), ...holderLabels(this.self(), this.sinceMs) };
+    const labels = { ...withoutHolder(node.labels), ...holderLabels(this.self(), this.sinceMs) };
+    await provider.setLabels(node, labels, signal);
+    node.labels = labels;
   }
 
   /** Refresh the heartbeat on `node` every interval until stop(); a new start replaces the old one. */
   start<T extends TpuNodeRef>(provider: TpuProvider, node: T): T {
-    const ref = node;
     this.stop();
     this.lostTo = undefined;
     const generation = this.generation;
     // A chain of timeouts, not an interval: beats never overlap, and a beat still running when stop() and a
     // new start() came does not revive the old chain.
     const next = (): void => {
-      this.timer = setTimeout(() => void this.beat(provider, ref).finally(() => generation === this.generation && next()), this.s.heartbeatMs);
+      this.timer = setTimeout(() => void this.beat(provider, node).finally(() => generation === this.generation && next()), this.s.heartbeatMs);
       this.timer.unref();
     };
     next();
@@ -181,12 +184,13 @@ export class NodeHolder {
   }
 
   /**
-   * Before a release deletes the node: is it someone else's now? Known from a heartbeat, or read once more;
-   * a failed read is no evidence, so the release goes ahead.
+   * Before a release deletes the node: is it someone else's now? Known from a heartbeat, or (unless a hurried
+   * release has no time for it) read once more; a failed read is no evidence, so the release goes ahead.
    */
-  async lostBeforeRelease(provider: TpuProvider, ref: TpuNodeRef, signal?: AbortSignal): Promise<boolean> {
+  async lostBeforeRelease(provider: TpuProvider, ref: TpuNodeRef, o: { read: boolean; signal?: AbortSignal }): Promise<boolean> {
     if (this.lostTo) return true;
-    const node = await provider.getNode(ref, signal).catch(() => undefined);
+    if (!o.read) return false;
+    const node = await provider.getNode(ref, o.signal).catch(() => undefined);
     return node ? this.noteTakeOver(node) : false;
   }
 
@@ -195,6 +199,6 @@ export class NodeHolder {
     forget();
     this.stop();
     const by = this.lostTo ? describeHolder(this.lostTo) : 'another holder';
-    return new ResourceError(`TPU ${ref.name} in ${ref.zone} was taken over by ${by}; it is left to that holder. Use another node name (--tpu-name)`);
+    return new ResourceError(`TPU ${ref.name} in ${ref.zone} was taken over by ${by} and is left to it; use another node name (--tpu-name)`);
   }
 }
