@@ -96,6 +96,11 @@ export interface TpuProvider {
     spec: TpuCreateSpec,
     opts: { readyTimeoutMs: number; queued?: boolean; onAccepted?: (operation: string) => Promise<void>; signal?: AbortSignal },
   ): Promise<TpuCreateOutcome>;
+  /**
+   * Replace the node's labels (nodes.patch, updateMask `labels`) and wait for the operation. Holder labels and
+   * heartbeats go this way (docs/tpu.md "Who holds a node"). A missing node is not an error.
+   */
+  setLabels(ref: TpuNodeRef, labels: Record<string, string>, signal?: AbortSignal): Promise<{ existed: boolean }>;
   /** Delete; with `wait` false the call returns once the API accepted it. Missing nodes are not an error. */
   deleteNode(ref: TpuNodeRef, opts?: { wait?: boolean; queued?: boolean }): Promise<{ operation?: string; existed: boolean }>;
   /** Wait until a delete finished: by operation name (resumable by another process), else by polling getNode. */

@@ -6,6 +6,10 @@
  *        │                                       │
  *        └─ capacity fault: op fails, code 8      └─ deleteNode ──▶ DELETING ──(deleteDelayMs)──▶ gone
  *
+ *   patchNode (PATCH /v2/{name}?updateMask=labels,…): the masked fields are replaced at once and the operation
+ *   is done on its first poll; invalid labels (keys `[a-z][a-z0-9_-]{0,62}`, values `[a-z0-9_-]{0,63}`, at
+ *   most 64) are refused with 400 INVALID_ARGUMENT, on create as well.
+ *
  * States are computed lazily from timestamps on each request, so nothing runs in the background.
  * Operations carry the `@type` URLs the client requires. Faults: HTTP 429/503 on the next matching requests,
  * RESOURCE_EXHAUSTED in the create operation per zone, slow READY per zone, preemption on demand, and the access
@@ -13,7 +17,7 @@
  *
  * In-process: `const emu = await TpuEmulator.start()`. Standalone (crash tests, another process):
  * `node --import tsx test/fakes/tpu-emulator.ts --port 0` prints `{"port":N}`; the same controls are at
- * `/_emulator/{nodes,requests,faults,preempt}` as JSON.
+ * `/_emulator/{nodes,requests,faults,preempt,labels}` as JSON.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -79,6 +83,29 @@ function errorBody(status: number, message: string, reason?: string): unknown {
   return { error: { code: status, message, status: STATUS_NAMES[status] ?? 'INTERNAL', ...(details ? { details } : {}) } };
 }
 
+const PATCHABLE = ['description', 'tags', 'labels', 'metadata'];
+
+function invalid(message: string): [number, unknown] {
+  return [400, { error: { code: 400, message, status: 'INVALID_ARGUMENT' } }];
+}
+
+/**
+ * The Cloud label rules, restricted to ASCII as gdnctl writes them: a key is 1–63 characters of [a-z0-9_-]
+ * starting with a lowercase letter, a value 0–63 characters of [a-z0-9_-], at most 64 labels. The reason, or
+ * undefined when the labels are valid (or absent).
+ */
+export function labelProblem(labels: unknown): string | undefined {
+  if (labels === undefined || labels === null) return undefined;
+  if (typeof labels !== 'object' || Array.isArray(labels)) return 'labels must be a map of strings';
+  const entries = Object.entries(labels as Record<string, unknown>);
+  if (entries.length > 64) return `at most 64 labels, got ${entries.length}`;
+  for (const [k, v] of entries) {
+    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(k)) return `invalid label key "${k}": 1-63 characters of [a-z0-9_-], starting with a lowercase letter`;
+    if (typeof v !== 'string' || !/^[a-z0-9_-]{0,63}$/.test(v)) return `invalid value for label "${k}": "${String(v)}" is not 0-63 characters of [a-z0-9_-]`;
+  }
+  return undefined;
+}
+
 export interface EmulatorOptions {
   port?: number;
   readyDelayMs?: number;
@@ -106,6 +133,8 @@ export class TpuEmulator {
   private readonly capacityFaults = new Map<string, number>();
   private readonly zoneReadyDelayMs = new Map<string, number>();
   private opCounter = 0;
+  /** Accepted nodes.patch calls (rejected ones are not counted). */
+  patches = 0;
   readyDelayMs: number;
   deleteDelayMs: number;
   private readonly workerAddress: (nodeId: string, index: number) => string;
@@ -178,6 +207,19 @@ export class TpuEmulator {
     const n = this.find(node);
     if (!n) throw new Error(`emulator: no node ${node}`);
     n.state = 'PREEMPTED';
+  }
+
+  /** Replace some of a node's labels behind gdnctl's back (another holder, an old heartbeat); unvalidated on purpose. */
+  setLabels(node: string, labels: Record<string, string>): void {
+    const n = this.find(node);
+    if (!n) throw new Error(`emulator: no node ${node}`);
+    n.body.labels = { ...((n.body.labels as Record<string, string> | undefined) ?? {}), ...labels };
+  }
+
+  /** A node's labels as the API would return them now. */
+  labelsOf(node: string): Record<string, string> | undefined {
+    const n = this.find(node);
+    return n ? { ...((n.body.labels as Record<string, string> | undefined) ?? {}) } : undefined;
   }
 
   /** Live nodes (deleted ones are gone), with states brought up to date. */
@@ -302,6 +344,7 @@ export class TpuEmulator {
       if (!live) return notFound(`node ${m[1]}`);
       if (r.method === 'GET') return [200, this.render(live, intEnums)];
       if (r.method === 'DELETE') return this.deleteNode(live, m[2]!, m[3]!);
+      if (r.method === 'PATCH') return this.patchNode(live, m[2]!, m[3]!, r.query.updateMask ?? '', (r.body ?? {}) as Record<string, unknown>, intEnums);
     }
     m = /^\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/queuedResources$/.exec(r.path);
     if (m && r.method === 'POST') {
@@ -335,6 +378,8 @@ export class TpuEmulator {
       return [400, { error: { code: 400, message: `invalid nodeId "${nodeId}"`, status: 'INVALID_ARGUMENT' } }];
     }
     if (!body.runtimeVersion) return [400, { error: { code: 400, message: 'runtimeVersion is required', status: 'INVALID_ARGUMENT' } }];
+    const badLabels = labelProblem(body.labels);
+    if (badLabels) return invalid(badLabels);
     const name = `projects/${project}/locations/${zone}/nodes/${nodeId}`;
     const existing = this.nodes.get(name);
     if (existing) this.tick(existing);
@@ -395,6 +440,33 @@ export class TpuEmulator {
     return [200, this.renderOperation(op)];
   }
 
+  /**
+   * nodes.patch: only the fields named in updateMask change (a named field absent from the body is cleared, as
+   * a field mask means). The real API accepts description, tags, labels, metadata and
+   * networkConfig.enable_external_ips; the emulator implements the first four.
+   */
+  private patchNode(node: EmulatedNode, project: string, zone: string, updateMask: string, body: Record<string, unknown>, intEnums: boolean): [number, unknown] {
+    const paths = updateMask.split(',').map((p) => p.trim()).filter(Boolean);
+    if (paths.length === 0) return invalid('updateMask is required');
+    const unsupported = paths.filter((p) => !PATCHABLE.includes(p));
+    if (unsupported.length > 0) return invalid(`updateMask names unsupported field(s) ${unsupported.join(', ')}; supported: ${PATCHABLE.join(', ')}`);
+    if (paths.includes('labels')) {
+      const bad = labelProblem(body.labels);
+      if (bad) return invalid(bad);
+    }
+    if (node.state === 'DELETING') {
+      return [400, { error: { code: 400, message: `node ${node.name} is being deleted`, status: 'FAILED_PRECONDITION' } }];
+    }
+    for (const p of paths) {
+      if (body[p] === undefined) delete node.body[p];
+      else node.body[p] = body[p];
+    }
+    this.patches += 1;
+    const snapshot = this.render(node, intEnums);
+    const op = this.newOperation(project, zone, 'update', node.name, () => ({ response: { '@type': TYPE_NODE, ...snapshot } }));
+    return [200, this.renderOperation(op)];
+  }
+
   private createQueued(project: string, zone: string, id: string, body: Record<string, unknown>, intEnums: boolean): [number, unknown] {
     const spec = ((body.tpu as { nodeSpec?: Array<Record<string, unknown>> } | undefined)?.nodeSpec ?? [])[0];
     if (!spec) return [400, { error: { code: 400, message: 'tpu.nodeSpec is required', status: 'INVALID_ARGUMENT' } }];
@@ -435,6 +507,9 @@ export class TpuEmulator {
         if (b.status) this.failNext(Number(b.status), b as { method?: string; pathIncludes?: string; count?: number; message?: string; reason?: string });
         if (b.unknownProject) this.failUnknownProject(String(b.unknownProject));
         if (b.readyDelayMs !== undefined) this.readyDelayMs = Number(b.readyDelayMs);
+        return send(200, {});
+      case '/_emulator/labels':
+        this.setLabels(String(b.node), (b.labels ?? {}) as Record<string, string>);
         return send(200, {});
       case '/_emulator/preempt':
         this.preempt(String(b.node));

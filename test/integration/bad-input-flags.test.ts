@@ -96,6 +96,15 @@ const tpuCases: BadInputCase[] = [
   { name: 'dev-tpu-profile --marin-prefix with a space', argv: () => ['dev-tpu-profile', '--accelerator', 'local', '--marin-prefix', 'gs://a b'], line: /^gdnctl: --marin-prefix: expected a storage prefix such as gs:\/\/marin-us-east5/ },
   { name: 'GDNCTL_CE_BWD_MODE=bogus', argv: () => ['dev-tpu-profile', '--accelerator', 'local'], env: () => ({ GDNCTL_CE_BWD_MODE: 'bogus' }), line: /^gdnctl: GDNCTL_CE_BWD_MODE: / },
   { name: 'GDNCTL_ALL_TRANSFORMER=perhaps', argv: () => ['dev-tpu-profile', '--accelerator', 'local'], env: () => ({ GDNCTL_ALL_TRANSFORMER: 'perhaps' }), line: /^gdnctl: GDNCTL_ALL_TRANSFORMER: expected true or false/ },
+  // Who holds a node (docs/tpu.md "Who holds a node"): the heartbeat interval and --take-over.
+  { name: 'codex-loop --tpu-heartbeat-minutes 0', argv: () => loop('--hold-dev-tpu', '--tpu-name', 'me-gdn', '--tpu-heartbeat-minutes', '0'), line: /^gdnctl: --tpu-heartbeat-minutes: expected minutes from 0\.1 to 1440/ },
+  { name: 'dev-tpu-allocate --tpu-heartbeat-minutes abc', argv: () => ['dev-tpu-allocate', '--tpu-name', 'me-gdn', '--tpu-heartbeat-minutes', 'abc'], line: /--tpu-heartbeat-minutes.*abc/ },
+  { name: 'dev-tpu-allocate --tpu-heartbeat-minutes 100000', argv: () => ['dev-tpu-allocate', '--tpu-name', 'me-gdn', '--tpu-heartbeat-minutes', '100000'], line: /^gdnctl: --tpu-heartbeat-minutes: expected minutes from 0\.1 to 1440/ },
+  { name: 'dev-tpu-release --tpu-heartbeat-minutes -1', argv: () => ['dev-tpu-release', '--tpu-heartbeat-minutes', '-1'], line: /--tpu-heartbeat-minutes/ },
+  { name: 'GDNCTL_TPU_HEARTBEAT_MS=5', argv: () => ['dev-tpu-allocate', '--tpu-name', 'me-gdn'], env: () => ({ GDNCTL_TPU_HEARTBEAT_MS: '5' }), line: /^gdnctl: GDNCTL_TPU_HEARTBEAT_MS: expected whole milliseconds from 10/ },
+  { name: 'GDNCTL_TAKE_OVER=perhaps', argv: () => ['dev-tpu-allocate', '--tpu-name', 'me-gdn'], env: () => ({ GDNCTL_TAKE_OVER: 'perhaps' }), line: /^gdnctl: GDNCTL_TAKE_OVER: expected true or false/ },
+  { name: 'dev-tpu-allocate --take-over with a value', argv: () => ['dev-tpu-allocate', '--tpu-name', 'me-gdn', '--take-over', 'yes'], line: /too many arguments/ },
+  { name: 'dev-tpu-status --take-over (not a status flag)', argv: () => ['dev-tpu-status', '--take-over'], line: /unknown option '--take-over'/ },
   { name: 'lint-log --required-fields with an empty spelling', argv: () => ['lint-log', '--required-fields', 'Hypothesis|'], line: /^gdnctl: --required-fields: expected a field name or alternatives/ },
 ];
 

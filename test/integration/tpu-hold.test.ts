@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 
 import { join } from 'node:path';
 import { createTpuHold, providerFactory } from '../../src/adapters/tpu/tpu-hold-factory.js';
 import type { LeasedTpuHold } from '../../src/adapters/tpu/tpu-hold.js';
+import { withoutHolder } from '../../src/adapters/tpu/holder-labels.js';
 import { ResourceError, UsageError } from '../../src/errors.js';
 import type { TpuProvider } from '../../src/ports/tpu.js';
 import { TpuEmulator } from '../fakes/tpu-emulator.js';
@@ -63,7 +64,10 @@ test('acquire: READY node with workers, labelled ours, ssh key in metadata; rele
   assert.equal(node?.zone, 'us-central1-a');
   assert.deepEqual(node?.workers, [{ index: 0, host: '127.0.0.2' }]);
   const live = emu.liveNodes().find((n) => n.nodeId === name)!;
-  assert.deepEqual(live.body.labels, { 'managed-by': 'gdnctl', 'gdnctl-owner': 'tester' });
+  // Besides gdnctl's two labels, only the holder labels (docs/tpu.md "Who holds a node"), naming this process.
+  const labels = live.body.labels as Record<string, string>;
+  assert.deepEqual(withoutHolder(labels), { 'managed-by': 'gdnctl', 'gdnctl-owner': 'tester' });
+  assert.equal(labels['gdnctl-pid'], String(process.pid));
   const pub = readFileSync(`${ws.keyFile}.pub`, 'utf8').trim();
   assert.equal((live.body.metadata as Record<string, string>)['ssh-keys'], `tester:${pub}`);
   assert.equal(live.body.runtimeVersion, 'v2-alpha-tpuv5');

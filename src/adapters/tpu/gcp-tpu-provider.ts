@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../log.js';
 import type { TpuCreateOutcome, TpuCreateSpec, TpuNode, TpuNodeRef, TpuProvider } from '../../ports/tpu.js';
-import { nodePath, toTpuNode, type RawNode } from './tpu-node-shape.js';
+import { nodePath, queuedStateName, toTpuNode, type RawNode } from './tpu-node-shape.js';
 import { tpuAccessError } from './tpu-api-errors.js';
 import { ResourceError } from '../../errors.js';
 
@@ -24,23 +24,12 @@ const Code = { DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, RESOURCE_E
  * method non-idempotent with no retry codes (docs/decisions.md "TPU client facts" §2.3), so gax itself never retries.
  */
 const TRANSIENT = new Set<number>([Code.RESOURCE_EXHAUSTED, Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]);
+const LABEL_PATCH_TIMEOUT_MS = 60_000; // metadata only: a label patch slower than this counts as failed
 
 export function errorCode(e: unknown): number | undefined {
   const c = (e as { code?: unknown } | null)?.code;
   return typeof c === 'number' ? c : undefined;
 }
-
-const QUEUED_STATES: Record<number, string> = {
-  1: 'CREATING',
-  2: 'ACCEPTED',
-  3: 'PROVISIONING',
-  4: 'FAILED',
-  5: 'DELETING',
-  6: 'ACTIVE',
-  7: 'SUSPENDING',
-  8: 'SUSPENDED',
-  9: 'WAITING_FOR_RESOURCES',
-};
 
 /** Operation as gax decodes it (latestResponse keeps the raw error). */
 interface GaxOperation {
@@ -243,8 +232,7 @@ export class GcpTpuProvider implements TpuProvider {
     let delayMs = Math.min(200, this.o.pollIntervalMs);
     for (;;) {
       const [qr] = await this.call('getQueuedResource', name, () => this.client.getQueuedResource({ name }), signal);
-      const raw = qr.state?.state as unknown;
-      const state = typeof raw === 'number' ? QUEUED_STATES[raw] : String(raw ?? '');
+      const state = queuedStateName(qr.state?.state as unknown);
       if (state === 'ACTIVE') return 'active';
       if (state === 'FAILED' || state === 'SUSPENDED' || state === 'SUSPENDING') {
         return { failed: `queued resource ${name} is ${state}: ${qr.state?.failedData?.error?.message ?? 'no detail'}` };
@@ -252,6 +240,22 @@ export class GcpTpuProvider implements TpuProvider {
       if (Date.now() >= deadline) return 'timeout';
       await sleep(Math.min(delayMs, Math.max(0, deadline - Date.now())), undefined, signal ? { signal } : {});
       delayMs = Math.min(delayMs * 1.5, this.o.pollIntervalMs);
+    }
+  }
+
+  /** nodes.patch with updateMask `labels`: the whole map is replaced. Waits for the operation (quick for labels). */
+  async setLabels(ref: TpuNodeRef, labels: Record<string, string>, signal?: AbortSignal): Promise<{ existed: boolean }> {
+    const name = nodePath(ref);
+    try {
+      const [op] = await this.call('updateNode', name, () => this.client.updateNode({ node: { name, labels }, updateMask: { paths: ['labels'] } }), signal);
+      const check = (n: string): Promise<GaxOperation> => this.client.checkUpdateNodeProgress(n) as unknown as Promise<GaxOperation>;
+      const done = await this.waitOperation(String(op.name), check, Date.now() + LABEL_PATCH_TIMEOUT_MS, signal);
+      if (!done) throw new Error(`label update of ${name} not done after ${LABEL_PATCH_TIMEOUT_MS / 1000} s`);
+      if (done.error) throw new Error(`label update of ${name} failed: ${done.error.message ?? 'unknown error'}`);
+      return { existed: true };
+    } catch (e) {
+      if (errorCode(e) === Code.NOT_FOUND) return { existed: false };
+      throw e;
     }
   }
 

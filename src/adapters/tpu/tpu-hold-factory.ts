@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +7,10 @@ import type { Config } from '../../config/schema.js';
 import { clusterOrder, resolveCluster, type ResolvedCluster } from '../../core/tpu-clusters.js';
 import type { Logger } from '../../log.js';
 import type { TpuNode, TpuProvider } from '../../ports/tpu.js';
+import { findGitTop } from '../../config/resolve.js';
+import { checkoutHash } from './holder-labels.js';
 import { LeasedTpuHold, type TpuHoldDeps } from './tpu-hold.js';
+import type { HolderIdentity } from './tpu-holder.js';
 
 /** The loop's default log dir (docs/architecture.md "The run directory"), used when the config has no logDir key. */
 export const DEFAULT_LOG_DIR = '.agents/logs/gdn_codex_loop';
@@ -24,6 +27,21 @@ export function sshUserOf(values: Config, env: NodeJS.ProcessEnv): string {
 /** Label values allow [a-z0-9_-], up to 63 characters. */
 export function ownerLabel(user: string): string {
   return user.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 63) || 'unknown';
+}
+
+/** The checkout label: a hash of the repository's real path, so two checkouts never share it through a symlink. */
+export function checkoutOf(workdir: string): string {
+  const top = findGitTop(workdir) ?? workdir;
+  try {
+    return checkoutHash(realpathSync(top));
+  } catch {
+    return checkoutHash(resolve(top));
+  }
+}
+
+/** The heartbeat interval: GDNCTL_TPU_HEARTBEAT_MS (tests) over --tpu-heartbeat-minutes. */
+export function heartbeatMsOf(values: Config): number {
+  return values.tpuHeartbeatMs ?? Math.round(values.tpuHeartbeatMinutes * 60_000);
 }
 
 export function expandHome(p: string, env: NodeJS.ProcessEnv): string {
@@ -96,6 +114,8 @@ export interface CreateTpuHoldDeps {
   onEvent?: TpuHoldDeps['onEvent'];
   /** Override the policy (dev-tpu-allocate is always `required`; the loop passes its resilient-mapped one). */
   policy?: 'required' | 'best-effort';
+  /** Who the hold claims to be on the node's labels (tests: another process or host); default this process. */
+  holderSelf?: HolderIdentity;
 }
 
 /**
@@ -122,6 +142,7 @@ export function createTpuHold(values: Config, deps: CreateTpuHoldDeps): LeasedTp
       logDir: tpuLogDir(values),
       owner: ownerLabel(sshUserOf(values, deps.env)),
       sshKeys: sshKeysMetadata(values, deps.env),
+      holder: { checkout: checkoutOf(values.workdir), heartbeatMs: heartbeatMsOf(values), takeOver: values.takeOver, self: deps.holderSelf },
     },
     {
       provider: deps.provider ?? providerFactory(values, deps.log),

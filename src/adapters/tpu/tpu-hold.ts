@@ -5,6 +5,7 @@ import { faultPoint } from '../../fault.js';
 import type { Logger } from '../../log.js';
 import type { TpuHold, TpuNode, TpuNodeRef, TpuProvider, TpuState } from '../../ports/tpu.js';
 import { listLeases, newLease, ownerLiveness, refOfLease, removeLease, writeLease, type LeaseRecord } from './tpu-lease.js';
+import { NodeHolder, type HolderSettings } from './tpu-holder.js';
 
 /**
  *   acquire ─▶ recover leases of this node (dead owner: reattach if READY and ours, else delete)
@@ -16,6 +17,7 @@ import { listLeases, newLease, ownerLiveness, refOfLease, removeLease, writeLeas
  *   held ─ensureAlive─▶ PREEMPTED/TERMINATED/missing ─▶ delete remains ─▶ acquire again
  *      │
  *   release ─▶ lease(releasing, deleteOperation) ─▶ wait for delete ─▶ drop lease   (hurry: don't wait)
+ * Before any reuse, reattach or delete of an existing node, its holder labels are asked (tpu-holder.ts).
  */
 export interface TpuHoldSettings {
   /** Primary first, then fallbacks, de-duplicated and resolved. */
@@ -34,6 +36,8 @@ export interface TpuHoldSettings {
   owner: string;
   /** metadata.ssh-keys value: "<user>:<public key>". */
   sshKeys: string;
+  /** Who we are on the node's labels, the heartbeat interval, --take-over. */
+  holder: HolderSettings;
 }
 
 export interface TpuHoldDeps {
@@ -58,11 +62,14 @@ export class LeasedTpuHold implements TpuHold {
   private lease: LeaseRecord | undefined;
   private releasing: Promise<void> | undefined;
   private stopWaiting = new AbortController();
+  private readonly holder: NodeHolder;
 
   constructor(
     private readonly s: TpuHoldSettings,
     private readonly d: TpuHoldDeps,
-  ) {}
+  ) {
+    this.holder = new NodeHolder(s.holder, d.log);
+  }
 
   current(): TpuNode | undefined {
     return this.node;
@@ -80,7 +87,7 @@ export class LeasedTpuHold implements TpuHold {
   async acquire(signal?: AbortSignal, passes = this.s.attempts): Promise<TpuNode | undefined> {
     const provider = await this.d.provider();
     const recovered = await this.recover(provider, signal);
-    if (recovered) return recovered;
+    if (recovered) return this.holder.start(provider, recovered);
     const failures: string[] = [];
     for (let pass = 1; pass <= passes; pass++) {
       for (const cluster of this.s.clusters) {
@@ -88,6 +95,7 @@ export class LeasedTpuHold implements TpuHold {
         const r = await this.tryCluster(provider, cluster, signal);
         if (r.ok) {
           this.node = r.node;
+          this.holder.start(provider, r.node);
           await this.event('tpu-acquired', { cluster: cluster.cluster, zone: cluster.zone, node: r.node.name, pass });
           return r.node;
         }
@@ -127,9 +135,14 @@ export class LeasedTpuHold implements TpuHold {
       }
       const ref = refOfLease(lease);
       const node = await provider.getNode(ref, signal);
+      // Another checkout or host may hold the node now (it reused it after our owner died): never touch it. A
+      // node already DELETING is only waited for.
+      const refused = node && node.state !== 'DELETING' && this.holder.refusalFor(node);
+      if (refused) throw new ResourceError(refused);
       const inOrder = this.s.clusters.some((c) => c.zone === lease.zone && c.project === lease.project);
       if (node && node.state === 'READY' && isOurs(node, this.s.owner) && inOrder && lease.phase !== 'releasing' && !lease.queued === !this.s.queued) {
         this.lease = writeLease({ ...lease, ...newLease(this.s.logDir, ref, { owner: this.s.owner }), createdAt: lease.createdAt, phase: 'held' });
+        await this.holder.claim(provider, node, signal);
         this.d.log.info({ zone: lease.zone, deadPid: lease.ownerPid }, `reattached to TPU ${lease.node} left by a killed run`);
         await this.event('tpu-reattached', { zone: lease.zone, node: lease.node, deadPid: lease.ownerPid });
         const ready = await this.setup(node, signal);
@@ -167,7 +180,7 @@ export class LeasedTpuHold implements TpuHold {
           ...ref,
           acceleratorType,
           runtimeVersion,
-          labels: { ...(cluster.labels ?? {}), [MANAGED_LABEL]: 'gdnctl', 'gdnctl-owner': this.s.owner },
+          labels: { ...(cluster.labels ?? {}), [MANAGED_LABEL]: 'gdnctl', 'gdnctl-owner': this.s.owner, ...this.holder.createLabels() },
           metadata: { 'ssh-keys': this.s.sshKeys },
           network: cluster.network,
           subnetwork: cluster.subnetwork,
@@ -204,8 +217,12 @@ export class LeasedTpuHold implements TpuHold {
             reason: `a node named ${n.name} already exists and is not gdnctl's for ${this.s.owner} (labels ${JSON.stringify(n.labels)}); pick another node name (--tpu-name)`,
           });
         }
+        const refused = this.holder.refusalFor(n);
+        // Held alive by another checkout or host (or stale without --take-over): exit 4, whatever the policy.
+        if (refused) throw this.dropLease(new ResourceError(refused));
         const ready = n.state === 'CREATING' ? await provider.waitReady(ref, this.s.readyTimeoutMs, signal) : n;
         if (ready?.state === 'READY') {
+          await this.holder.claim(provider, ready, signal);
           this.d.log.info(`reusing our READY TPU ${n.name} in ${ref.zone}`);
           return this.held(ready, signal);
         }
@@ -225,7 +242,7 @@ export class LeasedTpuHold implements TpuHold {
     }
   }
 
-  private dropLease(a: Attempt): Attempt {
+  private dropLease<T>(a: T): T {
     if (this.lease) removeLease(this.lease.file);
     this.lease = undefined;
     return a;
@@ -263,6 +280,8 @@ export class LeasedTpuHold implements TpuHold {
       this.d.log.warn(`TPU liveness check failed: ${(e as Error).message}; keeping ${held.name}`);
       return { node: held, reacquired: false };
     }
+    // Taken over by another holder (we looked stale to it): the node is theirs, so no delete and no re-create.
+    if (now && this.holder.noteTakeOver(now)) throw this.dropLease(this.holder.takenOverError(held, () => (this.node = undefined)));
     if (now && !['PREEMPTED', 'TERMINATED', 'STOPPED', 'DELETING'].includes(now.state)) {
       this.node = now;
       return { node: now, reacquired: false };
@@ -289,6 +308,7 @@ export class LeasedTpuHold implements TpuHold {
   }
 
   private async doRelease(hurry: boolean): Promise<void> {
+    this.holder.stop();
     const lease = this.lease;
     if (!lease) return;
     const ref = refOfLease(lease);
@@ -298,6 +318,7 @@ export class LeasedTpuHold implements TpuHold {
       return;
     }
     const provider = await this.d.provider();
+    if (await this.holder.lostBeforeRelease(provider, ref, { read: !hurry, signal: this.stopWaiting.signal })) return void this.dropLease(undefined);
     faultPoint('during-release');
     const sent = await provider.deleteNode(ref, { wait: false, queued: Boolean(lease.queued) });
     this.lease = writeLease({ ...lease, phase: 'releasing', ...(sent.operation ? { deleteOperation: sent.operation } : {}) });

@@ -82,3 +82,20 @@ export function toTpuNode(raw: RawNode, ref: TpuNodeRef, internalIp: boolean): T
 export function nodePath(ref: Pick<TpuNodeRef, 'project' | 'zone' | 'name'>): string {
   return `projects/${ref.project}/locations/${ref.zone}/nodes/${ref.name}`;
 }
+
+/** QueuedResourceState.State numbering of the v2 proto; the REST transport may hand back either form. */
+const QUEUED_STATES: Record<number, string> = {
+  1: 'CREATING',
+  2: 'ACCEPTED',
+  3: 'PROVISIONING',
+  4: 'FAILED',
+  5: 'DELETING',
+  6: 'ACTIVE',
+  7: 'SUSPENDING',
+  8: 'SUSPENDED',
+  9: 'WAITING_FOR_RESOURCES',
+};
+
+export function queuedStateName(raw: unknown): string {
+  return typeof raw === 'number' ? (QUEUED_STATES[raw] ?? String(raw)) : String(raw ?? '');
+}

@@ -30,6 +30,10 @@ export const clusterSchema = z.strictObject({
 });
 
 
+// A day at most: three intervals must stay a useful staleness bound, and far below setTimeout's 24.8-day limit.
+const HEARTBEAT_RANGE = 'expected minutes from 0.1 to 1440, e.g. 5';
+const HEARTBEAT_MS_RANGE = 'expected whole milliseconds from 10 to 86400000';
+
 /** Dev TPU allocation and hold (Cloud TPU API v2). */
 export const tpuOptions = {
   project: opt(z.string().min(1).optional(), {
@@ -111,6 +115,21 @@ export const tpuOptions = {
     help: 'command run once on all workers after READY, e.g. "curl -LsSf https://astral.sh/uv/install.sh | sh && uv sync --extra=tpu"',
     commands: HOLD_COMMANDS,
     valueName: '<cmd>',
+  }),
+  tpuHeartbeatMinutes: opt(z.number().min(0.1, HEARTBEAT_RANGE).max(1440, HEARTBEAT_RANGE).default(5), {
+    help: 'minutes between the holder heartbeats written on a held node; a holder silent for 3 of its intervals is stale',
+    commands: NODE_COMMANDS,
+    valueName: '<min>',
+  }),
+  tpuHeartbeatMs: opt(z.number().int().min(10, HEARTBEAT_MS_RANGE).max(86_400_000, HEARTBEAT_MS_RANGE).optional(), {
+    help: 'heartbeat interval in ms, over --tpu-heartbeat-minutes (tests)',
+    commands: NODE_COMMANDS,
+    valueName: '<ms>',
+    hidden: true,
+  }),
+  takeOver: opt(z.boolean().default(false), {
+    help: 'take over (or, for dev-tpu-release, delete) a node whose holder on another host has a stale heartbeat',
+    commands: [...HOLD_COMMANDS, 'dev-tpu-release'],
   }),
   tpuApiEndpoint: opt(z.string().regex(/^https?:\/\/[^/]+\/?$/, 'expected a URL such as http://127.0.0.1:8080').optional(), {
     help: 'Cloud TPU API endpoint (tests and emulators; production leaves it unset)',
