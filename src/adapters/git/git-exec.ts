@@ -36,6 +36,8 @@ export interface GitExecOptions {
   lockRetrySleepMs?: number;
   /** Stop a fetch that has printed nothing for this long. Default 120000 ms. */
   networkIdleTimeoutMs?: number;
+  /** Set after the cleaning, for gdnctl's own use (a temporary GIT_INDEX_FILE); see GitExec.withEnv. */
+  extraEnv?: Record<string, string>;
 }
 
 const EXIT_MARK = 'gdnctl-git-exit:';
@@ -77,12 +79,12 @@ export class GitExec {
 
   constructor(
     readonly cwd: string,
-    opts: GitExecOptions = {},
+    private readonly opts: GitExecOptions = {},
   ) {
     this.lockRetries = opts.lockRetries ?? 3;
     this.lockRetrySleepMs = opts.lockRetrySleepMs ?? 2000;
     this.networkIdleTimeoutMs = opts.networkIdleTimeoutMs ?? 120_000;
-    const env = gitEnvironment(opts.env ?? process.env);
+    const env = { ...gitEnvironment(opts.env ?? process.env), ...opts.extraEnv };
     this.git = GitExec.client(cwd, env);
     // Talking to a remote can hang (a dead host, a credential prompt nobody answers): stop git when it has
     // been silent this long. Local commands get no such limit: a big merge-tree may legitimately be quiet.
@@ -119,6 +121,11 @@ export class GitExec {
     });
     git.env(env);
     return git;
+  }
+
+  /** The same git with variables of gdnctl's own on top (they are not cleaned away like the caller's). */
+  withEnv(extra: Record<string, string>): GitExec {
+    return new GitExec(this.cwd, { ...this.opts, extraEnv: { ...this.opts.extraEnv, ...extra } });
   }
 
   /**
