@@ -104,9 +104,11 @@ export async function readGitDirState(dirs: GitDirs): Promise<GitDirState> {
   const packed = packedRefs(packedText);
   const loose = new Map<string, string>();
   await Promise.all(WATCHED.map((p) => looseRefs(commonDir, p, loose)));
-  const refs: Record<string, string> = {};
-  for (const [name, sha] of packed) if (WATCHED.some((p) => name.startsWith(`${p}/`))) refs[name] = sha;
-  for (const [name, sha] of loose) refs[name] = sha;
+  const found = new Map<string, string>();
+  for (const [name, sha] of packed) if (WATCHED.some((p) => name.startsWith(`${p}/`))) found.set(name, sha);
+  for (const [name, sha] of loose) found.set(name, sha);
+  // In name order, as git lists them: the directory walk finishes in any order.
+  const refs = Object.fromEntries([...found].sort(([x], [y]) => (x < y ? -1 : 1)));
   const symbolic = /^ref: (\S+)/.exec(headText ?? '');
   // No refs/stash (a `git stash clear`) means no stash list, whatever a stale log file says.
   const hasStash = SHA.test(looseStash?.trim() ?? '') || packed.has('refs/stash');

@@ -84,8 +84,9 @@ export async function agentPass(c: IterationContext, over: Pick<AgentRunInput, '
   c.it.agentProcessMs += pass.processMs;
   c.state.tokens = addTokens(c.state.tokens, pass.tokens);
   c.state.agentPgid = undefined;
+  // Before the state.json write below, which would hide a deleted run directory by writing it again.
+  await afterPass(c, base);
   // Once the group is gone its id may be reused: a resume must not find it in state.json and end a stranger.
   if (spawned) await c.saveState();
-  await afterPass(c, base);
   return pass;
 }

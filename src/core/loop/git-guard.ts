@@ -11,14 +11,14 @@ import { leftoverMessage, stashLeftoversStep } from './tree-steps.js';
  * else touches the tree (docs/git-safety.md "Around every agent pass"):
  *
  *   before:  refs and stash list read from the git dir; every stash held under refs/gdnctl/stash/<sha>
- *   after:   index.lock nobody holds ─▶ removed
+ *   after:   the run directory deleted or emptied ─▶ state.json written again
+ *            index.lock nobody holds ─▶ removed
  *            half-done merge / rebase / am / cherry-pick / revert / bisect ─▶ tree saved under a ref, aborted
  *            HEAD off the loop's branch, operator branches or tags moved or deleted ─▶ put back, the agent's
  *              tips kept under refs/gdnctl/
  *            the branch rewound or rewritten ─▶ back at the iteration's start, the agent's commits kept under
  *              refs/gdnctl/rewritten/iter-NNN
  *            stash entries gone ─▶ put back; the operator's stashed work in the agent's commits ─▶ named
- *            the run directory deleted or emptied ─▶ state.json written again
  *
  * Each repair is a violation (reason + what gdnctl did); the agent phase fails the iteration with the first.
  * None costs a git process when nothing happened: the git dir is read from its files, and the one status and
@@ -84,6 +84,8 @@ export async function beforePass(c: IterationContext): Promise<PassBaseline> {
 export async function afterPass(c: IterationContext, base: PassBaseline): Promise<void> {
   const { git } = c.d;
   const found: GitViolation[] = [];
+  // First: any state.json write below would put the file back and hide what the agent did.
+  await keepLedger(c, found);
   let st = await git.readGitDir();
   if (st.indexLock && (await git.removeStaleIndexLock())) {
     found.push({ reason: 'index-lock-left', detail: 'the agent left .git/index.lock behind with no git process holding it; gdnctl removed it' });
@@ -104,7 +106,6 @@ export async function afterPass(c: IterationContext, base: PassBaseline): Promis
     snap = await git.snapshot();
   }
   await restoreStashes(c, base, st, snap.head, found);
-  await keepLedger(c, found);
   c.it.git ??= { violations: [] };
   c.it.git.violations.push(...found);
   c.it.git.afterAgent = snap;
@@ -127,7 +128,7 @@ async function restoreRefs(c: IterationContext, base: PassBaseline, st: GitDirSt
   const saves: RefUpdate[] = [];
   const restores: RefUpdate[] = [];
   const moved: string[] = [];
-  for (const [ref, sha] of Object.entries(base.refs)) {
+  for (const [ref, sha] of Object.entries(base.refs).sort(([x], [y]) => (x < y ? -1 : 1))) {
     const now = st.refs[ref];
     if (ref === branchRef || now === sha) continue;
     if (now !== undefined) saves.push({ ref: freeRef(st.refs, `refs/gdnctl/moved/${tag}/${ref.slice('refs/'.length)}`), sha: now });
