@@ -7,6 +7,7 @@
  * "1 = conflicts"), so an `errors` plugin turns every non-zero exit into a GitError whose message is a JSON
  * record of {exitCode, stdout, stderr}; `GitExec.run` decodes it back into data.
  */
+import { spawn } from 'node:child_process';
 import { simpleGit, type SimpleGit } from 'simple-git';
 
 export interface GitRunResult {
@@ -76,6 +77,7 @@ export class GitExec {
   private readonly lockRetries: number;
   private readonly lockRetrySleepMs: number;
   private readonly networkIdleTimeoutMs: number;
+  private readonly env: Record<string, string>;
 
   constructor(
     readonly cwd: string,
@@ -85,6 +87,7 @@ export class GitExec {
     this.lockRetrySleepMs = opts.lockRetrySleepMs ?? 2000;
     this.networkIdleTimeoutMs = opts.networkIdleTimeoutMs ?? 120_000;
     const env = { ...gitEnvironment(opts.env ?? process.env), ...opts.extraEnv };
+    this.env = env;
     this.git = GitExec.client(cwd, env);
     // Talking to a remote can hang (a dead host, a credential prompt nobody answers): stop git when it has
     // been silent this long. Local commands get no such limit: a big merge-tree may legitimately be quiet.
@@ -145,6 +148,25 @@ export class GitExec {
       if (okExitCodes === 'any') return res;
       throw new GitCommandError(args, res.exitCode, res.stderr);
     }
+  }
+
+  /**
+   * A command that reads its input from stdin (`update-ref --stdin`), which simple-git cannot feed: spawned
+   * directly, same environment, must exit 0.
+   */
+  async withInput(args: string[], input: string): Promise<string> {
+    const child = spawn('git', args, { cwd: this.cwd, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const code = await new Promise<number>((res, rej) => {
+      child.on('error', rej);
+      child.on('close', (c) => res(c ?? -1));
+      child.stdin.end(input);
+    });
+    if (code !== 0) throw new GitCommandError(args, code, stderr);
+    return stdout;
   }
 
   /** Stdout of a command that must succeed, trailing newline removed. */

@@ -84,6 +84,7 @@ function nulList(out: string): string[] {
 /** path → object id in `rev` for these paths (absent paths are missing from the map). */
 async function blobs(exec: GitExec, rev: string, paths: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
+  if (paths.length === 0) return out;
   for (let i = 0; i < paths.length; i += 500) {
     const specs = paths.slice(i, i + 500).map((p) => `:(literal)${p}`);
     for (const line of nulList((await exec.run(['ls-tree', '-r', '-z', rev, '--', ...specs])).stdout)) {
@@ -94,18 +95,32 @@ async function blobs(exec: GitExec, rev: string, paths: string[]): Promise<Map<s
   return out;
 }
 
-/** A stash W is a merge commit: W^1 the base, W's tree the tracked worktree, W^3 (with -u) the untracked files. */
+/**
+ * A stash W is a merge commit: W^1 the base, W's tree the tracked worktree, W^3 (with -u) the untracked files.
+ * Three git processes when the range leaves the stashed paths alone (the common case), four more when not.
+ */
 export async function stashWorkCommitted(exec: GitExec, stash: string, from: string, to: string): Promise<string[]> {
-  const r = await exec.run(['rev-list', '--parents', '-n', '1', `${stash}^{commit}`, '--'], [128]);
-  const [w, base, , untracked] = r.exitCode === 0 ? r.stdout.trim().split(' ') : [];
-  if (!w || !base) return [];
-  const tracked = nulList((await exec.run(['diff', '--name-only', '-z', '--no-renames', base, w])).stdout);
-  const added = untracked ? nulList((await exec.run(['ls-tree', '-r', '--name-only', '-z', untracked])).stdout) : [];
-  const paths = [...new Set([...tracked, ...added])];
+  const tracked = await exec.run(['diff', '--name-only', '-z', '--no-renames', `${stash}^1`, stash, '--'], [128]);
+  if (tracked.exitCode !== 0) return [];
+  const untracked = await exec.run(['ls-tree', '-r', '--name-only', '-z', `${stash}^3`, '--'], [128]);
+  const added = untracked.exitCode === 0 ? nulList(untracked.stdout) : [];
+  const paths = [...new Set([...nulList(tracked.stdout), ...added])];
   if (paths.length === 0) return [];
-  const [mine, extra, before, after] = await Promise.all([blobs(exec, w, tracked), untracked ? blobs(exec, untracked, added) : new Map<string, string>(), blobs(exec, from, paths), blobs(exec, to, paths)]);
+  const touched: string[] = [];
+  for (let i = 0; i < paths.length; i += 500) {
+    const specs = paths.slice(i, i + 500).map((p) => `:(literal)${p}`);
+    touched.push(...nulList((await exec.run(['diff', '--name-only', '-z', '--no-renames', from, to, '--', ...specs])).stdout));
+  }
+  if (touched.length === 0) return [];
+  const isAdded = new Set(added);
+  const [mine, extra, before, after] = await Promise.all([
+    blobs(exec, stash, touched.filter((p) => !isAdded.has(p))),
+    blobs(exec, `${stash}^3`, touched.filter((p) => isAdded.has(p))),
+    blobs(exec, from, touched),
+    blobs(exec, to, touched),
+  ]);
   for (const [p, oid] of extra) mine.set(p, oid);
-  return paths.filter((p) => mine.get(p) !== before.get(p) && mine.get(p) === after.get(p)).sort();
+  return touched.filter((p) => mine.get(p) !== before.get(p) && mine.get(p) === after.get(p)).sort();
 }
 
 /**

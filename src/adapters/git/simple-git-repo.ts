@@ -80,9 +80,9 @@ export class SimpleGitRepo implements Git {
   }
 
   async setRefs(updates: RefUpdate[]): Promise<void> {
-    for (const u of updates) {
-      await this.exec.run(u.sha === undefined ? ['update-ref', '-m', 'gdnctl', '-d', u.ref] : ['update-ref', '-m', 'gdnctl', u.ref, u.sha]);
-    }
+    // One process, one transaction. Ref names hold no whitespace (git's rules), SHAs none either.
+    const lines = updates.map((u) => (u.sha === undefined ? `delete ${u.ref}` : `update ${u.ref} ${u.sha}`));
+    if (lines.length > 0) await this.exec.withInput(['update-ref', '-m', 'gdnctl', '--stdin'], `${lines.join('\n')}\n`);
   }
 
   async checkoutBranchAt(branch: string, sha: string): Promise<void> {

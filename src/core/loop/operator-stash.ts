@@ -36,14 +36,13 @@ export class OperatorStash {
       this.out.warn(`your stashed work ${short} ${why}; kept it ${where(keptAt, sha)} — apply it by hand: git stash apply ${sha}`);
       return { restored: false, keptAt };
     }
-    const listed = await this.isListed(sha);
     const r = await this.git.stashApplyAndDrop(sha);
     if (!r.applied) {
       const keptAt = await this.keep(sha, name);
       this.out.warn(`your stashed work ${short} did not apply; kept it ${where(keptAt, sha)} — git stash apply ${sha}`);
       return { restored: false, keptAt };
     }
-    if (!r.dropped && listed) this.out.warn(`your stashed work ${short} is back in the tree, but its stash entry could not be dropped`);
+    if (!r.dropped) this.out.warn(`your stashed work ${short} is back in the tree, but its stash entry could not be dropped`);
     else this.out.info(`restored your stashed work ${short}`);
     return { restored: true };
   }
