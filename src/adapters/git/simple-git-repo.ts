@@ -72,7 +72,8 @@ export class SimpleGitRepo implements Git {
 
   async snapshot(): Promise<TreeSnapshot> {
     await (await this.dirs()).exclude.keep();
-    return parsePorcelainV2Z((await this.exec.run(['status', '--porcelain=v2', '--branch', '-z'])).stdout);
+    // --no-ahead-behind: counting commits against a far-off upstream can cost more than the whole status.
+    return parsePorcelainV2Z((await this.exec.run(['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z'])).stdout);
   }
 
   async readGitDir(): Promise<GitDirState> {
