@@ -35,8 +35,9 @@ export function globToRegExp(glob: string): RegExp {
     else if (c === '?') re += '[^/]';
     else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
-  // The glob may name a directory: everything below it matches too.
-  return new RegExp(`^${re}(?:/.*)?$`);
+  // The glob may name a directory: everything below it matches too. Flag s: `.` matches every character,
+  // newlines included; git reports such paths verbatim with -z, and a path must not slip past `**` that way.
+  return new RegExp(`^${re}(?:/.*)?$`, 's');
 }
 
 export interface ProtectedHit {

@@ -26,6 +26,38 @@ export type StashTrialResult =
 
 export type RevertResult = { kind: 'reverted'; sha: string } | { kind: 'conflict'; paths: string[] };
 
+/** HEAD and the tree, from one `git status --porcelain=v2 --branch -z`. */
+export interface TreeSnapshot {
+  /** HEAD's commit; undefined on a branch with no commit (an agent deleted the branch under HEAD). */
+  head: string | undefined;
+  /** HEAD's branch; undefined for a detached HEAD. */
+  branch: string | undefined;
+  entries: StatusEntry[];
+}
+
+/** A git command left half done in the worktree (its state files are in the git dir). */
+export type GitOperation = 'merge' | 'rebase' | 'am' | 'cherry-pick' | 'revert' | 'bisect';
+
+/** What the git dir's files say, read without starting git (see readGitDir). */
+export interface GitDirState {
+  /** The ref HEAD points at (`refs/heads/main`); undefined for a detached HEAD. */
+  headRef: string | undefined;
+  /** Every ref under refs/heads/, refs/tags/ and refs/gdnctl/, by full name. */
+  refs: Record<string, string>;
+  /** The stash list, newest first, with the reflog's own subject ("On main: <message>"). */
+  stashes: Array<{ sha: string; subject: string }>;
+  /** The first half-done operation found (a rebase before the merge or cherry-pick it may contain). */
+  operation: GitOperation | undefined;
+  /** `index.lock` exists in the git dir. */
+  indexLock: boolean;
+}
+
+/** A ref to set (sha) or delete (undefined). */
+export interface RefUpdate {
+  ref: string;
+  sha: string | undefined;
+}
+
 /** Git, by role. The adapter is SimpleGitRepo (src/adapters/git/simple-git-repo.ts). */
 export interface Git {
   readonly root: string;
@@ -35,8 +67,44 @@ export interface Git {
   /** Branch name, or undefined for a detached HEAD. */
   branch(): Promise<string | undefined>;
   hasCommits(): Promise<boolean>;
-  /** `git status --porcelain` (untracked included). Called once per iteration and reused. */
+  /**
+   * `git status --porcelain` (untracked included). Called once per iteration and reused. Like snapshot and
+   * stashPush, it first puts back any ensureExcluded pattern that was removed from info/exclude since.
+   */
   status(): Promise<StatusEntry[]>;
+  /** HEAD's commit, its branch and the status entries from ONE git process. */
+  snapshot(): Promise<TreeSnapshot>;
+  /**
+   * Refs, HEAD's target, the stash list, a half-done operation and a held index lock, read from the git dir's
+   * files: no git process, so it is cheap enough to run around every agent pass.
+   */
+  readGitDir(): Promise<GitDirState>;
+  /** Apply the updates in order (`git update-ref`; a sha of undefined deletes the ref). */
+  setRefs(updates: RefUpdate[]): Promise<void>;
+  /**
+   * Check out `branch` at `sha`, creating or moving it (`git checkout -B`), with index and worktree; uncommitted
+   * changes are carried over, and when they conflict it throws and changes nothing.
+   */
+  checkoutBranchAt(branch: string, sha: string): Promise<void>;
+  /** Put a stash commit back on top of the stash list (`git stash store`), under the reflog subject given. */
+  stashStore(sha: string, subject: string): Promise<void>;
+  /**
+   * Save the worktree as it is (conflict markers, untracked files) as a commit whose parents are HEAD and the
+   * operation's other head, point `ref` at it, then abort the operation (`git <op> --abort`). Returns the commit.
+   */
+  abortOperation(op: GitOperation, ref: string, message: string): Promise<string>;
+  /**
+   * Remove an `index.lock` that stays in place for a while (no git process finishes with it); false when it
+   * went away by itself or was never there.
+   */
+  removeStaleIndexLock(): Promise<boolean>;
+  /**
+   * The paths where `to` holds the stash's own version of a file (tracked change or untracked file) and `from`
+   * does not: the stashed work was committed in from..to.
+   */
+  stashWorkIn(stashSha: string, from: string, to: string): Promise<string[]>;
+  /** Stop tracking the files under `dir` (kept on disk) in a commit of its own; undefined when none was tracked. */
+  untrackDir(dir: string, message: string): Promise<string | undefined>;
   /**
    * `git stash push -u -m <message>`; returns the stash **commit SHA** (never a positional stash@{n}),
    * or undefined when there was nothing to stash.
@@ -55,7 +123,10 @@ export interface Git {
   commitsBetween(oldSha: string, newSha: string): Promise<CommitInfo[]>;
   /** Paths changed in old..new. */
   changedPaths(oldSha: string, newSha: string): Promise<string[]>;
-  /** Revert old..new as one commit (`git revert --no-commit` newest→oldest, then commit); abort on conflict. */
+  /**
+   * Revert old..new as one commit (`git revert --no-commit` newest→oldest, then commit); abort on conflict.
+   * When the commit itself fails (signing, a hook), the revert is aborted and the error thrown.
+   */
   revertRange(oldSha: string, newSha: string, message: string): Promise<RevertResult>;
   /** Stage exactly these paths and commit them; returns the new SHA. */
   commitPaths(paths: string[], message: string): Promise<string>;

@@ -30,6 +30,25 @@ export interface GitHarness {
   agentStash(message: string): Promise<void>;
   /** The agent runs `git stash drop` (drops stash@{0}). */
   agentStashDrop(): Promise<void>;
+  /** The agent runs `git switch <name>` (`-c` when the branch does not exist). */
+  agentSwitch(name: string): Promise<void>;
+  /** The agent runs `git checkout --detach`. */
+  agentDetach(): Promise<void>;
+  /** The agent runs `git update-ref <ref> <sha>` (`-d` for undefined). */
+  agentSetRef(ref: string, sha: string | undefined): Promise<void>;
+  agentStashClear(): Promise<void>;
+  agentStashPop(): Promise<void>;
+  /**
+   * The agent leaves `op` half done on a same-line conflict in a.txt: it first commits 'mine\n' to a.txt on the
+   * branch (returned: where the abort comes back to), then merges, rebases onto or cherry-picks a side commit.
+   */
+  agentLeaves(op: 'merge' | 'rebase' | 'cherry-pick'): Promise<string>;
+  /** What a killed `git add` leaves: `.git/index.lock`. */
+  agentLocksIndex(): Promise<void>;
+  /** The agent empties `.git/info/exclude`. */
+  agentClearsExclude(): Promise<void>;
+  /** `git show <rev>:<path>`, or undefined when the path is not in that commit. */
+  show(rev: string, path: string): Promise<string | undefined>;
   /** Subjects of HEAD's history, newest first. */
   subjects(): Promise<string[]>;
   /** A commit on origin/main made by someone else (requires remote: true). */
@@ -315,5 +334,143 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       assert.equal(await h.read('a.txt'), 'line one\n');
       assert.deepEqual(await h.git.stashApplyAndDrop(sha), { applied: true, dropped: true });
       assert.equal(await h.read('a.txt'), 'operator\n');
+    }));
+
+  test(`${name}: snapshot gives HEAD, its branch and the status from one call; detached HEAD has no branch`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'a.txt': 'changed\n', 'new.txt': 'n\n' });
+      const snap = await h.git.snapshot();
+      assert.deepEqual(snap, { head: await h.git.head(), branch: 'main', entries: await h.git.status() });
+      await h.agentSwitch('other');
+      assert.equal((await h.git.snapshot()).branch, 'other');
+      await h.agentDetach();
+      const detached = await h.git.snapshot();
+      assert.equal(detached.branch, undefined);
+      assert.equal(detached.head, await h.git.head());
+    }));
+
+  test(`${name}: readGitDir lists branches, tags, gdnctl refs and the stash list without asking git`, () =>
+    withHarness(async (h) => {
+      const head = await h.git.head();
+      await h.agentSetRef('refs/tags/v1', head);
+      await h.agentSetRef('refs/gdnctl/stash/x', head);
+      await h.write({ 'a.txt': 'wip\n' });
+      const sha = await h.git.stashPush('operator work');
+      const st = await h.git.readGitDir();
+      assert.equal(st.headRef, 'refs/heads/main');
+      assert.deepEqual(st.refs, { 'refs/heads/main': head, 'refs/tags/v1': head, 'refs/gdnctl/stash/x': head });
+      assert.deepEqual(st.stashes, [{ sha, subject: 'On main: operator work' }]);
+      assert.deepEqual([st.operation, st.indexLock], [undefined, false]);
+      await h.agentDetach();
+      await h.agentStashClear();
+      const after = await h.git.readGitDir();
+      assert.equal(after.headRef, undefined);
+      assert.deepEqual(after.stashes, []);
+    }));
+
+  test(`${name}: a stash held under a ref survives \`git stash clear\` and stashStore puts it back in the list`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'a.txt': 'operator wip\n' });
+      const sha = await h.git.stashPush('gdnctl-operator-iter-001');
+      assert.ok(sha);
+      const [entry] = (await h.git.readGitDir()).stashes;
+      await h.git.setRefs([{ ref: `refs/gdnctl/stash/${sha}`, sha }]);
+      await h.agentStashClear();
+      assert.deepEqual(await h.git.stashList(), []);
+      await h.git.stashStore(sha, entry!.subject);
+      assert.deepEqual(await h.git.stashList(), [{ sha, message: 'gdnctl-operator-iter-001' }]);
+      assert.deepEqual(await h.git.stashApplyAndDrop(sha), { applied: true, dropped: true });
+      assert.equal(await h.read('a.txt'), 'operator wip\n');
+      await h.git.setRefs([{ ref: `refs/gdnctl/stash/${sha}`, sha: undefined }]);
+      assert.deepEqual((await h.git.readGitDir()).refs, { 'refs/heads/main': await h.git.head() });
+    }));
+
+  test(`${name}: checkoutBranchAt brings HEAD back to the branch at a commit, carrying local edits; a conflict changes nothing`, () =>
+    withHarness(async (h) => {
+      const start = await h.git.head();
+      await h.agentDetach();
+      const elsewhere = await h.commitAll('detached work', { 'x.txt': 'x\n' });
+      await h.write({ 'b.txt': 'local edit\n', 'untracked.txt': 'u\n' });
+      await h.git.checkoutBranchAt('main', start);
+      const snap = await h.git.snapshot();
+      assert.deepEqual([snap.head, snap.branch], [start, 'main']);
+      assert.equal(await h.read('x.txt'), undefined);
+      assert.equal(await h.read('b.txt'), 'local edit\n');
+      assert.equal(await h.read('untracked.txt'), 'u\n');
+      assert.equal(await h.git.commitExists(elsewhere), true);
+      await h.git.checkoutBranchAt('main', elsewhere);
+      await h.write({ 'x.txt': 'in the way\n' });
+      await assert.rejects(h.git.checkoutBranchAt('main', start));
+      assert.equal(await h.git.head(), elsewhere);
+      assert.equal(await h.read('x.txt'), 'in the way\n');
+    }));
+
+  for (const op of ['merge', 'rebase', 'cherry-pick'] as const) {
+    test(`${name}: a half-done ${op} is seen in the git dir, saved under a ref with its conflict, then aborted`, () =>
+      withHarness(async (h) => {
+        await h.git.ensureExcluded('.agents/logs/');
+        await h.write({ '.agents/logs/state.json': '{}' });
+        const mine = await h.agentLeaves(op);
+        assert.equal((await h.git.readGitDir()).operation, op);
+        const ref = 'refs/gdnctl/aborted/iter-001';
+        const saved = await h.git.abortOperation(op, ref, `gdnctl: the agent left a ${op} (iteration 001)`);
+        const st = await h.git.readGitDir();
+        assert.equal(st.refs[ref], saved);
+        assert.equal(st.operation, undefined);
+        assert.match((await h.show(ref, 'a.txt')) ?? '', /^<<<<<<< /m, 'the conflict as the agent left it');
+        assert.equal(await h.show(ref, '.agents/logs/state.json'), undefined, 'the run directory stays out');
+        const snap = await h.git.snapshot();
+        assert.deepEqual([snap.head, snap.branch, snap.entries], [mine, 'main', []]);
+        assert.equal(await h.read('a.txt'), 'mine\n');
+        assert.equal(await h.read('.agents/logs/state.json'), '{}');
+      }));
+  }
+
+  test(`${name}: a stale index.lock is seen and removed once`, () =>
+    withHarness(async (h) => {
+      await h.agentLocksIndex();
+      assert.equal((await h.git.readGitDir()).indexLock, true);
+      assert.equal(await h.git.removeStaleIndexLock(), true);
+      assert.equal((await h.git.readGitDir()).indexLock, false);
+      assert.equal(await h.git.removeStaleIndexLock(), false);
+      await h.commitAll('git works again', { 'b.txt': 'b2\n' });
+    }));
+
+  test(`${name}: stashWorkIn names the stashed files an agent popped and committed`, () =>
+    withHarness(async (h) => {
+      await h.write({ 'a.txt': 'operator wip\n', 'notes.txt': 'operator notes\n' });
+      const sha = await h.git.stashPush('operator');
+      assert.ok(sha);
+      const from = await h.git.head();
+      const unrelated = await h.commitAll('agent change', { 'b.txt': 'agent\n' });
+      assert.deepEqual(await h.git.stashWorkIn(sha, from, unrelated), []);
+      await h.agentStashPop();
+      const folded = await h.commitAll('agent commits everything');
+      assert.deepEqual(await h.git.stashWorkIn(sha, from, folded), ['a.txt', 'notes.txt']);
+      assert.deepEqual(await h.git.stashWorkIn(sha, folded, folded), []);
+    }));
+
+  test(`${name}: untrackDir takes a folder out of the index in a commit and leaves the files on disk`, () =>
+    withHarness(async (h) => {
+      assert.equal(await h.git.untrackDir('logs', 'gdnctl: untrack'), undefined);
+      const before = await h.commitAll('agent commits the run directory', { 'logs/state.json': '{"a":1}', 'logs/iter/x.md': 'x' });
+      const sha = await h.git.untrackDir('logs', 'gdnctl: untrack');
+      assert.equal(await h.git.head(), sha);
+      assert.deepEqual((await h.git.changedPaths(before, sha!)).sort(), ['logs/iter/x.md', 'logs/state.json']);
+      assert.equal(await h.read('logs/state.json'), '{"a":1}');
+      assert.deepEqual((await h.git.status()).map((e) => [e.code, e.path]), [['??', 'logs/']]);
+    }));
+
+  test(`${name}: an excluded folder stays excluded when the agent empties info/exclude`, () =>
+    withHarness(async (h) => {
+      await h.git.ensureExcluded('.agents/logs/');
+      await h.agentClearsExclude();
+      await h.write({ '.agents/logs/runs/r1/state.json': '{}', 'a.txt': 'leftover\n' });
+      assert.deepEqual((await h.git.status()).map((e) => e.path), ['a.txt']);
+      await h.agentClearsExclude();
+      assert.ok(await h.git.stashPush('gdnctl-leftover-iter-001'));
+      assert.equal(await h.read('.agents/logs/runs/r1/state.json'), '{}');
+      await h.agentClearsExclude();
+      assert.deepEqual((await h.git.snapshot()).entries, []);
     }));
 }

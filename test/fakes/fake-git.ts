@@ -11,7 +11,9 @@
  *   git.commitAll('agent change', { 'b.txt': 'y' });
  */
 import { createHash } from 'node:crypto';
-import type { CommitInfo, Git, MergeResult, RevertResult, StashTrialResult, StatusEntry } from '../../src/ports/git.js';
+import type {
+  CommitInfo, Git, GitDirState, GitOperation, MergeResult, RefUpdate, RevertResult, StashTrialResult, StatusEntry, TreeSnapshot,
+} from '../../src/ports/git.js';
 
 type Tree = Map<string, string>;
 interface FakeCommit extends CommitInfo {
@@ -21,6 +23,8 @@ interface FakeCommit extends CommitInfo {
 interface FakeStash {
   sha: string;
   message: string;
+  /** The reflog subject git shows (`On main: <message>`). */
+  subject: string;
   base: string;
   /** The tracked worktree (git's W tree). */
   tree: Tree;
@@ -67,10 +71,18 @@ export class FakeGit implements Git {
   index: Tree = new Map();
   worktree: Tree = new Map();
   readonly stashes: FakeStash[] = [];
+  /** Remote-tracking refs by short name ("origin/main"); tags and refs/gdnctl/* by full name. */
   readonly refs = new Map<string, string>();
+  /** Branches other than the checked-out one (its tip is headSha). */
+  readonly branches = new Map<string, string>();
   /** What `fetch(remote, branch)` would bring, by "remote/branch". */
   readonly upstream = new Map<string, string>();
+  /** The patterns in info/exclude now (an agent may remove them); ensureExcluded's are put back. */
   readonly excluded: string[] = [];
+  private readonly wantedExcluded: string[] = [];
+  /** A half-done operation the agent left (leaveOperation), with the state its abort returns to. */
+  operation: { op: GitOperation; otherHead: string; before: { headSha: string | undefined; branchName: string | undefined; index: Tree; worktree: Tree } } | undefined;
+  indexLocked = false;
   /** Scripted outcomes, consumed first-in first-out before the modelled behaviour. */
   readonly script: { merge: MergeResult[]; revert: RevertResult[] } = { merge: [], revert: [] };
   private readonly stashObjects = new Map<string, FakeStash>();
@@ -122,6 +134,59 @@ export class FakeGit implements Git {
   agentStashDrop(): void {
     this.stashes.shift();
   }
+  agentStashClear(): void {
+    this.stashes.length = 0;
+  }
+  /** `git stash pop`: the newest entry is applied and dropped. */
+  agentStashPop(): void {
+    const top = this.stashes[0];
+    if (!top) throw new Error('fake: no stash to pop');
+    void this.stashApplyAndDrop(top.sha);
+  }
+  /** `git switch [-c] <name>`: uncommitted changes come along. */
+  switchBranch(name: string): void {
+    this.checkoutSync(name, this.branches.get(name) ?? (this.headSha as string));
+  }
+  /** `git checkout --detach`. */
+  detach(): void {
+    if (this.branchName && this.headSha) this.branches.set(this.branchName, this.headSha);
+    this.branchName = undefined;
+  }
+  /** `git update-ref <ref> <sha>` (or -d), by full name. */
+  setRef(ref: string, sha: string | undefined): void {
+    const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+    if (sha !== undefined && !this.commits.has(sha) && !this.stashObjects.has(sha)) throw new Error(`fatal: update_ref failed for ref '${ref}': ${sha} is not an object`);
+    if (branch !== undefined && branch === this.branchName) this.headSha = sha;
+    else if (branch !== undefined) setOrDelete(this.branches, branch, sha);
+    else setOrDelete(this.refs, ref, sha);
+  }
+  /**
+   * Leave `op` half done on a same-line conflict in `path`, as git would: the branch gets a commit of its own
+   * first (the state the abort returns to), the worktree then holds conflict markers. Returns that commit.
+   */
+  leaveOperation(op: GitOperation, path = 'a.txt'): string {
+    const branch = this.branchName;
+    const start = this.headSha as string;
+    const side = this.newCommit('side', new Map([...this.commit(start).tree, [path, 'side\n']]), [start]);
+    const mine = this.commitAll('mine', { [path]: 'mine\n' });
+    this.operation = { op, otherHead: side, before: { headSha: mine, branchName: branch, index: new Map(this.index), worktree: new Map(this.worktree) } };
+    // A rebase replays onto the other side with HEAD detached there.
+    if (op === 'rebase' || op === 'am') this.checkoutSync(undefined, side);
+    this.worktree.set(path, '<<<<<<< ours\nmine\n=======\nside\n>>>>>>> theirs\n');
+    return mine;
+  }
+  /** What an agent's killed `git add` leaves: .git/index.lock. */
+  lockIndex(): void {
+    this.indexLocked = true;
+  }
+  /** The agent deletes or empties .git/info/exclude. */
+  clearExclude(): void {
+    this.excluded.length = 0;
+  }
+  /** `git show <rev>:<path>`. */
+  show(rev: string, path: string): string | undefined {
+    return this.commit(this.resolve(rev)).tree.get(path);
+  }
   /** Someone else's commit on `remote/branch` (default origin/main); fetch brings it in. */
   pushUpstream(message: string, files: Record<string, string>, ref = 'origin/main'): string {
     const parent = this.upstream.get(ref) ?? this.headSha;
@@ -157,10 +222,84 @@ export class FakeGit implements Git {
   }
 
   async status(): Promise<StatusEntry[]> {
+    this.keepExcluded();
     return this.statusSync();
   }
 
+  async snapshot(): Promise<TreeSnapshot> {
+    this.keepExcluded();
+    return { head: this.headSha, branch: this.branchName, entries: this.statusSync() };
+  }
+
+  async readGitDir(): Promise<GitDirState> {
+    const refs: Record<string, string> = {};
+    for (const [name, sha] of this.branches) refs[`refs/heads/${name}`] = sha;
+    if (this.branchName && this.headSha) refs[`refs/heads/${this.branchName}`] = this.headSha;
+    for (const [name, sha] of this.refs) if (/^refs\/(tags|gdnctl)\//.test(name)) refs[name] = sha;
+    return {
+      headRef: this.branchName ? `refs/heads/${this.branchName}` : undefined,
+      refs,
+      stashes: this.stashes.map((s) => ({ sha: s.sha, subject: s.subject })),
+      operation: this.operation?.op,
+      indexLock: this.indexLocked,
+    };
+  }
+
+  async setRefs(updates: RefUpdate[]): Promise<void> {
+    for (const u of updates) this.setRef(u.ref, u.sha);
+  }
+
+  async checkoutBranchAt(branch: string, sha: string): Promise<void> {
+    this.checkoutSync(branch, this.resolve(sha));
+  }
+
+  async stashStore(sha: string, subject: string): Promise<void> {
+    const s = this.stashObjects.get(sha);
+    if (!s) throw new Error(`fatal: ${sha} does not look like a stash commit`);
+    this.stashes.unshift({ ...s, subject, message: subject.replace(/^On [^:]*: /, '') });
+  }
+
+  async abortOperation(op: GitOperation, ref: string, message: string): Promise<string> {
+    const pending = this.operation;
+    if (pending?.op !== op) throw new Error(`fatal: no ${op} in progress`);
+    this.keepExcluded();
+    const tree = new Map([...this.worktree].filter(([p]) => !this.isIgnored(p)));
+    const saved = this.newCommit(message, tree, [this.headSha as string, pending.otherHead]);
+    this.refs.set(ref, saved);
+    Object.assign(this, { headSha: pending.before.headSha, branchName: pending.before.branchName });
+    this.index = new Map(pending.before.index);
+    this.worktree = new Map(pending.before.worktree);
+    this.branches.delete(this.branchName ?? '');
+    this.operation = undefined;
+    return saved;
+  }
+
+  async removeStaleIndexLock(): Promise<boolean> {
+    const was = this.indexLocked;
+    this.indexLocked = false;
+    return was;
+  }
+
+  async stashWorkIn(stashSha: string, from: string, to: string): Promise<string[]> {
+    const s = this.stashObjects.get(stashSha);
+    if (!s) return [];
+    const [before, after] = [this.commit(this.resolve(from)).tree, this.commit(this.resolve(to)).tree];
+    const mine = new Map([...s.tree, ...s.untracked]);
+    const paths = new Set([...diffPaths(this.commit(s.base).tree, s.tree), ...s.untracked.keys()]);
+    return [...paths].filter((p) => mine.get(p) !== before.get(p) && mine.get(p) === after.get(p)).sort();
+  }
+
+  async untrackDir(dir: string, message: string): Promise<string | undefined> {
+    const prefix = `${dir.replace(/\/+$/, '')}/`;
+    const tracked = [...this.index.keys()].filter((p) => p.startsWith(prefix));
+    if (tracked.length === 0) return undefined;
+    if (diffPaths(this.index, this.headTree()).length > 0) throw new Error(`untrack ${dir}: the index has staged changes`);
+    for (const p of tracked) this.index.delete(p);
+    return this.addCommit(message, new Map(this.index), [this.headSha as string]);
+  }
+
   async stashPush(message: string): Promise<string | undefined> {
+    this.keepExcluded();
     return this.stashPushSync(message);
   }
 
@@ -275,10 +414,26 @@ export class FakeGit implements Git {
   }
 
   async ensureExcluded(pattern: string): Promise<void> {
-    if (!this.excluded.includes(pattern)) this.excluded.push(pattern);
+    if (!this.wantedExcluded.includes(pattern)) this.wantedExcluded.push(pattern);
+    this.keepExcluded();
   }
 
   // ----------------------------------------------------------------------------------------- model
+
+  private keepExcluded(): void {
+    for (const p of this.wantedExcluded) if (!this.excluded.includes(p)) this.excluded.push(p);
+  }
+
+  /** `git checkout -B <branch> <sha>` (branch undefined: `--detach`), carrying uncommitted changes. */
+  private checkoutSync(branch: string | undefined, sha: string): void {
+    const target = this.commit(sha).tree;
+    this.guardWorktree(diffPaths(this.headTree(), target));
+    this.checkoutTree(target);
+    if (this.branchName && this.headSha && this.branchName !== branch) this.branches.set(this.branchName, this.headSha);
+    if (branch !== undefined) this.branches.delete(branch);
+    this.branchName = branch;
+    this.headSha = sha;
+  }
 
   private statusSync(): StatusEntry[] {
     const head = this.headTree();
@@ -321,7 +476,7 @@ export class FakeGit implements Git {
     for (const p of this.index.keys()) if (this.worktree.has(p)) tree.set(p, this.worktree.get(p) as string);
     const untracked: Tree = new Map([...this.worktree].filter(([p]) => !this.index.has(p) && !this.isIgnored(p)));
     const sha = this.hash(`stash ${message}`);
-    const s: FakeStash = { sha, message, base: this.headSha as string, tree, untracked };
+    const s: FakeStash = { sha, message, subject: `On ${this.branchName ?? '(no branch)'}: ${message}`, base: this.headSha as string, tree, untracked };
     this.stashes.unshift(s);
     this.stashObjects.set(sha, s);
     this.resetHard(this.headSha as string);
@@ -395,6 +550,9 @@ export class FakeGit implements Git {
 
   private tryResolve(rev: string): string | undefined {
     if (rev === 'HEAD') return this.headSha;
+    const branch = rev.replace(/^refs\/heads\//, '');
+    if (branch === this.branchName && this.headSha) return this.headSha;
+    if (this.branches.has(branch)) return this.branches.get(branch);
     const ref = this.refs.get(rev);
     if (ref) return ref;
     const hits = [...this.commits.keys(), ...this.stashObjects.keys()].filter((s) => s.startsWith(rev.toLowerCase()));

@@ -133,7 +133,7 @@ test('--dirty-policy fail refuses a dirty tree in preflight: exit 2, paths liste
   assert.ok(!existsSync(logDir(repo)));
 });
 
-test('rewritten history fails with history-rewritten and nothing is reset', async (t) => {
+test('rewritten history fails with history-rewritten (the branch is restored; details in hostile-agents.test.ts)', async (t) => {
   const repo = await repoWith(t);
   repo.commit('second', { 'c.txt': 'c\n' });
   const r = await runLoopInProcess(repo, ['--iterations', '1', ...FAST], loopEnv(repo, [{ steps: [{ do: 'reset', to: 'HEAD~1' }, commitStep({ 'd.txt': 'd\n' })] }]));

@@ -7,6 +7,7 @@
  * "1 = conflicts"), so an `errors` plugin turns every non-zero exit into a GitError whose message is a JSON
  * record of {exitCode, stdout, stderr}; `GitExec.run` decodes it back into data.
  */
+import { spawn } from 'node:child_process';
 import { simpleGit, type SimpleGit } from 'simple-git';
 
 export interface GitRunResult {
@@ -36,6 +37,8 @@ export interface GitExecOptions {
   lockRetrySleepMs?: number;
   /** Stop a fetch that has printed nothing for this long. Default 120000 ms. */
   networkIdleTimeoutMs?: number;
+  /** Set after the cleaning, for gdnctl's own use (a temporary GIT_INDEX_FILE); see GitExec.withEnv. */
+  extraEnv?: Record<string, string>;
 }
 
 const EXIT_MARK = 'gdnctl-git-exit:';
@@ -74,15 +77,17 @@ export class GitExec {
   private readonly lockRetries: number;
   private readonly lockRetrySleepMs: number;
   private readonly networkIdleTimeoutMs: number;
+  private readonly env: Record<string, string>;
 
   constructor(
     readonly cwd: string,
-    opts: GitExecOptions = {},
+    private readonly opts: GitExecOptions = {},
   ) {
     this.lockRetries = opts.lockRetries ?? 3;
     this.lockRetrySleepMs = opts.lockRetrySleepMs ?? 2000;
     this.networkIdleTimeoutMs = opts.networkIdleTimeoutMs ?? 120_000;
-    const env = gitEnvironment(opts.env ?? process.env);
+    const env = { ...gitEnvironment(opts.env ?? process.env), ...opts.extraEnv };
+    this.env = env;
     this.git = GitExec.client(cwd, env);
     // Talking to a remote can hang (a dead host, a credential prompt nobody answers): stop git when it has
     // been silent this long. Local commands get no such limit: a big merge-tree may legitimately be quiet.
@@ -121,6 +126,11 @@ export class GitExec {
     return git;
   }
 
+  /** The same git with variables of gdnctl's own on top (they are not cleaned away like the caller's). */
+  withEnv(extra: Record<string, string>): GitExec {
+    return new GitExec(this.cwd, { ...this.opts, extraEnv: { ...this.opts.extraEnv, ...extra } });
+  }
+
   /**
    * Run git; exit codes in `okExitCodes` (always 0; 'any' = all) come back as data, others throw
    * GitCommandError. A lock error is retried first either way: git did nothing when it could not take the lock.
@@ -138,6 +148,25 @@ export class GitExec {
       if (okExitCodes === 'any') return res;
       throw new GitCommandError(args, res.exitCode, res.stderr);
     }
+  }
+
+  /**
+   * A command that reads its input from stdin (`update-ref --stdin`), which simple-git cannot feed: spawned
+   * directly, same environment, must exit 0.
+   */
+  async withInput(args: string[], input: string): Promise<string> {
+    const child = spawn('git', args, { cwd: this.cwd, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const code = await new Promise<number>((res, rej) => {
+      child.on('error', rej);
+      child.on('close', (c) => res(c ?? -1));
+      child.stdin.end(input);
+    });
+    if (code !== 0) throw new GitCommandError(args, code, stderr);
+    return stdout;
   }
 
   /** Stdout of a command that must succeed, trailing newline removed. */

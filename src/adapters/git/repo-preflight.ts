@@ -55,6 +55,8 @@ export async function openLoopRepository(
   const problems: string[] = [];
   if (!(await git.hasCommits())) {
     problems.push(`${git.root} has no commits yet; make one first (git commit --allow-empty -m "initial")`);
+  } else {
+    problems.push(...(await commitProblems(git.root, opts)));
   }
   const branch = await git.branch();
   if (branch === undefined) {
@@ -64,6 +66,31 @@ export async function openLoopRepository(
   if (op && !(opts.resuming && op.resumable)) problems.push(op.problem);
   if (problems.length > 0) throw new UsageError(problems);
   return git;
+}
+
+/**
+ * Can gdnctl make its own commits here (stamps, reverts, recorded failures), unattended? A commit needs an
+ * identity, and under `commit.gpgsign=true` a signature: a revert whose commit fails halfway through a night
+ * would leave the range it was undoing on the branch. Both are tried for real (`git var`, and `commit-tree -S`
+ * writing an object no ref points at), since only git knows what its config, gpg and the agents make of them.
+ */
+export async function commitProblems(root: string, opts: SimpleGitRepoOptions = {}): Promise<string[]> {
+  const exec = new GitExec(root, opts);
+  const firstLine = (stderr: string): string => stderr.trim().split('\n').find((l) => l.trim() !== '')?.trim() ?? 'no output';
+  for (const who of ['GIT_AUTHOR_IDENT', 'GIT_COMMITTER_IDENT']) {
+    const r = await exec.run(['var', who], 'any');
+    if (r.exitCode !== 0) {
+      return [`git cannot make commits in ${root} (${firstLine(r.stderr)}); set an identity: git config user.name "<name>" && git config user.email "<email>"`];
+    }
+  }
+  const sign = await exec.run(['config', '--type=bool', '--get', 'commit.gpgsign'], 'any');
+  if (sign.stdout.trim() !== 'true') return [];
+  const probe = await exec.run(['commit-tree', '-S', 'HEAD^{tree}', '-p', 'HEAD', '-m', 'gdnctl: signing probe (no ref points here)'], 'any');
+  if (probe.exitCode === 0) return [];
+  return [
+    `commit.gpgsign is on in ${root} but git cannot sign a commit (${firstLine(probe.stderr)}); gdnctl commits unattended (stamps, reverts): ` +
+      'make signing work without a prompt (a loaded gpg-agent or ssh-agent key, user.signingkey), or turn it off for this repository: git config commit.gpgsign false',
+  ];
 }
 
 /**

@@ -6,12 +6,14 @@
  * commits, a failed merge or revert is aborted, and `reset --merge` is used only to undo a failed stash
  * apply on a tree that was clean before it.
  */
-import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { faultPoint } from '../../fault.js';
-import type { CommitInfo, Git, MergeResult, RevertResult, StashTrialResult, StatusEntry } from '../../ports/git.js';
+import type { CommitInfo, Git, GitDirState, GitOperation, MergeResult, RefUpdate, RevertResult, StashTrialResult, StatusEntry, TreeSnapshot } from '../../ports/git.js';
+import { ExcludeFile } from './exclude-file.js';
+import { readGitDirState, type GitDirs } from './git-dir-state.js';
 import { GitCommandError, GitExec, type GitExecOptions } from './git-exec.js';
-import { parsePorcelainZ, unmergedPaths } from './porcelain-status.js';
+import { abortLoopOperation, removeStaleLock, saveAndAbortOperation, stashWorkCommitted, untrack } from './git-repair.js';
+import { parsePorcelainV2Z, unmergedPaths } from './porcelain-status.js';
 import { stashTrialApply } from './stash-trial.js';
 
 const SHA_RE = /^[0-9a-f]{7,64}$/i;
@@ -20,6 +22,7 @@ export type SimpleGitRepoOptions = GitExecOptions;
 
 export class SimpleGitRepo implements Git {
   private readonly exec: GitExec;
+  private dirsOnce: Promise<GitDirs & { exclude: ExcludeFile }> | undefined;
 
   constructor(
     readonly root: string,
@@ -36,7 +39,18 @@ export class SimpleGitRepo implements Git {
 
   /** This worktree's own git dir, absolute (the run lock lives there: see run-lock.ts). */
   async gitDir(): Promise<string> {
-    return this.exec.out(['rev-parse', '--absolute-git-dir']);
+    return (await this.dirs()).gitDir;
+  }
+
+  /** Asked once: the git dir, the common dir and info/exclude (in a linked worktree, the common one). */
+  private dirs(): Promise<GitDirs & { exclude: ExcludeFile }> {
+    this.dirsOnce ??= this.exec.out(['rev-parse', '--absolute-git-dir', '--git-common-dir', '--git-path', 'info/exclude']).then((out) => {
+      const [gitDir = '', common = '', exclude = ''] = out.split('\n');
+      return { gitDir, commonDir: resolve(this.root, common), exclude: new ExcludeFile(resolve(this.root, exclude)) };
+    });
+    // A failed answer is not kept: the next call asks again.
+    this.dirsOnce.catch(() => (this.dirsOnce = undefined));
+    return this.dirsOnce;
   }
 
   async head(): Promise<string> {
@@ -53,7 +67,48 @@ export class SimpleGitRepo implements Git {
   }
 
   async status(): Promise<StatusEntry[]> {
-    return parsePorcelainZ((await this.exec.run(['status', '--porcelain=v1', '-z'])).stdout);
+    return (await this.snapshot()).entries;
+  }
+
+  async snapshot(): Promise<TreeSnapshot> {
+    await (await this.dirs()).exclude.keep();
+    // --no-ahead-behind: counting commits against a far-off upstream can cost more than the whole status.
+    return parsePorcelainV2Z((await this.exec.run(['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z'])).stdout);
+  }
+
+  async readGitDir(): Promise<GitDirState> {
+    return readGitDirState(await this.dirs());
+  }
+
+  async setRefs(updates: RefUpdate[]): Promise<void> {
+    // One process, one transaction. Ref names hold no whitespace (git's rules), SHAs none either.
+    const lines = updates.map((u) => (u.sha === undefined ? `delete ${u.ref}` : `update ${u.ref} ${u.sha}`));
+    if (lines.length > 0) await this.exec.withInput(['update-ref', '-m', 'gdnctl', '--stdin'], `${lines.join('\n')}\n`);
+  }
+
+  async checkoutBranchAt(branch: string, sha: string): Promise<void> {
+    await this.exec.run(['checkout', '--quiet', '-B', branch, sha, '--']);
+  }
+
+  async stashStore(sha: string, subject: string): Promise<void> {
+    await this.exec.run(['stash', 'store', '--quiet', '-m', subject, sha]);
+  }
+
+  async abortOperation(op: GitOperation, ref: string, message: string): Promise<string> {
+    await (await this.dirs()).exclude.keep();
+    return saveAndAbortOperation(this.exec, await this.gitDir(), op, ref, message);
+  }
+
+  async removeStaleIndexLock(): Promise<boolean> {
+    return removeStaleLock(await this.gitDir());
+  }
+
+  async stashWorkIn(stashSha: string, from: string, to: string): Promise<string[]> {
+    return stashWorkCommitted(this.exec, stashSha, from, to);
+  }
+
+  async untrackDir(dir: string, message: string): Promise<string | undefined> {
+    return untrack(this.exec, dir, message);
   }
 
   private async stashTop(): Promise<string | undefined> {
@@ -62,6 +117,8 @@ export class SimpleGitRepo implements Git {
   }
 
   async stashPush(message: string): Promise<string | undefined> {
+    // `stash -u` takes every untracked file that is not ignored: the run directory must still be excluded.
+    await (await this.dirs()).exclude.keep();
     const before = await this.stashTop();
     try {
       await this.exec.run(['stash', 'push', '--include-untracked', '-m', message]);
@@ -188,7 +245,13 @@ export class SimpleGitRepo implements Git {
     }
     faultPoint('git.revert-staged');
     // --allow-empty: a range whose net effect is nil still gets its revert commit, so the record is complete.
-    await this.exec.run(['commit', '--quiet', '--no-verify', '--allow-empty', '-m', message]);
+    const committed = await this.exec.run(['commit', '--quiet', '--no-verify', '--allow-empty', '-m', message], 'any');
+    if (committed.exitCode !== 0) {
+      // A commit git refuses (signing that fails, a hook) must not leave the staged revert behind for the next
+      // stash to sweep up as "leftovers": the branch stays as it was and the caller is told why.
+      await this.exec.run(['revert', '--abort'], 'any');
+      throw new GitCommandError(['commit', '(revert of', `${oldSha}..${newSha})`], committed.exitCode, committed.stderr);
+    }
     return { kind: 'reverted', sha: await this.head() };
   }
 
@@ -225,30 +288,11 @@ export class SimpleGitRepo implements Git {
   }
 
   async abortInterruptedOperation(): Promise<'merge' | 'revert' | undefined> {
-    const exists = async (ref: string) => (await this.exec.run(['rev-parse', '--verify', '--quiet', ref], [1, 128])).exitCode === 0;
-    if (await exists('MERGE_HEAD')) {
-      await this.exec.run(['merge', '--abort']);
-      return 'merge';
-    }
-    const sequencer = resolve(this.root, await this.exec.out(['rev-parse', '--git-path', 'sequencer']));
-    if ((await exists('REVERT_HEAD')) || (await stat(sequencer).then(() => true, () => false))) {
-      await this.exec.run(['revert', '--abort']);
-      return 'revert';
-    }
-    return undefined;
+    return abortLoopOperation(this.exec, await this.gitDir());
   }
 
+
   async ensureExcluded(pattern: string): Promise<void> {
-    // --git-path resolves to the COMMON dir's info/exclude in a linked worktree (where .git is a file).
-    const file = resolve(this.root, await this.exec.out(['rev-parse', '--git-path', 'info/exclude']));
-    let text = '';
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    if (text.split(/\r?\n/).some((line) => line.trim() === pattern)) return;
-    await mkdir(dirname(file), { recursive: true });
-    await appendFile(file, `${text.length > 0 && !text.endsWith('\n') ? '\n' : ''}${pattern}\n`);
+    await (await this.dirs()).exclude.add(pattern);
   }
 }

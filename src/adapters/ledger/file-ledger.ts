@@ -46,7 +46,21 @@ export class FileLedger implements RunLedger {
 
   async event(type: LedgerEventType, data: Record<string, unknown> = {}): Promise<void> {
     const line = JSON.stringify({ schemaVersion: LEDGER_SCHEMA_VERSION, ts: new Date(this.now()).toISOString(), type, ...data });
-    await appendFile(join(this.runDir, 'events.jsonl'), this.redact(line) + '\n', { mode: 0o600 });
+    await this.inRunDir(() => appendFile(join(this.runDir, 'events.jsonl'), this.redact(line) + '\n', { mode: 0o600 }));
+  }
+
+  /**
+   * The run directory lives in the agent's working tree: an agent (or a post-check) may delete it. A write that
+   * finds it gone re-creates it rather than failing the run; the loop notices and says so (docs/git-safety.md).
+   */
+  private async inRunDir<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      await mkdir(this.runDir, { recursive: true, mode: 0o700 });
+      return write();
+    }
   }
 
   /**
@@ -56,7 +70,7 @@ export class FileLedger implements RunLedger {
   async writeState(state: unknown): Promise<void> {
     const target = join(this.runDir, 'state.json');
     const tmp = `${target}.tmp-${process.pid}`;
-    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    const fh = await this.inRunDir(() => open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600));
     try {
       await fh.writeFile(this.redact(JSON.stringify(state, null, 2)) + '\n');
       await fh.sync();

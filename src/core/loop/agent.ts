@@ -2,13 +2,14 @@ import type { AgentRunInput } from '../../ports/agent.js';
 import { faultPoint } from '../../fault.js';
 import { runAgentPhase, type AgentPhaseResult } from './agent-phase.js';
 import { check, enter, fail, NEXT, stashLeftovers, type IterationContext, type PhaseOutcome } from './context.js';
-import { addTokens } from './outcome.js';
-import { rangeSince } from './revert.js';
+import { afterPass, beforePass } from './git-guard.js';
+import { addTokens, type CommitRange, type FailureReason } from './outcome.js';
 import { leftoverMessage } from './tree-steps.js';
 
 /**
  * agent: the implementing pass (with the retries of agent-phase.ts). A pass that fails after committing
- * leaves an unvalidated range, which is reverted before the failure is recorded.
+ * leaves an unvalidated range, which is reverted before the failure is recorded. So does a pass after which
+ * the guard had to repair git (git-guard.ts): the iteration fails with the first repair's reason.
  */
 export async function agent(c: IterationContext): Promise<PhaseOutcome> {
   const headBefore = c.it.headBefore;
@@ -20,11 +21,23 @@ export async function agent(c: IterationContext): Promise<PhaseOutcome> {
   const pass = await agentPass(c, { prompt, iterDir: c.it.iterDir, ...(outputSchemaFile ? { outputSchemaFile } : {}) });
   if (pass.result.report) c.it.report = pass.result.report;
   check(c);
-  if (pass.result.ok) return NEXT;
-  const failure = pass.result.failure ?? 'agent-exit-nonzero';
-  const detail = `${failure}${pass.result.detail ? `: ${pass.result.detail}` : ''} after ${pass.attempts} attempt(s)`;
-  const range = await rangeSince(c.d.git, headBefore);
-  return range ? { kind: 'revert', range, reason: failure, detail } : fail(c, failure, detail);
+  const repairs = c.it.git?.violations ?? [];
+  if (pass.result.ok && repairs.length === 0) return NEXT;
+  const failure = pass.result.ok ? undefined : (pass.result.failure ?? 'agent-exit-nonzero');
+  const agentDetail = failure ? `${failure}${pass.result.detail ? `: ${pass.result.detail}` : ''} after ${pass.attempts} attempt(s)` : undefined;
+  const reason: FailureReason = repairs[0]?.reason ?? failure ?? 'agent-exit-nonzero';
+  // The first repair names the reason; the others (and the agent's own failure) follow with theirs.
+  const detail = [...repairs.map((v, k) => (k === 0 ? v.detail : `${v.reason}: ${v.detail}`)), ...(agentDetail ? [agentDetail] : [])].join('; ');
+  const range = passRange(c, headBefore);
+  return range ? { kind: 'revert', range, reason, detail } : fail(c, reason, detail);
+}
+
+/** What the pass committed on the loop's branch, as the guard listed it (it restored a rewritten branch). */
+function passRange(c: IterationContext, headBefore: string): CommitRange | undefined {
+  const head = c.it.git?.afterAgent?.head;
+  const listed = c.it.git?.passCommits;
+  if (head === undefined || head === headBefore || listed?.to !== head) return undefined;
+  return { from: headBefore, to: head, shas: listed.commits.map((x) => x.sha) };
 }
 
 /**
@@ -33,6 +46,7 @@ export async function agent(c: IterationContext): Promise<PhaseOutcome> {
  * it spawns (a resume ends that group first), cleared once the pass is over.
  */
 export async function agentPass(c: IterationContext, over: Pick<AgentRunInput, 'prompt' | 'iterDir'> & Partial<AgentRunInput>): Promise<AgentPhaseResult> {
+  const base = await beforePass(c);
   let pending: Promise<void> = Promise.resolve();
   let spawned = false;
   const pass = await runAgentPhase({
@@ -58,7 +72,10 @@ export async function agentPass(c: IterationContext, over: Pick<AgentRunInput, '
     signal: c.d.signal,
     betweenAttempts: async (_r, attempt) => {
       await pending;
-      await stashLeftovers(c, leftoverMessage(c.it.i, `attempt-${attempt}`));
+      // The next attempt starts from a repository the loop understands, on the loop's branch.
+      await afterPass(c, base);
+      await stashLeftovers(c, leftoverMessage(c.it.i, `attempt-${attempt}`), c.it.git?.afterAgent?.entries);
+      if (c.it.git) c.it.git.afterAgent = undefined;
     },
     note: (message) => void c.emit({ type: 'warning', message }),
   });
@@ -67,6 +84,8 @@ export async function agentPass(c: IterationContext, over: Pick<AgentRunInput, '
   c.it.agentProcessMs += pass.processMs;
   c.state.tokens = addTokens(c.state.tokens, pass.tokens);
   c.state.agentPgid = undefined;
+  // Before the state.json write below, which would hide a deleted run directory by writing it again.
+  await afterPass(c, base);
   // Once the group is gone its id may be reused: a resume must not find it in state.json and end a stranger.
   if (spawned) await c.saveState();
   return pass;

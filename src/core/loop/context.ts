@@ -1,4 +1,4 @@
-import type { StatusEntry } from '../../ports/git.js';
+import type { CommitInfo, StatusEntry, TreeSnapshot } from '../../ports/git.js';
 import type { MeasureDecision } from '../../ports/bench.js';
 import { Interrupted } from '../../errors.js';
 import type { LoopDeps } from './deps.js';
@@ -29,7 +29,26 @@ export interface IterationContext extends LoopRun {
     prompt?: string;
     /** The measurer's verdict (measure → decide). */
     decision?: MeasureDecision;
+    /** What the guard around the agent passes found and saw (git-guard.ts). */
+    git?: {
+      /** The repairs made, in order; the agent phase fails the iteration with the first. */
+      violations: GitViolationNote[];
+      /** The loop's branch, as the first pass of the iteration found it. */
+      branch?: string;
+      /** HEAD, branch and status after the last pass's repairs: verify-commit's, when nothing ran since. */
+      afterAgent?: TreeSnapshot;
+      /** The range's commits as the guard listed them (to = the tip they end at). */
+      passCommits?: { to: string; commits: CommitInfo[] };
+      /** The paths the range changed (to = its tip), from verify-commit. */
+      changed?: { to: string; paths: string[] };
+    };
   };
+}
+
+/** One repair of the guard around an agent pass: why the iteration fails, and what gdnctl did. */
+export interface GitViolationNote {
+  reason: FailureReason;
+  detail: string;
 }
 
 /** What a phase hands back to the driver. */
@@ -96,9 +115,12 @@ export function treePorts(c: LoopRun): TreeStepPorts {
   return { git: c.d.git, state: c.state, saveState: c.saveState, emit: c.emit };
 }
 
-/** Anything uncommitted is stashed by SHA under a named message (tree-steps.ts); a clean status is reused. */
-export async function stashLeftovers(c: IterationContext, message: string): Promise<void> {
-  const r = await stashLeftoversStep(treePorts(c), c.it.i, message, c.s.requireClean);
+/**
+ * Anything uncommitted is stashed by SHA under a named message (tree-steps.ts); a clean status is reused.
+ * `status`: one just taken, when nothing touched the tree since.
+ */
+export async function stashLeftovers(c: IterationContext, message: string, status?: StatusEntry[]): Promise<void> {
+  const r = await stashLeftoversStep(treePorts(c), c.it.i, message, c.s.requireClean, status);
   c.cache.cleanStatus = r.status.length === 0 ? r.status : undefined;
   if (r.sha) c.it.leftoverStash = r.sha;
 }

@@ -11,6 +11,20 @@ export type FailureReason =
   | 'sync-failed'
   | 'no-commit'
   | 'history-rewritten'
+  /** The agent left HEAD detached or on another branch (gdnctl checked the loop's branch out again). */
+  | 'head-switched'
+  /** The agent moved or deleted an operator branch or tag (put back; its tips kept under refs/gdnctl/moved/). */
+  | 'operator-ref-moved'
+  /** The agent left a merge, rebase, am, cherry-pick, revert or bisect half done (saved under a ref, aborted). */
+  | 'git-operation-left'
+  /** The agent left .git/index.lock behind with no git process holding it (removed). */
+  | 'index-lock-left'
+  /** The agent deleted or emptied the run directory (state.json written again). */
+  | 'ledger-deleted'
+  /** The agent's commits hold the operator's stashed work (a stash pop or apply, then a commit). */
+  | 'operator-work-committed'
+  /** The agent's commits track gdnctl's run directory (untracked again, then reverted). */
+  | 'ledger-committed'
   | 'touched-protected-path'
   | 'outside-scope'
   | 'plan-pass-modified-tree'
@@ -18,6 +32,8 @@ export type FailureReason =
   | 'measure-regression'
   | 'no-metric'
   | 'revert-conflict'
+  /** git refused gdnctl's revert commit (signing, a hook): the range stays on the branch. */
+  | 'revert-failed'
   | 'stash-restore-conflict'
   | 'iteration-error';
 
@@ -38,6 +54,7 @@ export function policyFamily(reason: FailureReason): PolicyFamily {
     case 'agent-auth':
     case 'agent-interrupted':
     case 'revert-conflict':
+    case 'revert-failed':
     case 'stash-restore-conflict':
       return 'fatal';
     case 'no-commit':
@@ -47,6 +64,8 @@ export function policyFamily(reason: FailureReason): PolicyFamily {
     case 'touched-protected-path':
     case 'outside-scope':
     case 'plan-pass-modified-tree':
+    case 'operator-work-committed':
+    case 'ledger-committed':
       return 'verify';
     case 'measure-regression':
     case 'no-metric':
@@ -55,6 +74,11 @@ export function policyFamily(reason: FailureReason): PolicyFamily {
     case 'sync-conflict':
     case 'sync-failed':
     case 'history-rewritten':
+    case 'head-switched':
+    case 'operator-ref-moved':
+    case 'git-operation-left':
+    case 'index-lock-left':
+    case 'ledger-deleted':
     case 'iteration-error':
       return 'iteration-error';
     default: {

@@ -6,6 +6,7 @@ import { stashLeftovers, treePorts, type IterationContext, type RevertOutcome } 
 import { markFailedEntry } from './failed-entry.js';
 import type { CommitRange, FailureReason, IterationResult } from './outcome.js';
 import { leftoverMessage, revertUnvalidatedStep } from './tree-steps.js';
+import { ledgerPaths } from './verify-commit.js';
 
 /**
  * The revert path: a range that failed (agent, protected path, scope, planner, post-checks, measurement) is
@@ -19,7 +20,15 @@ export async function revertAndFail(c: IterationContext, failure: RevertOutcome)
   const withDecision = (r: IterationResult): IterationResult => (failure.decision && r.kind === 'failed' ? { ...r, decision: failure.decision } : r);
   await stashLeftovers(c, leftoverMessage(i));
   const agentLog = await c.d.files.read(c.s.hillclimbLog);
-  const r = await revertUnvalidatedStep(treePorts(c), i, range, reason, `gdnctl: revert iteration ${iterNumber(i)} (${reason})`, () => faultPoint('during-revert'));
+  await untrackLedger(c, range);
+  let r: Awaited<ReturnType<typeof revertUnvalidatedStep>>;
+  try {
+    r = await revertUnvalidatedStep(treePorts(c), i, range, reason, `gdnctl: revert iteration ${iterNumber(i)} (${reason})`, () => faultPoint('during-revert'));
+  } catch (e) {
+    // git refused the revert commit (the adapter aborted the revert): the range is still on the branch.
+    const why = `gdnctl could not commit the revert of ${range.from.slice(0, 12)}..${range.to.slice(0, 12)} (${(e as Error).message.split('\n')[0]}); revert it by hand (git revert --no-edit ${range.from}..${range.to}); ${detail}`;
+    return withDecision({ kind: 'failed', reason: 'revert-failed', detail: why, phase, range });
+  }
   if (r.kind === 'conflict') {
     const why = `reverting ${range.from.slice(0, 12)}..${range.to.slice(0, 12)} conflicts in ${r.paths.join(', ')} (revert aborted); ${detail}`;
     return withDecision({ kind: 'failed', reason: 'revert-conflict', detail: why, phase, range });
@@ -29,6 +38,20 @@ export async function revertAndFail(c: IterationContext, failure: RevertOutcome)
     c.emit({ type: 'failed-entry-not-recorded', iteration: i, error: e.message.split('\n')[0] ?? '' }),
   );
   return withDecision({ kind: 'failed', reason, detail, phase, range, revertSha: r.sha });
+}
+
+/**
+ * A range that added files of the run directory would delete them from disk when reverted: they leave the index
+ * first, in a commit of the loop's own, and stay where they are (ignored again: the exclude is kept in place).
+ */
+async function untrackLedger(c: IterationContext, range: CommitRange): Promise<void> {
+  const rel = c.s.ledgerRel;
+  if (rel === undefined || ledgerPaths([`${rel}/x`], rel).length === 0) return;
+  // verify-commit listed the agent's paths; what follows them in the range is the loop's own stamp.
+  const changed = c.it.git?.changed?.paths ?? (await c.d.git.changedPaths(range.from, range.to));
+  if (ledgerPaths(changed, rel).length === 0) return;
+  const sha = await c.d.git.untrackDir(rel, `gdnctl: untrack the run directory (iteration ${iterNumber(c.it.i)})`);
+  if (sha) c.it.head = sha;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Ledger } from '../../ports/ledger.js';
 import { iterNumber } from '../text/iteration-name.js';
 import type { LoopConsole } from './deps.js';
 import { loopEventStream, type EmitLoopEvent } from './events.js';
-import { OperatorStash } from './operator-stash.js';
+import { OperatorStash, where } from './operator-stash.js';
 import type { LoopStop } from './outcome.js';
 import type { RunState } from './run-state.js';
 
@@ -96,9 +96,10 @@ export async function restoreOperatorStashStep(
   if (!sha) return undefined;
   // Console-only events: the stream renders them before it returns, so nothing is left to wait for.
   const out = { info: (message: string) => void p.emit({ type: 'info', message }), warn: (message: string) => void p.emit({ type: 'warning', message }) };
-  const restored = await new OperatorStash(p.git, out).restore(sha);
+  const name = `gdnctl-operator-iter-${iterNumber(iteration)}`;
+  const r = await new OperatorStash(p.git, out).restore(sha, name);
   p.state.operatorStash = undefined;
-  if (restored) {
+  if (r.restored) {
     await p.emit({ type: 'operator-restored', iteration, sha });
     await p.saveState();
     return { restored: true };
@@ -113,7 +114,7 @@ export async function restoreOperatorStashStep(
       reason: 'stash-restore-conflict',
       cause: 'policy-fail',
       iteration,
-      message: `iteration ${iteration}: your stashed work ${sha} does not apply cleanly; it is kept in git stash list (gdnctl-operator-iter-${iterNumber(iteration)}); apply it by hand with: git stash apply ${sha}`,
+      message: `iteration ${iteration}: your stashed work ${sha} does not apply cleanly; it is kept ${where(r.keptAt, sha)}${r.keptAt === 'stash-list' ? ` (${name})` : ''}; apply it by hand with: git stash apply ${sha}`,
     },
   };
 }

@@ -1,0 +1,122 @@
+/**
+ * The refs, the stash list and the marks of a half-done operation, read from the git dir's files instead of
+ * from git processes: the loop reads them around every agent pass, where a spawn per question would cost more
+ * than the whole check (docs/git-safety.md "Around every agent pass").
+ *
+ * This is git's "files" ref backend (the only one git 2.39 has): loose refs are files under refs/ holding a
+ * SHA, packed-refs holds the rest (a loose ref wins), HEAD is `ref: <name>` or a SHA, and the stash list is
+ * the reflog of refs/stash, oldest line first. A linked worktree keeps HEAD, the index and the operation files
+ * in its own git dir; refs and logs live in the common dir.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GitDirState, GitOperation } from '../../ports/git.js';
+
+export interface GitDirs {
+  /** This worktree's git dir (HEAD, index, MERGE_HEAD, rebase-merge/). */
+  gitDir: string;
+  /** The repository's common dir (refs/, packed-refs, logs/). */
+  commonDir: string;
+}
+
+const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+const WATCHED = ['refs/heads', 'refs/tags', 'refs/gdnctl'];
+
+/** In order: a rebase can hold a cherry-pick's or a merge's marks, and an am uses rebase-apply/ too. */
+const OPERATION_MARKS: Array<{ path: string; op: GitOperation }> = [
+  { path: 'rebase-merge', op: 'rebase' },
+  { path: 'rebase-apply/applying', op: 'am' },
+  { path: 'rebase-apply', op: 'rebase' },
+  { path: 'MERGE_HEAD', op: 'merge' },
+  { path: 'CHERRY_PICK_HEAD', op: 'cherry-pick' },
+  { path: 'REVERT_HEAD', op: 'revert' },
+  { path: 'sequencer', op: 'cherry-pick' },
+  { path: 'BISECT_LOG', op: 'bisect' },
+];
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+function packedRefs(text: string | undefined): Map<string, string> {
+  const refs = new Map<string, string>();
+  for (const line of (text ?? '').split('\n')) {
+    if (line === '' || line.startsWith('#') || line.startsWith('^')) continue;
+    const [sha = '', name = ''] = line.split(' ');
+    if (SHA.test(sha)) refs.set(name, sha);
+  }
+  return refs;
+}
+
+/** Loose refs below `prefix` (recursively); `.lock` files are refs being written, not refs. */
+async function looseRefs(commonDir: string, prefix: string, into: Map<string, string>): Promise<void> {
+  let names: Array<{ name: string; isDirectory(): boolean }>;
+  try {
+    names = await readdir(join(commonDir, prefix), { withFileTypes: true });
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names.map(async (d) => {
+      const ref = `${prefix}/${d.name}`;
+      if (d.isDirectory()) return looseRefs(commonDir, ref, into);
+      if (d.name.endsWith('.lock')) return undefined;
+      const sha = (await readText(join(commonDir, ref)))?.trim() ?? '';
+      if (SHA.test(sha)) into.set(ref, sha);
+      return undefined;
+    }),
+  );
+}
+
+/** The stash reflog, newest first: `<old> <new> <ident> <time> <tz>\t<subject>` per line. */
+function stashReflog(text: string | undefined): GitDirState['stashes'] {
+  const out: GitDirState['stashes'] = [];
+  for (const line of (text ?? '').split('\n')) {
+    const tab = line.indexOf('\t');
+    const sha = line.split(' ')[1] ?? '';
+    if (SHA.test(sha)) out.push({ sha, subject: tab >= 0 ? line.slice(tab + 1) : '' });
+  }
+  return out.reverse();
+}
+
+export async function readGitDirState(dirs: GitDirs): Promise<GitDirState> {
+  const { gitDir, commonDir } = dirs;
+  const [headText, packedText, stashLog, looseStash, indexLock, marks] = await Promise.all([
+    readText(join(gitDir, 'HEAD')),
+    readText(join(commonDir, 'packed-refs')),
+    readText(join(commonDir, 'logs', 'refs', 'stash')),
+    readText(join(commonDir, 'refs', 'stash')),
+    exists(join(gitDir, 'index.lock')),
+    Promise.all(OPERATION_MARKS.map((m) => exists(join(gitDir, m.path)))),
+  ]);
+  const packed = packedRefs(packedText);
+  const loose = new Map<string, string>();
+  await Promise.all(WATCHED.map((p) => looseRefs(commonDir, p, loose)));
+  const found = new Map<string, string>();
+  for (const [name, sha] of packed) if (WATCHED.some((p) => name.startsWith(`${p}/`))) found.set(name, sha);
+  for (const [name, sha] of loose) found.set(name, sha);
+  // In name order, as git lists them: the directory walk finishes in any order.
+  const refs = Object.fromEntries([...found].sort(([x], [y]) => (x < y ? -1 : 1)));
+  const symbolic = /^ref: (\S+)/.exec(headText ?? '');
+  // No refs/stash (a `git stash clear`) means no stash list, whatever a stale log file says.
+  const hasStash = SHA.test(looseStash?.trim() ?? '') || packed.has('refs/stash');
+  return {
+    headRef: symbolic?.[1],
+    refs,
+    stashes: hasStash ? stashReflog(stashLog) : [],
+    operation: OPERATION_MARKS.find((_, k) => marks[k])?.op,
+    indexLock,
+  };
+}
