@@ -31,6 +31,15 @@ const cases: BadInputCase[] = [
   },
   { name: 'a detached HEAD', setup: (w) => w.repo.git('checkout', '-q', '--detach', 'HEAD'), argv: () => loop(), line: /detached HEAD; check out a branch/ },
   {
+    name: 'commit.gpgsign on but signing cannot work (gdnctl must commit unattended)',
+    setup: (w) => {
+      w.repo.git('config', 'commit.gpgsign', 'true');
+      w.repo.git('config', 'gpg.program', 'false');
+    },
+    argv: () => loop(),
+    line: /commit\.gpgsign is on in .* but git cannot sign a commit .*git config commit\.gpgsign false/,
+  },
+  {
     name: 'a merge in progress',
     setup: (w) => {
       w.repo.git('switch', '-q', '-c', 'side');

@@ -4,7 +4,7 @@ import type { Config } from '../../config/schema.js';
 import type { Git } from '../../ports/git.js';
 import { loadPreset, readDirectiveFile } from '../../adapters/directive-presets.js';
 import { SimpleGitRepo } from '../../adapters/git/simple-git-repo.js';
-import { operationInProgress } from '../../adapters/git/repo-preflight.js';
+import { commitProblems, operationInProgress } from '../../adapters/git/repo-preflight.js';
 import { listRuns } from '../../adapters/ledger/file-ledger.js';
 import { ownerLiveness } from '../../adapters/process/liveness.js';
 import { configFingerprint } from '../../core/loop/fingerprint.js';
@@ -60,6 +60,8 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   }
   const branch = await git.branch();
   if (!branch) throw new UsageError(`${git.root} is on a detached HEAD; check out a branch (git switch -c <name>) first`);
+  // gdnctl commits unattended (stamps, reverts): an identity and, under commit.gpgsign, a working signature.
+  problems.push(...(await commitProblems(git.root, { env })));
 
   const directives: string[] = [];
   let promptTemplate = '';
