@@ -1,0 +1,88 @@
+/**
+ * An experiment outlives a run (docs/codex-loop.md "Experiments and runs"). When no run is resumed, the session
+ * asks where a new run stands:
+ *
+ *   --new-experiment, or no run of this experiment with a state.json ─▶ a new experiment (id F, F-2, …), at 1
+ *   the experiment's newest run finished iteration L
+ *        ├─ L < --iterations ─▶ a new run of the same experiment from L + 1, carrying over (carry-over.ts)
+ *        └─ otherwise ───────▶ nothing to do: one line, nothing started
+ *
+ * experiments/<id>/experiment.json lists the runs; run.json names its experiment, so a resumed run finds its record.
+ */
+import type { ExperimentRecord, ExperimentRun, RunListing, RunStore } from '../../ports/ledger.js';
+import type { RunState } from '../loop/run-state.js';
+
+/** The experiment a new run joins, and the run it continues (absent: the experiment's first run). */
+export interface ExperimentStart {
+  id: string;
+  fingerprint: string;
+  previous?: { runId: string; state: RunState; first: number } | undefined;
+}
+
+export type ExperimentPlan = { kind: 'start'; start: ExperimentStart } | { kind: 'nothing-to-do'; message: string; state: RunState };
+
+/** F itself or one of the experiments --new-experiment started after it (F-2, F-3, …). */
+const isOf = (id: unknown, fingerprint: string): id is string => typeof id === 'string' && (id === fingerprint || id.startsWith(`${fingerprint}-`));
+
+/** The highest iteration a run state records as finished (its rows include those carried from earlier runs). */
+export function lastFinished(state: RunState): number {
+  return state.completed.reduce((m, c) => Math.max(m, c.iteration), 0);
+}
+
+async function unusedId(runs: Pick<RunStore, 'readExperiment'>, fingerprint: string): Promise<string> {
+  for (let k = 1; ; k++) {
+    const id = k === 1 ? fingerprint : `${fingerprint}-${k}`;
+    if (!(await runs.readExperiment(id))) return id;
+  }
+}
+
+/** Where a run that resumes nothing starts: a new experiment, the next run of this one, or nowhere. */
+export async function planExperiment(
+  runs: Pick<RunStore, 'readExperiment'>,
+  listed: RunListing[],
+  o: { fingerprint: string; newExperiment: boolean; iterations: number },
+): Promise<ExperimentPlan> {
+  // The newest run first: after --new-experiment that is a run of the newest experiment of this fingerprint.
+  const prev = o.newExperiment ? undefined : listed.find((r) => isOf(r.run.experiment, o.fingerprint) && r.state !== undefined);
+  if (!prev) return { kind: 'start', start: { id: await unusedId(runs, o.fingerprint), fingerprint: o.fingerprint } };
+  const id = prev.run.experiment as string;
+  const state = prev.state as unknown as RunState;
+  const last = lastFinished(state);
+  if (last >= o.iterations) {
+    return {
+      kind: 'nothing-to-do',
+      state,
+      message: `experiment ${id} has finished ${last} of ${o.iterations} iteration(s) (run ${prev.runId}, ${state.status}); raise --iterations or pass --new-experiment`,
+    };
+  }
+  return { kind: 'start', start: { id, fingerprint: o.fingerprint, previous: { runId: prev.runId, state, first: last + 1 } } };
+}
+
+/**
+ * Note a run's start, resume or end in its experiment's record (run.json names the experiment; a run without one
+ * is left alone). The record is recreated when it went missing, so the runs on disk stay listed.
+ */
+export async function noteRun(
+  runs: Pick<RunStore, 'readExperiment' | 'writeExperiment'>,
+  run: Record<string, unknown>,
+  state: RunState,
+  o: { fingerprint: string; iterations: number; now: string },
+): Promise<void> {
+  const id = run.experiment;
+  if (typeof id !== 'string') return;
+  const first = typeof run.firstIteration === 'number' ? run.firstIteration : 1;
+  const last = state.completed.filter((c) => c.iteration >= first).reduce((m, c) => Math.max(m, c.iteration), 0);
+  const entry: ExperimentRun = {
+    runId: state.runId,
+    startedAt: String(run.startedAt ?? o.now),
+    // run.json keeps the last end time while a resumed run goes on.
+    ...(typeof run.endedAt === 'string' && state.status !== 'running' ? { endedAt: run.endedAt } : {}),
+    status: state.status,
+    firstIteration: first,
+    ...(last > 0 ? { lastIteration: last } : {}),
+  };
+  const record: ExperimentRecord = (await runs.readExperiment(id)) ?? { schemaVersion: 1, id, fingerprint: o.fingerprint, createdAt: o.now, iterations: o.iterations, runs: [] };
+  const at = record.runs.findIndex((r) => r.runId === entry.runId);
+  const listedRuns = at < 0 ? [...record.runs, entry] : record.runs.map((r, k) => (k === at ? entry : r));
+  await runs.writeExperiment({ ...record, iterations: o.iterations, runs: listedRuns });
+}
