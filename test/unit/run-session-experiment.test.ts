@@ -8,7 +8,7 @@ import type { LoopConfigValues } from '../../src/core/loop/settings.js';
 import type { RunState } from '../../src/core/loop/run-state.js';
 import { RunSession, type RunExtras, type RunOutcome, type RunSessionOptions } from '../../src/core/run/run-session.js';
 import type { EnvSnapshotter, MeasureDecision, Measurer } from '../../src/ports/bench.js';
-import type { RunListing } from '../../src/ports/ledger.js';
+import type { OwnerProbe, RunListing } from '../../src/ports/ledger.js';
 import { configFingerprint, experimentFingerprint } from '../../src/core/loop/fingerprint.js';
 import { carriedLedger, createIterationMemory } from '../../src/core/measure/iteration-memory.js';
 import { environmentFingerprint } from '../../src/core/run/carry-over.js';
@@ -36,7 +36,7 @@ interface Session {
 /** One invocation of the command: a new session over the same repository and log dir. */
 async function rerun(
   w: World,
-  o: { iterations: number; acts?: AgentAct[]; values?: Partial<LoopConfigValues>; options?: Partial<RunSessionOptions>; extras?: () => Promise<RunExtras> },
+  o: { iterations: number; acts?: AgentAct[]; values?: Partial<LoopConfigValues>; options?: Partial<RunSessionOptions>; extras?: () => Promise<RunExtras>; probe?: OwnerProbe },
 ): Promise<Session> {
   const agent = new ScriptedAgent(w.git, o.acts ?? [commits]);
   const console = recordingConsole();
@@ -45,7 +45,7 @@ async function rerun(
     s,
     {
       git: w.git, agent, runner: new KillRecordingRunner(), clock: instantClock, files: gitFiles(w.git), console, signal: new AbortController().signal, env: {},
-      runs: w.runs, owner: { pid: 4242, host: 'here', startTime: '777' }, probeOwner: probeFrom({}), killGraceMs: 10,
+      runs: w.runs, owner: { pid: 4242, host: 'here', startTime: '777' }, probeOwner: o.probe ?? probeFrom({}), killGraceMs: 10,
       extras: o.extras ?? (async () => ({})), alert: () => undefined,
     },
     { newRun: false, experiment: EXP, record: { fingerprint: FP, config: {}, versions: {}, branch: 'main' }, ...o.options },
@@ -162,6 +162,17 @@ test('an interrupted run of the experiment is still resumed: the same run, its r
   assert.ok(w.runs.ledgers.get('r-int')!.eventsLog.some((e) => e.type === 'resume'));
   assert.deepEqual(resumed.agent.calls.map((c) => c.iteration), [2]);
   assert.deepEqual(w.runs.experiments.get(EXP)!.runs.map((r) => [r.runId, r.status, r.lastIteration]), [['r-int', 'done', 2]]);
+});
+
+test('a run of the experiment with a live owner is neither taken over nor continued: a new experiment starts beside it', async () => {
+  const w = world();
+  interruptedRun(w);
+  const listed = w.runs.listings[0]!;
+  listed.state = { ...listed.state, status: 'running', ownerPid: 77, ownerHost: 'here', ownerStartTime: 's77' };
+  const s = await rerun(w, { iterations: 2, probe: probeFrom({ 77: 's77' }) });
+  assert.deepEqual(s.agent.calls.map((c) => c.iteration), [1, 2]);
+  assert.equal(newest(w).runJsonWrites[0]!.experiment, `${EXP}-2`);
+  assert.ok(s.lines.includes(`run r-int of experiment ${EXP} is still running (pid 77 on here); starting a new experiment`));
 });
 
 /** A measurer that accepts every candidate and records what it was compared with. */

@@ -2,15 +2,17 @@
  * An experiment outlives a run (docs/codex-loop.md "Experiments and runs"). When no run is resumed, the session
  * asks where a new run stands:
  *
- *   --new-experiment, or no run of this experiment with a state.json ─▶ a new experiment (id F, F-2, …), at 1
+ *   --new-experiment, no run of this experiment with a state.json, or its newest run has a live owner
+ *        ─▶ a new experiment (id F, F-2, …), at 1
  *   the experiment's newest run finished iteration L
  *        ├─ L < --iterations ─▶ a new run of the same experiment from L + 1, carrying over (carry-over.ts)
  *        └─ otherwise ───────▶ nothing to do: one line, nothing started
  *
  * experiments/<id>/experiment.json lists the runs; run.json names its experiment, so a resumed run finds its record.
  */
-import type { ExperimentRecord, ExperimentRun, RunListing, RunStore } from '../../ports/ledger.js';
+import type { ExperimentRecord, ExperimentRun, OwnerProbe, RunListing, RunStore } from '../../ports/ledger.js';
 import type { RunState } from '../loop/run-state.js';
+import { ownerGone } from './recover.js';
 
 /** The experiment a new run joins, and the run it continues (absent: the experiment's first run). */
 export interface ExperimentStart {
@@ -19,7 +21,9 @@ export interface ExperimentStart {
   previous?: { runId: string; state: RunState; first: number } | undefined;
 }
 
-export type ExperimentPlan = { kind: 'start'; start: ExperimentStart } | { kind: 'nothing-to-do'; message: string; state: RunState };
+export type ExperimentPlan =
+  | { kind: 'start'; start: ExperimentStart; /** Why a new experiment starts although one could go on. */ note?: string }
+  | { kind: 'nothing-to-do'; message: string; state: RunState };
 
 /** F itself or one of the experiments --new-experiment started after it (F-2, F-3, …). */
 const isOf = (id: unknown, fingerprint: string): id is string => typeof id === 'string' && (id === fingerprint || id.startsWith(`${fingerprint}-`));
@@ -29,10 +33,12 @@ export function lastFinished(state: RunState): number {
   return state.completed.reduce((m, c) => Math.max(m, c.iteration), 0);
 }
 
-async function unusedId(runs: Pick<RunStore, 'readExperiment'>, fingerprint: string): Promise<string> {
+/** An id no record and no run names (a run's record may have gone missing). */
+async function unusedId(runs: Pick<RunStore, 'readExperiment'>, listed: RunListing[], fingerprint: string): Promise<string> {
+  const named = new Set(listed.map((r) => r.run.experiment));
   for (let k = 1; ; k++) {
     const id = k === 1 ? fingerprint : `${fingerprint}-${k}`;
-    if (!(await runs.readExperiment(id))) return id;
+    if (!named.has(id) && !(await runs.readExperiment(id))) return id;
   }
 }
 
@@ -40,12 +46,17 @@ async function unusedId(runs: Pick<RunStore, 'readExperiment'>, fingerprint: str
 export async function planExperiment(
   runs: Pick<RunStore, 'readExperiment'>,
   listed: RunListing[],
-  o: { fingerprint: string; newExperiment: boolean; iterations: number },
+  o: { fingerprint: string; newExperiment: boolean; iterations: number; probe: OwnerProbe },
 ): Promise<ExperimentPlan> {
+  const fresh = async (note?: string): Promise<ExperimentPlan> => ({ kind: 'start', start: { id: await unusedId(runs, listed, o.fingerprint), fingerprint: o.fingerprint }, ...(note ? { note } : {}) });
   // The newest run first: after --new-experiment that is a run of the newest experiment of this fingerprint.
   const prev = o.newExperiment ? undefined : listed.find((r) => isOf(r.run.experiment, o.fingerprint) && r.state !== undefined);
-  if (!prev) return { kind: 'start', start: { id: await unusedId(runs, o.fingerprint), fingerprint: o.fingerprint } };
+  if (!prev) return fresh();
   const id = prev.run.experiment as string;
+  // Somebody's run: it is never taken over, and a second run beside it would share its numbering.
+  if (prev.state!.status === 'running' && !ownerGone(prev.state!, o.probe)) {
+    return fresh(`run ${prev.runId} of experiment ${id} is still running (pid ${String(prev.state!.ownerPid)} on ${String(prev.state!.ownerHost)}); starting a new experiment`);
+  }
   const state = prev.state as unknown as RunState;
   const last = lastFinished(state);
   if (last >= o.iterations) {

@@ -137,11 +137,8 @@ export class RunSession {
     await ledger.event('run-started', { runId, iterations: this.s.iterations, fingerprint: r.fingerprint, ...inExperiment, ...(prev ? { continues: prev.runId } : {}) });
     await ledger.writeState(this.state);
     await this.noteInExperiment();
-    this.d.console.info(
-      prev
-        ? `run ${runId}: iterations ${first}–${this.s.iterations} of experiment ${experiment!.id} (continues run ${prev.runId}); ledger in ${ledger.runDir}`
-        : `run ${runId}: ${this.s.iterations} iteration(s); ledger in ${ledger.runDir}`,
-    );
+    const span = prev ? `iterations ${first}–${this.s.iterations} of experiment ${experiment!.id} (continues run ${prev.runId})` : `${this.s.iterations} iteration(s)`;
+    this.d.console.info(`run ${runId}: ${span}; ledger in ${ledger.runDir}`);
     return first;
   }
 
@@ -263,8 +260,11 @@ export class RunSession {
       return first;
     }
     if (this.o.experiment === undefined) return this.start();
-    const plan = await planExperiment(this.d.runs, listed, { fingerprint: this.o.experiment, newExperiment: this.o.newExperiment === true, iterations: this.s.iterations });
-    if (plan.kind === 'start') return this.start(plan.start);
+    const plan = await planExperiment(this.d.runs, listed, { fingerprint: this.o.experiment, newExperiment: this.o.newExperiment === true, iterations: this.s.iterations, probe: this.d.probeOwner });
+    if (plan.kind === 'start') {
+      if (plan.note) this.d.console.warn(plan.note);
+      return this.start(plan.start);
+    }
     this.nothingToDo = plan;
     return undefined;
   }
