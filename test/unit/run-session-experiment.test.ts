@@ -15,7 +15,7 @@ import { environmentFingerprint } from '../../src/core/run/carry-over.js';
 import { FakeGit } from '../fakes/fake-git.js';
 import { MemoryBaselineStore, MemoryChampionStore, MemoryFiles } from '../fakes/measure-fakes.js';
 import { gitFiles, instantClock, newState, recordingConsole, ScriptedAgent, settings, type AgentAct } from '../fakes/loop-fakes.js';
-import { KillRecordingRunner, MemoryRunStore, probeFrom, type MemoryRunLedger } from '../fakes/run-fakes.js';
+import { KillRecordingRunner, MemoryRunStore, probeFrom, RecordingTpuHold, type MemoryRunLedger } from '../fakes/run-fakes.js';
 
 const FP = 'run-fp';
 const EXP = 'exp0123456789abc';
@@ -173,6 +173,26 @@ test('a run of the experiment with a live owner is neither taken over nor contin
   assert.deepEqual(s.agent.calls.map((c) => c.iteration), [1, 2]);
   assert.equal(newest(w).runJsonWrites[0]!.experiment, `${EXP}-2`);
   assert.ok(s.lines.includes(`run r-int of experiment ${EXP} is still running (pid 77 on here); starting a new experiment`));
+});
+
+test('a finished run killed before it released its TPU: the rerun takes the TPU over and releases it, and runs no iteration', async () => {
+  for (const runStatus of ['running', 'done']) {
+    const w = world();
+    const state: RunState = { ...newState(), runId: 'r-rel', status: 'done', iteration: 2, iterationDone: true, tpuLeaseFile: '/fake/logs/leases/p-z-n.json', completed: [1, 2].map((iteration) => ({ iteration, ...ROW })) };
+    w.runs.listings = [{ runId: 'r-rel', runDir: '/fake/logs/runs/r-rel', run: { fingerprint: FP, experiment: EXP, status: runStatus }, state: state as unknown as Record<string, unknown> }];
+    const tpu = new RecordingTpuHold();
+    const s = await rerun(w, { iterations: 2, extras: async () => ({ tpu }) });
+    assert.equal(s.agent.calls.length, 0);
+    if (runStatus === 'running') {
+      assert.deepEqual(tpu.calls, [{ op: 'acquire' }, { op: 'release', hurry: false }], 'killed in finish(): the node it held is taken over and released');
+      assert.equal(s.out.result.kind, 'done');
+      assert.equal(w.runs.ledgers.size, 1);
+    } else {
+      assert.deepEqual(tpu.calls, [], 'a run that finished cleanly released its TPU itself');
+      assert.match(s.out.nothingToDo ?? '', /raise --iterations/);
+      assert.equal(w.runs.ledgers.size, 0);
+    }
+  }
 });
 
 /** A measurer that accepts every candidate and records what it was compared with. */

@@ -6,6 +6,8 @@
  *        ─▶ a new experiment (id F, F-2, …), at 1
  *   the experiment's newest run finished iteration L
  *        ├─ L < --iterations ─▶ a new run of the same experiment from L + 1, carrying over (carry-over.ts)
+ *        ├─ otherwise, but it was killed in finish() holding a TPU ─▶ a new run with no iteration left: it takes
+ *        │                    the node over and releases it, as a resumed run with nothing left does
  *        └─ otherwise ───────▶ nothing to do: one line, nothing started
  *
  * experiments/<id>/experiment.json lists the runs; run.json names its experiment, so a resumed run finds its record.
@@ -59,6 +61,11 @@ export async function planExperiment(
   }
   const state = prev.state as unknown as RunState;
   const last = lastFinished(state);
+  const previous = { runId: prev.runId, state, first: last + 1 };
+  // finish() writes run.json's status last (after the TPU release): a mismatch means it never got there.
+  if (last >= o.iterations && state.tpuLeaseFile !== undefined && prev.run.status !== state.status) {
+    return { kind: 'start', start: { id, fingerprint: o.fingerprint, previous }, note: `run ${prev.runId} was killed before it released its TPU; this run takes the TPU over to release it` };
+  }
   if (last >= o.iterations) {
     return {
       kind: 'nothing-to-do',
@@ -66,7 +73,7 @@ export async function planExperiment(
       message: `experiment ${id} has finished ${last} of ${o.iterations} iteration(s) (run ${prev.runId}, ${state.status}); raise --iterations or pass --new-experiment`,
     };
   }
-  return { kind: 'start', start: { id, fingerprint: o.fingerprint, previous: { runId: prev.runId, state, first: last + 1 } } };
+  return { kind: 'start', start: { id, fingerprint: o.fingerprint, previous } };
 }
 
 /**

@@ -137,7 +137,8 @@ export class RunSession {
     await ledger.event('run-started', { runId, iterations: this.s.iterations, fingerprint: r.fingerprint, ...inExperiment, ...(prev ? { continues: prev.runId } : {}) });
     await ledger.writeState(this.state);
     await this.noteInExperiment();
-    const span = prev ? `iterations ${first}–${this.s.iterations} of experiment ${experiment!.id} (continues run ${prev.runId})` : `${this.s.iterations} iteration(s)`;
+    const left = first > this.s.iterations ? 'no iteration left' : `iterations ${first}–${this.s.iterations}`;
+    const span = prev ? `${left} of experiment ${experiment!.id} (continues run ${prev.runId})` : `${this.s.iterations} iteration(s)`;
     this.d.console.info(`run ${runId}: ${span}; ledger in ${ledger.runDir}`);
     return first;
   }
