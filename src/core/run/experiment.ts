@@ -62,8 +62,10 @@ export async function planExperiment(
   const state = prev.state as unknown as RunState;
   const last = lastFinished(state);
   const previous = { runId: prev.runId, state, first: last + 1 };
-  // finish() writes run.json's status last (after the TPU release): a mismatch means it never got there.
-  if (last >= o.iterations && state.tpuLeaseFile !== undefined && prev.run.status !== state.status) {
+  // finish() writes run.json's status last, after the TPU release: a mismatch means it never got there, and so
+  // does `running` (its owner is dead: a killed run, not resumed because its run fingerprint differs).
+  const unreleased = state.tpuLeaseFile !== undefined && (state.status === 'running' || prev.run.status !== state.status);
+  if (last >= o.iterations && unreleased) {
     return { kind: 'start', start: { id, fingerprint: o.fingerprint, previous }, note: `run ${prev.runId} was killed before it released its TPU; this run takes the TPU over to release it` };
   }
   if (last >= o.iterations) {
