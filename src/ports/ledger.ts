@@ -59,6 +59,33 @@ export interface RunListing {
   state: Record<string, unknown> | undefined;
 }
 
+/** One run of an experiment, as experiment.json lists it. */
+export interface ExperimentRun {
+  runId: string;
+  startedAt: string;
+  endedAt?: string;
+  /** The run's status when it last started, resumed or ended (state.json is newer while it runs). */
+  status: string;
+  firstIteration: number;
+  /** The last iteration the run finished; absent while it has finished none. */
+  lastIteration?: number;
+}
+
+/**
+ * <logDir>/experiments/<id>/experiment.json: what outlives a run (docs/codex-loop.md "Experiments and runs").
+ * The id is the experiment fingerprint, with `-2`, `-3`, … for the experiments --new-experiment started after it.
+ */
+export interface ExperimentRecord {
+  schemaVersion: 1;
+  id: string;
+  fingerprint: string;
+  createdAt: string;
+  /** --iterations as the newest run was given it: the experiment's total. */
+  iterations: number;
+  /** Oldest first. */
+  runs: ExperimentRun[];
+}
+
 /** The runs of one log dir, by role. Adapter: FileRunStore (src/adapters/ledger/file-ledger.ts). */
 export interface RunStore {
   /** Every run that has a run.json, newest first. */
@@ -67,6 +94,13 @@ export interface RunStore {
   create(startedAt: Date): Promise<RunLedger>;
   /** The ledger of an existing run (resume). */
   open(runId: string): Promise<RunLedger>;
+  /** A run's file as text (a path inside its folder); undefined when it does not exist. */
+  readFile(runId: string, relPath: string): Promise<string | undefined>;
+  /** Copy a file or a folder from one run's folder into another's; false when the source does not exist. */
+  copy(fromRunId: string, toRunId: string, relPath: string): Promise<boolean>;
+  readExperiment(id: string): Promise<ExperimentRecord | undefined>;
+  /** Written atomically (temp file, rename): a reader sees the old record or the new one. */
+  writeExperiment(record: ExperimentRecord): Promise<void>;
 }
 
 /** Who owns a run (state.json ownerPid, ownerHost, ownerStartTime). */

@@ -82,7 +82,9 @@ test('no canary secret in any file codex-loop writes, nor on its stdout/stderr, 
   // The git identity lives in the repo; the log dir must stay out of the commit.
   const base = ['codex-loop', '--iterations', '1', '--sleep-seconds', '0', '--retry-sleep-seconds', '0', '--post-check', 'node print-secrets.mjs',
     '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '2', '--max-bench-runs', '2', '--accept-noise',
-    '--no-commit-policy', 'count-failure', '--max-failures', '-1', '--experiments-dir', 'experiments'];
+    '--no-commit-policy', 'count-failure', '--max-failures', '-1', '--experiments-dir', 'experiments',
+    // Each format gets its own first run: the same command again would find its experiment finished.
+    '--new-experiment'];
 
   const outputs: string[] = [];
   for (const format of ['json', 'pretty']) {

@@ -2,7 +2,7 @@
  * In-process fakes for the run session's unit tests: a store of in-memory run ledgers (one per run id), a TPU
  * hold that records its calls, and a command runner that records the process groups it was asked to end.
  */
-import type { LedgerEventType, OwnerProbe, RunLedger, RunListing, RunStore } from '../../src/ports/ledger.js';
+import type { ExperimentRecord, LedgerEventType, OwnerProbe, RunLedger, RunListing, RunStore } from '../../src/ports/ledger.js';
 import type { CommandRunner, ProcessResult, ProcessSpec } from '../../src/ports/process.js';
 import type { TpuHold, TpuNode } from '../../src/ports/tpu.js';
 import { MemoryLedger, ScriptedRunner } from './loop-fakes.js';
@@ -26,6 +26,13 @@ export class MemoryRunLedger implements RunLedger {
   }
   get state(): unknown {
     return this.mem.state;
+  }
+  get stateWrites(): MemoryLedger['stateWrites'] {
+    return this.mem.stateWrites;
+  }
+  /** The run's files by path inside its folder (what the memory and the measurer would have written). */
+  get files(): Map<string, string> {
+    return this.mem.files;
   }
   iterDir(i: number): string {
     return `${this.runDir}/iter-${String(i).padStart(3, '0')}`;
@@ -58,16 +65,43 @@ export class MemoryRunLedger implements RunLedger {
 
 export class MemoryRunStore implements RunStore {
   readonly ledgers = new Map<string, MemoryRunLedger>();
-  /** Listed newest first, as the file store lists them. */
+  /** Listed newest first, as the file store lists them; the runs create() made are listed before these. */
   listings: RunListing[] = [];
-  private created = 0;
+  readonly experiments = new Map<string, ExperimentRecord>();
+  private readonly createdIds: string[] = [];
 
   async list(): Promise<RunListing[]> {
-    return this.listings;
+    const created = this.createdIds
+      .map((id) => this.ledgers.get(id)!)
+      .filter((l) => l.runJsonWrites.length > 0)
+      .map((l) => ({ runId: l.runId, runDir: l.runDir, run: l.runJsonWrites.at(-1)!, state: l.state as Record<string, unknown> | undefined }));
+    return [...created.reverse(), ...this.listings];
   }
 
   async create(startedAt: Date): Promise<MemoryRunLedger> {
-    return this.open(`${startedAt.toISOString()}-${++this.created}`);
+    const id = `${startedAt.toISOString()}-${this.createdIds.length + 1}`;
+    this.createdIds.push(id);
+    return this.open(id);
+  }
+
+  async readFile(runId: string, rel: string): Promise<string | undefined> {
+    return this.ledgers.get(runId)?.files.get(rel);
+  }
+
+  async copy(fromRunId: string, toRunId: string, rel: string): Promise<boolean> {
+    const text = await this.readFile(fromRunId, rel);
+    if (text === undefined) return false;
+    (await this.open(toRunId)).files.set(rel, text);
+    return true;
+  }
+
+  async readExperiment(id: string): Promise<ExperimentRecord | undefined> {
+    const r = this.experiments.get(id);
+    return r && (JSON.parse(JSON.stringify(r)) as ExperimentRecord);
+  }
+
+  async writeExperiment(record: ExperimentRecord): Promise<void> {
+    this.experiments.set(record.id, JSON.parse(JSON.stringify(record)) as ExperimentRecord);
   }
 
   async open(runId: string): Promise<MemoryRunLedger> {

@@ -63,6 +63,10 @@ const cases: BadInputCase[] = [
   },
   { name: '--clusters not JSON', argv: () => loop('--clusters', '{us: '), line: /--clusters/ },
   { name: 'unknown flag --iteratons', argv: () => loop('--iteratons', '3'), line: /--iteratons.*--iterations/ },
+  // --new-experiment: a boolean of codex-loop alone.
+  { name: 'GDNCTL_NEW_EXPERIMENT=perhaps', argv: () => loop(), env: () => ({ GDNCTL_NEW_EXPERIMENT: 'perhaps' }), line: /^gdnctl: GDNCTL_NEW_EXPERIMENT: expected true or false/ },
+  { name: '--new-experiment with a value', argv: () => loop('--new-experiment', 'yes'), line: /^gdnctl: too many arguments for 'codex-loop'/ },
+  { name: 'status --new-experiment', argv: () => ['status', '--new-experiment'], line: /^gdnctl: unknown option '--new-experiment'/ },
   // The loop's aliases of the TPU names: the message names the spelling that was typed.
   { name: 'codex-loop --tpu-name with capitals', argv: () => loop('--hold-dev-tpu', '--tpu-name', 'Bad_Name'), line: /^gdnctl: --tpu-name: .*lowercase/ },
   { name: 'codex-loop --tpu-type bogus', argv: () => loop('--hold-dev-tpu', '--tpu-name', 'me-gdn', '--tpu-type', 'huge'), line: /^gdnctl: --tpu-type: .*v5p-8/ },

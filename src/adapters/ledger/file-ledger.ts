@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { appendFile, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { LedgerEventType, RunLedger, RunListing, RunStore } from '../../ports/ledger.js';
+import type { ExperimentRecord, LedgerEventType, RunLedger, RunListing, RunStore } from '../../ports/ledger.js';
 import type { Redactor } from '../../redact.js';
 import { faultPoint } from '../../fault.js';
 import { isProcessAlive } from '../process/liveness.js';
+import { copyPrivate, writePrivateAtomic } from './private-files.js';
 import { iterName } from '../../core/text/iteration-name.js';
 
 export const LEDGER_SCHEMA_VERSION = 1;
@@ -129,8 +130,8 @@ export async function readJsonFile<T>(file: string): Promise<T | undefined> {
 }
 
 /**
- * The runs of one log dir (<logDir>/runs/<run-id>/). One FileLedger is opened per run directory, and every
- * file of the run passes the run's one redactor.
+ * The runs of one log dir (<logDir>/runs/<run-id>/) and its experiments (<logDir>/experiments/<id>/). One
+ * FileLedger is opened per run directory, and every file of the run passes the run's one redactor.
  */
 export class FileRunStore implements RunStore {
   constructor(
@@ -147,8 +148,37 @@ export class FileRunStore implements RunStore {
   }
 
   open(runId: string): Promise<FileLedger> {
-    return FileLedger.open(join(this.logDir, 'runs', runId), this.redact);
+    return FileLedger.open(this.runDir(runId), this.redact);
   }
+
+  async readFile(runId: string, relPath: string): Promise<string | undefined> {
+    return readFile(join(this.runDir(runId), relPath), 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+  }
+
+  /** The copy was redacted when it was written; it stays private (0600) in its new folder. */
+  async copy(fromRunId: string, toRunId: string, relPath: string): Promise<boolean> {
+    const from = join(this.runDir(fromRunId), relPath);
+    if (!(await stat(from).then((s) => s.isFile(), () => false))) return false;
+    await copyPrivate(from, join(this.runDir(toRunId), relPath));
+    return true;
+  }
+
+  readExperiment(id: string): Promise<ExperimentRecord | undefined> {
+    return readJsonFile<ExperimentRecord>(experimentFile(this.logDir, id));
+  }
+
+  async writeExperiment(record: ExperimentRecord): Promise<void> {
+    await writePrivateAtomic(experimentFile(this.logDir, record.id), this.redact(JSON.stringify(record, null, 2)) + '\n');
+  }
+
+  private runDir(runId: string): string {
+    return join(this.logDir, 'runs', runId);
+  }
+}
+
+/** <logDir>/experiments/<id>/experiment.json */
+export function experimentFile(logDir: string, id: string): string {
+  return join(logDir, 'experiments', id, 'experiment.json');
 }
 
 /** Every run under <logDir>/runs, newest first. */

@@ -8,7 +8,7 @@ import { ownerLiveness, processStartTime } from '../../adapters/process/liveness
 import { acquireRunLock, runLockPath } from '../../adapters/run-lock.js';
 import type { Config } from '../../config/schema.js';
 import { sharedSettingsEnv } from '../../config/shared-env.js';
-import { configFingerprint } from '../../core/loop/fingerprint.js';
+import { configFingerprint, experimentFingerprint } from '../../core/loop/fingerprint.js';
 import type { LoopConsole } from '../../core/loop/engine.js';
 import { loopSettings } from '../../core/loop/settings.js';
 import { RunSession, type RunOutcome } from '../../core/run/run-session.js';
@@ -69,6 +69,8 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     alert: (m) => ctx.stderr.write(redact(`gdnctl: ${m}\n`)),
   }, {
     newRun: v.newRun,
+    newExperiment: v.newExperiment,
+    experiment: experimentFingerprint(v as unknown as Record<string, unknown>),
     record: { fingerprint: configFingerprint(v as unknown as Record<string, unknown>), config: v, versions: { gdnctl: await packageVersion(), node: process.version }, branch: pre.branch },
     bootstrap: bootstrapPlan(v, ctx, redact, settingsEnv),
   });
@@ -84,6 +86,10 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   } finally {
     stopHurry();
     await lock.release();
+  }
+  if (outcome.nothingToDo) {
+    ctx.stderr.write(`gdnctl: ${outcome.nothingToDo}\n`);
+    return ExitCode.ok;
   }
   return report(ctx, v, outcome, out, redact);
 }

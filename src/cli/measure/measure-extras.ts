@@ -1,9 +1,10 @@
 import { execa } from 'execa';
 import { resolve } from 'node:path';
-import type { IterationMemory, Measurer } from '../../ports/bench.js';
+import type { EnvSnapshotter, IterationMemory, Measurer } from '../../ports/bench.js';
 import { UsageError } from '../../errors.js';
 import { createMeasurer } from './bench-measurer.js';
 import { createFileMemory } from './file-memory.js';
+import { envSnapshotter } from '../../adapters/measure/env-snapshot.js';
 import { createRedactor, type Redactor } from '../../redact.js';
 import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
 import { measureUsageProblems } from './baseline-action.js';
@@ -25,8 +26,11 @@ export interface LoopExtrasContext {
 }
 export type MeasureExtrasContext = LoopExtrasContext;
 
-/** The loop's measurer (only with --bench) and its memory (always: reflexions and hotspots help without a bench). */
-export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Measurer; memory: IterationMemory } {
+/**
+ * The loop's measurer (only with --bench), its memory (always: reflexions and hotspots help without a bench), and
+ * the environment a carried-over baseline is checked against (the measurer's own snapshot).
+ */
+export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Measurer; memory: IterationMemory; environment: EnvSnapshotter } {
   const v = ctx.values;
   const workdir = resolve(ctx.workdir);
   const logDir = resolve(workdir, ctx.logDir);
@@ -53,5 +57,9 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
     },
     experimentPlan: renderExperimentPlan({ ...v, scope: v.scopeGlob, tests: v.postCheck, iterations: v.iterations, created: new Date().toISOString().slice(0, 10) }),
   });
-  return { ...(measurer ? { measurer } : {}), memory };
+  // Redacted as the measurer stores it, so the two snapshots compare.
+  const snapshots = envSnapshotter({ cwd: workdir, env: ctx.env });
+  const redact = ctx.redact ?? createRedactor(ctx.env);
+  const environment: EnvSnapshotter = { snapshot: async (head) => redact(await snapshots.snapshot(head)) };
+  return { ...(measurer ? { measurer } : {}), memory, environment };
 }

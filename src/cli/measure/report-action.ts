@@ -3,7 +3,7 @@ import type { CommandContext } from '../command-spec.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeReportFile } from './file-memory.js';
 import { sparkline } from '../../core/measure/sparkline.js';
-import { resolveRunDir } from './run-dirs.js';
+import { iterationSpan, readExperimentView, resolveRunDir } from './run-dirs.js';
 
 export async function runReport(ctx: CommandContext): Promise<number> {
   const v = ctx.config.values;
@@ -16,8 +16,15 @@ export async function runReport(ctx: CommandContext): Promise<number> {
     [
       `run ${runId}: ${r.rows.length} iterations, ${promoted} promoted, ${kept - promoted} kept within noise, ${r.rows.length - kept} reverted`,
       `  ${r.metric} (${r.direction} is better): ${sparkline(r.rows.map((row) => row.value))}${r.baseline !== undefined ? `  baseline ${r.baseline}` : ''}`,
+      ...experimentLine(logDir, runDir),
       `  report: ${r.file}`,
     ].join('\n') + '\n',
   );
   return ExitCode.ok;
+}
+
+/** The rows above span the experiment (a continuing run starts with the earlier runs' rows); name its runs. */
+function experimentLine(logDir: string, runDir: string): string[] {
+  const e = readExperimentView(logDir, runDir);
+  return e ? [`  experiment ${e.id}: ${e.runs.map((r) => `run ${r.runId} (${r.status}, ${iterationSpan(r)})`).join(', ')}`] : [];
 }

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import type { ExperimentRecord } from '../../ports/ledger.js';
+import { experimentFile } from '../../adapters/ledger/file-ledger.js';
 
 /** The parts of the loop's state.json that status and report read (RunState in src/core/loop/run-state.ts). */
 export interface StateView {
@@ -48,3 +50,36 @@ export function resolveRunDir(logDir: string, runId: string | undefined): { runI
   return { runId: newest, runDir: join(runs, newest) };
 }
 
+/** One run of an experiment as status and report show it: state.json's status when there is one (it is newer). */
+export interface ExperimentRunView {
+  runId: string;
+  status: string;
+  first: number;
+  last?: number | undefined;
+}
+
+export interface ExperimentView {
+  id: string;
+  iterations: number;
+  runs: ExperimentRunView[];
+}
+
+/** The experiment run.json names, with each of its runs (docs/codex-loop.md "Experiments and runs"). */
+export function readExperimentView(logDir: string, runDir: string): ExperimentView | undefined {
+  const id = readJsonFile<{ experiment?: unknown }>(join(runDir, 'run.json'))?.experiment;
+  if (typeof id !== 'string') return undefined;
+  const record = readJsonFile<ExperimentRecord>(experimentFile(resolve(logDir), id));
+  if (!record) return undefined;
+  const runs = record.runs.map((r): ExperimentRunView => {
+    const s = readJsonFile<StateView>(join(resolve(logDir), 'runs', r.runId, 'state.json'));
+    const done = (s?.completed ?? []).map((c) => c.iteration).filter((i) => i >= r.firstIteration);
+    return { runId: r.runId, status: s?.status ?? r.status, first: r.firstIteration, last: done.length > 0 ? Math.max(...done) : r.lastIteration };
+  });
+  return { id, iterations: record.iterations, runs };
+}
+
+/** "iterations 3–5", "iteration 3", or "no iteration finished" for a run starting at 3. */
+export function iterationSpan(r: Pick<ExperimentRunView, 'first' | 'last'>): string {
+  if (r.last === undefined || r.last < r.first) return 'no iteration finished';
+  return r.last === r.first ? `iteration ${r.first}` : `iterations ${r.first}–${r.last}`;
+}

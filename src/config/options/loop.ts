@@ -165,7 +165,11 @@ export const loopOptions = {
     commands: LOOP,
   }),
   newRun: opt(z.boolean().default(false), {
-    help: 'start a new run even when an interrupted run with the same config could be resumed',
+    help: 'start a new run of the same experiment (numbering, champion and leaderboard carry over) even when an interrupted run could be resumed',
+    commands: LOOP,
+  }),
+  newExperiment: opt(z.boolean().default(false), {
+    help: 'start a new experiment: a new run at iteration 1 with a fresh baseline, champion and leaderboard',
     commands: LOOP,
   }),
   dryRun: opt(z.boolean().default(false), {

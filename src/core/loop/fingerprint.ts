@@ -2,9 +2,24 @@ import { createHash } from 'node:crypto';
 
 /**
  * Keys that may change between an interrupted run and its resume without making it a different run
- * (docs/architecture.md "Resume": iterations, sleeps, timeouts, retries, logging and dry-run).
+ * (docs/architecture.md "Resume": iterations, sleeps, timeouts, retries, logging and dry-run; the flags that
+ * choose between resuming and starting afresh).
  */
-const VOLATILE = /^(iterations|newRun|dryRun|verbose|quiet|logFormat|logDir|.*Seconds|.*Sleep.*|.*Retries|.*Timeout.*)$/;
+const VOLATILE = /^(iterations|newRun|newExperiment|dryRun|verbose|quiet|logFormat|logDir|.*Seconds|.*Sleep.*|.*Retries|.*Timeout.*)$/;
+
+/**
+ * Keys that may also change between two runs of one experiment (docs/codex-loop.md "Experiments and runs"):
+ * how long a run may go on, how it waits and whom it tells, never what it optimizes or how it judges. A budget,
+ * notification or limit-wait key added later goes here, or an operator who raises it after a stop starts over.
+ */
+const RUN_ONLY: readonly RegExp[] = [
+  // budgets
+  /^maxFailures$/,
+  /^maxConsecutiveFailures$/,
+  // notifications and usage-limit waits (none yet)
+  /^notify/,
+  /^limitWait/,
+];
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
@@ -16,17 +31,33 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** The config minus volatile keys, sorted. */
-export function fingerprintInput(values: Record<string, unknown>): Record<string, unknown> {
+function inputWithout(values: Record<string, unknown>, excluded: (key: string) => boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(values).sort()) {
-    if (VOLATILE.test(k) || values[k] === undefined) continue;
+    if (excluded(k) || values[k] === undefined) continue;
     out[k] = canonical(values[k]);
   }
   return out;
 }
 
+const hash = (input: Record<string, unknown>): string => createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 16);
+
+/** The config minus volatile keys, sorted. */
+export function fingerprintInput(values: Record<string, unknown>): Record<string, unknown> {
+  return inputWithout(values, (k) => VOLATILE.test(k));
+}
+
 /** sha256 of the canonical JSON of fingerprintInput, first 16 hex digits. */
 export function configFingerprint(values: Record<string, unknown>): string {
-  return createHash('sha256').update(JSON.stringify(fingerprintInput(values))).digest('hex').slice(0, 16);
+  return hash(fingerprintInput(values));
+}
+
+/** The run fingerprint's input minus the run-only keys (budgets, notifications, limit waits). */
+export function experimentFingerprintInput(values: Record<string, unknown>): Record<string, unknown> {
+  return inputWithout(values, (k) => VOLATILE.test(k) || RUN_ONLY.some((r) => r.test(k)));
+}
+
+/** An experiment's fingerprint: the first part of its id (experiments/<id>/), 16 hex digits like a run's. */
+export function experimentFingerprint(values: Record<string, unknown>): string {
+  return hash(experimentFingerprintInput(values));
 }

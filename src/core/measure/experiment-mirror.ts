@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import type { RunFiles } from '../../ports/bench.js';
 import { iterNumber } from '../text/iteration-name.js';
 
+/** The run's memo of its exp-NNN folder; a new run of the same experiment starts with a copy (MEMORY_CARRY). */
+export const MIRROR_MEMO = 'experiment.json';
+
 export interface ExperimentMirrorOptions {
   runDir: string;
   experimentsDir: string;
@@ -37,9 +40,12 @@ export function experimentMirror(o: ExperimentMirrorOptions): ExperimentMirror {
     return text === undefined ? undefined : (JSON.parse(text) as T);
   };
 
-  /** exp-NNN-<slug> is chosen once and remembered in the run, so a resumed run keeps writing to the same folder. */
+  /**
+   * exp-NNN-<slug> is chosen once and remembered in the run, so a resumed run keeps writing to the same folder,
+   * and so does the next run of the experiment: the folder mirrors the experiment, not the run.
+   */
   async function root(): Promise<string> {
-    const memo = join(o.runDir, 'experiment.json');
+    const memo = join(o.runDir, MIRROR_MEMO);
     const known = await readJson<{ dir: string }>(memo);
     if (known) return known.dir;
     await o.hideFromGit?.(o.experimentsDir);

@@ -8,13 +8,13 @@
  *   placeholders(n) ◀─ leaderboard.md, the last reflexion, the newest measured profile, champion.json
  *   directives(n)   ◀─ the escalation directive: small last gain and the same hotspot on top twice
  */
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { BaselineStore, ChampionStore, IterationMemory, MeasureDecision, RunFiles } from '../../ports/bench.js';
 import type { TokenUsage } from '../../ports/agent.js';
 import { iterName, kebab, renderLeaderboard, type LedgerRow } from './leaderboard.js';
 import { escalationDirective, normalizeReport, parseHotspots, renderHotspots, renderPlan, renderReflexion, renderSummary, type Hotspot } from './memory-text.js';
 import { renderFinalReport } from './final-report.js';
-import { experimentMirror, type ExperimentMirror } from './experiment-mirror.js';
+import { experimentMirror, MIRROR_MEMO, type ExperimentMirror } from './experiment-mirror.js';
 import { writeRunReport } from './run-report.js';
 import { plannerPart, REPORT_PLAN_SEPARATOR } from '../text/plan-file.js';
 
@@ -73,6 +73,25 @@ export interface RunMemory extends IterationMemory {
   rows(): Promise<LedgerRow[]>;
 }
 
+/**
+ * A row an earlier run of the experiment recorded (docs/codex-loop.md "Experiments and runs"): its iteration
+ * folder, with the reflexion, report and hotspots, is in that run's directory.
+ */
+type Row = LedgerRow & { runId?: string };
+
+/**
+ * What a new run of the same experiment starts with, from the run it continues (src/core/run/carry-over.ts
+ * copies them): ledger.json (through carriedLedger), the leaderboard for the first prompt, and the
+ * --experiments-dir mirror's memo, so the experiment keeps its exp-NNN folder.
+ */
+export const MEMORY_CARRY = { ledger: 'ledger.json', copied: ['leaderboard.md', MIRROR_MEMO] } as const;
+
+/** ledger.json as the next run starts with it: each row names the run that recorded it (kept if it did already). */
+export function carriedLedger(text: string, fromRunDir: string): string {
+  const rows = ((JSON.parse(text) as { rows?: Row[] }).rows ?? []).map((r) => ({ ...r, runId: r.runId ?? basename(fromRunDir) }));
+  return JSON.stringify({ rows }, null, 2) + '\n';
+}
+
 const tokenCount = (t: number | TokenUsage | undefined): number | undefined =>
   t === undefined ? undefined : typeof t === 'number' ? t : t.inputTokens + t.outputTokens;
 
@@ -99,9 +118,14 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
 
   // This memory is ledger.json's only writer: read it once (a resumed run's rows), then keep it in memory, so
   // an iteration does not re-parse every earlier row (the flatness benchmark's 1,000-iteration run).
-  let rowsCache: LedgerRow[] | undefined;
-  const loadRows = async (): Promise<LedgerRow[]> => (rowsCache ??= (await readJson<{ rows: LedgerRow[] }>(ledgerFile))?.rows ?? []);
-  const readRows = async (): Promise<LedgerRow[]> => [...(await loadRows())];
+  let rowsCache: Row[] | undefined;
+  const loadRows = async (): Promise<Row[]> => (rowsCache ??= (await readJson<{ rows: Row[] }>(ledgerFile))?.rows ?? []);
+  const readRows = async (): Promise<Row[]> => [...(await loadRows())];
+  /** Where iteration n's files are: this run's folder, or the earlier run's that recorded it. */
+  const folderOf = async (n: number): Promise<string> => {
+    const runId = (await loadRows()).find((r) => r.iteration === n)?.runId;
+    return runId ? join(dirname(o.runDir), runId, iterName(n)) : iterDir(n);
+  };
 
   /**
    * A recorded iteration is finished, so its hotspots.json (or its absence) no longer changes: remember it, or
@@ -110,7 +134,7 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
   const hotspotsSeen = new Map<number, Hotspot[] | undefined>();
   async function hotspotsOf(n: number): Promise<Hotspot[] | undefined> {
     if (hotspotsSeen.has(n)) return hotspotsSeen.get(n);
-    const raw = await readJson<unknown>(join(iterDir(n), 'hotspots.json')).catch(() => undefined);
+    const raw = await readJson<unknown>(join(await folderOf(n), 'hotspots.json')).catch(() => undefined);
     const hs = raw === undefined ? undefined : parseHotspots(raw);
     if ((await loadRows()).some((r) => r.iteration === n)) hotspotsSeen.set(n, hs);
     return hs;
@@ -138,7 +162,7 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
     const b = await baseline();
     const c = await champion();
     const lastIter = rows[rows.length - 1];
-    const report = lastIter ? normalizeReport(await readJson<unknown>(join(iterDir(lastIter.iteration), 'report.json')).catch(() => undefined)) : undefined;
+    const report = lastIter ? normalizeReport(await readJson<unknown>(join(await folderOf(lastIter.iteration), 'report.json')).catch(() => undefined)) : undefined;
     const text = renderFinalReport({
       title,
       date: date(),
@@ -233,7 +257,7 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
       if (board !== undefined) out.LEADERBOARD = board;
       const rows = (await readRows()).filter((r) => r.iteration < iteration);
       const last = rows[rows.length - 1];
-      const reflexion = last ? await files.read(join(iterDir(last.iteration), 'reflexion.md')) : undefined;
+      const reflexion = last ? await files.read(join(await folderOf(last.iteration), 'reflexion.md')) : undefined;
       if (reflexion !== undefined) out.LAST_REFLEXION = reflexion;
       const hs = await measuredHotspots(iteration);
       const newest = hs[hs.length - 1];

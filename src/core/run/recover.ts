@@ -11,7 +11,7 @@ import { iterNumber } from '../text/iteration-name.js';
  * A run owned by another host cannot be probed; it counts as alive so two hosts never share one run. The start
  * time recorded with the pid tells a reused pid from the owner.
  */
-function ownerGone(st: Record<string, unknown>, probe: OwnerProbe): boolean {
+export function ownerGone(st: Record<string, unknown>, probe: OwnerProbe): boolean {
   const pid = st.ownerPid;
   if (typeof pid !== 'number') return true;
   const host = typeof st.ownerHost === 'string' ? st.ownerHost : '?';

@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { ResourceError, UsageError } from '../../errors.js';
-import type { IterationMemory, Measurer } from '../../ports/bench.js';
+import type { EnvSnapshotter, IterationMemory, Measurer } from '../../ports/bench.js';
 import type { Ledger, OwnerProbe, RunLedger, RunListing, RunOwner, RunStore } from '../../ports/ledger.js';
 import type { TpuHold } from '../../ports/tpu.js';
 import { LoopEngine, type LoopDeps } from '../loop/engine.js';
@@ -8,16 +8,21 @@ import { ZERO_TOKENS, type LoopResult } from '../loop/outcome.js';
 import type { RunState } from '../loop/run-state.js';
 import type { LoopSettings } from '../loop/settings.js';
 import { bootstrapInfra, type BootstrapPlan } from './bootstrap.js';
+import { carriedState, carryChampion, carryMemory, type Carried } from './carry-over.js';
+import { noteRun, planExperiment, type ExperimentStart } from './experiment.js';
 import { findResumable, recoverRun } from './recover.js';
 
 /**
  * One run of the loop, from its first file to its last, over ports only:
  *
  *   execute ─▶ open ─┬─ a resumable run ─▶ resume: end its agent group, recover the tree, next attempt
- *                    └─ otherwise ───────▶ start: new id, state.json, run.json, run-started
- *           ─▶ extras (TPU acquired, its lease named in state.json) ─▶ bootstrap (iteration 0) ─▶ baseline
- *           ─▶ engine (iterations first..N)
- *           ─▶ finish, on every way out: TPU released, `interrupted` on a signal or an error, run.json's end
+ *                    ├─ its experiment has run --iterations ─▶ nothing to do (nothing is started)
+ *                    └─ otherwise ───────▶ start: new id, state.json, run.json, run-started; a run that
+ *                                          continues its experiment takes over its numbering and memory
+ *           ─▶ extras (TPU acquired, its lease named in state.json) ─▶ bootstrap (iteration 0)
+ *           ─▶ (continuing) champion and baseline carried over ─▶ baseline ─▶ engine (iterations first..N)
+ *           ─▶ finish, on every way out: TPU released, `interrupted` on a signal or an error, run.json's end,
+ *              the experiment's record
  */
 
 /** The optional seams of a run: a held TPU, a measurer and the iteration memory. */
@@ -25,6 +30,8 @@ export interface RunExtras {
   tpu?: TpuHold | undefined;
   measurer?: Measurer | undefined;
   memory?: IterationMemory | undefined;
+  /** What a carried-over baseline is checked against (src/core/run/carry-over.ts). */
+  environment?: EnvSnapshotter | undefined;
 }
 
 export interface RunSessionDeps extends Omit<LoopDeps, 'ledger' | 'tpu' | 'measurer' | 'memory'> {
@@ -41,8 +48,15 @@ export interface RunSessionDeps extends Omit<LoopDeps, 'ledger' | 'tpu' | 'measu
 }
 
 export interface RunSessionOptions {
-  /** --new-run: start afresh even when a run could be resumed. */
+  /** --new-run: a new run (of the same experiment) even when a run could be resumed. */
   newRun: boolean;
+  /** --new-experiment: a new experiment and its first run, even when a run could be resumed or continued. */
+  newExperiment?: boolean | undefined;
+  /**
+   * The experiment fingerprint (src/core/loop/fingerprint.ts). Without it the run stands alone, as runs did
+   * before experiments: no record, nothing carried over.
+   */
+  experiment?: string | undefined;
   /** What run.json records besides the run's id, times, status, owner and repository. */
   record: { fingerprint: string; config: unknown; versions: Record<string, string>; branch: string };
   /** --bootstrap-infra. */
@@ -52,6 +66,8 @@ export interface RunSessionOptions {
 export interface RunOutcome {
   result: LoopResult;
   state: RunState;
+  /** Nothing was started: the experiment has run its --iterations. The one line to show; `state` is its last run's. */
+  nothingToDo?: string;
 }
 
 function signalNameOf(signal: AbortSignal): string | undefined {
@@ -65,6 +81,9 @@ export class RunSession {
   private run: Record<string, unknown> = {};
   private readonly extras: RunExtras = {};
   private hurried = false;
+  /** The run of the same experiment this one continues. */
+  private carried: Carried | undefined;
+  private nothingToDo: { message: string; state: RunState } | undefined;
 
   constructor(
     private readonly s: LoopSettings,
@@ -84,29 +103,44 @@ export class RunSession {
       await this.finish(undefined);
       throw e;
     }
+    if (this.nothingToDo) return { result, state: this.nothingToDo.state, nothingToDo: this.nothingToDo.message };
     const final = (await this.finish(result)) ?? result;
     return { result: final, state: this.current.state };
   }
 
-  /** A new run: its folder, state.json, run.json (every field, once) and the run-started event. Returns 1. */
-  async start(): Promise<number> {
+  /**
+   * A new run: its folder, state.json, run.json (every field, once) and the run-started event. In an experiment
+   * it is listed in the experiment's record, and a run that continues one starts where the previous run ended,
+   * with its memory. Returns the first iteration.
+   */
+  async start(experiment?: ExperimentStart): Promise<number> {
     const now = new Date(this.d.clock.now());
     const ledger = await this.d.runs.create(now);
     const { runId } = ledger;
+    const prev = experiment?.previous;
+    const first = prev?.first ?? 1;
     this.ledger = ledger;
+    // Before run.json: a run killed in between has no run.json, so nobody takes it for a run.
+    if (prev) await carryMemory(this.d.runs, prev.runId, ledger);
+    this.carried = prev;
     this.state = {
-      schemaVersion: 1, runId, status: 'running', ...this.ownerFields(), iteration: 1, attempt: 1, phase: 'preflight', iterationDone: false,
+      schemaVersion: 1, runId, status: 'running', ...this.ownerFields(), iteration: first, attempt: 1, phase: 'preflight', iterationDone: false,
       failures: 0, consecutiveFailures: 0, keptStashes: [], leftoverStashes: [], tokens: ZERO_TOKENS, completed: [], updatedAt: now.toISOString(),
+      ...(prev ? carriedState(prev.state) : {}),
     };
     const r = this.o.record;
+    const inExperiment = experiment ? { experiment: experiment.id, firstIteration: first } : {};
     await this.writeRun({
       schemaVersion: 1, runId, startedAt: now.toISOString(), status: 'running', fingerprint: r.fingerprint, config: r.config, versions: r.versions,
-      ownerPid: this.d.owner.pid, ownerHost: this.d.owner.host, branch: r.branch, repo: this.d.git.root,
+      ownerPid: this.d.owner.pid, ownerHost: this.d.owner.host, branch: r.branch, repo: this.d.git.root, ...inExperiment,
     });
-    await ledger.event('run-started', { runId, iterations: this.s.iterations, fingerprint: r.fingerprint });
+    await ledger.event('run-started', { runId, iterations: this.s.iterations, fingerprint: r.fingerprint, ...inExperiment, ...(prev ? { continues: prev.runId } : {}) });
     await ledger.writeState(this.state);
-    this.d.console.info(`run ${runId}: ${this.s.iterations} iteration(s); ledger in ${ledger.runDir}`);
-    return 1;
+    await this.noteInExperiment();
+    const left = first > this.s.iterations ? 'no iteration left' : `iterations ${first}–${this.s.iterations}`;
+    const span = prev ? `${left} of experiment ${experiment!.id} (continues run ${prev.runId})` : `${this.s.iterations} iteration(s)`;
+    this.d.console.info(`run ${runId}: ${span}; ledger in ${ledger.runDir}`);
+    return first;
   }
 
   /**
@@ -149,6 +183,7 @@ export class RunSession {
         await ledger.event('run-interrupted', { signal: signalName ?? null, iteration: state.iteration }).catch(() => undefined);
       }
       await this.writeRun({ status: state.status, endedAt: new Date(this.d.clock.now()).toISOString() }).catch(() => undefined);
+      await this.noteInExperiment().catch(() => undefined);
     }
     return final;
   }
@@ -164,6 +199,7 @@ export class RunSession {
 
   private async drive(): Promise<LoopResult> {
     const first = await this.open();
+    if (first === undefined) return { kind: 'done', iterations: this.s.iterations };
     const { ledger, state } = this.current;
     Object.assign(this.extras, await this.d.extras(ledger));
     const { tpu } = this.extras;
@@ -183,6 +219,10 @@ export class RunSession {
       const boot = await bootstrapInfra(this.s, deps, state, this.o.bootstrap);
       if (boot.result) return boot.result;
       if (boot.measurer) this.extras.measurer = deps.measurer = boot.measurer;
+    }
+    if (this.carried) {
+      await carryChampion({ runs: d.runs, console: d.console, measurer: deps.measurer, environment: this.extras.environment }, this.carried, ledger, state, await d.git.head());
+      await ledger.writeState(state);
     }
     if (deps.measurer) {
       const b = await deps.measurer.ensureBaseline(ledger.runDir, await d.git.head(), d.signal);
@@ -207,12 +247,34 @@ export class RunSession {
     await ledger.event('run-stopped', { iteration: state.iteration, message }).catch(() => undefined);
   }
 
-  private async open(): Promise<number> {
+  /** The first iteration to run, or undefined when there is nothing to do. */
+  private async open(): Promise<number | undefined> {
     const rel = this.s.ledgerRel;
     // gdnctl's own files never make the tree dirty (docs/architecture.md "The run directory").
     if (rel !== undefined && !rel.startsWith('..') && !isAbsolute(rel)) await this.d.git.ensureExcluded(`/${rel}/`);
-    const found = this.o.newRun ? undefined : await findResumable(this.d.runs, this.o.record.fingerprint, this.d.probeOwner);
-    return found ? this.resume(found) : this.start();
+    const listed = await this.d.runs.list();
+    const afresh = this.o.newRun || this.o.newExperiment === true;
+    const found = afresh ? undefined : await findResumable({ list: async () => listed }, this.o.record.fingerprint, this.d.probeOwner);
+    if (found) {
+      const first = await this.resume(found);
+      await this.noteInExperiment();
+      return first;
+    }
+    if (this.o.experiment === undefined) return this.start();
+    const plan = await planExperiment(this.d.runs, listed, { fingerprint: this.o.experiment, newExperiment: this.o.newExperiment === true, iterations: this.s.iterations, probe: this.d.probeOwner });
+    if (plan.kind === 'start') {
+      if (plan.note) this.d.console.warn(plan.note);
+      return this.start(plan.start);
+    }
+    this.nothingToDo = plan;
+    return undefined;
+  }
+
+  /** The experiment's record notes this run's start, resume or end (a run outside any experiment is skipped). */
+  private async noteInExperiment(): Promise<void> {
+    if (this.o.experiment === undefined) return;
+    const now = new Date(this.d.clock.now()).toISOString();
+    await noteRun(this.d.runs, this.run, this.current.state, { fingerprint: this.o.experiment, iterations: this.s.iterations, now });
   }
 
   private ownerFields(): Pick<RunState, 'ownerPid' | 'ownerHost' | 'ownerStartTime'> {
