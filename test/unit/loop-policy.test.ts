@@ -88,6 +88,7 @@ test('fingerprint ignores iterations, sleeps, timeouts, retries, logging and dry
   const fp = configFingerprint(v);
   assert.equal(configFingerprint({ ...v, iterations: 9, sleepSeconds: 0, codexTimeoutSeconds: 1, codexRetries: 4, verbose: true, dryRun: true, retrySleepSeconds: 1, codexIdleTimeoutSeconds: 2, postCheckRetries: 3, logFormat: 'json' }), fp);
   assert.equal(configFingerprint(Object.fromEntries(Object.entries(v).reverse())), fp, 'key order does not matter');
+  assert.equal(configFingerprint({ ...v, takeOver: true, tpuHeartbeatMinutes: 1, tpuHeartbeatMs: 50 }), fp, 'how the TPU is held does not make another run');
   assert.notEqual(configFingerprint({ ...v, model: 'other' }), fp);
   assert.notEqual(configFingerprint({ ...v, postCheck: ['b', 'a'] }), fp);
   assert.notEqual(configFingerprint({ ...v, noCommitPolicy: 'continue' }), fp);

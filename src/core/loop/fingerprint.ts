@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
  * (docs/architecture.md "Resume": iterations, sleeps, timeouts, retries, logging and dry-run; the flags that
  * choose between resuming and starting afresh).
  */
-const VOLATILE = /^(iterations|newRun|newExperiment|dryRun|verbose|quiet|logFormat|logDir|.*Seconds|.*Sleep.*|.*Retries|.*Timeout.*)$/;
+// takeOver and the TPU heartbeat say how a node is held, not what the run does: adding --take-over to a rerun
+// must still resume the interrupted run.
+const VOLATILE = /^(iterations|newRun|newExperiment|dryRun|verbose|quiet|logFormat|logDir|takeOver|tpuHeartbeat.*|.*Seconds|.*Sleep.*|.*Retries|.*Timeout.*)$/;
 
 /**
  * Keys that may also change between two runs of one experiment (docs/codex-loop.md "Experiments and runs"):
