@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lookReach, promotionReachability, reachabilityProblem } from '../../src/core/measure/reachability.js';
+import { decideSequential, type DecisionParams } from '../../src/core/measure/decide.js';
+
+test('bounds per look: a perfect split is 1/C(2n,n), one overlapping pair 2/C(2n,n)', () => {
+  const looks = lookReach({ alpha: 0.005, maxBenchRuns: 6 });
+  assert.deepEqual(looks.map((l) => l.runsPerSide), [5, 6]);
+  assert.ok(Math.abs(looks[0]!.alpha - 0.005 * 5 / 6) < 1e-12);
+  assert.ok(Math.abs(looks[0]!.perfectSplitP - 1 / 252) < 1e-15);
+  assert.ok(Math.abs(looks[1]!.perfectSplitP - 1 / 924) < 1e-15);
+  assert.ok(Math.abs(looks[1]!.oneOverlapP - 2 / 924) < 1e-15);
+  assert.equal(lookReach({ alpha: 0.05, maxBenchRuns: 1 })[0]!.oneOverlapP, 1);
+});
+
+test('--alpha 0.005 --max-bench-runs 6 promotes only on a perfect split at 5 runs/side: refused with 0.0096 or 7', () => {
+  const r = promotionReachability({ alpha: 0.005, maxBenchRuns: 6 });
+  assert.equal(r.kind, 'perfect-split-only');
+  assert.ok(r.kind !== 'workable' && r.minAlpha === 0.0096 && r.minMaxBenchRuns === 7);
+  const line = reachabilityProblem({ alpha: 0.005, maxBenchRuns: 6 })!;
+  assert.match(line, /--alpha 0\.005 --max-bench-runs 6 can promote only if every candidate run beats every champion run/);
+  assert.match(line, /0\.0042 at 5 runs\/side, 0\.00083 at 6 runs\/side/);
+  assert.match(line, /2\/252 at 5 runs\/side, 2\/924 at 6 runs\/side/);
+  assert.match(line, /the smallest values that work are --alpha 0\.0096 \(with this --max-bench-runs\) or --max-bench-runs 7 \(with this --alpha\)$/);
+  // The values it names do work.
+  assert.equal(reachabilityProblem({ alpha: 0.0096, maxBenchRuns: 6 }), undefined);
+  assert.equal(reachabilityProblem({ alpha: 0.005, maxBenchRuns: 7 }), undefined);
+  assert.notEqual(reachabilityProblem({ alpha: 0.0095, maxBenchRuns: 6 }), undefined);
+});
+
+test('a rule whose every look is below the perfect-split p can never promote', () => {
+  const r = promotionReachability({ alpha: 0.05, maxBenchRuns: 2 });
+  assert.equal(r.kind, 'never');
+  assert.match(reachabilityProblem({ alpha: 0.05, maxBenchRuns: 2 })!, /can never promote: .*0\.05 at 2 runs\/side.*1\/6 at 2 runs\/side.*--max-bench-runs 4 \(with this --alpha\)/);
+  // No α below 0.5 helps a single run per side: only more runs are offered.
+  const one = reachabilityProblem({ alpha: 0.05, maxBenchRuns: 1 })!;
+  assert.doesNotMatch(one, /--alpha 0\.\d+ \(with/);
+  assert.match(one, /--max-bench-runs 4 \(with this --alpha\)/);
+});
+
+test('the defaults, the e2e bench flags and the tests\' usual settings are workable', () => {
+  for (const [alpha, maxBenchRuns] of [[0.05, 20], [0.005, 10], [0.05, 5], [0.05, 4], [0.01, 10]] as const) {
+    assert.equal(reachabilityProblem({ alpha, maxBenchRuns }), undefined, `${alpha} ${maxBenchRuns}`);
+  }
+});
+
+test('the refusal agrees with the decision itself: a refused rule does not promote a clearly better candidate with one outlier', async () => {
+  // Candidate 10 % faster on every run but one, an outlier slower than exactly one champion run (one overlapping pair).
+  const params = (alpha: number, maxBenchRuns: number): DecisionParams => ({
+    direction: 'lower', alpha, minImprovementPct: 0, maxRegressionPct: 2, maxBenchRuns, inconclusivePolicy: 'revert', seed: 1, bootstrapResamples: 0,
+  });
+  const run = async (alpha: number, maxBenchRuns: number): Promise<string> => {
+    let c = 0;
+    let h = 0;
+    const d = await decideSequential({
+      params: params(alpha, maxBenchRuns),
+      sample: async (side) => (side === 'champion' ? { ok: true, value: 100 + (h++ % 7) * 0.1 } : { ok: true, value: c++ === 0 ? 100.05 : 90 + c * 0.01 }),
+    });
+    return d.outcome;
+  };
+  assert.notEqual(await run(0.005, 6), 'promoted');
+  assert.notEqual(reachabilityProblem({ alpha: 0.005, maxBenchRuns: 6 }), undefined);
+  assert.equal(await run(0.005, 7), 'promoted');
+  assert.equal(reachabilityProblem({ alpha: 0.005, maxBenchRuns: 7 }), undefined);
+});
