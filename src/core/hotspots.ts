@@ -231,6 +231,7 @@ export function hotspotDiffMarkdown(d: HotspotDiff, labels: { champion: string; 
   const dom = d.dominantUnchanged
     ? `Dominant op unchanged: \`${d.candidate.dominant}\` tops both profiles.`
     : `Dominant op: \`${d.champion.dominant ?? '—'}\` in the champion, \`${d.candidate.dominant ?? '—'}\` in the candidate.`;
-  lines.push(`${dom} — means the op is not among that profile's listed ops.`);
+  const unlisted = d.movers.some((m) => m.championUs === undefined || m.candidateUs === undefined);
+  lines.push(unlisted ? `${dom} — = not among that profile's listed ops.` : dom);
   return lines.join('\n') + '\n';
 }

@@ -43,7 +43,9 @@ test('markdown: totals, step time, one row per mover with signed deltas, and the
   assert.equal(lines[2], '| op | champion ms | candidate ms | Δ ms | champion share | candidate share | Δ share |');
   assert.equal(lines[4], '| `gdn_chunk_fwd` | 0.700 | 0.400 | −0.300 | 70.0% | 50.0% | −20.0 pp |');
   assert.equal(lines[5], '| `transpose.9` | — | 0.150 | +0.150 | — | 18.8% | +18.8 pp |');
-  assert.match(md, /Dominant op unchanged: `gdn_chunk_fwd` tops both profiles\./);
+  assert.match(md, /Dominant op unchanged: `gdn_chunk_fwd` tops both profiles\. — = not among that profile's listed ops\.\n$/);
+  const same = hotspotDiffMarkdown(diffHotspots(champion, champion), { champion: 'iter-001', candidate: 'iter-002' });
+  assert.match(same, /tops both profiles\.\n$/, 'no footnote when every op is listed on both sides');
   const changed = hotspotDiffMarkdown(diffHotspots(champion, { ops: [op('a|b', 5, 1)] }), { champion: 'baseline', candidate: 'iter-003' });
   assert.match(changed, /\| `a\\\|b` \|/);
   assert.match(changed, /Dominant op: `gdn_chunk_fwd` in the champion, `a\|b` in the candidate\./);
