@@ -3,6 +3,12 @@
  * known peak. Each exits 2 with one line naming the fix, and writes nothing (test/helpers/bad-input-case.ts).
  */
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
 import { loop, runBadInputCase, type BadInputCase } from '../helpers/bad-input-case.js';
 
 const BENCH = ['--bench', 'echo GDNCTL_METRIC {\\"step_ms\\": 1}'];
@@ -47,3 +53,17 @@ const cases: BadInputCase[] = [
 ];
 
 for (const c of cases) test(`bad measurement rule: ${c.name}`, () => runBadInputCase(c));
+
+test('gdnctl baseline --metric mfu: flops and step_ms against v5p-8\'s 4 × 459 TFLOP/s; flops without a step time fails naming the key', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'gdnctl-mfu-baseline-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  execFileSync('git', ['init', '-q', root]);
+  execFileSync('git', ['-c', 'user.email=t@e', '-c', 'user.name=t', 'commit', '-qm', 'init', '--allow-empty'], { cwd: root });
+  const flops = 0.5 * 0.02 * 4 * 459e12;
+  const ok = await runCli(['baseline', '--bench', `echo 'GDNCTL_METRIC {"step_ms": 20, "flops": ${flops}}'`, '--metric', 'mfu', '--baseline-runs', '2'], root);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /median 0\.5 over 2 runs/);
+  const bad = await runCli(['baseline', '--bench', `echo 'GDNCTL_METRIC {"flops": ${flops}, "tokens_per_s": 9}'`, '--metric', 'mfu', '--baseline-runs', '2'], root);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /run 1\/2: GDNCTL_METRIC has "flops" but no step time \("step_ms" or "step_time_ms", in ms\)/);
+});
