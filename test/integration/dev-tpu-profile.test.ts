@@ -16,7 +16,7 @@ set -e
 echo "size=$GDN_PROFILE_SIZE steps=$GDN_PROFILE_NUM_STEPS start=$GDN_PROFILE_PROFILE_START_STEP n=$GDN_PROFILE_PROFILE_NUM_STEPS batch=$GDN_PROFILE_BATCH_SIZE prefix=$GDN_PROFILE_RUN_NAME_PREFIX extra=$EXTRA"
 d="$GDNCTL_PROFILE_DIR/plugins/profile/2026_11_23_12_00_00"
 mkdir -p "$d"
-cat > "$d/perfetto_trace.json" <<'JSON'
+cat > "$d/trace.$$.json" <<'JSON'
 {"traceEvents":[
 {"ph":"M","name":"process_name","pid":3,"args":{"name":"/device:TPU:0"}},
 {"ph":"M","name":"thread_name","pid":3,"tid":1,"args":{"name":"XLA Ops"}},
@@ -25,7 +25,8 @@ cat > "$d/perfetto_trace.json" <<'JSON'
 {"ph":"X","pid":9,"tid":1,"name":"host_op","ts":0,"dur":5000}
 ]}
 JSON
-gzip -f "$d/perfetto_trace.json"
+# The loopback workers share one filesystem: write under a per-process name, then rename (atomic).
+gzip -c "$d/trace.$$.json" > "$d/trace.$$.json.gz" && rm -f "$d/trace.$$.json" && mv -f "$d/trace.$$.json.gz" "$d/perfetto_trace.json.gz"
 echo xplane > "$d/host.xplane.pb"
 echo "throughput/mfu: 0.4213"
 echo "tokens_per_s=12345.5"

@@ -42,7 +42,7 @@ set -e
 s=$(cat speed.txt)
 d="$GDNCTL_PROFILE_DIR/plugins/profile/2026_11_23_12_00_00"
 mkdir -p "$d"
-cat > "$d/perfetto_trace.json" <<JSON
+cat > "$d/trace.$$.json" <<JSON
 {"traceEvents":[
 {"ph":"M","name":"process_name","pid":3,"args":{"name":"/device:TPU:0"}},
 {"ph":"M","name":"thread_name","pid":3,"tid":1,"args":{"name":"XLA Ops"}},
@@ -50,7 +50,8 @@ cat > "$d/perfetto_trace.json" <<JSON
 {"ph":"X","pid":3,"tid":1,"name":"fusion.3","ts":700,"dur":300}
 ]}
 JSON
-gzip -f "$d/perfetto_trace.json"
+# The loopback workers share one filesystem: write under a per-process name, then rename (atomic).
+gzip -c "$d/trace.$$.json" > "$d/trace.$$.json.gz" && rm -f "$d/trace.$$.json" && mv -f "$d/trace.$$.json.gz" "$d/perfetto_trace.json.gz"
 head -c 200000 /dev/urandom > "$d/host.xplane.pb"
 echo "step_time_s: 0.$s"
 `;
