@@ -17,12 +17,12 @@ const cases: BadInputCase[] = [
   {
     name: 'codex-loop --alpha 0.005 --max-bench-runs 6 (a perfect split at the first look or nothing)',
     argv: () => loop(...BENCH, '--alpha', '0.005', '--max-bench-runs', '6'),
-    line: /--alpha 0\.005 --max-bench-runs 6 can promote only if every candidate run beats every champion run.*--alpha 0\.0096 \(with this --max-bench-runs\) or --max-bench-runs 7 \(with this --alpha\)$/,
+    line: /--alpha 0\.005 --max-bench-runs 6 cannot promote at its last look: .*below 1\/924.*--alpha 0\.0065 \(with this --max-bench-runs\) or --max-bench-runs 7 \(with this --alpha\)$/,
   },
   {
     name: 'codex-loop --max-bench-runs 2 at the default --alpha (can never promote)',
     argv: () => loop(...BENCH, '--max-bench-runs', '2'),
-    line: /--alpha 0\.05 --max-bench-runs 2 can never promote: .*1\/6 at 2 runs\/side.*--max-bench-runs 4/,
+    line: /--alpha 0\.05 --max-bench-runs 2 can never promote: .*1\/6 at 2 runs\/side.*--max-bench-runs 3 \(with this --alpha\)$/,
   },
   {
     name: 'GDNCTL_MAX_BENCH_RUNS=1 (from the environment)',
@@ -33,7 +33,7 @@ const cases: BadInputCase[] = [
   {
     name: 'baseline --alpha 0.005 --max-bench-runs 6',
     argv: () => ['baseline', ...BENCH, '--alpha', '0.005', '--max-bench-runs', '6'],
-    line: /can promote only if every candidate run beats every champion run/,
+    line: /--max-bench-runs 6 cannot promote at its last look/,
   },
   {
     name: 'codex-loop --metric mfu on an unknown chip family',

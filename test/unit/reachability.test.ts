@@ -3,51 +3,51 @@ import assert from 'node:assert/strict';
 import { lookReach, promotionReachability, reachabilityProblem } from '../../src/core/measure/reachability.js';
 import { decideSequential, type DecisionParams } from '../../src/core/measure/decide.js';
 
-test('bounds per look: a perfect split is 1/C(2n,n), one overlapping pair 2/C(2n,n)', () => {
+test('bounds per look: a perfect split is 1/C(2n,n); a look can promote when its α reaches it', () => {
   const looks = lookReach({ alpha: 0.005, maxBenchRuns: 6 });
   assert.deepEqual(looks.map((l) => l.runsPerSide), [5, 6]);
   assert.ok(Math.abs(looks[0]!.alpha - 0.005 * 5 / 6) < 1e-12);
   assert.ok(Math.abs(looks[0]!.perfectSplitP - 1 / 252) < 1e-15);
   assert.ok(Math.abs(looks[1]!.perfectSplitP - 1 / 924) < 1e-15);
-  assert.ok(Math.abs(looks[1]!.oneOverlapP - 2 / 924) < 1e-15);
-  assert.equal(lookReach({ alpha: 0.05, maxBenchRuns: 1 })[0]!.oneOverlapP, 1);
+  assert.deepEqual(looks.map((l) => l.canPromote), [true, false]);
+  // α equal to the bound counts (3 vs 3 runs at α 0.05: p = 1/20).
+  assert.equal(lookReach({ alpha: 0.05, maxBenchRuns: 3 })[0]!.canPromote, true);
 });
 
-test('--alpha 0.005 --max-bench-runs 6 promotes only on a perfect split at 5 runs/side: refused with 0.0096 or 7', () => {
+test('--alpha 0.005 --max-bench-runs 6: the last look cannot promote, only a perfect split at 5 runs/side; refused with 0.0065 or 7', () => {
   const r = promotionReachability({ alpha: 0.005, maxBenchRuns: 6 });
-  assert.ok(r.kind === 'perfect-split-only' && r.minAlpha === 0.0096 && r.minMaxBenchRuns === 7, JSON.stringify(r));
+  assert.ok(r.kind === 'last-look-dead' && r.minAlpha === 0.0065 && r.minMaxBenchRuns === 7, JSON.stringify(r));
   const line = reachabilityProblem({ alpha: 0.005, maxBenchRuns: 6 })!;
-  assert.match(line, /--alpha 0\.005 --max-bench-runs 6 can promote only if every candidate run beats every champion run/);
-  assert.match(line, /0\.0042 at 5 runs\/side, 0\.00083 at 6 runs\/side/);
-  assert.match(line, /2\/252 at 5 runs\/side, 2\/924 at 6 runs\/side/);
-  assert.match(line, /the smallest values that work are --alpha 0\.0096 \(with this --max-bench-runs\) or --max-bench-runs 7 \(with this --alpha\)$/);
-  // The values it names do work.
-  assert.equal(reachabilityProblem({ alpha: 0.0096, maxBenchRuns: 6 }), undefined);
+  assert.match(line, /--alpha 0\.005 --max-bench-runs 6 cannot promote at its last look: it spends α 0\.00083 at 6 runs\/side, below 1\/924/);
+  assert.match(line, /only a perfect split \(every candidate run beating every champion run\) at 5 runs\/side can promote/);
+  assert.match(line, /the smallest values that work are --alpha 0\.0065 \(with this --max-bench-runs\) or --max-bench-runs 7 \(with this --alpha\)$/);
+  // The values it names do work; just below them does not.
+  assert.equal(reachabilityProblem({ alpha: 0.0065, maxBenchRuns: 6 }), undefined);
   assert.equal(reachabilityProblem({ alpha: 0.005, maxBenchRuns: 7 }), undefined);
-  assert.notEqual(reachabilityProblem({ alpha: 0.0095, maxBenchRuns: 6 }), undefined);
+  assert.notEqual(reachabilityProblem({ alpha: 0.0064, maxBenchRuns: 6 }), undefined);
 });
 
 test('a rule whose every look is below the perfect-split p can never promote', () => {
-  const r = promotionReachability({ alpha: 0.05, maxBenchRuns: 2 });
-  assert.equal(r.kind, 'never');
-  assert.match(reachabilityProblem({ alpha: 0.05, maxBenchRuns: 2 })!, /can never promote: .*0\.05 at 2 runs\/side.*1\/6 at 2 runs\/side.*--max-bench-runs 4 \(with this --alpha\)/);
+  assert.equal(promotionReachability({ alpha: 0.05, maxBenchRuns: 2 }).kind, 'never');
+  assert.match(reachabilityProblem({ alpha: 0.05, maxBenchRuns: 2 })!, /can never promote: .*0\.05 at 2 runs\/side.*1\/6 at 2 runs\/side.*--alpha 0\.17 \(with this --max-bench-runs\) or --max-bench-runs 3 \(with this --alpha\)$/);
+  assert.match(reachabilityProblem({ alpha: 0.001, maxBenchRuns: 7 })!, /can never promote.*--max-bench-runs 8/);
   // No α below 0.5 helps a single run per side: only more runs are offered.
   const one = reachabilityProblem({ alpha: 0.05, maxBenchRuns: 1 })!;
   assert.doesNotMatch(one, /--alpha 0\.\d+ \(with/);
-  assert.match(one, /--max-bench-runs 4 \(with this --alpha\)/);
+  assert.match(one, /--max-bench-runs 3 \(with this --alpha\)$/);
 });
 
 test('the defaults, the e2e bench flags and the tests\' usual settings are workable', () => {
-  for (const [alpha, maxBenchRuns] of [[0.05, 20], [0.005, 10], [0.05, 5], [0.05, 4], [0.01, 10]] as const) {
+  for (const [alpha, maxBenchRuns] of [[0.05, 20], [0.005, 10], [0.05, 5], [0.05, 3], [0.005, 5], [0.01, 10]] as const) {
     assert.equal(reachabilityProblem({ alpha, maxBenchRuns }), undefined, `${alpha} ${maxBenchRuns}`);
   }
 });
 
-test('the refusal agrees with the decision itself: a refused rule does not promote a clearly better candidate with one outlier', async () => {
-  // Candidate 10 % faster on every run but one, an outlier slower than exactly one champion run (one overlapping pair).
+test('the refusal agrees with the decision: a refused rule does not promote a clearly better candidate with one outlier, the suggested one does', async () => {
   const params = (alpha: number, maxBenchRuns: number): DecisionParams => ({
     direction: 'lower', alpha, minImprovementPct: 0, maxRegressionPct: 2, maxBenchRuns, inconclusivePolicy: 'revert', seed: 1, bootstrapResamples: 0,
   });
+  // Candidate 10 % faster on every run but its first, an outlier slower than exactly one champion run.
   const run = async (alpha: number, maxBenchRuns: number): Promise<string> => {
     let c = 0;
     let h = 0;
@@ -60,5 +60,4 @@ test('the refusal agrees with the decision itself: a refused rule does not promo
   assert.notEqual(await run(0.005, 6), 'promoted');
   assert.notEqual(reachabilityProblem({ alpha: 0.005, maxBenchRuns: 6 }), undefined);
   assert.equal(await run(0.005, 7), 'promoted');
-  assert.equal(reachabilityProblem({ alpha: 0.005, maxBenchRuns: 7 }), undefined);
 });
