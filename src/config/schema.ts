@@ -9,6 +9,7 @@ import { agentOptions } from './options/agent.js';
 import { measureOptions } from './options/measure.js';
 import { initOptions } from './options/init.js';
 import { remoteOptions } from './options/remote.js';
+import { mfuOptions } from './options/mfu.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (docs/architecture.md "Config naming").
@@ -26,6 +27,7 @@ export const optionFields = {
   ...measureOptions,
   ...initOptions,
   ...remoteOptions,
+  ...mfuOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

@@ -141,3 +141,97 @@ export function hotspotsMarkdown(s: HotspotSummary): string {
   if (s.ops.length === 0) lines.push('| – | (no device ops found) | 0 | 0 | – |');
   return lines.join('\n') + '\n';
 }
+
+/** One profile as the diff reads it: its ops (by total time) and, when known, its totals. */
+export interface HotspotProfile {
+  ops: readonly Hotspot[];
+  /** Counted device time; the sum of the listed ops when the summary does not say. */
+  totalUs?: number;
+  stepTimeMs?: number;
+}
+
+export interface HotspotDelta {
+  name: string;
+  /** undefined: not among that profile's listed ops (absent, or below its top-N). */
+  championUs?: number;
+  candidateUs?: number;
+  /** Candidate minus champion, an unlisted side counting as 0. */
+  deltaUs: number;
+  championShare?: number;
+  candidateShare?: number;
+  deltaShare: number;
+}
+
+export interface HotspotDiff {
+  champion: { totalUs: number; stepTimeMs?: number; dominant?: string };
+  candidate: { totalUs: number; stepTimeMs?: number; dominant?: string };
+  /** The ops that moved most (|Δ ms|), the dominant op of each side always among them. */
+  movers: HotspotDelta[];
+  /** The same op tops both profiles. */
+  dominantUnchanged: boolean;
+}
+
+const total = (p: HotspotProfile): number => p.totalUs ?? p.ops.reduce((s, o) => s + o.totalUs, 0);
+const top = (p: HotspotProfile): Hotspot | undefined => [...p.ops].sort((a, b) => b.totalUs - a.totalUs || a.name.localeCompare(b.name))[0];
+
+/** Per-op change from the champion's profile to the candidate's (pure; the memory reads both hotspots.json). */
+export function diffHotspots(champion: HotspotProfile, candidate: HotspotProfile, topMovers = 8): HotspotDiff {
+  const a = new Map(champion.ops.map((o) => [o.name, o]));
+  const b = new Map(candidate.ops.map((o) => [o.name, o]));
+  const all: HotspotDelta[] = [...new Set([...a.keys(), ...b.keys()])].map((name) => {
+    const x = a.get(name);
+    const y = b.get(name);
+    return {
+      name,
+      ...(x ? { championUs: x.totalUs, championShare: x.share } : {}),
+      ...(y ? { candidateUs: y.totalUs, candidateShare: y.share } : {}),
+      deltaUs: round((y?.totalUs ?? 0) - (x?.totalUs ?? 0)),
+      deltaShare: round((y?.share ?? 0) - (x?.share ?? 0), 4),
+    };
+  });
+  const dominantA = top(champion)?.name;
+  const dominantB = top(candidate)?.name;
+  const ranked = all.sort((x, y) => Math.abs(y.deltaUs) - Math.abs(x.deltaUs) || x.name.localeCompare(y.name));
+  const movers = ranked.slice(0, topMovers);
+  for (const d of [dominantA, dominantB]) {
+    const hit = d === undefined || movers.some((m) => m.name === d) ? undefined : ranked.find((m) => m.name === d);
+    if (hit) movers.push(hit);
+  }
+  const side = (p: HotspotProfile, dominant: string | undefined): HotspotDiff['champion'] => ({
+    totalUs: round(total(p)),
+    ...(p.stepTimeMs !== undefined ? { stepTimeMs: p.stepTimeMs } : {}),
+    ...(dominant !== undefined ? { dominant } : {}),
+  });
+  return { champion: side(champion, dominantA), candidate: side(candidate, dominantB), movers, dominantUnchanged: dominantA !== undefined && dominantA === dominantB };
+}
+
+const ms = (us: number | undefined): string => (us === undefined ? '—' : (us / 1000).toFixed(3));
+const pct = (share: number | undefined): string => (share === undefined ? '—' : `${(share * 100).toFixed(1)}%`);
+const signed = (x: string): string => (x.startsWith('-') ? `−${x.slice(1)}` : `+${x}`);
+const relPct = (from: number, to: number): string => (from > 0 ? ` (${signed((((to - from) / from) * 100).toFixed(1))} %)` : '');
+
+/** The delta table {{HOTSPOTS}} and summary.md show when champion and candidate both have a profile. */
+export function hotspotDiffMarkdown(d: HotspotDiff, labels: { champion: string; candidate: string }): string {
+  const step =
+    d.champion.stepTimeMs !== undefined && d.candidate.stepTimeMs !== undefined
+      ? `; mean step ${d.champion.stepTimeMs} → ${d.candidate.stepTimeMs} ms${relPct(d.champion.stepTimeMs, d.candidate.stepTimeMs)}`
+      : '';
+  const lines = [
+    `Profile of ${labels.candidate} against the champion ${labels.champion}: device time ${ms(d.champion.totalUs)} → ${ms(d.candidate.totalUs)} ms${relPct(d.champion.totalUs, d.candidate.totalUs)}${step}. Top movers:`,
+    '',
+    '| op | champion ms | candidate ms | Δ ms | champion share | candidate share | Δ share |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const m of d.movers) {
+    const name = m.name.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+    lines.push(`| \`${name}\` | ${ms(m.championUs)} | ${ms(m.candidateUs)} | ${signed((m.deltaUs / 1000).toFixed(3))} | ${pct(m.championShare)} | ${pct(m.candidateShare)} | ${signed((m.deltaShare * 100).toFixed(1))} pp |`);
+  }
+  if (d.movers.length === 0) lines.push('| – | (no device ops in either profile) | | | | | |');
+  lines.push('');
+  const dom = d.dominantUnchanged
+    ? `Dominant op unchanged: \`${d.candidate.dominant}\` tops both profiles.`
+    : `Dominant op: \`${d.champion.dominant ?? '—'}\` in the champion, \`${d.candidate.dominant ?? '—'}\` in the candidate.`;
+  const unlisted = d.movers.some((m) => m.championUs === undefined || m.candidateUs === undefined);
+  lines.push(unlisted ? `${dom} — = not among that profile's listed ops.` : dom);
+  return lines.join('\n') + '\n';
+}

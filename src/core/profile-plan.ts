@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
+import { shPath, shQuote } from './shell-quote.js';
 import { iterNumber } from './text/iteration-name.js';
 
 export interface ProfileOptions {
@@ -28,7 +30,7 @@ export interface ProfileModelOptions {
   marinPrefix?: string | undefined;
 }
 
-/** Trace files copied back from worker 0 (docs/decisions.md "Inherited from the Python tool" §5: Perfetto JSON is the source of truth). */
+/** Trace files copied back from worker 0: the XSpace first when included, the JSON traces as the fallback (docs/decisions.md "XPlane input"). */
 export function tracePatterns(includeXplane: boolean): string[] {
   return ['perfetto_trace.json.gz', '*.trace.json.gz', ...(includeXplane ? ['*.xplane.pb'] : [])];
 }
@@ -92,4 +94,87 @@ export function profileEnv(o: ProfileOptions, runName: string, profileDir: strin
     GDNCTL_PROFILE_RUN_NAME: runName,
     GDNCTL_PROFILE_DIR: profileDir,
   };
+}
+
+// ── Where a profile's traces live, and how long (docs/decisions.md "Profiles belong to the ledger"). ──
+
+/** One profile run's folders: the local copy is the ledger's, the worker's is scratch kept for retention. */
+export interface ProfilePlacement {
+  /** Receives worker 0's traces (emptied first, so it holds exactly the profile its hotspots.json describes). */
+  localDir: string;
+  /** This run's folder on every worker, home-relative (`~/…`). */
+  workerDir: string;
+  /** The folder on the workers holding this scope's runs; retention prunes it. */
+  workerScopeDir: string;
+}
+
+/** Home-relative root of every profile on a worker: per user by construction, unlike a fixed /tmp folder. */
+export const WORKER_PROFILE_ROOT = '~/.gdnctl/profiles';
+
+/**
+ * The worker scope: one folder per local repository (its name and a hash of its path, so two checkouts never
+ * prune each other's runs), and inside it one per loop run, or `adhoc` for runs outside a loop.
+ */
+export function workerProfileScope(repoRoot: string, loopRunId: string | undefined): string {
+  const name = (repoRoot.split('/').filter(Boolean).pop() ?? 'repo').replace(/[^A-Za-z0-9_.-]/g, '_');
+  const hash = createHash('sha256').update(repoRoot).digest('hex').slice(0, 8);
+  return `${WORKER_PROFILE_ROOT}/${name}-${hash}/${loopRunId ?? 'adhoc'}`;
+}
+
+export function profilePlacement(o: { runName: string; repoRoot: string; iterDir?: string | undefined; loopRunId?: string | undefined; profilesRoot: string }): ProfilePlacement {
+  const workerScopeDir = workerProfileScope(o.repoRoot, o.iterDir ? (o.loopRunId ?? 'loop') : undefined);
+  return {
+    localDir: o.iterDir ? `${o.iterDir.replace(/\/+$/, '')}/profile` : `${o.profilesRoot.replace(/\/+$/, '')}/${o.runName}`,
+    workerDir: `${workerScopeDir}/${o.runName}`,
+    workerScopeDir,
+  };
+}
+
+/** A kept profile: its run name (the worker folder's name), creation order, and loop iteration when in one. */
+export interface ProfileEntry {
+  runName: string;
+  /** Larger is newer. */
+  order: number;
+  iteration?: number | undefined;
+}
+
+/**
+ * Retention: every profile of the champion lineage (the iterations that were promoted, and the champion's) and
+ * the newest `keep` of the others; the current run is always kept. The rest is pruned, here and on the workers.
+ */
+export function profilesToPrune<E extends ProfileEntry>(entries: readonly E[], o: { keep: number; lineage: ReadonlySet<number>; current: string }): { keep: E[]; prune: E[] } {
+  // The current run first, so it is one of the N.
+  const rank = (x: E): number => (x.runName === o.current ? Number.POSITIVE_INFINITY : x.order);
+  const newestFirst = [...entries].sort((a, b) => rank(b) - rank(a) || b.runName.localeCompare(a.runName));
+  const keep: E[] = [];
+  const prune: E[] = [];
+  let others = 0;
+  for (const e of newestFirst) {
+    if (e.iteration !== undefined && o.lineage.has(e.iteration)) keep.push(e);
+    else if (e.runName === o.current || others < o.keep) {
+      keep.push(e);
+      others++;
+    } else prune.push(e);
+  }
+  return { keep, prune };
+}
+
+/** The UTC stamp a run name ends with (`…_20261123T120000Z`) as a sortable number, else undefined. */
+export function runNameOrder(runName: string): number | undefined {
+  const m = /_(\d{8})T(\d{6})Z$/.exec(runName);
+  return m ? Number(m[1]! + m[2]!) : undefined;
+}
+
+/**
+ * Shell lines run on each worker before the profile: remove the scope's runs that are not kept. Names are
+ * matched literally (quoted case patterns), so a name is never read as a glob.
+ */
+export function workerPruneScript(scopeDir: string, keepRunNames: readonly string[]): string {
+  const keep = keepRunNames.length > 0 ? keepRunNames.map(shQuote).join('|') : "''";
+  return [
+    `gdnctl_scope=${shPath(scopeDir)}`,
+    'if [ -d "$gdnctl_scope" ]; then for gdnctl_run in "$gdnctl_scope"/*; do',
+    `  case "\${gdnctl_run##*/}" in ${keep}) ;; *) rm -rf -- "$gdnctl_run" ;; esac`,
+    'done; fi',
+  ].join('\n');
 }

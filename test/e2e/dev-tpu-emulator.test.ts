@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { RUNTIME_PORT, TpuEmulator } from '../fakes/tpu-emulator.js';
 import { startSshWorkers, type SshWorkers } from '../helpers/sshd.js';
 import { runCli } from '../helpers/cli.js';
 import { newLease, writeLease } from '../../src/adapters/tpu/tpu-lease.js';
+import { workerProfileScope } from '../../src/core/profile-plan.js';
 
 /**
  * dev-tpu-test/profile end to end: the real @google-cloud/tpu client asks the emulator for the node, whose
@@ -65,6 +66,8 @@ after(async () => {
   await emu.close();
   rmSync(repo, { recursive: true, force: true });
   rmSync(join(process.env.HOME ?? '/root', basename(repo)), { recursive: true, force: true });
+  // dev-tpu-profile's worker folders (~/.gdnctl/profiles/<repo>-<hash>/…) on the same (local) workers.
+  rmSync(join(process.env.HOME ?? '/root', dirname(workerProfileScope(repo, undefined)).slice(2)), { recursive: true, force: true });
 });
 
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

@@ -28,6 +28,65 @@ function fakeRun(root: string): string {
   return runDir;
 }
 
+/** A run whose metric is mfu itself (the first user's --metric mfu --target 0.5): rows carry their MFU. */
+function mfuRun(root: string): string {
+  const runDir = join(root, '.agents', 'logs', 'gdn_codex_loop', 'runs', 'r-mfu');
+  mkdirSync(join(runDir, 'baseline'), { recursive: true });
+  writeFileSync(join(runDir, 'baseline', 'baseline.json'), JSON.stringify({ median: 0.31, metric: 'mfu', direction: 'higher', head: 'b'.repeat(40) }));
+  const r = (iteration: number, value: number, outcome: string, reverted = false) => ({ iteration, slug: `s${iteration}`, strategy: `S${iteration}`, value, mfu: value, outcome, reverted, targetReached: false, reason: outcome, runs: 5 });
+  const rows = [r(1, 0.36, 'promoted'), r(2, 0.33, 'regression', true), r(3, 0.44, 'promoted'), r(4, 0.445, 'kept-within-noise')];
+  writeFileSync(join(runDir, 'ledger.json'), JSON.stringify({ rows }));
+  return runDir;
+}
+
+async function withPage<T>(file: string, fn: (page: import('playwright-core').Page) => Promise<T>): Promise<T> {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'gdnctl-chromium-'));
+  const browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 900, height: 1000 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto('file://' + file);
+    return await fn(page);
+  } finally {
+    await browser.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+}
+
+test('report.html plots the MFU trajectory in % of the chips\' peak with the --target line', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip('chromium missing');
+    return;
+  }
+  const root = mkdtempSync(join(tmpdir(), 'gdnctl-report-mfu-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  execFileSync('git', ['init', '-q', root]);
+  const runDir = mfuRun(root);
+  const r = await runCli(['report', '--target', '0.5'], root);
+  assert.equal(r.code, 0, r.stderr);
+  await withPage(join(runDir, 'report.html'), async (page) => {
+    assert.equal(await page.locator('#mfu-trajectory .point').count(), 5, 'baseline + 4 measured iterations');
+    assert.equal(await page.locator('#mfu-trajectory .marker-reverted').count(), 1);
+    assert.equal(await page.locator('#mfu-target-line').count(), 1);
+    assert.ok(await page.locator('#mfu-trajectory').isVisible());
+    // The 50 % target lies above every point (SVG y grows downwards), the best point (44.5 %) closest to it.
+    const targetY = Number(await page.locator('#mfu-target-line').getAttribute('y1'));
+    const ys = await page.locator('#mfu-trajectory circle.point').evaluateAll((els) => els.map((e) => Number(e.getAttribute('cy'))));
+    assert.ok(ys.every((y) => y > targetY), `${targetY} vs ${ys.join(',')}`);
+    assert.equal(await page.locator('#mfu-target-line title').textContent(), 'target 50.0 %');
+    assert.match(await page.locator('#mfu-trajectory .tick').first().textContent() ?? '', /^\d+\.\d %$/, 'the axis is in percent');
+    // The champion line steps at the two promotions: 31 → 36 → 44 %.
+    const heights = await page.locator('#mfu-champion-line').evaluate((el) => [...new Set((el.getAttribute('points') ?? '').split(' ').map((p) => p.split(',')[1]))]);
+    assert.equal(heights.length, 3);
+    assert.deepEqual(await page.locator('#leaderboard thead th').allInnerTexts(), ['Rank', 'Iteration', 'Result', 'MFU', 'Δ vs baseline', 'Strategy', 'Status']);
+    assert.equal(await page.locator('#leaderboard tbody tr').first().locator('td.mfu').innerText(), '44.5 %');
+  });
+});
+
 test('gdnctl report writes a self-contained report.html that renders in headless Chromium', async (t) => {
   if (!existsSync(CHROMIUM)) {
     process.stderr.write(`\n*** SKIPPING report rendering: ${CHROMIUM} is not installed (apt-get install chromium) ***\n`);
@@ -64,6 +123,7 @@ test('gdnctl report writes a self-contained report.html that renders in headless
     assert.equal(await page.locator('#trajectory .marker-reverted').count(), 1);
     assert.deepEqual(await page.locator('#trajectory .marker-reverted').evaluateAll((els) => els.map((e) => e.getAttribute('data-iteration'))), ['3']);
     assert.equal(await page.locator('#target-line').count(), 1);
+    assert.equal(await page.locator('#mfu-trajectory').count(), 0, 'no MFU plot without MFU data');
     // The champion line steps at the two promotions: 100 → 91 → 84, so it has 3 distinct heights.
     const ys = await page.locator('#champion-line').evaluate((el) => [...new Set((el.getAttribute('points') ?? '').split(' ').map((p) => p.split(',')[1]))]);
     assert.equal(ys.length, 3);

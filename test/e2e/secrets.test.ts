@@ -79,9 +79,10 @@ test('no canary secret in any file codex-loop writes, nor on its stdout/stderr, 
     { do: 'message', text: agentSay },
   ];
   const env = loopEnv(repo, [{ steps }], { ...CANARIES });
-  // The git identity lives in the repo; the log dir must stay out of the commit.
+  // The git identity lives in the repo; the log dir must stay out of the commit. Three runs per side is the fewest
+  // with which the keep/revert rule can promote at α 0.05 (two would be refused before the loop starts).
   const base = ['codex-loop', '--iterations', '1', '--sleep-seconds', '0', '--retry-sleep-seconds', '0', '--post-check', 'node print-secrets.mjs',
-    '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '2', '--max-bench-runs', '2', '--accept-noise',
+    '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '2', '--max-bench-runs', '3', '--accept-noise',
     '--no-commit-policy', 'count-failure', '--max-failures', '-1', '--experiments-dir', 'experiments',
     // Each format gets its own first run: the same command again would find its experiment finished.
     '--new-experiment'];

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { startSshWorkers, type SshWorkers } from './sshd.js';
+import { workerProfileScope } from '../../src/core/profile-plan.js';
 
 /** Two real sshd workers and a committed temp repository for the dev-tpu-* command tests. */
 export interface DevTpuRepo {
@@ -37,6 +38,8 @@ export async function startDevTpuRepo(prefix: string, files: Record<string, stri
       rmSync(repo, { recursive: true, force: true });
       // The sync step copies the repository to ~/<repo folder name> on the (local) workers.
       rmSync(join(process.env.HOME ?? '/root', basename(repo)), { recursive: true, force: true });
+      // dev-tpu-profile's worker folders (~/.gdnctl/profiles/<repo>-<hash>/…) on the same (local) workers.
+      rmSync(join(process.env.HOME ?? '/root', dirname(workerProfileScope(repo, undefined)).slice(2)), { recursive: true, force: true });
     },
   };
 }

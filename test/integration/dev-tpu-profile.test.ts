@@ -1,8 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { startDevTpuRepo, type DevTpuRepo } from '../helpers/dev-tpu-repo.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -15,7 +16,7 @@ set -e
 echo "size=$GDN_PROFILE_SIZE steps=$GDN_PROFILE_NUM_STEPS start=$GDN_PROFILE_PROFILE_START_STEP n=$GDN_PROFILE_PROFILE_NUM_STEPS batch=$GDN_PROFILE_BATCH_SIZE prefix=$GDN_PROFILE_RUN_NAME_PREFIX extra=$EXTRA"
 d="$GDNCTL_PROFILE_DIR/plugins/profile/2026_11_23_12_00_00"
 mkdir -p "$d"
-cat > "$d/perfetto_trace.json" <<'JSON'
+cat > "$d/trace.$$.json" <<'JSON'
 {"traceEvents":[
 {"ph":"M","name":"process_name","pid":3,"args":{"name":"/device:TPU:0"}},
 {"ph":"M","name":"thread_name","pid":3,"tid":1,"args":{"name":"XLA Ops"}},
@@ -24,7 +25,8 @@ cat > "$d/perfetto_trace.json" <<'JSON'
 {"ph":"X","pid":9,"tid":1,"name":"host_op","ts":0,"dur":5000}
 ]}
 JSON
-gzip -f "$d/perfetto_trace.json"
+# The loopback workers share one filesystem: write under a per-process name, then rename (atomic).
+gzip -c "$d/trace.$$.json" > "$d/trace.$$.json.gz" && rm -f "$d/trace.$$.json" && mv -f "$d/trace.$$.json.gz" "$d/perfetto_trace.json.gz"
 echo xplane > "$d/host.xplane.pb"
 echo "throughput/mfu: 0.4213"
 echo "tokens_per_s=12345.5"
@@ -36,7 +38,6 @@ before(async () => {
     'tools/fake_profile.sh': FAKE_PROFILE,
     // Prints what the Python tool's flags become, then behaves like tiny_profile.
     'tools/show_env.sh': 'env | grep -E "^(GDN_PROFILE_|LEVANTER_|WANDB_MODE=|MARIN_PREFIX=)" | sort | sed "s/^/env: /"\necho "args: $*"\nexec sh tools/fake_profile.sh\n',
-    '.gitignore': '.profiles/\n',
     'gdnctl.yaml': 'profileCommand: sh tools/fake_profile.sh\n',
   });
   repo = fixture.repo;
@@ -48,37 +49,113 @@ after(async () => {
 
 const ssh = (): string[] => [...fixture.sshFlags(), '--ssh-retries', '1'];
 
+const HOME = process.env.HOME ?? '/root';
+/** A home-relative worker path (`~/…`) as a path on this machine, where the loopback workers live. */
+const onWorker = (p: string): string => join(HOME, p.replace(/^~\//, ''));
+const profilesRoot = (): string => join(repo, '.agents', 'logs', 'gdn_codex_loop', 'profiles');
+
 function runDirs(): string[] {
-  const d = join(repo, '.profiles');
+  const d = profilesRoot();
   return existsSync(d) ? readdirSync(d).sort() : [];
 }
 
+/** A loop run folder with one iteration folder, as the loop gives a post-check ($GDNCTL_RUN_DIR, $GDNCTL_ITER_DIR). */
+function loopRun(iterations: number[]): { runDir: string; iterDir: (n: number) => string; dispose: () => void } {
+  const runDir = mkdtempSync(join(tmpdir(), 'gdnctl-run-'));
+  const iterDir = (n: number): string => join(runDir, `iter-${String(n).padStart(3, '0')}`);
+  for (const n of iterations) mkdirSync(iterDir(n), { recursive: true });
+  return { runDir, iterDir, dispose: () => rmSync(runDir, { recursive: true, force: true }) };
+}
+
 describe('gdnctl dev-tpu-profile', () => {
-  test('over ssh: env passed, w0 traces copied back (no xplane), hotspots in .profiles and GDNCTL_ITER_DIR, metric line', async () => {
-    const iterDir = mkdtempSync(join(tmpdir(), 'gdnctl-iter-'));
+  test('over ssh in a loop: env passed, w0 traces copied into $GDNCTL_ITER_DIR/profile/ (not the tree), hotspots next to them, metric line', async () => {
+    const run = loopRun([7]);
     try {
       const before = runDirs();
       const r = await runCli(
-        ['dev-tpu-profile', ...ssh(), '--size', '300m', '--num-steps', '10', '--profile-start-step', '3', '--profile-num-steps', '4', '--batch-size', '4', '--profile-env', 'EXTRA=yes'],
-        { cwd: repo, env: { GDNCTL_ITER_DIR: iterDir, GDNCTL_ITERATION: '7' } },
+        ['dev-tpu-profile', ...ssh(), '--size', '300m', '--num-steps', '10', '--profile-start-step', '3', '--profile-num-steps', '4', '--batch-size', '4', '--profile-env', 'EXTRA=yes', '--no-include-xplane', '--json'],
+        { cwd: repo, env: { GDNCTL_RUN_DIR: run.runDir, GDNCTL_ITER_DIR: run.iterDir(7), GDNCTL_ITERATION: '7' } },
       );
       assert.equal(r.code, 0, r.stderr + r.stdout);
-      assert.match(r.stdout, /^\[w0\] size=300m steps=10 start=3 n=4 batch=4 prefix=gdn_tinyprof extra=yes$/m);
-      assert.match(r.stdout, /^\[w1\] size=300m/m);
-      assert.match(r.stdout, /^GDNCTL_METRIC \{"mfu":0\.4213,"tokens_per_s":12345\.5,"step_time_ms":250\}$/m);
-      assert.match(r.stdout, /\| 1 \| `gdn_chunk_fwd` \| 0\.700 \| 1 \| 70\.0% \|/);
-      const runs = runDirs().filter((d) => !before.includes(d));
-      assert.equal(runs.length, 1);
-      assert.match(runs[0]!, /^gdn_tinyprof_300m_10steps_iter007_\d{8}T\d{6}Z$/);
-      const dir = join(repo, '.profiles', runs[0]!);
+      assert.match(r.stderr, /^\[w0\] size=300m steps=10 start=3 n=4 batch=4 prefix=gdn_tinyprof extra=yes$/m);
+      assert.match(r.stderr, /^\[w1\] size=300m/m);
+      assert.match(r.stderr, /^GDNCTL_METRIC \{"mfu":0\.4213,"tokens_per_s":12345\.5,"step_time_ms":250\}$/m);
+      const report = JSON.parse(r.stdout);
+      assert.match(report.runName, /^gdn_tinyprof_300m_10steps_iter007_\d{8}T\d{6}Z$/);
+      const dir = join(run.iterDir(7), 'profile');
+      assert.equal(report.dir, dir);
+      assert.deepEqual(runDirs(), before, 'nothing under the repository');
       const tsDir = join(dir, 'plugins', 'profile', '2026_11_23_12_00_00');
       assert.ok(existsSync(join(tsDir, 'perfetto_trace.json.gz')));
-      assert.ok(!existsSync(join(tsDir, 'host.xplane.pb')), 'xplane copied without --include-xplane');
+      assert.ok(!existsSync(join(tsDir, 'host.xplane.pb')), 'xplane copied despite --no-include-xplane');
+      assert.equal(JSON.parse(readFileSync(join(dir, 'profile.json'), 'utf8')).runName, report.runName);
       const hs = JSON.parse(readFileSync(join(dir, 'hotspots.json'), 'utf8'));
       assert.deepEqual(hs.ops.map((o: { name: string }) => o.name), ['gdn_chunk_fwd', 'fusion.3']);
-      assert.deepEqual(JSON.parse(readFileSync(join(iterDir, 'hotspots.json'), 'utf8')).ops, hs.ops);
+      assert.deepEqual(JSON.parse(readFileSync(join(run.iterDir(7), 'hotspots.json'), 'utf8')).ops, hs.ops);
+      // On the workers: under the remote user's home, one folder per run (not a fixed /tmp folder).
+      assert.match(report.workerDir, new RegExp(`^~/\\.gdnctl/profiles/[^/]+/${basename(run.runDir)}/${report.runName}$`));
+      assert.ok(existsSync(join(onWorker(report.workerDir), 'plugins', 'profile', '2026_11_23_12_00_00', 'perfetto_trace.json.gz')));
+      assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' }), '');
     } finally {
-      rmSync(iterDir, { recursive: true, force: true });
+      run.dispose();
+    }
+  });
+
+  test('outside a loop: <logDir>/profiles/<run-name>/ with the XSpace copied by default, kept out of git status', async () => {
+    const before = runDirs();
+    const r = await runCli(['dev-tpu-profile', ...ssh(), '--json'], { cwd: repo });
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    const runs = runDirs().filter((d) => !before.includes(d));
+    assert.deepEqual(runs, [report.runName]);
+    assert.equal(report.dir, join(profilesRoot(), report.runName));
+    assert.ok(existsSync(join(report.dir, 'plugins', 'profile', '2026_11_23_12_00_00', 'host.xplane.pb')), 'the XSpace is copied by default');
+    // The fake XSpace is not one: the table falls back to the JSON trace and says why.
+    assert.match(r.stderr, /host\.xplane\.pb.*(not a readable XSpace|no TPU device plane)/);
+    assert.equal(report.hotspots.ops[0].name, 'gdn_chunk_fwd');
+    assert.match(report.workerDir, /^~\/\.gdnctl\/profiles\/[^/]+\/adhoc\//);
+    assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' }), '');
+    assert.match(readFileSync(join(repo, '.git', 'info', 'exclude'), 'utf8'), /^\/\.agents\/logs\/gdn_codex_loop\/$/m);
+  });
+
+  test('--keep-profiles in a loop: the champion lineage stays, the last N others stay, the rest goes here and on the workers', async () => {
+    const run = loopRun([1, 2, 3, 4]);
+    try {
+      writeFileSync(join(run.runDir, 'ledger.json'), JSON.stringify({ rows: [{ iteration: 1, outcome: 'promoted' }, { iteration: 2, outcome: 'regression' }, { iteration: 3, outcome: 'kept-within-noise' }] }));
+      const reports: Array<{ runName: string; workerDir: string }> = [];
+      for (const n of [1, 2, 3, 4]) {
+        const r = await runCli(['dev-tpu-profile', ...ssh(), '--keep-profiles', '1', '--no-include-xplane', '--json'], {
+          cwd: repo,
+          env: { GDNCTL_RUN_DIR: run.runDir, GDNCTL_ITER_DIR: run.iterDir(n), GDNCTL_ITERATION: String(n) },
+        });
+        assert.equal(r.code, 0, r.stderr);
+        reports.push(JSON.parse(r.stdout));
+        // Run names are stamped to the second; keep them apart.
+        await new Promise((res) => setTimeout(res, 1100));
+      }
+      const kept = [1, 2, 3, 4].filter((n) => existsSync(join(run.iterDir(n), 'profile')));
+      assert.deepEqual(kept, [1, 4], 'iteration 1 (promoted) and the current one');
+      for (const n of [2, 3]) assert.ok(existsSync(join(run.iterDir(n), 'hotspots.json')), `iter ${n} keeps its hotspots.json`);
+      const onWorkers = readdirSync(dirname(onWorker(reports[0]!.workerDir))).sort();
+      assert.deepEqual(onWorkers, [reports[0]!.runName, reports[3]!.runName].sort());
+    } finally {
+      run.dispose();
+    }
+  });
+
+  test('--keep-profiles outside a loop: the last N runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gdnctl-profiles-'));
+    try {
+      const names: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await runCli(['dev-tpu-profile', '--accelerator', 'local', '--profiles-dir', dir, '--keep-profiles', '2', '--run-name-prefix', 'keep', '--json'], { cwd: repo });
+        assert.equal(r.code, 0, r.stderr);
+        names.push(JSON.parse(r.stdout).runName);
+        await new Promise((res) => setTimeout(res, 1100));
+      }
+      assert.deepEqual(readdirSync(dir).sort(), names.slice(1).sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -11,6 +11,9 @@ import { pickXPlane, summarizeProfile } from '../../adapters/profile/profile-sum
 import { metricLine, parseProfileMetrics, type ProfileMetrics } from '../../core/profile-metrics.js';
 import { checkProfileWindow, marinPrefixFor, profileEnv, profileRunName, tracePatterns, type ProfileOptions } from '../../core/profile-plan.js';
 import { workersExitCode } from '../../core/worker-outcome.js';
+import { shPath } from '../../core/shell-quote.js';
+import { writeProfileMeta } from '../../adapters/profile/profile-store.js';
+import { planProfileOutput } from './profile-output.js';
 import { buildForwardEnv, openSession, parseUserEnv, type Session } from './session.js';
 import { syncAndRun, workerReports } from './run-tests.js';
 import type { TpuProvider } from '../../ports/tpu.js';
@@ -23,8 +26,9 @@ export function pickTrace(files: string[]): string | undefined {
 }
 
 /**
- * `gdnctl dev-tpu-profile`: the profile command on every worker, worker 0's traces copied back into
- * <profilesDir>/<run-name>/, hotspots summarised from the trace, throughput printed as GDNCTL_METRIC.
+ * `gdnctl dev-tpu-profile`: the profile command on every worker, worker 0's traces copied back into the ledger
+ * ($GDNCTL_ITER_DIR/profile/ in a loop, else <profilesDir>/<run-name>/; profile-output.ts), hotspots summarised
+ * from the trace, throughput printed as GDNCTL_METRIC.
  */
 export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Promise<TpuProvider>): Promise<number> {
   const v = ctx.config.values;
@@ -54,9 +58,10 @@ export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Pro
   const extra = { ...parseEnvPairs(v.profileEnv, '--profile-env'), ...parseUserEnv(ctx) };
   const runName = profileRunName(opts, Date.now());
   const local = v.accelerator === 'local';
+  const output = planProfileOutput(ctx, runName);
   const localProfileDir = local ? mkdtempSync(join(tmpdir(), 'gdnctl-profile-')) : undefined;
-  const workerProfileDir = localProfileDir ?? `/tmp/gdnctl-profile/${runName}`;
-  const outDir = join(v.profilesDir, runName);
+  const workerProfileDir = localProfileDir ?? output.placement.workerDir;
+  const outDir = output.placement.localDir;
   let session: Session | undefined;
   let redact = (t: string): string => t;
   try {
@@ -68,8 +73,10 @@ export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Pro
     if (!v.marinPrefix && node) opts.model = { ...opts.model, marinPrefix: marinPrefixFor(node.cluster) };
     // An explicit --marin-prefix beats a MARIN_PREFIX forwarded from this machine; the derived default does not.
     const env = { ...profileEnv(opts, runName, workerProfileDir), ...base.env, ...(v.marinPrefix ? { MARIN_PREFIX: v.marinPrefix } : {}) };
+    // On the workers the folder is home-relative: expanded there, after retention pruned the scope's older runs.
+    const onWorkers = local ? '' : `export GDNCTL_PROFILE_DIR=${shPath(workerProfileDir)}\n${output.workerPrune}\n`;
     // As the Python tool's --dry-run: the executor's own dry run, asked for on the profile command line.
-    const command = `mkdir -p "$GDNCTL_PROFILE_DIR"\n${v.profileCommand}${v.profileDryRun ? ' --dry_run true' : ''}`;
+    const command = `${onWorkers}mkdir -p "$GDNCTL_PROFILE_DIR"\n${v.profileCommand}${v.profileDryRun ? ' --dry_run true' : ''}`;
     const results = await syncAndRun(ctx, session, command, env);
     if (ctx.interrupt.signal.aborted) return ExitCode.interrupted;
     let code: number = workersExitCode(results);
@@ -79,7 +86,11 @@ export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Pro
     let hotspots: HotspotSummary | undefined;
     const w0Worker = session.target.workers.find((w) => w.index === 0);
     if (w0Worker && w0 && !w0.unreachable) {
+      await output.hideFromGit();
+      rmSync(outDir, { recursive: true, force: true });
       traces = await session.remote.fetch(w0Worker, workerProfileDir, outDir, tracePatterns(v.includeXplane));
+      writeProfileMeta(outDir, { runName, workerDir: local ? '' : workerProfileDir, createdAt: new Date().toISOString() });
+      output.pruneLocal();
       ctx.log.info(`copied ${traces.length} trace file(s) from w0 into ${outDir}`);
     }
     // The XSpace first when it was copied, the JSON trace as the fallback (docs/decisions.md "XPlane input").
@@ -102,7 +113,7 @@ export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Pro
     const line = metricLine(metrics);
     if (v.json) {
       if (line) ctx.stderr.write(line + '\n');
-      const report = { ok: code === ExitCode.ok, exitCode: code, runName, dir: outDir, traces, metrics, hotspots: hotspots ?? null, workers: workerReports(results).map(({ summary: _s, ...w }) => w) };
+      const report = { ok: code === ExitCode.ok, exitCode: code, runName, dir: outDir, ...(local ? {} : { workerDir: workerProfileDir }), traces, metrics, hotspots: hotspots ?? null, workers: workerReports(results).map(({ summary: _s, ...w }) => w) };
       ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
     } else if (line) ctx.stdout.write(line + '\n');
     return code;

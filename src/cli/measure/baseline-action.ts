@@ -7,15 +7,17 @@ import { baselineFingerprint } from '../../core/measure/baseline.js';
 import { validateMetricPattern } from '../../core/metric.js';
 import { logDirProblems, shellSyntaxProblem } from '../loop/preflight-checks.js';
 import { excludeFromGit, repoHead } from './repo-head.js';
+import { measureRuleProblems, type MeasureRuleValues } from './measure-rule-checks.js';
 
 /** Usage problems shared by every command that measures. */
-export function measureUsageProblems(v: { bench?: string | undefined; metricPattern?: string | undefined }): string[] {
+export function measureUsageProblems(v: { bench?: string | undefined; metricPattern?: string | undefined } & MeasureRuleValues): string[] {
   const problems: string[] = [];
   if (!v.bench) problems.push('no benchmark command; pass --bench "CMD" (it must print GDNCTL_METRIC {"name": value}) or set bench: in gdnctl.yaml');
   if (v.metricPattern) {
     const p = validateMetricPattern(v.metricPattern);
     if (p) problems.push(p);
   }
+  problems.push(...measureRuleProblems(v));
   return problems;
 }
 

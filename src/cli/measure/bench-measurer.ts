@@ -6,11 +6,12 @@ import { envSnapshotter } from '../../adapters/measure/env-snapshot.js';
 import { gitWorktreeProvider } from '../../adapters/measure/worktree.js';
 import { privateRunFiles } from '../../adapters/ledger/run-files.js';
 import { createRedactor } from '../../redact.js';
+import { mfuMetricSpec, type MfuValues } from './mfu-context.js';
 
 export type { BaselineOutcome, BenchMeasurer } from '../../core/measure/measurer.js';
 export type { Champion } from '../../ports/bench.js';
 
-export interface MeasureValues extends MeasurePolicy {
+export interface MeasureValues extends MeasurePolicy, Partial<Omit<MfuValues, 'metric'>> {
   benchTimeoutSeconds: number;
 }
 
@@ -36,7 +37,7 @@ export interface MeasurerDeps {
 /** The keep/revert policy of src/core/measure/measurer.ts over the real benchmark, git worktrees and run files. */
 export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): BenchMeasurer {
   const env = deps.env ?? process.env;
-  const metric = { metric: values.metric, metricPattern: values.metricPattern };
+  const metric = { metric: values.metric, metricPattern: values.metricPattern, ...mfuMetricSpec(values) };
   return createBenchMeasurer(values, {
     bench: createBenchRunner({ command: values.bench ?? '', metric, timeoutMs: values.benchTimeoutSeconds * 1000, env: { ...env, ...deps.settingsEnv }, exec: deps.runBench }),
     worktrees: gitWorktreeProvider(deps.repoRoot),

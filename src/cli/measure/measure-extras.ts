@@ -8,6 +8,7 @@ import { envSnapshotter } from '../../adapters/measure/env-snapshot.js';
 import { createRedactor, type Redactor } from '../../redact.js';
 import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
 import { measureUsageProblems } from './baseline-action.js';
+import { mfuOfValue } from './mfu-context.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 
@@ -51,6 +52,7 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
     experimentsDir: v.experimentsDir,
     repoRoot: workdir,
     redact: ctx.redact ?? createRedactor(ctx.env),
+    mfuOf: mfuOfValue(v),
     commitSubject: async (sha) => {
       const r = await execa('git', ['log', '-1', '--format=%s', sha], { cwd: workdir, reject: false });
       return r.exitCode === 0 ? String(r.stdout).trim() || undefined : undefined;

@@ -109,7 +109,7 @@ export const remoteOptions = {
     valueName: '<n>',
   }),
   runNamePrefix: opt(z.string().regex(/^[A-Za-z0-9_.-]+$/).default('gdn_tinyprof'), {
-    help: 'run name prefix (GDN_PROFILE_RUN_NAME_PREFIX); also names .profiles/<run-name>/',
+    help: 'run name prefix (GDN_PROFILE_RUN_NAME_PREFIX); also names the profile folder <run-name>/',
     commands: PROFILE,
     valueName: '<prefix>',
   }),
@@ -173,15 +173,20 @@ export const remoteOptions = {
     commands: PROFILE,
     valueName: '<KEY=VALUE>',
   }),
-  includeXplane: opt(z.boolean().default(false), {
-    help: 'also copy *.xplane.pb back (large; only XProf needs it)',
+  includeXplane: opt(z.boolean().default(true), {
+    help: 'copy *.xplane.pb back too, the hotspot table\'s primary input (--no-include-xplane: the JSON traces only)',
     commands: PROFILE,
   }),
-  profilesDir: opt(z.string().min(1).default('.profiles'), {
-    help: 'local folder that receives <run-name>/ with the traces and hotspots',
+  profilesDir: opt(z.string().min(1).optional(), {
+    help: 'outside a loop, the folder that receives <run-name>/ with the traces and hotspots (default: <logDir>/profiles; in a loop: $GDNCTL_ITER_DIR/profile/)',
     commands: PROFILE,
     path: true,
     valueName: '<dir>',
+  }),
+  keepProfiles: opt(z.number().int().min(1).default(5), {
+    help: 'profile traces kept, here and on the workers: the last N, plus (in a loop) every one of the champion lineage',
+    commands: PROFILE,
+    valueName: '<n>',
   }),
   hotspotsTop: opt(z.number().int().positive().default(20), {
     help: 'ops listed in the hotspot table',

@@ -5,14 +5,18 @@
  *
  *   record(n)      ─▶ iter-NNN/summary.md, reflexion.md, plan.md ─▶ ledger.json ─▶ leaderboard.md
  *                  ─▶ (--experiments-dir mirror) ─▶ final-report.md, report.html (a killed run still has both)
- *   placeholders(n) ◀─ leaderboard.md, the last reflexion, the newest measured profile, champion.json
- *   directives(n)   ◀─ the escalation directive: small last gain and the same hotspot on top twice
+ *   placeholders(n) ◀─ leaderboard.md, the last reflexion, the newest measured profile (as a diff against its
+ *                      champion's profile when that has one), champion.json
+ *   directives(n)   ◀─ the escalation directive: small last gain and the same op on top of the champion's and
+ *                      the candidate's profile (else of the last two measured profiles)
  */
 import { basename, dirname, join } from 'node:path';
 import type { BaselineStore, ChampionStore, IterationMemory, MeasureDecision, RunFiles } from '../../ports/bench.js';
 import type { TokenUsage } from '../../ports/agent.js';
 import { iterName, kebab, renderLeaderboard, type LedgerRow } from './leaderboard.js';
-import { escalationDirective, normalizeReport, parseHotspots, renderHotspots, renderPlan, renderReflexion, renderSummary, type Hotspot } from './memory-text.js';
+import { escalationDirective, normalizeReport, parseHotspotProfile, renderPlan, renderReflexion, renderSummary } from './memory-text.js';
+import { championIterationOf, escalationFromPair, pairProfiles, profileText, type ProfilePair } from './profile-memory.js';
+import type { HotspotProfile } from '../hotspots.js';
 import { renderFinalReport } from './final-report.js';
 import { experimentMirror, MIRROR_MEMO, type ExperimentMirror } from './experiment-mirror.js';
 import { writeRunReport } from './run-report.js';
@@ -55,6 +59,11 @@ export interface IterationMemoryOptions {
   now?: () => Date;
   /** Applied to every text written (strategies come from commit subjects and the agent's report). */
   redact?: (text: string) => string;
+  /**
+   * The MFU of a metric value, for the leaderboard's MFU column: identity when the metric is mfu (the default
+   * then), computed from --flops-per-step and the chips' peak for a step time; undefined when it cannot be known.
+   */
+  mfuOf?: ((value: number) => number | undefined) | undefined;
 }
 
 export interface IterationMemoryPorts {
@@ -131,28 +140,36 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
    * A recorded iteration is finished, so its hotspots.json (or its absence) no longer changes: remember it, or
    * every iteration would look into every earlier iteration's folder until it found two profiles.
    */
-  const hotspotsSeen = new Map<number, Hotspot[] | undefined>();
-  async function hotspotsOf(n: number): Promise<Hotspot[] | undefined> {
+  const hotspotsSeen = new Map<number, HotspotProfile | undefined>();
+  async function hotspotsOf(n: number): Promise<HotspotProfile | undefined> {
     if (hotspotsSeen.has(n)) return hotspotsSeen.get(n);
     const raw = await readJson<unknown>(join(await folderOf(n), 'hotspots.json')).catch(() => undefined);
-    const hs = raw === undefined ? undefined : parseHotspots(raw);
+    const hs = raw === undefined ? undefined : parseHotspotProfile(raw);
     if ((await loadRows()).some((r) => r.iteration === n)) hotspotsSeen.set(n, hs);
     return hs;
   }
 
   /** The last two iterations before `before` that have a measured profile, newest last. */
-  async function measuredHotspots(before: number): Promise<Array<{ n: number; hs: Hotspot[] }>> {
-    const out: Array<{ n: number; hs: Hotspot[] }> = [];
+  async function measuredHotspots(before: number): Promise<Array<{ n: number; profile: HotspotProfile }>> {
+    const out: Array<{ n: number; profile: HotspotProfile }> = [];
     for (let n = before - 1; n >= 1 && out.length < 2; n--) {
-      const hs = await hotspotsOf(n);
-      if (hs && hs.length > 0) out.unshift({ n, hs });
+      const profile = await hotspotsOf(n);
+      if (profile && profile.ops.length > 0) out.unshift({ n, profile });
     }
     return out;
   }
 
+  /** The candidate's profile next to the one of the champion it was measured against, when both exist. */
+  async function profilePair(candidate: { n: number; profile: HotspotProfile }, rows: readonly LedgerRow[]): Promise<ProfilePair | undefined> {
+    const c = championIterationOf(rows, candidate.n);
+    return pairProfiles({ n: c, profile: await hotspotsOf(c) }, candidate);
+  }
+  const mfuOf = o.mfuOf ?? (o.metric === 'mfu' ? (v: number) => v : undefined);
+
   async function writeBoard(rows: LedgerRow[]): Promise<string> {
     const b = await baseline();
-    const md = renderLeaderboard(rows, { direction: o.direction, baseline: b?.median, title, date: date() });
+    const baselineMfu = b && mfuOf ? mfuOf(b.median) : undefined;
+    const md = renderLeaderboard(rows, { direction: o.direction, baseline: b?.median, title, date: date(), ...(baselineMfu !== undefined ? { baselineMfu } : {}) });
     await writeAtomic(join(o.runDir, 'leaderboard.md'), md);
     await experiment?.leaderboard(md);
     return md;
@@ -202,6 +219,8 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
       reason: d?.reason ?? (rec.reason && rec.detail ? `${rec.reason}: ${rec.detail}` : rec.detail ?? rec.reason ?? rec.outcome ?? 'not measured'),
     };
     if (d?.candidate !== undefined) row.value = d.candidate;
+    const mfu = d?.candidate !== undefined && mfuOf ? mfuOf(d.candidate) : undefined;
+    if (mfu !== undefined && Number.isFinite(mfu)) row.mfu = mfu;
     if (d?.deltaPct !== undefined) row.deltaPct = d.deltaPct;
     if (d) row.runs = d.runs;
     const commit = rec.commit ?? (rec.outcome === 'kept' ? rec.headAfter : undefined);
@@ -225,8 +244,11 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
       const d = rec.decision;
       const name = iterName(iteration);
       const b = await baseline();
+      const own = await hotspotsOf(iteration);
+      const candidate = own && own.ops.length > 0 ? { n: iteration, profile: own } : undefined;
+      const profile = candidate ? profileText(candidate, await profilePair(candidate, await readRows())) : undefined;
       const texts: Record<string, string> = {
-        'summary.md': renderSummary(name, row, d, b?.median),
+        'summary.md': renderSummary(name, row, d, b?.median, profile),
         'reflexion.md': renderReflexion(name, report, row, d),
       };
       // --plan-first wrote the planner's plan.md already: it stays first, the final report's plan follows it.
@@ -261,7 +283,7 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
       if (reflexion !== undefined) out.LAST_REFLEXION = reflexion;
       const hs = await measuredHotspots(iteration);
       const newest = hs[hs.length - 1];
-      if (newest) out.HOTSPOTS = renderHotspots(iterName(newest.n), newest.hs);
+      if (newest) out.HOTSPOTS = profileText(newest, await profilePair(newest, rows));
       const c = await champion();
       const b = await baseline();
       if (c) {
@@ -277,8 +299,14 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
       const last = rows[rows.length - 1];
       if (!last) return [];
       const hs = await measuredHotspots(iteration);
+      const newest = hs[hs.length - 1];
+      const pair = newest ? await profilePair(newest, rows) : undefined;
+      if (pair) {
+        const d = escalationFromPair(last.deltaPct ?? 0, pair);
+        return d ? [d] : [];
+      }
       if (hs.length < 2) return [];
-      const d = escalationDirective(last.deltaPct ?? 0, hs[0]!.hs, hs[1]!.hs);
+      const d = escalationDirective(last.deltaPct ?? 0, hs[0]!.profile.ops, hs[1]!.profile.ops);
       return d ? [d] : [];
     },
 

@@ -22,6 +22,8 @@ export interface LedgerRow {
   tokens?: number;
   durationMs?: number;
   runs?: number;
+  /** Model FLOPs utilisation of the candidate (0..1), when the metric is mfu or a step time with known FLOPs. */
+  mfu?: number;
 }
 
 export interface BoardContext {
@@ -29,6 +31,17 @@ export interface BoardContext {
   baseline?: number;
   title: string;
   date: string;
+  /** The baseline's MFU (0..1), for the MFU column. */
+  baselineMfu?: number;
+}
+
+/** The MFU column appears once any row (or the baseline) has an MFU. */
+export function hasMfu(rows: readonly LedgerRow[], baselineMfu?: number): boolean {
+  return baselineMfu !== undefined || rows.some((r) => r.mfu !== undefined);
+}
+
+export function fmtMfu(mfu: number | undefined): string {
+  return mfu === undefined ? '—' : `${(mfu * 100).toFixed(1)} %`;
 }
 
 export function kebab(text: string, max = 40): string {
@@ -75,24 +88,26 @@ export function rankRows(rows: readonly LedgerRow[], ctx: Pick<BoardContext, 'di
 }
 
 export function renderLeaderboard(rows: readonly LedgerRow[], ctx: BoardContext): string {
+  const withMfu = hasMfu(rows, ctx.baselineMfu);
+  const mfuCell = (m: number | undefined): string => (withMfu ? ` ${fmtMfu(m)} |` : '');
   const lines = [
     `# Experiment Leaderboard: ${ctx.title}`,
     `Last updated: ${ctx.date}`,
     '',
-    `Metric direction: ${ctx.direction} is better. Delta is against the baseline; status ✅ kept, ❌ reverted, 🎯 target reached.`,
+    `Metric direction: ${ctx.direction} is better. Delta is against the baseline; status ✅ kept, ❌ reverted, 🎯 target reached.${withMfu ? ' MFU is against the chips\' bf16 peak.' : ''}`,
     '',
-    '| Rank | Iteration | Result | Delta | Strategy | Status |',
-    '|------|-----------|--------|-------|----------|--------|',
+    `| Rank | Iteration | Result |${withMfu ? ' MFU |' : ''} Delta | Strategy | Status |`,
+    `|------|-----------|--------|${withMfu ? '-----|' : ''}-------|----------|--------|`,
   ];
   rankRows(rows, ctx).forEach((r, i) => {
     if (r === 'baseline') {
-      lines.push(`| ${i + 1} | baseline | ${fmtNum(ctx.baseline!)} | — | — | Baseline |`);
+      lines.push(`| ${i + 1} | baseline | ${fmtNum(ctx.baseline!)} |${mfuCell(ctx.baselineMfu)} — | — | Baseline |`);
       return;
     }
     const result = r.value === undefined ? '—' : fmtNum(r.value);
     const delta = r.value === undefined ? '—' : fmtDelta(r.value, ctx.baseline);
     const strategy = r.value === undefined ? `${r.strategy} (${r.outcome}: ${r.reason})` : `${r.strategy} (${r.outcome})`;
-    lines.push(`| ${i + 1} | ${iterName(r.iteration)}-${r.slug} | ${result} | ${delta} | ${cell(strategy)} | ${statusMark(r)} |`);
+    lines.push(`| ${i + 1} | ${iterName(r.iteration)}-${r.slug} | ${result} |${mfuCell(r.mfu)} ${delta} | ${cell(strategy)} | ${statusMark(r)} |`);
   });
   return lines.join('\n') + '\n';
 }

@@ -2,7 +2,7 @@
  * report.html: one self-contained page (inline CSS and SVG, no scripts, no network) with the metric trajectory,
  * the champion line, kept/reverted markers, the leaderboard and tokens/time per iteration.
  */
-import { iterName, rankRows, statusMark, type LedgerRow } from './leaderboard.js';
+import { fmtMfu, hasMfu, iterName, rankRows, statusMark, type LedgerRow } from './leaderboard.js';
 
 // Status cells carry words next to the emoji: headless and server fonts often lack emoji glyphs.
 
@@ -13,6 +13,8 @@ export interface ReportInput {
   baseline?: number;
   target?: number;
   rows: readonly LedgerRow[];
+  /** The baseline's MFU (0..1), when known. */
+  baselineMfu?: number | undefined;
   /** Per-iteration tokens and wall time (from state.json when the ledger lacks them). */
   usage: ReadonlyMap<number, { tokens?: number; durationMs?: number }>;
   generatedAt: string;
@@ -33,62 +35,120 @@ export function championSeries(rows: readonly LedgerRow[], baseline: number | un
   return out;
 }
 
-function trajectorySvg(i: ReportInput): string {
+interface ChartSpec {
+  id: string;
+  label: string;
+  /** The measured points: a row and its y value. */
+  points: ReadonlyArray<{ row: LedgerRow; y: number }>;
+  champion: ReadonlyArray<{ iteration: number; value: number }>;
+  baseline?: number | undefined;
+  target?: number | undefined;
+  targetId: string;
+  championId: string;
+  maxIter: number;
+  fmt: (y: number) => string;
+}
+
+function chartSvg(c: ChartSpec): string {
   const W = 760;
   const H = 300;
   const pad = { l: 64, r: 20, t: 20, b: 40 };
-  const measured = i.rows.filter((r) => r.value !== undefined);
-  const ys = [...measured.map((r) => r.value!), ...(i.baseline !== undefined ? [i.baseline] : []), ...(i.target !== undefined ? [i.target] : [])];
-  const maxIter = Math.max(1, ...i.rows.map((r) => r.iteration));
+  const ys = [...c.points.map((p) => p.y), ...(c.baseline !== undefined ? [c.baseline] : []), ...(c.target !== undefined ? [c.target] : [])];
   let lo = ys.length ? Math.min(...ys) : 0;
   let hi = ys.length ? Math.max(...ys) : 1;
   if (hi === lo) [lo, hi] = [lo - 1, hi + 1];
   const span = hi - lo;
   lo -= span * 0.08;
   hi += span * 0.08;
-  const x = (it: number): number => pad.l + (it / maxIter) * (W - pad.l - pad.r);
+  const x = (it: number): number => pad.l + (it / c.maxIter) * (W - pad.l - pad.r);
   const y = (v: number): number => pad.t + (1 - (v - lo) / (hi - lo)) * (H - pad.t - pad.b);
   const parts: string[] = [];
   parts.push(`<line x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}" class="axis"/>`);
   parts.push(`<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${H - pad.b}" class="axis"/>`);
   for (let k = 0; k <= 4; k++) {
     const v = lo + ((hi - lo) * k) / 4;
-    parts.push(`<text x="${pad.l - 6}" y="${y(v) + 4}" class="tick" text-anchor="end">${esc(num(v))}</text>`);
+    parts.push(`<text x="${pad.l - 6}" y="${y(v) + 4}" class="tick" text-anchor="end">${esc(c.fmt(v))}</text>`);
   }
-  for (let it = 0; it <= maxIter; it++) parts.push(`<text x="${x(it)}" y="${H - pad.b + 16}" class="tick" text-anchor="middle">${it}</text>`);
+  for (let it = 0; it <= c.maxIter; it++) parts.push(`<text x="${x(it)}" y="${H - pad.b + 16}" class="tick" text-anchor="middle">${it}</text>`);
   parts.push(`<text x="${(W + pad.l) / 2}" y="${H - 4}" class="label" text-anchor="middle">iteration</text>`);
-  parts.push(`<text x="14" y="${H / 2}" class="label" text-anchor="middle" transform="rotate(-90 14 ${H / 2})">${esc(i.metric)} (${i.direction} is better)</text>`);
-  if (i.target !== undefined) parts.push(`<line id="target-line" x1="${pad.l}" x2="${W - pad.r}" y1="${y(i.target)}" y2="${y(i.target)}" class="target"/>`);
-  const champ = championSeries(i.rows, i.baseline);
-  if (champ.length > 0) {
+  parts.push(`<text x="14" y="${H / 2}" class="label" text-anchor="middle" transform="rotate(-90 14 ${H / 2})">${esc(c.label)}</text>`);
+  if (c.target !== undefined) parts.push(`<line id="${c.targetId}" x1="${pad.l}" x2="${W - pad.r}" y1="${y(c.target)}" y2="${y(c.target)}" class="target"><title>target ${esc(c.fmt(c.target))}</title></line>`);
+  if (c.champion.length > 0) {
     const pts: string[] = [];
-    champ.forEach((c, k) => {
-      if (k > 0) pts.push(`${x(c.iteration)},${y(champ[k - 1]!.value)}`);
-      pts.push(`${x(c.iteration)},${y(c.value)}`);
+    c.champion.forEach((p, k) => {
+      if (k > 0) pts.push(`${x(p.iteration)},${y(c.champion[k - 1]!.value)}`);
+      pts.push(`${x(p.iteration)},${y(p.value)}`);
     });
-    parts.push(`<polyline id="champion-line" points="${pts.join(' ')}" class="champion"/>`);
+    parts.push(`<polyline id="${c.championId}" points="${pts.join(' ')}" class="champion"/>`);
   }
-  if (i.baseline !== undefined) parts.push(`<circle class="point baseline" data-iteration="0" cx="${x(0)}" cy="${y(i.baseline)}" r="5"><title>baseline ${esc(num(i.baseline))}</title></circle>`);
-  for (const r of measured) {
+  if (c.baseline !== undefined) parts.push(`<circle class="point baseline" data-iteration="0" cx="${x(0)}" cy="${y(c.baseline)}" r="5"><title>baseline ${esc(c.fmt(c.baseline))}</title></circle>`);
+  for (const { row: r, y: v } of c.points) {
     const cx = x(r.iteration);
-    const cy = y(r.value!);
-    const title = `<title>${iterName(r.iteration)} ${esc(r.strategy)}: ${esc(num(r.value!))} — ${esc(r.outcome)}</title>`;
+    const cy = y(v);
+    const title = `<title>${iterName(r.iteration)} ${esc(r.strategy)}: ${esc(c.fmt(v))} — ${esc(r.outcome)}</title>`;
     if (r.reverted) {
       parts.push(`<g class="point marker-reverted" data-iteration="${r.iteration}" data-outcome="${r.outcome}">${title}<line x1="${cx - 6}" y1="${cy - 6}" x2="${cx + 6}" y2="${cy + 6}"/><line x1="${cx - 6}" y1="${cy + 6}" x2="${cx + 6}" y2="${cy - 6}"/></g>`);
     } else {
       parts.push(`<circle class="point marker-kept${r.outcome === 'promoted' ? ' promoted' : ''}" data-iteration="${r.iteration}" data-outcome="${r.outcome}" cx="${cx}" cy="${cy}" r="6">${title}</circle>`);
     }
   }
-  return `<svg id="trajectory" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="metric per iteration">${parts.join('')}</svg>`;
+  return `<svg id="${c.id}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(c.label)} per iteration">${parts.join('')}</svg>`;
+}
+
+const maxIteration = (i: ReportInput): number => Math.max(1, ...i.rows.map((r) => r.iteration));
+
+function trajectorySvg(i: ReportInput): string {
+  return chartSvg({
+    id: 'trajectory',
+    label: `${i.metric} (${i.direction} is better)`,
+    points: i.rows.filter((r) => r.value !== undefined).map((row) => ({ row, y: row.value! })),
+    champion: championSeries(i.rows, i.baseline),
+    baseline: i.baseline,
+    target: i.target,
+    targetId: 'target-line',
+    championId: 'champion-line',
+    maxIter: maxIteration(i),
+    fmt: num,
+  });
+}
+
+/** The champion's MFU after each iteration (in %): the baseline's, then each promotion's. */
+function mfuChampionSeries(rows: readonly LedgerRow[], baselineMfu: number | undefined): Array<{ iteration: number; value: number }> {
+  const out: Array<{ iteration: number; value: number }> = [];
+  let cur = baselineMfu === undefined ? undefined : baselineMfu * 100;
+  if (cur !== undefined) out.push({ iteration: 0, value: cur });
+  for (const r of rows) {
+    if (r.outcome === 'promoted' && r.mfu !== undefined) cur = r.mfu * 100;
+    if (cur !== undefined) out.push({ iteration: r.iteration, value: cur });
+  }
+  return out;
+}
+
+/** The MFU trajectory in % of the chips' bf16 peak, with --target when the metric is mfu itself. */
+function mfuSvg(i: ReportInput): string {
+  return chartSvg({
+    id: 'mfu-trajectory',
+    label: 'MFU (% of bf16 peak)',
+    points: i.rows.filter((r) => r.mfu !== undefined).map((row) => ({ row, y: row.mfu! * 100 })),
+    champion: mfuChampionSeries(i.rows, i.baselineMfu),
+    baseline: i.baselineMfu === undefined ? undefined : i.baselineMfu * 100,
+    target: i.metric === 'mfu' && i.target !== undefined ? i.target * 100 : undefined,
+    targetId: 'mfu-target-line',
+    championId: 'mfu-champion-line',
+    maxIter: maxIteration(i),
+    fmt: (v) => `${v.toFixed(1)} %`,
+  });
 }
 
 function leaderboardTable(i: ReportInput): string {
+  const withMfu = hasMfu(i.rows, i.baselineMfu);
+  const mfuTd = (m: number | undefined): string => (withMfu ? `<td class="mfu">${fmtMfu(m)}</td>` : '');
   const rows = rankRows(i.rows, i).map((r, k) => {
-    if (r === 'baseline') return `<tr class="baseline"><td>${k + 1}</td><td>baseline</td><td>${esc(num(i.baseline!))}</td><td>—</td><td>—</td><td>Baseline</td></tr>`;
+    if (r === 'baseline') return `<tr class="baseline"><td>${k + 1}</td><td>baseline</td><td>${esc(num(i.baseline!))}</td>${mfuTd(i.baselineMfu)}<td>—</td><td>—</td><td>Baseline</td></tr>`;
     const delta = r.value !== undefined && i.baseline ? `${(((r.value - i.baseline) / Math.abs(i.baseline)) * 100).toFixed(2)} %` : '—';
-    return `<tr class="${r.reverted ? 'reverted' : 'kept'}"><td>${k + 1}</td><td>${iterName(r.iteration)}-${esc(r.slug)}</td><td>${r.value === undefined ? '—' : esc(num(r.value))}</td><td>${delta}</td><td>${esc(r.strategy)} <small>(${esc(r.outcome)})</small></td><td>${statusMark(r)} ${r.reverted ? 'reverted' : 'kept'}${r.targetReached ? ', target reached' : ''}</td></tr>`;
+    return `<tr class="${r.reverted ? 'reverted' : 'kept'}"><td>${k + 1}</td><td>${iterName(r.iteration)}-${esc(r.slug)}</td><td>${r.value === undefined ? '—' : esc(num(r.value))}</td>${mfuTd(r.mfu)}<td>${delta}</td><td>${esc(r.strategy)} <small>(${esc(r.outcome)})</small></td><td>${statusMark(r)} ${r.reverted ? 'reverted' : 'kept'}${r.targetReached ? ', target reached' : ''}</td></tr>`;
   });
-  return `<table id="leaderboard"><thead><tr><th>Rank</th><th>Iteration</th><th>Result</th><th>Δ vs baseline</th><th>Strategy</th><th>Status</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table id="leaderboard"><thead><tr><th>Rank</th><th>Iteration</th><th>Result</th>${withMfu ? '<th>MFU</th>' : ''}<th>Δ vs baseline</th><th>Strategy</th><th>Status</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function usageTable(i: ReportInput): string {
@@ -120,7 +180,7 @@ tr.reverted td{color:#8c959f} .legend span{margin-right:16px}
 <h2>Trajectory</h2>
 <div class="legend"><span style="color:#1f6feb">━ champion</span><span style="color:#1a7f37">● kept</span><span style="color:#cf222e">✕ reverted</span>${i.target !== undefined ? '<span style="color:#bf8700">┅ target</span>' : ''}</div>
 ${trajectorySvg(i)}
-<h2>Leaderboard</h2>
+${hasMfu(i.rows, i.baselineMfu) ? `<h2>MFU</h2>\n<div class="legend"><span style="color:#1f6feb">━ champion</span>${i.metric === 'mfu' && i.target !== undefined ? `<span style="color:#bf8700">┅ target ${esc(fmtMfu(i.target))}</span>` : ''}</div>\n${mfuSvg(i)}\n` : ''}<h2>Leaderboard</h2>
 ${leaderboardTable(i)}
 <h2>Tokens and time per iteration</h2>
 ${usageTable(i)}

@@ -49,7 +49,9 @@ export async function writeRunReport(
   }
   const direction = base?.direction ?? fallback.direction;
   const metric = base?.metric ?? fallback.metric ?? 'metric';
-  const html = renderReportHtml({ runId: basename(runDir), metric, direction, baseline: base?.median, target: fallback.target, rows, usage, generatedAt: now().toISOString() });
+  // The baseline's MFU is its median when the metric is mfu; for a step time the rows carry theirs (ledger.json).
+  const baselineMfu = metric === 'mfu' ? base?.median : undefined;
+  const html = renderReportHtml({ runId: basename(runDir), metric, direction, baseline: base?.median, baselineMfu, target: fallback.target, rows, usage, generatedAt: now().toISOString() });
   const file = join(runDir, 'report.html');
   await files.write(file, redact(html));
   return { file, rows, metric, direction, ...(base ? { baseline: base.median } : {}) };
