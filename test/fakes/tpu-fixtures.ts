@@ -39,6 +39,8 @@ export function emulatorEnv(emu: Pick<TpuEmulator, 'endpoint'>, project: string,
 export function tpuWorkspace(emu: TpuEmulator, extraEnv: NodeJS.ProcessEnv = {}): TpuWorkspace {
   const dir = mkdtempSync(join(tmpdir(), 'gdnctl-tpu-'));
   execFileSync('git', ['init', '-q', dir]);
+  // An identity, as a user's repository has: codex-loop refuses a repository where gdnctl cannot commit.
+  for (const [k, v] of [['user.name', 'tester'], ['user.email', 'tester@example.invalid']]) execFileSync('git', ['-C', dir, 'config', k!, v!]);
   const keyFile = join(dir, 'id_test');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test@gdnctl', '-f', keyFile]);
   const env: NodeJS.ProcessEnv = {

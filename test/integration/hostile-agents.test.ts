@@ -150,9 +150,10 @@ test('a half-done merge, rebase or cherry-pick, or a stale index.lock: saved, ab
     assert.ok(rec.revertSha, `${name}: the agent's commit on main is reverted`);
     assertOperatorWorkBack(repo);
 
-    const again = await runLoopInProcess(repo, args, loopEnv(repo, [{ steps: [commitStep({ 'f.txt': 'f\n' })] }]));
+    // The stopped experiment continues at iteration 2 when the rerun asks for one more.
+    const again = await runLoopInProcess(repo, ['--iterations', '2', ...FAST, '--dirty-policy', 'stash'], loopEnv(repo, [{ steps: [commitStep({ 'f.txt': 'f\n' })] }]));
     assert.equal(again.code, 0, `${name}, rerun: ${again.stderr}`);
-    assert.equal(lastRecord(repo).outcome, 'kept', name);
+    assert.equal(lastRecord(repo, 2).outcome, 'kept', name);
     assertOperatorWorkBack(repo);
   }
 });
@@ -219,8 +220,10 @@ test('commit.gpgsign=true with signing that fails: preflight refuses with the fi
   );
   assert.match(who ?? '', /git cannot make commits in .*; set an identity: git config user\.name/);
 
-  // Past preflight (signing broken later, an agent that commits with --no-gpg-sign): the revert fails cleanly.
-  const agentCommit = shell('echo "print(2)" > bench/score.py && git commit -q --no-gpg-sign -am "agent edits the bench"');
+  // Signing broken after preflight (here by the agent itself, which then commits with --no-gpg-sign): the revert
+  // fails cleanly. Preflight (above, and in codex-loop) refuses the repository as it was configured before.
+  repo.git('config', '--unset', 'commit.gpgsign');
+  const agentCommit = shell('git config commit.gpgsign true && echo "print(2)" > bench/score.py && git commit -q --no-gpg-sign -am "agent edits the bench"');
   const r = await runLoopInProcess(repo, ['--iterations', '1', ...FAST, '--protect', 'bench/**'], loopEnv(repo, [{ steps: [agentCommit] }]));
   assert.equal(r.code, 1, r.stderr);
   const rec = lastRecord(repo);
