@@ -88,7 +88,19 @@ export async function startMessagesServer(opts: MessagesServerOptions): Promise<
   function play(turn: ScriptTurn, turnIdx: number, rec: RecordedRequest, model: string, rawBody: string, res: ServerResponse): void {
     if ('error' in turn) {
       rec.reply = { kind: 'error', detail: `${turn.error.status} ${turn.error.message}` };
-      sendJson(res, turn.error.status, { type: 'error', error: { type: 'invalid_request_error', message: turn.error.message } });
+      sendJson(res, turn.error.status, { type: 'error', error: { type: turn.error.type ?? 'invalid_request_error', message: turn.error.message } });
+      return;
+    }
+    if ('disconnect' in turn || 'failed' in turn) {
+      rec.reply = { kind: 'error', detail: 'disconnect' in turn ? 'disconnect' : `failed ${turn.failed.code}` };
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      sse(res, 'message_start', { message: messageShell(rec, model, 0) });
+      if ('disconnect' in turn) res.socket?.destroy();
+      else {
+        // The Messages API fails a started stream with an `error` event (e.g. overloaded_error).
+        sse(res, 'error', { error: { type: turn.failed.code, message: turn.failed.message } });
+        res.end();
+      }
       return;
     }
     if ('stall' in turn) {

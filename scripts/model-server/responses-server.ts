@@ -80,11 +80,23 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
     const responseId = `resp_${rec.seq}`;
     if ('error' in turn) {
       rec.reply = { kind: 'error', detail: `${turn.error.status} ${turn.error.message}` };
-      sendJson(res, turn.error.status, { error: { message: turn.error.message, type: 'invalid_request_error' } });
+      const { message, type, code } = turn.error;
+      sendJson(res, turn.error.status, { error: { message, type: type ?? 'invalid_request_error', ...(code ? { code } : {}) } });
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     sse(res, { type: 'response.created', response: { id: responseId, object: 'response', status: 'in_progress', model } });
+    if ('disconnect' in turn) {
+      rec.reply = { kind: 'error', detail: 'disconnect' };
+      res.socket?.destroy();
+      return;
+    }
+    if ('failed' in turn) {
+      rec.reply = { kind: 'error', detail: `failed ${turn.failed.code}` };
+      sse(res, { type: 'response.failed', response: { id: responseId, object: 'response', status: 'failed', model, error: turn.failed } });
+      res.end();
+      return;
+    }
     if ('stall' in turn) {
       // Leave the stream open with no further events: codex waits (until its own stream idle timeout), which
       // is how a hung model looks to the agent runner's idle/wall timeouts.

@@ -9,7 +9,11 @@
  *         - exec: ["cmd a", "cmd b"]              # several calls in one response
  *         - message: "Done."                      # final assistant message: ends the agent's turn
  *     - name: broken
- *       turns: [{ error: { status: 400, message: "bad request" } }]
+ *       turns: [{ error: { status: 400, message: "bad request" } }]   # optional type, code (error body fields)
+ *     - name: cut
+ *       turns: [{ disconnect: true }]             # start the stream, then drop the connection
+ *     - name: overloaded
+ *       turns: [{ failed: { code: server_is_overloaded, message: "…" } }]   # fail the stream in-band
  *     - name: hang
  *       turns: [{ stall: true }]                  # start the stream, then never finish it
  *
@@ -34,9 +38,19 @@ const turnSchema = z.union([
   z.strictObject({ exec: execSchema, yieldTimeMs: z.number().int().positive().optional(), usage: usageSchema.optional() }),
   z.strictObject({ message: z.string(), usage: usageSchema.optional() }),
   z.strictObject({
-    error: z.strictObject({ status: z.number().int().min(400).max(599), message: z.string().min(1) }),
+    // type/code: the API's machine-readable error fields (e.g. 429 with code insufficient_quota).
+    error: z.strictObject({
+      status: z.number().int().min(400).max(599),
+      message: z.string().min(1),
+      type: z.string().min(1).optional(),
+      code: z.string().min(1).optional(),
+    }),
   }),
   z.strictObject({ stall: z.literal(true) }),
+  // Start the stream, then drop the connection: a network failure mid-response.
+  z.strictObject({ disconnect: z.literal(true) }),
+  // Start the stream, then fail it in-band (Responses `response.failed`, Messages `error` event).
+  z.strictObject({ failed: z.strictObject({ code: z.string().min(1), message: z.string().min(1) }) }),
 ]);
 
 const sessionSchema = z.strictObject({

@@ -1,6 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../ports/clock.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { TextFiles } from '../core/loop/engine.js';
@@ -8,6 +7,7 @@ import type { RunExtras } from '../core/run/run-session.js';
 import { fields } from '../config/fields.js';
 import type { Config } from '../config/schema.js';
 import { packageRoot } from '../package-root.js';
+import { sleepMs } from '../adapters/process/long-timer.js';
 import { isSecretName, runRedactor, type Redactor } from '../redact.js';
 import type { LoopExtrasContext } from './measure/measure-extras.js';
 
@@ -16,11 +16,10 @@ export type { LoopExtrasContext };
 /** The optional seams of the loop: a held TPU, a measurer and the iteration memory. */
 export type LoopExtras = RunExtras;
 
+/** Sleeps of any length: a 35-day --sleep-seconds waits 35 days (Node's own timers stop at 24.8). */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: async (ms, signal) => {
-    await sleep(ms, undefined, signal ? { signal } : {});
-  },
+  sleep: (ms, signal) => sleepMs(ms, signal),
 };
 
 export const textFiles: TextFiles = {

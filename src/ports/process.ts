@@ -1,4 +1,5 @@
 /** Child processes, by role. Adapter: ExecaCommandRunner (src/adapters/process/execa-command-runner.ts). */
+import type { Redactor } from '../redact.js';
 
 export interface ProcessSpec {
   /** argv[0] and the rest; no shell unless the caller passes ["bash","-lc",cmd]. */
@@ -14,6 +15,11 @@ export interface ProcessSpec {
   idleTimeoutMs?: number;
   /** Each output line (stdout and stderr, in arrival order, without newline). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * A line too long to hand over whole is redacted before it is cut into pieces, and no cut splits a secret.
+   * Complete lines reach onLine as they came: the caller redacts them (it may need to parse them first).
+   */
+  redact?: Redactor;
   /** Complete raw output is appended here (tee), even for gigabytes of output. */
   teeFile?: string;
   signal?: AbortSignal;

@@ -97,8 +97,14 @@ describe('CodexAgent with the fake codex', () => {
     assert.equal(rl.failure, 'agent-rate-limited');
     assert.match(rl.detail ?? '', /429/);
 
-    play({ steps: [{ do: 'stderr', text: 'Error: unexpected status 401 Unauthorized: invalid api key' }, { do: 'exit', code: 1 }] });
+    play({ steps: [{ do: 'error', message: 'unexpected status 401 Unauthorized: invalid api key', fail: true }] });
     assert.equal((await fakeCodexAgent(scenario).run(input())).failure, 'agent-auth');
+
+    // Free text on stderr is no structured signal: neither a "401" nor a shape tuple with "512" in it classifies.
+    play({ steps: [{ do: 'stderr', text: 'Error: unexpected status 401 Unauthorized: invalid api key' }, { do: 'exit', code: 1 }] });
+    assert.equal((await fakeCodexAgent(scenario).run(input())).failure, 'agent-exit-nonzero');
+    play({ steps: [{ do: 'stderr', text: 'ValueError: bad shape (512, 128)' }, { do: 'exit', code: 1 }] });
+    assert.equal((await fakeCodexAgent(scenario).run(input())).failure, 'agent-exit-nonzero');
 
     play({ steps: [{ do: 'exit', code: 7 }] });
     const plain = await fakeCodexAgent(scenario).run(input());
@@ -108,6 +114,17 @@ describe('CodexAgent with the fake codex', () => {
     play({ steps: [{ do: 'model-metadata-warning' }, { do: 'message', text: 'fine' }] });
     const ok = await fakeCodexAgent(scenario).run(input());
     assert.equal(ok.ok, true, ok.detail);
+  });
+
+  it('an unknown error event is transient once, deterministic when the next run fails the same way', async () => {
+    const weird = (port: number) => ({ steps: [{ do: 'error', message: `the billing shard at 10.0.0.1:${port} said no`, fail: true }] });
+    play(weird(1), weird(2), weird(3), { steps: [{ do: 'error', message: 'another oddity', fail: true }] });
+    const agent = fakeCodexAgent(scenario);
+    // A stray "billing" is no usage limit (which would stop the run): unknown, so retried.
+    assert.equal((await agent.run(input())).failure, 'agent-server-error');
+    assert.equal((await agent.run(input())).failure, 'agent-exit-nonzero');
+    assert.equal((await agent.run(input())).failure, 'agent-exit-nonzero');
+    assert.equal((await agent.run(input())).failure, 'agent-server-error');
   });
 
   it('successive runs take successive scenario entries (retries see the next invocation)', async () => {

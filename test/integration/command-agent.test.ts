@@ -72,12 +72,19 @@ describe('CommandAgent (--agent command)', () => {
     assert.equal(r.lastMessage, `own agent ran with ${fx.repo}`);
   });
 
-  it('non-zero exits are failures, classified from stderr; secrets are redacted', async () => {
+  it('non-zero exits are deterministic failures whatever stderr says; secrets are redacted', async () => {
     const r = await agent('echo "key $MY_API_KEY" ; echo "429 Too Many Requests" >&2; exit 3', { MY_API_KEY: 'abcdefgh12345678' }).run(input());
     assert.equal(r.ok, false);
-    assert.equal(r.failure, 'agent-rate-limited');
+    assert.equal(r.failure, 'agent-exit-nonzero');
     assert.equal(r.exitCode, 3);
     assert.equal(r.lastMessage, 'key [redacted]');
+  });
+
+  it('exit 75 (EX_TEMPFAIL) is the documented transient failure', async () => {
+    const r = await agent('echo "upstream busy" >&2; exit 75').run(input());
+    assert.equal(r.failure, 'agent-server-error');
+    assert.equal(r.exitCode, 75);
+    assert.match(r.detail ?? '', /exit 75: upstream busy/);
   });
 
   it('the idle timeout ends a silent command', async () => {

@@ -1,3 +1,4 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentReportJsonSchema, parseAgentReport, type AgentReportParse } from '../../core/agent-report.js';
@@ -11,14 +12,40 @@ export async function writeReportSchema(iterDir: string): Promise<string> {
   return path;
 }
 
+const MAX_RAW_CHARS = 4096;
+
 /**
  * Parse the agent's last message into `<iterDir>/report.json`. A malformed report is recorded as
  * `{ok:false, error, raw}` (raw cut to 4 KB) and returned, never thrown: a bad report must not stop the loop.
+ * The message is redacted before it is cut and before it is JSON-encoded, so neither the cut nor an escaped
+ * quote or backslash lets part of a secret through.
  */
 export async function recordReport(iterDir: string, lastMessage: string | undefined, redact: Redactor): Promise<AgentReportParse> {
   const parsed = parseAgentReport(lastMessage);
-  const body = parsed.ok ? parsed : { ...parsed, raw: lastMessage?.slice(0, 4096) };
+  const raw = lastMessage === undefined ? undefined : redact(lastMessage).slice(0, MAX_RAW_CHARS);
+  const body = parsed.ok ? parsed : { ...parsed, raw };
   await mkdir(iterDir, { recursive: true, mode: 0o700 });
   await writeFile(join(iterDir, 'report.json'), `${redact(JSON.stringify(body, null, 2))}\n`, { mode: 0o600 });
   return parsed;
+}
+
+/**
+ * An agent's own file in the run directory (codex's `-o last-message.md`, a command agent's
+ * `{iter_dir}/last-message.md`), redacted in place and made private: every backend's files end up the same
+ * way, whoever wrote them. Returns the redacted text, or undefined when there is no such file.
+ */
+export function redactAgentFile(file: string, redact: Redactor): string | undefined {
+  if (!existsSync(file)) return undefined;
+  const raw = readFileSync(file, 'utf8');
+  const clean = redact(raw);
+  if (clean !== raw) writeFileSync(file, clean);
+  // The agent created it with its own umask.
+  chmodSync(file, 0o600);
+  return clean;
+}
+
+/** A file gdnctl writes for an agent backend (claude's last-message.md), redacted and private. */
+export function writeAgentFile(file: string, text: string, redact: Redactor): void {
+  writeFileSync(file, redact(text), { mode: 0o600 });
+  chmodSync(file, 0o600);
 }

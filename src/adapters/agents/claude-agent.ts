@@ -1,13 +1,13 @@
-import { writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRedactor, type Redactor } from '../../redact.js';
 import type { AgentRunInput, AgentRunResult, AgentRunner } from '../../ports/agent.js';
 import type { CommandRunner } from '../../ports/process.js';
 import { resolveAgentBinary } from './agent-binary.js';
-import { recordReport } from './agent-report-files.js';
+import { recordReport, writeAgentFile } from './agent-report-files.js';
 import { ClaudeEventReader } from './claude-events.js';
-import { classifyRun, describeFailure } from './failure-classifier.js';
+import { classifyClaudeFailure } from './claude-failures.js';
+import { classifyRun, describeFailure, UnknownFailureMemory } from './failure-classifier.js';
 import { runEventStreamAgent } from './event-stream-run.js';
 
 export interface ClaudeAgentOptions {
@@ -34,6 +34,7 @@ export class ClaudeAgent implements AgentRunner {
   readonly name = 'claude';
   private resolvedBin: string | undefined;
   private readonly redact: Redactor;
+  private readonly unknownFailures = new UnknownFailureMemory();
 
   constructor(private readonly opts: ClaudeAgentOptions) {
     this.redact = opts.redact ?? createRedactor(opts.env);
@@ -63,20 +64,25 @@ export class ClaudeAgent implements AgentRunner {
     await this.preflight();
     await mkdir(input.iterDir, { recursive: true });
     const argv = this.describe(input);
-    const reader = new ClaudeEventReader((l) => input.onDisplay?.(this.redact(l)), this.opts.showFileUpdates);
+    const reader = new ClaudeEventReader((l) => input.onDisplay?.(this.redact(l)), this.opts.showFileUpdates, this.redact);
     const result = await runEventStreamAgent(this.opts.runner, input, { argv, env: this.opts.env, reader, redact: this.redact });
 
     const raw = reader.resultText ?? reader.lastAssistantText;
     const lastMessage = raw === undefined ? undefined : this.redact(raw);
-    if (lastMessage !== undefined) writeFileSync(join(input.iterDir, 'last-message.md'), lastMessage);
+    if (lastMessage !== undefined) writeAgentFile(join(input.iterDir, 'last-message.md'), lastMessage, this.redact);
     // Exit 0 without a result event is not success: the stream was cut short.
     const reportedFailure = reader.isError || (result.exitCode === 0 && !reader.sawResult);
-    const failure = classifyRun(result, reader.messages, reportedFailure);
+    // An error result carries its class (claude-failures.ts); a run that died without one is deterministic.
+    const structured = reader.isError
+      ? classifyClaudeFailure({ apiErrorStatus: reader.apiErrorStatus, errorCode: reader.errorCode, subtype: reader.resultSubtype })
+      : undefined;
+    const verdict = classifyRun(result, reportedFailure, structured);
+    const failure = this.unknownFailures.judge(verdict, reader.messages.at(-1) ?? '');
     const report = input.outputSchemaFile ? await recordReport(input.iterDir, lastMessage, this.redact) : undefined;
     return {
       ok: failure === undefined,
       ...(failure
-        ? { failure, detail: this.redact(describeFailure(result, reader.messages)) }
+        ? { failure, detail: this.redact(describeFailure(result, reader.messages, this.redact)) }
         : {}),
       exitCode: result.exitCode,
       durationMs: result.durationMs,

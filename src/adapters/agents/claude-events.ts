@@ -1,9 +1,12 @@
 import type { TokenUsage } from '../../ports/agent.js';
+import type { Redactor } from '../../redact.js';
 
 /**
  * Reads `claude -p --output-format stream-json --verbose` lines: system/init, assistant and user messages,
  * and the final `result` event, which carries the totals (usage, total_cost_usd) and the verdict. A result
- * with `is_error: true` is a failure even when its subtype says "success" (API errors end that way).
+ * with `is_error: true` is a failure even when its subtype says "success" (API errors end that way). Such an
+ * error carries structured fields, which classify it (claude-failures.ts): the assistant message's `error`
+ * code and the result's `api_error_status`. Text is redacted before it is shortened for the view.
  */
 
 type Json = Record<string, unknown>;
@@ -30,12 +33,22 @@ export class ClaudeEventReader {
   isError = false;
   resultText: string | undefined;
   lastAssistantText: string | undefined;
+  /** The last assistant message's `error` code ("rate_limit", "authentication_failed", "server_error", …). */
+  errorCode: string | undefined;
+  /** The result's `api_error_status`, else the last `api_retry` event's `error_status` (HTTP status). */
+  apiErrorStatus: number | undefined;
+  resultSubtype: string | undefined;
   readonly messages: string[] = [];
 
   constructor(
     private readonly display: (line: string) => void,
     private readonly showFileUpdates: boolean,
+    private readonly redact: Redactor = (t) => t,
   ) {}
+
+  private clip(text: string, max?: number): string {
+    return oneLine(this.redact(text), max);
+  }
 
   /** Returns whether the line was a JSON event. */
   stdoutLine(line: string): boolean {
@@ -48,7 +61,7 @@ export class ClaudeEventReader {
       }
     }
     if (!e || typeof e !== 'object') {
-      if (line.trim() !== '') this.display(line);
+      if (line.trim() !== '') this.display(this.redact(line));
       return false;
     }
     this.onEvent(e as Json);
@@ -58,11 +71,11 @@ export class ClaudeEventReader {
   stderrLine(line: string): void {
     if (line.trim() === '') return;
     this.remember(line);
-    this.display(line);
+    this.display(this.redact(line));
   }
 
   private remember(message: string): void {
-    this.messages.push(message);
+    this.messages.push(this.redact(message));
     if (this.messages.length > 50) this.messages.shift();
   }
 
@@ -74,19 +87,21 @@ export class ClaudeEventReader {
         this.sessionId ??= str(e.session_id);
         if (e.subtype === 'api_retry') {
           // Claude retries API errors itself (even 401) with backoff; show them so a stuck run explains itself.
+          if (typeof e.error_status === 'number') this.apiErrorStatus = e.error_status;
           const why = `API retry ${num(e.attempt)}/${num(e.max_retries)}: HTTP ${num(e.error_status)} ${str(e.error) ?? ''}`.trim();
           this.remember(why);
           this.display(why);
         }
         return;
       case 'assistant':
+        if (typeof e.error === 'string') this.errorCode = e.error;
         for (const block of content) this.assistantBlock(block);
         return;
       case 'user':
         for (const block of content) {
           if (block.type === 'tool_result' && block.is_error === true) {
             const text = typeof block.content === 'string' ? block.content : JSON.stringify(block.content ?? '');
-            this.display(`  → error: ${oneLine(text, 160)}`);
+            this.display(`  → error: ${this.clip(text, 160)}`);
           }
         }
         return;
@@ -103,14 +118,14 @@ export class ClaudeEventReader {
     if (block.type === 'text') {
       const text = str(block.text) ?? '';
       this.lastAssistantText = text;
-      for (const l of text.split('\n')) if (l.trim() !== '') this.display(`» ${l}`);
+      for (const l of this.redact(text).split('\n')) if (l.trim() !== '') this.display(`» ${l}`);
     } else if (block.type === 'tool_use') {
       const name = str(block.name) ?? 'tool';
-      if (name === 'Bash') this.display(`$ ${oneLine(str(input.command) ?? '')}`);
+      if (name === 'Bash') this.display(`$ ${this.clip(str(input.command) ?? '')}`);
       else if (FILE_TOOLS.has(name)) {
         this.display(`  ${name.toLowerCase()} ${str(input.file_path) ?? str(input.notebook_path) ?? '?'}`);
         const diff = str(input.new_string) ?? str(input.content);
-        if (this.showFileUpdates && diff) for (const l of diff.split('\n')) this.display(`    + ${l}`);
+        if (this.showFileUpdates && diff) for (const l of this.redact(diff).split('\n')) this.display(`    + ${l}`);
       } else this.display(`  tool ${name}`);
     }
   }
@@ -118,7 +133,8 @@ export class ClaudeEventReader {
   private onResult(e: Json): void {
     this.sawResult = true;
     this.sessionId ??= str(e.session_id);
-    this.isError = e.is_error === true || (str(e.subtype) ?? 'success') !== 'success';
+    this.resultSubtype = str(e.subtype);
+    this.isError = e.is_error === true || (this.resultSubtype ?? 'success') !== 'success';
     this.resultText = str(e.result);
     const u = (e.usage ?? {}) as Json;
     // Anthropic counts cache reads and writes apart from input_tokens; codex's input_tokens includes cached
@@ -129,10 +145,11 @@ export class ClaudeEventReader {
     this.usage.outputTokens += num(u.output_tokens);
     if (typeof e.total_cost_usd === 'number') this.costUsd = (this.costUsd ?? 0) + e.total_cost_usd;
     if (this.isError) {
+      if (typeof e.api_error_status === 'number') this.apiErrorStatus = e.api_error_status;
       const status = typeof e.api_error_status === 'number' ? ` (HTTP ${e.api_error_status})` : '';
       const why = `${this.resultText ?? str(e.subtype) ?? 'error'}${status}`;
       this.remember(why);
-      this.display(`claude failed: ${why}`);
+      this.display(`claude failed: ${this.redact(why)}`);
     }
     const costText = this.costUsd !== undefined ? `, $${this.costUsd.toFixed(4)}` : '';
     this.display(`tokens: ${this.usage.inputTokens} in (${this.usage.cachedInputTokens} cached), ${this.usage.outputTokens} out${costText}`);

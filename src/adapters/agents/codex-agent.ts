@@ -1,14 +1,15 @@
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRedactor, type Redactor } from '../../redact.js';
 import type { AgentRunInput, AgentRunResult, AgentRunner } from '../../ports/agent.js';
 import type { CommandRunner } from '../../ports/process.js';
 import { detectCodexSearch, resolveAgentBinary } from './agent-binary.js';
-import { recordReport } from './agent-report-files.js';
+import { recordReport, redactAgentFile } from './agent-report-files.js';
 import { CodexEventReader } from './codex-events.js';
+import { classifyCodexMessage } from './codex-failures.js';
 import { prepareCodexHome } from './codex-home.js';
-import { classifyRun, describeFailure } from './failure-classifier.js';
+import { classifyRun, describeFailure, UnknownFailureMemory } from './failure-classifier.js';
 import { runEventStreamAgent } from './event-stream-run.js';
 import { sealTree } from '../ledger/private-files.js';
 
@@ -50,6 +51,7 @@ export class CodexAgent implements AgentRunner {
   private resolvedBin: string | undefined;
   private searchSupported: boolean | undefined;
   private readonly redact: Redactor;
+  private readonly unknownFailures = new UnknownFailureMemory();
 
   constructor(private readonly opts: CodexAgentOptions) {
     this.redact = opts.redact ?? createRedactor(opts.env);
@@ -91,17 +93,6 @@ export class CodexAgent implements AgentRunner {
     return { ...this.opts.env, CODEX_HOME: home };
   }
 
-  /** codex writes -o itself, unredacted: redact it in place so no secret stays in the run directory. */
-  private readLastMessage(file: string): string | undefined {
-    if (!existsSync(file)) return undefined;
-    const raw = readFileSync(file, 'utf8');
-    const clean = this.redact(raw);
-    if (clean !== raw) writeFileSync(file, clean);
-    // codex created it with its own umask.
-    chmodSync(file, 0o600);
-    return clean;
-  }
-
   async run(input: AgentRunInput): Promise<AgentRunResult> {
     await this.preflight();
     await mkdir(input.iterDir, { recursive: true, mode: 0o700 });
@@ -111,7 +102,7 @@ export class CodexAgent implements AgentRunner {
     rmSync(lastMessageFile, { force: true });
     const env = await this.environment(input);
     const display = (line: string): void => input.onDisplay?.(this.redact(line));
-    const reader = new CodexEventReader(display, this.opts.showFileUpdates);
+    const reader = new CodexEventReader(display, this.opts.showFileUpdates, this.redact);
     let result;
     try {
       result = await runEventStreamAgent(this.opts.runner, input, { argv, env, reader, redact: this.redact });
@@ -120,9 +111,13 @@ export class CodexAgent implements AgentRunner {
       if (env.CODEX_HOME && this.opts.modelServer) await sealTree(env.CODEX_HOME);
     }
 
-    const lastMessage = this.readLastMessage(lastMessageFile) ?? reader.lastAgentMessage;
-    const failure = classifyRun(result, reader.messages, reader.turnFailed);
-    const detail = failure ? this.redact(describeFailure(result, reader.messages)) : undefined;
+    // codex writes -o itself, unredacted: redact it in place so no secret stays in the run directory.
+    const lastMessage = redactAgentFile(lastMessageFile, this.redact) ?? reader.lastAgentMessage;
+    // Only codex's own error events classify (codex-failures.ts); a run that failed without one is deterministic.
+    const message = reader.failureMessage;
+    const verdict = classifyRun(result, reader.turnFailed, message === undefined ? undefined : classifyCodexMessage(message));
+    const failure = this.unknownFailures.judge(verdict, message ?? '');
+    const detail = failure ? this.redact(describeFailure(result, reader.messages, this.redact)) : undefined;
     const report = input.outputSchemaFile ? await recordReport(input.iterDir, lastMessage, this.redact) : undefined;
     return {
       ok: failure === undefined,

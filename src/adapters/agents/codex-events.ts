@@ -1,10 +1,13 @@
 import type { TokenUsage } from '../../ports/agent.js';
+import type { Redactor } from '../../redact.js';
+import { isCodexRetryNote } from './codex-failures.js';
 import { isHarmlessCodexError } from './failure-classifier.js';
 
 /**
  * Reads `codex exec --json` output line by line: sums token usage, remembers the last agent message and the
  * error messages, and renders a readable terminal view. Parsing is lenient on purpose: codex adds event and
  * item types between versions, so anything unknown is kept in the transcript and skipped in the view.
+ * Text is redacted before it is shortened for the view, so a cut never leaves half a secret.
  */
 
 type Json = Record<string, unknown>;
@@ -41,14 +44,24 @@ export class CodexEventReader {
   lastAgentMessage: string | undefined;
   turnCompleted = false;
   turnFailed = false;
-  /** Failure-relevant messages (error events, turn.failed, item errors, stderr), newest last. */
+  /** Failure-relevant messages (error events, turn.failed, item errors, stderr), redacted, newest last. */
   readonly messages: string[] = [];
+  /**
+   * How the turn ended, in codex's words: the last `turn.failed` message, else the last top-level `error`
+   * event's (not a "Reconnecting..." note). Only this is classified (codex-failures.ts); stderr never is.
+   */
+  failureMessage: string | undefined;
   private inDiffBlock = false;
 
   constructor(
     private readonly display: (line: string) => void,
     private readonly showFileUpdates: boolean,
+    private readonly redact: Redactor = (t) => t,
   ) {}
+
+  private clip(text: string, max: number): string {
+    return oneLine(this.redact(text), max);
+  }
 
   /** One stdout line. Returns whether it was a JSON event (the caller keeps those in transcript.jsonl). */
   stdoutLine(line: string): boolean {
@@ -82,12 +95,14 @@ export class CodexEventReader {
       if (this.inDiffBlock && DIFF_LINE.test(line)) return;
       this.inDiffBlock = false;
     }
-    if (line.trim() !== '') this.display(line.length > MAX_PLAIN_CHARS ? `${line.slice(0, MAX_PLAIN_CHARS)}…` : line);
+    if (line.trim() === '') return;
+    const clean = this.redact(line);
+    this.display(clean.length > MAX_PLAIN_CHARS ? `${clean.slice(0, MAX_PLAIN_CHARS)}…` : clean);
   }
 
   private remember(message: string): void {
     if (isHarmlessCodexError(message)) return;
-    this.messages.push(message);
+    this.messages.push(this.redact(message));
     if (this.messages.length > MAX_MESSAGES) this.messages.shift();
   }
 
@@ -110,6 +125,7 @@ export class CodexEventReader {
       case 'turn.failed': {
         this.turnFailed = true;
         const message = str((e.error as Json | undefined)?.message) ?? 'turn failed';
+        this.failureMessage = message;
         this.remember(message);
         this.display(`turn failed: ${message}`);
         return;
@@ -117,7 +133,8 @@ export class CodexEventReader {
       case 'error': {
         const message = str(e.message) ?? JSON.stringify(e);
         this.remember(message);
-        if (!isHarmlessCodexError(message)) this.display(`error: ${message}`);
+        if (!this.turnFailed && !isHarmlessCodexError(message) && !isCodexRetryNote(message)) this.failureMessage = message;
+        if (!isHarmlessCodexError(message)) this.display(`error: ${this.redact(message)}`);
         return;
       }
       case 'item.completed':
@@ -133,11 +150,11 @@ export class CodexEventReader {
       case 'agent_message': {
         const text = str(item.text) ?? '';
         this.lastAgentMessage = text;
-        for (const l of text.split('\n')) if (l.trim() !== '') this.display(`» ${l}`);
+        for (const l of this.redact(text).split('\n')) if (l.trim() !== '') this.display(`» ${l}`);
         return;
       }
       case 'command_execution': {
-        const command = oneLine(unwrapShell(str(item.command) ?? ''), MAX_COMMAND_CHARS);
+        const command = this.clip(unwrapShell(str(item.command) ?? ''), MAX_COMMAND_CHARS);
         const code = item.exit_code;
         this.display(`$ ${command}  → ${typeof code === 'number' ? `exit ${code}` : str(item.status) ?? 'done'}`);
         return;
@@ -147,24 +164,24 @@ export class CodexEventReader {
         for (const c of changes) {
           this.display(`  ${str(c.kind) ?? 'change'} ${str(c.path) ?? '?'}`);
           const diff = str(c.diff) ?? str(c.unified_diff);
-          if (this.showFileUpdates && diff) for (const l of diff.split('\n')) this.display(`    ${l}`);
+          if (this.showFileUpdates && diff) for (const l of this.redact(diff).split('\n')) this.display(`    ${l}`);
         }
         return;
       }
       case 'error': {
         const message = str(item.message) ?? '';
         this.remember(message);
-        if (!isHarmlessCodexError(message)) this.display(`error: ${message}`);
+        if (!isHarmlessCodexError(message)) this.display(`error: ${this.redact(message)}`);
         return;
       }
       case 'reasoning': {
         // Reasoning summaries show progress during long silent stretches; one line each is enough.
         const first = (str(item.text) ?? '').split('\n').find((l) => l.trim() !== '');
-        if (first) this.display(`· ${oneLine(first.replace(/\*\*/g, ''), 160)}`);
+        if (first) this.display(`· ${this.clip(first.replace(/\*\*/g, ''), 160)}`);
         return;
       }
       case 'web_search':
-        this.display(`search: ${oneLine(str(item.query) ?? '', 160)}`);
+        this.display(`search: ${this.clip(str(item.query) ?? '', 160)}`);
         return;
       case 'mcp_tool_call':
         this.display(`tool ${str(item.server) ?? '?'}.${str(item.tool) ?? '?'}${str(item.status) === 'failed' ? ' (failed)' : ''}`);

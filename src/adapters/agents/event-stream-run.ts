@@ -39,6 +39,8 @@ export async function runEventStreamAgent(
       ...agentProcess(input),
       argv: run.argv,
       env: run.env,
+      // A line cut for length is redacted before the cut (the readers parse whole lines, then redact).
+      redact: run.redact,
       onLine: (line, stream) => {
         if (stream === 'stderr') {
           outputLog.line(line);

@@ -1,39 +1,67 @@
 import type { AgentFailure } from '../../ports/agent.js';
 import type { ProcessResult } from '../../ports/process.js';
+import type { Redactor } from '../../redact.js';
 
 /**
- * Classify why an agent run failed from its error messages (codex `error` / `turn.failed` events, claude's
- * `result`, stderr). The order matters: an exhausted quota arrives as HTTP 429 too, but retrying it is
- * pointless, so usage limits are checked before rate limits; auth before the generic network patterns.
+ * Why an agent run failed, from structured signals only (docs/agents.md "Failure classes"): codex's `error` /
+ * `turn.failed` messages looked up in the table of the pinned codex's messages (codex-failures.ts), claude's
+ * error code and HTTP status fields, the command backend's documented exit codes. Free text (stderr, the
+ * agent's own output) never decides: "bad shape (512, 128)" is not a server error and a stray "billing" does
+ * not stop the run. What nothing structured calls transient is the agent's own, deterministic failure.
+ *
+ * 'unknown': a structured failure the tables do not know. It is retried once as transient; the same failure
+ * again is deterministic (UnknownFailureMemory).
  */
-const RULES: Array<[AgentFailure, RegExp]> = [
-  ['agent-usage-limit', /usage limit|insufficient_quota|exceeded your current quota|quota exceeded|credit balance is too low|billing/i],
-  ['agent-auth', /\b401\b|\b403\b|unauthori[sz]ed|forbidden|invalid[ _-]?api[ _-]?key|incorrect api key|authentication|not logged in|please (?:log|sign) ?in/i],
-  ['agent-rate-limited', /\b429\b|rate[ _-]?limit|too many requests/i],
-  ['agent-server-error', /\b5\d\d\b|overloaded|internal server error|bad gateway|service unavailable|gateway time-?out|server_error|server had an error/i],
-  ['agent-network', /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|network|connection (?:refused|reset|closed|error)|error sending request|stream disconnected|dns error|tls|socket hang up|failed to connect/i],
-];
+export type FailureVerdict = AgentFailure | 'unknown';
 
-export function classifyMessages(messages: readonly string[]): AgentFailure | undefined {
-  // The latest message is the one that ended the run; earlier ones may be retries codex recovered from.
-  for (const text of [...messages].reverse()) {
-    for (const [failure, re] of RULES) if (re.test(text)) return failure;
-  }
-  return undefined;
+/** The class every failure gets that nothing structured calls transient or fatal. */
+export const DETERMINISTIC: AgentFailure = 'agent-exit-nonzero';
+
+/** An HTTP status as a failure class (claude's api_error_status, codex's "unexpected status NNN"). */
+export function failureForHttpStatus(status: number): AgentFailure {
+  if (status === 401 || status === 403) return 'agent-auth';
+  if (status === 402) return 'agent-usage-limit';
+  if (status === 408) return 'agent-network';
+  if (status === 429) return 'agent-rate-limited';
+  if (status >= 500 && status <= 599) return 'agent-server-error';
+  return DETERMINISTIC;
 }
 
-/** The failure of a finished process: timeouts and interrupts first, then the messages, then the exit code. */
-export function classifyRun(
+/**
+ * Remembers the last unknown failure of one agent runner (one per run). The first occurrence of a failure
+ * counts as transient (the retry sees whether it heals); when the next run fails the same way, it is the
+ * agent's deterministic failure. Numbers (ports, ids, counts) do not make two messages different.
+ */
+export class UnknownFailureMemory {
+  private last: string | undefined;
+
+  /** The failure class for a finished run: `verdict` when known; for 'unknown', transient once, then deterministic. */
+  judge(verdict: FailureVerdict | undefined, signature: string): AgentFailure | undefined {
+    if (verdict !== 'unknown') {
+      this.last = undefined;
+      return verdict;
+    }
+    const key = signature.replace(/\d+/g, '#').trim();
+    const repeated = this.last === key;
+    this.last = key;
+    return repeated ? DETERMINISTIC : 'agent-server-error';
+  }
+}
+
+/**
+ * The failure of a finished process: interrupts and timeouts first, then (for a failed run) the backend's
+ * structured verdict, else deterministic. `failed`: the backend saw a failure even if the exit code is 0.
+ */
+export function classifyRun<V extends FailureVerdict>(
   result: Pick<ProcessResult, 'exitCode' | 'signal' | 'timedOut' | 'aborted'>,
-  messages: readonly string[],
-  reportedFailure: boolean,
-): AgentFailure | undefined {
+  failed: boolean,
+  verdict: V | undefined,
+): V | AgentFailure | undefined {
   if (result.aborted) return 'agent-interrupted';
   if (result.timedOut === 'wall') return 'agent-timeout';
   if (result.timedOut === 'idle') return 'agent-idle-timeout';
-  const failed = reportedFailure || result.exitCode !== 0;
-  if (!failed) return undefined;
-  return classifyMessages(messages) ?? 'agent-exit-nonzero';
+  if (!failed && result.exitCode === 0) return undefined;
+  return verdict ?? DETERMINISTIC;
 }
 
 /** Errors that look like failures but are not: an unknown model name only means codex lacks its metadata. */
@@ -41,13 +69,17 @@ export function isHarmlessCodexError(message: string): boolean {
   return /model metadata .*not found/i.test(message);
 }
 
+const MAX_DETAIL_CHARS = 500;
+
 /**
  * One line for records and the console: how the run ended, then the newest error message, or else the last
- * output line (a spawn failure such as ENOENT only shows there).
+ * output line (a spawn failure such as ENOENT only shows there). Redacted before it is cut, so the cut never
+ * leaves half a secret behind.
  */
 export function describeFailure(
   r: Pick<ProcessResult, 'exitCode' | 'signal' | 'timedOut' | 'aborted' | 'durationMs' | 'tail'>,
   messages: readonly string[],
+  redact: Redactor = (t) => t,
 ): string {
   const how = r.aborted
     ? 'interrupted'
@@ -59,5 +91,5 @@ export function describeFailure(
           ? `killed by ${r.signal}`
           : `exit ${r.exitCode}`;
   const last = messages.at(-1) ?? r.tail.trimEnd().split('\n').at(-1);
-  return last ? `${how}: ${last.slice(0, 500)}` : how;
+  return last ? `${how}: ${redact(last).slice(0, MAX_DETAIL_CHARS)}` : how;
 }

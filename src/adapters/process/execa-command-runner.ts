@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import type { CommandRunner, ProcessResult, ProcessSpec } from '../../ports/process.js';
+import type { Redactor } from '../../redact.js';
+import { setLongTimeout, type LongTimer } from './long-timer.js';
 import {
   isGroupAlive,
   isSameGroup,
@@ -53,22 +55,33 @@ class TailBuffer {
   }
 }
 
-/** Splits a byte stream into lines (UTF-8 safe across chunk boundaries). */
+/**
+ * Splits a byte stream into lines (UTF-8 safe across chunk boundaries). A line longer than maxChars is handed
+ * over in pieces; with a redactor, the pending text is redacted before a piece is cut off, and the last
+ * `longest - 1` characters stay behind: a secret that straddles the cut is incomplete in the buffer, so it
+ * starts within those characters and is redacted whole once the rest arrives.
+ */
 class LineSplitter {
   private decoder = new StringDecoder('utf8');
   private partial = '';
+  private readonly keep: number;
   constructor(
     private readonly maxChars: number,
     private readonly emit: (line: string) => void,
-  ) {}
+    private readonly redact?: Redactor,
+  ) {
+    this.keep = Math.min(Math.max(0, (redact?.longest ?? 0) - 1), Math.floor(maxChars / 2));
+  }
   push(chunk: Buffer): void {
     const text = this.partial + this.decoder.write(chunk);
     const parts = text.split('\n');
     this.partial = parts.pop() ?? '';
     for (const p of parts) this.emit(p.endsWith('\r') ? p.slice(0, -1) : p);
+    if (this.partial.length > this.maxChars && this.redact) this.partial = this.redact(this.partial);
     while (this.partial.length > this.maxChars) {
-      this.emit(this.partial.slice(0, this.maxChars));
-      this.partial = this.partial.slice(this.maxChars);
+      const cut = Math.min(this.maxChars, this.partial.length - this.keep);
+      this.emit(this.partial.slice(0, cut));
+      this.partial = this.partial.slice(cut);
     }
   }
   end(): void {
@@ -148,14 +161,15 @@ export class ExecaCommandRunner implements CommandRunner {
       killing = this.escalate(pgid, exitPromise);
     };
 
-    let idleTimer: NodeJS.Timeout | undefined;
+    // Long timers: a limit beyond Node's 24.8-day timer range must not fire at once (long-timer.ts).
+    let idleTimer: LongTimer | undefined;
     const armIdle = (): void => {
       if (!spec.idleTimeoutMs) return;
       if (idleTimer) idleTimer.refresh();
-      else idleTimer = setTimeout(() => stopAll('idle'), spec.idleTimeoutMs);
+      else idleTimer = setLongTimeout(() => stopAll('idle'), spec.idleTimeoutMs);
     };
     armIdle();
-    const wallTimer = spec.timeoutMs ? setTimeout(() => stopAll('wall'), spec.timeoutMs) : undefined;
+    const wallTimer = spec.timeoutMs ? setLongTimeout(() => stopAll('wall'), spec.timeoutMs) : undefined;
     const onAbort = (): void => stopAll('abort');
     if (spec.signal?.aborted) onAbort();
     else spec.signal?.addEventListener('abort', onAbort, { once: true });
@@ -167,7 +181,7 @@ export class ExecaCommandRunner implements CommandRunner {
     let waitingForDrain = false;
     for (const { name, stream } of streams) {
       if (!stream) continue;
-      const lines = new LineSplitter(this.opts.maxLineChars, (line) => spec.onLine?.(line, name));
+      const lines = new LineSplitter(this.opts.maxLineChars, (line) => spec.onLine?.(line, name), spec.redact);
       stream.on('data', (chunk: Buffer) => {
         armIdle();
         tail.push(chunk);
@@ -203,8 +217,8 @@ export class ExecaCommandRunner implements CommandRunner {
     if (pgid !== undefined) untrackGroup(pgid);
     // A spawn failure (missing binary, bad cwd) has no exit code; say why in the tail.
     if (code === null && signal === null && result.failed) tail.push(Buffer.from(`${result.shortMessage}\n`));
-    if (idleTimer) clearTimeout(idleTimer);
-    if (wallTimer) clearTimeout(wallTimer);
+    idleTimer?.clear();
+    wallTimer?.clear();
     spec.signal?.removeEventListener('abort', onAbort);
     if (tee) await new Promise<void>((resolve) => tee.end(resolve));
 
