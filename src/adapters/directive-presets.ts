@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
+import { refuseSpecialFile, specialFileKind } from './regular-file.js';
 
 /**
  * Session directive presets: `<name>.md` files whose whole text is the directive. Discovered from the packaged
@@ -85,6 +86,8 @@ const FILE_ROLE: DirectiveFileRole = { what: 'directive file', fix: '--directive
 /** A directive file's text for the prompt (front matter removed); unreadable or empty is a usage error naming the file. */
 export async function readDirectiveFile(file: string, role: DirectiveFileRole = FILE_ROLE): Promise<string> {
   const named = role === FILE_ROLE ? `${role.what} ${file}` : `${file}: ${role.what}`;
+  // Before opening: a FIFO would block the read forever (regular-file.ts).
+  await refuseSpecialFile(file, named, `point ${role.fix} at a regular file`);
   let raw: string;
   try {
     raw = await readFile(file, 'utf8');
@@ -117,6 +120,8 @@ async function scan(dir: string, source: PresetSource): Promise<PresetInfo[]> {
   const out: PresetInfo[] = [];
   for (const n of names.filter((x) => PRESET_FILE.test(x)).sort()) {
     const file = join(dir, n);
+    const special = await specialFileKind(file);
+    if (special) throw new DirectivePresetError(`${file}: directive preset is ${special}, not a regular file; replace it with a file or remove it`);
     let text: string;
     try {
       text = await readFile(file, 'utf8');

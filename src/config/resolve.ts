@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Document } from 'yaml';
@@ -8,6 +8,9 @@ import { fieldByKey, fields, fieldsFor, flagsOf, type FieldInfo } from './fields
 import { configSchema, type Config, type ConfigKey } from './schema.js';
 import { nearest } from './suggest.js';
 import { isSecretName } from '../redact.js';
+import { isDanglingSymlinkSync, refuseSpecialFileSync } from '../adapters/regular-file.js';
+import { inputProblems } from './input-checks.js';
+import { realParentPath, realPathOf } from './real-path.js';
 
 /** 'resilient': rewritten by --resilient (shown by --print-config for codex-loop). */
 export type Source = 'flag' | 'env' | 'file' | 'default' | 'resilient';
@@ -66,8 +69,16 @@ interface FileLayer {
   locate(key: string, path?: (string | number)[]): string;
 }
 
+/**
+ * Anchors and aliases are ordinary YAML (`postCheck: &checks [..]`, `protect: *checks`) and resolve; an alias
+ * bomb (aliases of aliases, exponential when expanded) stops at this many alias expansions.
+ */
+export const MAX_YAML_ALIASES = 100;
+
 function readFileLayer(file: string, yaml: YamlModule): FileLayer {
   const { LineCounter, parseDocument, isMap, isScalar } = yaml;
+  // Before opening: a FIFO named gdnctl.yaml would block the read forever (src/adapters/regular-file.ts).
+  refuseSpecialFileSync(file, `${file}: the config file`, 'replace it with a YAML file or pass --config <file>');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -76,7 +87,7 @@ function readFileLayer(file: string, yaml: YamlModule): FileLayer {
     throw new UsageError(`${file}: cannot read config file (${code ?? String(e)}); check the --config path`);
   }
   const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc: Document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: true });
   const at = (offset: number | undefined): string => {
     if (offset === undefined) return file;
     const { line, col } = lineCounter.linePos(offset);
@@ -96,6 +107,13 @@ function readFileLayer(file: string, yaml: YamlModule): FileLayer {
   if (!isMap(contents)) {
     throw new UsageError(`${at(contents.range?.[0])}: config must be a mapping of key: value lines`);
   }
+  let resolved: Record<string, unknown>;
+  try {
+    resolved = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as Record<string, unknown>;
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    throw new UsageError(`${file}: its aliases expand to more than ${MAX_YAML_ALIASES} copies (an alias bomb?); write the values out or use fewer aliases of aliases`);
+  }
   const known = fields().map((f) => f.key as string);
   for (const pair of contents.items) {
     const keyNode = pair.key;
@@ -106,9 +124,7 @@ function readFileLayer(file: string, yaml: YamlModule): FileLayer {
       problems.push(`${at(pos)}: unknown key "${key}"${near ? `; did you mean "${near}"?` : '; see gdnctl --help for keys'}`);
       continue;
     }
-    values[key] = (pair.value as { toJSON?: () => unknown } | null)?.toJSON
-      ? (pair.value as { toJSON: () => unknown }).toJSON()
-      : pair.value;
+    values[key] = resolved[key];
   }
   const locate = (key: string, path: (string | number)[] = []): string => {
     const node = doc.getIn([key, ...path], true) as { range?: [number, number, number] } | undefined;
@@ -136,6 +152,7 @@ export function locateConfigFile(input: ResolveInput, workdirGuess?: string): st
   const explicit = input.configPath ?? env.GDNCTL_CONFIG;
   if (explicit) {
     const file = resolve(cwd, explicit);
+    if (isDanglingSymlinkSync(file)) throw new UsageError(danglingConfig(file, 'fix the link or pass another --config path'));
     if (!existsSync(file)) {
       throw new UsageError(`${file}: config file not found; check the --config path`);
     }
@@ -147,7 +164,19 @@ export function locateConfigFile(input: ResolveInput, workdirGuess?: string): st
   const guess = workdirGuess ?? resolve(cwd, String(input.flags.workdir ?? env.GDNCTL_WORKDIR ?? '.'));
   const top = findGitTop(guess);
   const candidate = top ? join(top, 'gdnctl.yaml') : undefined;
+  // A gdnctl.yaml that points nowhere is a config the operator meant to use, not the absence of one.
+  if (candidate && isDanglingSymlinkSync(candidate)) throw new UsageError(danglingConfig(candidate, 'fix the link or remove it'));
   return candidate && existsSync(candidate) ? candidate : undefined;
+}
+
+function danglingConfig(file: string, fix: string): string {
+  let target = '?';
+  try {
+    target = readlinkSync(file);
+  } catch {
+    // Gone meanwhile: the message still names the link.
+  }
+  return `${file}: the config file is a symlink to ${target}, which does not exist; ${fix}`;
 }
 
 /** Load the yaml package only if this invocation has a config file to parse (dynamic import keeps it a lazy chunk). */
@@ -208,21 +237,20 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     }
   }
 
+  const whereOf = (key: string, path: (string | number)[] = []): string => {
+    const field = fieldByKey(key);
+    if (sources[key as ConfigKey] === 'file' && fileLayer) return `${fileLayer.locate(key, path)}: ${key}`;
+    if (sources[key as ConfigKey] === 'env' && field) return field.env;
+    return field ? (input.flagNames?.[key] ?? flagsOf(field, command).flag) : key;
+  };
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = String(issue.path[0] ?? '');
-      const field = fieldByKey(key);
-      const where =
-        sources[key as ConfigKey] === 'file' && fileLayer
-          ? `${fileLayer.locate(key, issue.path.slice(1) as (string | number)[])}: ${key}`
-          : sources[key as ConfigKey] === 'env' && field
-            ? field.env
-            : field
-              ? (input.flagNames?.[key] ?? flagsOf(field, command).flag)
-              : key;
-      problems.push(`${where}: ${describeIssue(issue, field)}`);
+      problems.push(`${whereOf(key, issue.path.slice(1) as (string | number)[])}: ${describeIssue(issue, fieldByKey(key))}`);
     }
+  } else {
+    problems.push(...inputProblems(parsed.data as Record<string, unknown>, (k) => sources[k as ConfigKey] !== 'default', whereOf));
   }
   if (problems.length > 0 || !parsed.success) throw new UsageError(problems);
 
@@ -230,13 +258,14 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   const bag = values as unknown as Record<string, unknown>;
   const fileDir = configFile ? dirname(configFile) : cwd;
   const base = (s: Source | undefined): string => (s === 'file' ? fileDir : cwd);
-  values.workdir = resolve(base(sources.workdir), values.workdir);
+  // Real paths, as git reports them (real-path.ts): a symlinked --workdir must not move the ledger "outside".
+  values.workdir = realPathOf(resolve(base(sources.workdir), values.workdir));
   const repoRoot = findGitTop(values.workdir) ?? values.workdir;
   for (const f of fields()) {
     if (!f.meta.path || f.key === 'workdir') continue;
     const v = bag[f.key];
     const from = sources[f.key] === 'default' ? values.workdir : base(sources[f.key]);
-    const abs = (p: string): string => (isAbsolute(p) ? p : resolve(from, p));
+    const abs = (p: string): string => realParentPath(isAbsolute(p) ? p : resolve(from, p));
     if (typeof v === 'string') bag[f.key] = abs(v);
     else if (Array.isArray(v)) bag[f.key] = v.map((p) => (typeof p === 'string' ? abs(p) : p));
   }

@@ -4,9 +4,11 @@ import type { CommandContext } from '../command-spec.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../../errors.js';
 import { GitLookupError, lookUpCommits } from '../../adapters/git-commit-lookup.js';
+import { specialFileKind } from '../../adapters/regular-file.js';
 import { commitProblems, lintLog, sortProblems, type LintProblem } from '../../core/lint-log.js';
 
-function unreadable(file: string, code: string | undefined): string {
+function unreadable(file: string, code: string | undefined, special?: string): string {
+  if (special) return `${file}: is ${special}, not a log file; pass the markdown log itself with --log-file`;
   if (code === 'ENOENT') {
     return `${file}: log file not found; create it, or point --log-file (or hillclimbLog in gdnctl.yaml) at the hill-climb log`;
   }
@@ -23,10 +25,13 @@ export async function runLintLog(ctx: CommandContext): Promise<number> {
 
   let text: string;
   try {
+    // Before opening: reading a FIFO would block forever (src/adapters/regular-file.ts).
+    const special = await specialFileKind(file);
+    if (special) throw Object.assign(new Error(special), { code: 'ENOTREG', special });
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const message = unreadable(file, code);
+    const message = unreadable(file, code, (e as { special?: string }).special);
     if (v.json) {
       ctx.stdout.write(JSON.stringify({ file, scope: v.scope, ok: false, problems: [], error: { code: code ?? 'EUNKNOWN', message } }) + '\n');
     }

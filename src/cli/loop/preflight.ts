@@ -14,7 +14,8 @@ import { UsageError } from '../../errors.js';
 import { judgeDirtyTree } from '../../core/loop/dirty-tree.js';
 import { findResumable } from '../../core/run/recover.js';
 import { measureUsageProblems } from '../measure/baseline-action.js';
-import { folderProblems, logDirProblems, shellCommandProblems } from './preflight-checks.js';
+import { folderProblems, logDirProblems, loopInputProblems, shellCommandProblems } from './preflight-checks.js';
+import { refuseSpecialFile } from '../../adapters/regular-file.js';
 
 export interface PreflightResult {
   git: SimpleGitRepo;
@@ -26,6 +27,7 @@ export interface PreflightResult {
 }
 
 async function readNonEmpty(file: string, what: string, flag: string): Promise<string> {
+  await refuseSpecialFile(file, `${what} ${file}`, `point ${flag} at a regular file`);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -91,6 +93,7 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   }
   directives.push(...v.directive.map((d) => d.trim()));
   problems.push(...(await logDirProblems(v.logDir)));
+  problems.push(...(await loopInputProblems(v, git.root)));
   if (v.experimentsDir) problems.push(...(await folderProblems(v.experimentsDir, 'the experiments dir', '--experiments-dir')));
   problems.push(...(await shellCommandProblems(v, env)));
   if (v.bench || v.metricPattern) problems.push(...measureUsageProblems(v));
