@@ -27,6 +27,12 @@ export interface BadInputCase {
   argv: (w: CaseWorld) => string[];
   /** Prepare the repository or files; runs before the "before" snapshot. */
   setup?: (w: CaseWorld) => void;
+  /** Undo what setup did outside the temp folders (a mount), before they are removed; runs even when the case fails. */
+  teardown?: (w: CaseWorld) => void;
+  /** Skip the case, with this reason, when the machine cannot stage it (no mount without root). */
+  skip?: () => string | undefined;
+  /** With process: how long the child may take (a hang fails the case instead of the suite). Default 30 s. */
+  timeoutMs?: number;
   /** Folder the CLI runs in (default: the repository). */
   cwd?: (w: CaseWorld) => string;
   /** More paths whose bytes must not change (default: the outside folder is always included). */
@@ -70,8 +76,9 @@ export async function runBadInputCase(c: BadInputCase): Promise<void> {
     const argv = c.argv(w);
     let r: { code: number; stdout: string; stderr: string };
     if (c.process) {
-      const p = spawnSync(process.execPath, [GDNCTL_BIN, ...argv], { cwd, env, encoding: 'utf8', timeout: 30_000 });
-      r = { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr };
+      // SIGKILL: a child hung on a FIFO open ignores SIGTERM, the very thing a case may test.
+      const p = spawnSync(process.execPath, [GDNCTL_BIN, ...argv], { cwd, env, encoding: 'utf8', timeout: c.timeoutMs ?? 30_000, killSignal: 'SIGKILL' });
+      r = { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr + (p.error ? `\n(${p.error.message})` : '') };
     } else {
       r = await runCli(argv, { cwd, env });
     }
@@ -89,6 +96,7 @@ export async function runBadInputCase(c: BadInputCase): Promise<void> {
     assert.deepStrictEqual(snapshot(cwd === repo.dir ? repo.dir : cwd, watched), before, `nothing written\n${detail}`);
     if (cwd !== repo.dir) assert.deepStrictEqual(snapshot(repo.dir), repoBefore, `nothing written in the repository\n${detail}`);
   } finally {
+    c.teardown?.(w);
     repo.dispose();
     rmSync(outside, { recursive: true, force: true });
   }

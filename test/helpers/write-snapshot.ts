@@ -10,7 +10,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from '
 import { join, relative } from 'node:path';
 
 export interface WriteSnapshot {
-  /** Relative path → 'dir', 'link:<target>' or 'file:<mode>:<sha256>'. */
+  /** Relative path → 'dir', 'link:<target>', 'special:<type>' or 'file:<mode>:<sha256>'. */
   tree: Record<string, string>;
   stash: string;
   refs: string;
@@ -24,6 +24,8 @@ function entry(p: string): string {
   const st = lstatSync(p);
   if (st.isSymbolicLink()) return `link:${readlinkSync(p)}`;
   if (st.isDirectory()) return 'dir';
+  // Reading a FIFO would block the test (a bad-input case puts one where a file is expected).
+  if (!st.isFile()) return `special:${(st.mode & 0o170000).toString(8)}`;
   return `file:${(st.mode & 0o777).toString(8)}:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
 }
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
 import { isSameGroup, processStartTime } from '../../src/adapters/process/process-group.js';
 import { isPidDead } from '../helpers/proc.js';
+import { createRedactor } from '../../src/redact.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gdnctl-runner-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,6 +83,31 @@ describe('ExecaCommandRunner', () => {
     });
     assert.equal(chatty.timedOut, null);
     assert.equal(chatty.exitCode, 0);
+  });
+
+  it('wall and idle limits above the 24.8-day timer limit wait instead of firing at once', async () => {
+    const month = 31 * 24 * 3600 * 1000;
+    const r = await runner.run({ argv: bash('sleep 0.5; echo done'), cwd: dir, timeoutMs: month, idleTimeoutMs: month });
+    assert.equal(r.timedOut, null);
+    assert.equal(r.exitCode, 0);
+  });
+
+  it('a line cut for length is redacted first: no cut splits a secret', async () => {
+    const secret = 'canary-secret-0123456789';
+    const redact = createRedactor({ MY_TOKEN: secret });
+    const small = new ExecaCommandRunner({ killGraceMs: 200, maxLineChars: 1000 });
+    // The secret straddles the 1000-character cut, in plain and in JSON-escaped spelling further on.
+    const script = `printf '%s' "$(printf 'x%.0s' $(seq 990))"; printf '%s' "$S"; printf 'y%.0s' $(seq 2000); printf '%s\\n' "$S"`;
+    const pieces: string[] = [];
+    const r = await small.run({ argv: bash(script), cwd: dir, env: { ...process.env, S: secret }, redact, onLine: (l) => pieces.push(l) });
+    assert.equal(r.exitCode, 0);
+    const clean = pieces.map((p) => redact(p));
+    assert.ok(pieces.length > 1, 'the line was cut');
+    const joined = clean.join('');
+    for (let k = 6; k < secret.length; k++) {
+      assert.ok(!clean.some((p) => p.includes(secret.slice(0, k)) || p.includes(secret.slice(-k))), `a ${k}-character part of the secret survives in a piece`);
+    }
+    assert.equal(joined.split('[redacted]').length - 1, 2, joined.slice(980, 1020));
   });
 
   it('an abort signal ends the whole group', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/resolve.js';
@@ -209,4 +209,34 @@ test('one TPU naming: --cluster/--tpu-name/--tpu-type on dev-tpu-allocate, --dev
   const status = (await run('dev-tpu-status', '--help')).out;
   assert.doesNotMatch(status, /^ {2}--dev-tpu-(name|cluster) /m);
   assert.equal((await run('--print-config', 'dev-tpu-status', '--dev-tpu-name', 'old-name')).code, 0, 'the old spelling still works on status');
+});
+
+test('YAML anchors, aliases and merge keys resolve (they used to arrive as alias objects and fail the schema)', () => {
+  const dir = repo(
+    [
+      'postCheck: &checks ["pytest -q tests/a", "pytest -q tests/b"]',
+      'protect: *checks',
+      'sleepSeconds: &pause 3',
+      'retrySleepSeconds: *pause',
+      'clusters:',
+      '  base: &base { zone: us-central1-a, acceleratorType: v5p-8 }',
+      '  east: { <<: *base, zone: us-east5-a }',
+    ].join('\n') + '\n',
+  );
+  const r = resolveConfig({ command: 'codex-loop', flags: {}, env: {}, cwd: dir });
+  assert.deepEqual(r.values.protect, ['pytest -q tests/a', 'pytest -q tests/b']);
+  assert.deepEqual(r.values.postCheck, r.values.protect);
+  assert.equal(r.values.retrySleepSeconds, 3);
+  const clusters = r.values.clusters as Record<string, { zone: string; acceleratorType?: string }>;
+  assert.equal(clusters.east?.zone, 'us-east5-a');
+  assert.equal(clusters.east?.acceleratorType, 'v5p-8');
+});
+
+test('config paths are real paths: a workdir reached through a symlink resolves to the repository itself', () => {
+  const dir = repo();
+  const link = `${dir}-link`;
+  symlinkSync(dir, link);
+  const r = resolveConfig({ command: 'codex-loop', flags: { workdir: link }, env: {}, cwd: tmpdir() });
+  assert.equal(r.values.workdir, realpathSync(dir));
+  assert.equal(r.values.logDir, join(realpathSync(dir), '.agents', 'logs', 'gdn_codex_loop'));
 });
