@@ -102,4 +102,14 @@ describe('ClaudeAgent with the real claude binary', { skip }, () => {
     assert.equal(r.failure, 'agent-auth', r.detail);
     assert.deepEqual(server!.violations, []);
   });
+
+  // Classified from the result's api_error_status and the assistant message's error code, never from the text.
+  for (const [status, want] of [[429, 'agent-rate-limited'], [529, 'agent-server-error'], [503, 'agent-server-error'], [400, 'agent-exit-nonzero']] as const) {
+    it(`an API error with HTTP ${status} is ${want}`, async () => {
+      const agent = await agentFor([{ error: { status, message: `scripted ${status}: the billing shard said no` } }]);
+      const r = await agent.run(input());
+      assert.equal(r.failure, want, r.detail);
+      assert.deepEqual(server!.violations, []);
+    });
+  }
 });

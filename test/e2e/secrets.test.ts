@@ -185,3 +185,64 @@ test('a token given only as a flag (--tpu-access-token) never reaches the transc
     if (statSync(f).isFile()) assert.ok(!readFileSync(f, 'utf8').includes(token), `${relative(repo.dir, f)} holds the token`);
   }
 });
+
+// A secret with a quote and a backslash survives JSON encoding only in its escaped spelling; a PEM key arrives
+// line by line. Both used to reach transcript.jsonl, state and the console.
+const QUOTED = 'canary"quoted\\back7z';
+const PEM = ['-----BEGIN PRIVATE KEY-----', 'MIIEcanarypemlineone0aaaa', 'MIIEcanarypemlinetwo0bbbb', '-----END PRIVATE KEY-----'].join('\n');
+const SPELLINGS: Array<[string, string]> = [
+  ['QUOTED_TOKEN raw', QUOTED],
+  ['QUOTED_TOKEN JSON-escaped', JSON.stringify(QUOTED).slice(1, -1)],
+  ['QUOTED_TOKEN escaped twice', JSON.stringify(JSON.stringify(QUOTED).slice(1, -1)).slice(1, -1)],
+  ['PEM_KEY line 2', 'MIIEcanarypemlineone0aaaa'],
+  ['PEM_KEY line 3', 'MIIEcanarypemlinetwo0bbbb'],
+];
+
+function spellingLeaks(text: string): string[] {
+  return SPELLINGS.filter(([, s]) => text.includes(s)).map(([what, s]) => `${what} in …${text.slice(Math.max(0, text.indexOf(s) - 80), text.indexOf(s) + 30)}…`);
+}
+
+test('a secret with a quote or backslash, and a multi-line key, are redacted in every spelling (codex backend)', { timeout: 60_000 }, async (t) => {
+  const repo = await TempRepo.create({ files: { 'notes.md': 'x\n' } });
+  t.after(() => repo.dispose());
+  const steps = [
+    { do: 'print-env', name: 'QUOTED_TOKEN' },
+    { do: 'print-env', name: 'PEM_KEY' },
+    { do: 'shell', cmd: 'printf "%s\\n" "$PEM_KEY"; node -e "console.log(JSON.stringify({k: process.env.QUOTED_TOKEN}))"' },
+    { do: 'stderr', text: `stderr ${QUOTED}` },
+    commitStep({ 'notes.md': 'tuned\n' }),
+  ];
+  const env = loopEnv(repo, [{ steps }], { QUOTED_TOKEN: QUOTED, PEM_KEY: PEM });
+  const r = await runGdnctl(repo.dir, ['codex-loop', '--iterations', '1', '--sleep-seconds', '0', '--post-check', 'printf "%s\\n" "$PEM_KEY"; echo "$QUOTED_TOKEN"'], env);
+  assert.equal(r.code, 0, r.stderr.slice(-2000));
+  assert.deepEqual(spellingLeaks(r.stdout + r.stderr), [], 'the console leaks');
+  const [run] = runDirs(repo);
+  for (const f of walk(logDir(repo))) {
+    if (statSync(f).isFile()) assert.deepEqual(spellingLeaks(readFileSync(f, 'utf8')), [], relative(repo.dir, f));
+  }
+  for (const f of ['iter-001/transcript.jsonl', 'iter-001/last-message.md', 'iter-001/post-check-1.log']) {
+    assert.match(readFileSync(join(run!, f), 'utf8'), /\[redacted\]/, `${f} carried the secrets`);
+  }
+});
+
+test('--agent command: last-message.md, prompt.md and the transcript are redacted like every backend', { timeout: 60_000 }, async (t) => {
+  const repo = await TempRepo.create({ files: { 'notes.md': 'x\n' } });
+  t.after(() => repo.dispose());
+  const token = CANARIES.MY_SERVICE_TOKEN!;
+  const agentCmd = 'printf "done with %s\\n" "$MY_SERVICE_TOKEN" > {iter_dir}/last-message.md; echo "$QUOTED_TOKEN"; printf "%s\\n" "$PEM_KEY"';
+  const env = loopEnv(repo, [], { MY_SERVICE_TOKEN: token, QUOTED_TOKEN: QUOTED, PEM_KEY: PEM });
+  const args = ['codex-loop', '--iterations', '1', '--sleep-seconds', '0', '--agent', 'command', '--agent-cmd', agentCmd, '--allow-no-commit', '--directive', `the service token is ${token}`];
+  const r = await runGdnctl(repo.dir, args, env);
+  assert.equal(r.code, 0, r.stderr.slice(-2000));
+  const [run] = runDirs(repo);
+  const lastMessage = readFileSync(join(run!, 'iter-001', 'last-message.md'), 'utf8');
+  assert.equal(lastMessage, 'done with [redacted]\n', 'the agent wrote it with the secret; it is redacted in place');
+  assert.equal(statSync(join(run!, 'iter-001', 'last-message.md')).mode & 0o777, 0o600);
+  assert.ok(!readFileSync(join(run!, 'iter-001', 'prompt.md'), 'utf8').includes(token), 'prompt.md keeps the ledger\'s redacted copy');
+  for (const f of walk(logDir(repo))) {
+    if (!statSync(f).isFile()) continue;
+    const text = readFileSync(f, 'utf8');
+    assert.ok(!text.includes(token), `${relative(repo.dir, f)} holds the token`);
+    assert.deepEqual(spellingLeaks(text), [], relative(repo.dir, f));
+  }
+});

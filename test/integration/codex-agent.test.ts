@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { helpAdvertisesSearch } from '../../src/adapters/agents/agent-binary.js';
-import { writeReportSchema } from '../../src/adapters/agents/agent-report-files.js';
+import { recordReport, writeReportSchema } from '../../src/adapters/agents/agent-report-files.js';
+import { createRedactor } from '../../src/redact.js';
 import { ResourceError } from '../../src/errors.js';
 import type { AgentRunInput } from '../../src/ports/agent.js';
 import { git, makeRepo } from '../helpers/git-repo.js';
@@ -125,6 +126,19 @@ describe('CodexAgent with the fake codex', () => {
     assert.equal((await agent.run(input())).failure, 'agent-exit-nonzero');
     assert.equal((await agent.run(input())).failure, 'agent-exit-nonzero');
     assert.equal((await agent.run(input())).failure, 'agent-server-error');
+  });
+
+  it('report.json: a malformed report is redacted before it is cut to 4 KB and before it is JSON-encoded', async () => {
+    const secret = 'canary"report\\secret99';
+    const dir = join(fx.root, 'report-cut');
+    // The secret straddles the 4096-character cut, once more whole further on.
+    const message = `${'r'.repeat(4090)}${secret} and ${secret}`;
+    await recordReport(dir, message, createRedactor({ MY_TOKEN: secret }));
+    const text = readFileSync(join(dir, 'report.json'), 'utf8');
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    for (const part of [secret.slice(0, 6), escaped.slice(0, 8), escaped]) assert.ok(!text.includes(part), `report.json holds ${part}`);
+    // The cut falls inside the marker that replaced the secret.
+    assert.match(text, /r\[redac"/);
   });
 
   it('successive runs take successive scenario entries (retries see the next invocation)', async () => {

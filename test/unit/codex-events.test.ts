@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { CodexEventReader, unwrapShell } from '../../src/adapters/agents/codex-events.js';
+import { createRedactor } from '../../src/redact.js';
 
 const ev = (o: unknown): string => JSON.stringify(o);
 
@@ -75,4 +76,16 @@ describe('CodexEventReader', () => {
     assert.equal(r.stdoutLine(ev({ type: 'turn.completed', usage: { input_tokens: 'many' } })), true);
     assert.deepEqual(r.usage, { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 });
   });
+});
+
+test('the view is redacted before it is shortened: no half secret at a cut', () => {
+  const secret = 'canary-view-secret-0123';
+  const redact = createRedactor({ MY_TOKEN: secret });
+  const shown: string[] = [];
+  const reader = new CodexEventReader((l) => shown.push(redact(l)), false, redact);
+  reader.stderrLine(`${'x'.repeat(1995)}${secret}`);
+  reader.stdoutLine(JSON.stringify({ type: 'item.completed', item: { type: 'command_execution', command: `${'y'.repeat(190)} ${secret}`, exit_code: 0 } }));
+  reader.stdoutLine(JSON.stringify({ type: 'error', message: `boom ${secret}` }));
+  for (const l of shown) assert.ok(!l.includes(secret.slice(0, 6)), l.slice(-40));
+  assert.ok(reader.messages.every((m) => !m.includes(secret)), 'remembered messages are redacted');
 });
