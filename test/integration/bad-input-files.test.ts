@@ -207,7 +207,7 @@ const cases: BadInputCase[] = [
     line: /gdnctl\.yaml: its aliases expand to more than 100 copies/,
   },
   { name: '--hillclimb-log naming a folder (was accepted)', argv: (w) => loop('--hillclimb-log', w.outside), line: /--hillclimb-log .* is a folder; point it at the hill-climb log file/ },
-  { name: '--target without --bench (was accepted, never reachable)', argv: () => loop('--target', '5'), line: /--target 5 needs --bench.*pass --bench "CMD" or drop --target/ },
+  { name: '--target without --bench (was accepted, never reachable)', argv: () => loop('--target', '5'), line: /--target 5 needs --bench.*pass --bench "CMD" \(or --bootstrap-infra\) or drop --target/ },
   // The log dir: each of these used to end in an internal error after the lock and the exclude line were written.
   {
     name: 'the log dir is a dangling symlink',

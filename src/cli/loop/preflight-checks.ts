@@ -160,7 +160,8 @@ const LOCK_WAIT_MS = 1000;
 
 /**
  * Inputs the loop would otherwise take silently or trip over later:
- * - `--target` without `--bench`: no metric is ever measured, so the target can never be reached;
+ * - `--target` without `--bench` (or `--bootstrap-infra`, whose iteration 0 writes one): no metric is ever
+ *   measured, so the target can never be reached;
  * - `--hillclimb-log` naming a folder or a special file: the stamp step would fail after the agent's commit;
  * - a log dir that is the workdir or holds it (the repository root itself): its exclude line would hide the
  *   agent's work from git, and `git stash -u` would sweep the ledger. Real paths are compared, so a symlinked
@@ -168,12 +169,12 @@ const LOCK_WAIT_MS = 1000;
  * - a stale `.git/index.lock`: every stash and commit of the run would fail half-way.
  */
 export async function loopInputProblems(
-  v: { target?: number | undefined; bench?: string | undefined; hillclimbLog: string; logDir: string; workdir: string },
+  v: { target?: number | undefined; bench?: string | undefined; bootstrapInfra?: boolean; hillclimbLog: string; logDir: string; workdir: string },
   gitRoot: string,
 ): Promise<string[]> {
   const problems: string[] = [];
-  if (v.target !== undefined && !v.bench) {
-    problems.push(`--target ${v.target} needs --bench: without a benchmark no metric is measured and the target is never reached; pass --bench "CMD" or drop --target`);
+  if (v.target !== undefined && !v.bench && !v.bootstrapInfra) {
+    problems.push(`--target ${v.target} needs --bench: without a benchmark no metric is measured and the target is never reached; pass --bench "CMD" (or --bootstrap-infra) or drop --target`);
   }
   const log = await kindOf(v.hillclimbLog);
   if (log.kind === 'dir') problems.push(`--hillclimb-log ${v.hillclimbLog} is a folder; point it at the hill-climb log file (markdown) in it`);
