@@ -7,6 +7,8 @@ import { createFileMemory } from './file-memory.js';
 import { createRedactor, type Redactor } from '../../redact.js';
 import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
 import { measureUsageProblems } from './baseline-action.js';
+import { benchRunsOn } from './bench-site.js';
+import type { TpuHold } from '../../ports/tpu.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 
@@ -20,6 +22,8 @@ export interface LoopExtrasContext {
   logDir: string;
   /** The run's one redactor (src/cli/loop-deps.ts loopRedactor); built from the environment when absent. */
   redact?: Redactor;
+  /** The loop's TPU hold once built (the benchmark runs on its workers under --bench-on tpu/auto). */
+  tpu?: () => TpuHold | undefined;
 }
 export type MeasureExtrasContext = LoopExtrasContext;
 
@@ -32,7 +36,8 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
   if (v.bench) {
     const problems = measureUsageProblems(v);
     if (problems.length > 0) throw new UsageError(problems);
-    measurer = createMeasurer({ ...v, logDir }, { repoRoot: workdir, env: ctx.env, onLine: (l) => ctx.log.info(l), ...(ctx.redact ? { redact: ctx.redact } : {}) });
+    const tpu = benchRunsOn(v) === 'tpu' ? { values: v, log: ctx.log, hold: v.holdDevTpu ? ctx.tpu : undefined } : undefined;
+    measurer = createMeasurer({ ...v, logDir }, { repoRoot: workdir, env: ctx.env, onLine: (l) => ctx.log.info(l), ...(ctx.redact ? { redact: ctx.redact } : {}), tpu });
   }
   const memory = createFileMemory({
     runDir: ctx.runDir,

@@ -237,7 +237,6 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
     const champ = await readChampion();
     const params = decisionParams(policy, input.iteration, input.head);
     lastTail = '';
-    snapCache = undefined;
     // After a sync-main merge the loop names the re-measured merge commit (remeasureChampion) as champion.
     const championSha = input.championSha;
     const { d, interleaved, log, notes } = onTpu ? await compareOnTpu(input, params) : await compareLocal(input, params, champ);
@@ -274,8 +273,10 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
     await ports.champions.write(runDir, { sha: head, values: r.values, median: median(r.values), iteration: prev?.iteration ?? 0, source: 'sync-main' });
   }
 
-  // The site's shared connections (ssh ControlMaster) are closed after every operation, so none outlives it.
+  // The site's shared connections (ssh ControlMaster) are closed after every operation, so none outlives it;
+  // the snapshot is taken afresh in each (the TPU may have been replaced in between).
   const idleAfter = async <T>(fn: () => Promise<T>): Promise<T> => {
+    snapCache = undefined;
     try {
       return await fn();
     } finally {

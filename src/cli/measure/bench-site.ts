@@ -1,0 +1,151 @@
+/**
+ * `--bench-on`: where the benchmark runs, and the remote adapters it takes on the TPU. `auto` is `tpu` while a TPU
+ * is held or named — the loop's --hold-dev-tpu, --tpu-name/--dev-tpu-name, --worker-host, the GDNCTL_TPU_*
+ * variables (which the config reads as tpuName), or a lease from dev-tpu-allocate — and `local` otherwise.
+ */
+import { basename } from 'node:path';
+import { ResourceError } from '../../errors.js';
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../log.js';
+import type { BenchRunner, BenchSite, EnvSnapshotter, WorktreeProvider } from '../../ports/bench.js';
+import type { Remote } from '../../ports/remote.js';
+import type { TpuHold, TpuNode } from '../../ports/tpu.js';
+import { createRedactor, type Redactor } from '../../redact.js';
+import { nodeShape } from '../../core/tpu-clusters.js';
+import { listLeases } from '../../adapters/tpu/tpu-lease.js';
+import { providerFactory, resolveClusters, tpuLogDir } from '../../adapters/tpu/tpu-hold-factory.js';
+import { sshRemoteFor } from '../../adapters/remote/setup-runner.js';
+import { RemoteBenchTarget, type TpuLocation, type TpuLocator } from '../../adapters/measure/remote-target.js';
+import { remoteBenchRunner } from '../../adapters/measure/remote-bench-runner.js';
+import { remoteBenchSite, remoteChampionTrees } from '../../adapters/measure/remote-worktrees.js';
+import { remoteEnvSnapshotter } from '../../adapters/measure/remote-env-snapshot.js';
+import { envSnapshot } from '../../adapters/measure/env-snapshot.js';
+import { resolveRunTarget } from '../dev-tpu/target.js';
+
+type SiteValues = Pick<Config, 'benchOn' | 'holdDevTpu' | 'tpuName' | 'devTpuName' | 'workerHost' | 'workdir'> & { logDir?: string };
+
+/** A TPU is held or named for this command (pure on the resolved config, plus the lease folder). */
+export function tpuHeldOrNamed(v: SiteValues): boolean {
+  return v.holdDevTpu || Boolean(v.tpuName ?? v.devTpuName) || v.workerHost.length > 0 || listLeases(tpuLogDir(v as Config)).length > 0;
+}
+
+export function benchRunsOn(v: SiteValues): 'tpu' | 'local' {
+  if (v.benchOn === 'auto') return tpuHeldOrNamed(v) ? 'tpu' : 'local';
+  return v.benchOn;
+}
+
+/** `--bench-on tpu` with nothing to run on: refused before anything is written. */
+export function benchOnProblems(v: SiteValues): string[] {
+  if (v.benchOn !== 'tpu' || tpuHeldOrNamed(v)) return [];
+  return [
+    '--bench-on tpu, but no TPU is held or named; hold one for the loop with --hold-dev-tpu --dev-tpu-name "$USER-gdn", allocate one with gdnctl dev-tpu-allocate, name it with --tpu-name and --cluster (or --worker-host), or pass --bench-on local',
+  ];
+}
+
+export interface TpuBenchDeps {
+  values: Config;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  repoRoot: string;
+  /** The loop's hold; without one the TPU is the named one (resolved through the TPU API, or --worker-host). */
+  hold?: (() => TpuHold | undefined) | undefined;
+  redact?: Redactor | undefined;
+  /** The ssh transport (tests and the decision benchmark count its syncs). */
+  makeRemote?: (() => Remote) | undefined;
+}
+
+export interface TpuBench {
+  site: BenchSite;
+  bench: BenchRunner;
+  worktrees: WorktreeProvider;
+  envSnapshot: EnvSnapshotter;
+  target: RemoteBenchTarget;
+}
+
+function holdLocator(hold: () => TpuHold | undefined, runtimeOf: (n: TpuNode) => string | undefined): TpuLocator {
+  const where = (n: TpuNode): TpuLocation => ({ workers: n.workers, node: n, runtimeVersion: runtimeOf(n) });
+  return {
+    async current() {
+      const n = hold()?.current();
+      if (!n) throw new ResourceError('the benchmark runs on the TPU (--bench-on), but the loop holds no TPU now; check the tpu-* events of the run, or pass --bench-on local');
+      return where(n);
+    },
+    async recover(signal) {
+      const h = hold();
+      if (!h) return { kind: 'alive' };
+      const before = h.current();
+      const r = await h.ensureAlive(signal);
+      if (!r.node) return { kind: 'lost', reason: `TPU ${before?.name ?? ''} was lost and none could be re-acquired` };
+      if (r.reacquired) return { kind: 'replaced', note: `re-acquired ${r.node.name} in ${r.node.zone}, ${r.node.acceleratorType}` };
+      return { kind: 'alive' };
+    },
+  };
+}
+
+/** A TPU named by flags, GDNCTL_TPU_* or a lease: found through the TPU API each time; not ours to re-acquire. */
+function namedLocator(values: Config, env: NodeJS.ProcessEnv, log: Logger): TpuLocator {
+  const lookUp = async (): Promise<TpuLocation> => {
+    const made = providerFactory(values, log);
+    try {
+      const t = await resolveRunTarget(values, env, made);
+      return { workers: t.workers, node: t.node ? { ...t.node, acceleratorType: t.node.acceleratorType ?? '' } : undefined };
+    } finally {
+      // The API client's sockets would keep the process alive.
+      if (values.workerHost.length === 0) await (await made().catch(() => undefined))?.close();
+    }
+  };
+  return {
+    current: lookUp,
+    async recover() {
+      if (values.workerHost.length > 0) return { kind: 'alive' };
+      try {
+        await lookUp();
+        return { kind: 'alive' };
+      } catch (e) {
+        if (!(e instanceof ResourceError)) throw e;
+        return { kind: 'lost', reason: `${e.message}; gdnctl does not hold this TPU, so it cannot re-acquire it (hold one with --hold-dev-tpu)` };
+      }
+    },
+  };
+}
+
+/** The runtime version the hold created the node with: its cluster's, as nodeShape resolves it. */
+function runtimeOfHeld(values: Config, env: NodeJS.ProcessEnv): (n: TpuNode) => string | undefined {
+  return (n) => {
+    try {
+      const c = resolveClusters(values, env).find((x) => x.cluster === n.cluster || x.zone === n.zone);
+      return c ? nodeShape(c, n.acceleratorType || values.devTpuType).runtimeVersion : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/** The benchmark, the two trees, the env snapshot and the site, on the held or named TPU's workers. */
+export function tpuBench(d: TpuBenchDeps, o: { command: string; metric: { metric?: string | undefined; metricPattern?: string | undefined }; timeoutMs: number }): TpuBench {
+  const v = d.values;
+  const forwarded: Record<string, string> = {};
+  for (const name of v.forwardEnv) if (d.env[name] !== undefined) forwarded[name] = d.env[name]!;
+  // A forwarded variable is a secret whatever its name: the user chose to ship it.
+  const shipped = createRedactor(Object.fromEntries(Object.entries(forwarded).map(([k, x]) => [`${k}_SECRET`, x])));
+  const base = d.redact ?? createRedactor(d.env);
+  const redact: Redactor = (t) => shipped(base(t));
+  const target = new RemoteBenchTarget({
+    makeRemote: d.makeRemote ?? (() => sshRemoteFor(v, d.env, d.log, redact)),
+    locator: d.hold ? holdLocator(d.hold, runtimeOfHeld(v, d.env)) : namedLocator(v, d.env, d.log),
+    remoteRoot: v.remoteDir ?? `~/${basename(d.repoRoot)}`,
+    repoRoot: d.repoRoot,
+    setupCommand: v.devTpuSetup,
+    protect: v.syncProtect,
+    env: forwarded,
+    onLine: (l) => d.log.info(l),
+  });
+  const metric = { ...(o.metric.metric ? { metric: o.metric.metric } : {}), ...(o.metric.metricPattern ? { metricPattern: o.metric.metricPattern } : {}) };
+  return {
+    target,
+    site: remoteBenchSite(target, d.repoRoot),
+    bench: remoteBenchRunner({ target, command: o.command, metric, timeoutMs: o.timeoutMs }),
+    worktrees: remoteChampionTrees(target, d.repoRoot),
+    envSnapshot: remoteEnvSnapshotter({ target, host: (head) => envSnapshot({ cwd: d.repoRoot, head, env: d.env }) }),
+  };
+}
