@@ -126,7 +126,7 @@ test('the TPU snapshot: taken on worker 0, chips from the table, python versions
     assert.match(s.text, /^Python: \d+\.\d+\.\d+$/m);
     assert.match(s.text, /^jax: (not installed|\d\S*)$/m);
     assert.match(s.text, /^LIBTPU_INIT_ARGS: \(unset\)$/m);
-    assert.match(s.text, /^# The gdnctl host\nOS: the gdnctl host$/m);
+    assert.match(s.text, /^# The gdnctl host \(the benchmark did not run here\)\nOS: the gdnctl host$/m);
     assert.equal(s.label, 'v5p-16 (8 chips, 2 hosts), runtime v2-alpha-tpuv5');
     const other = target(tmpdir(), root.remote, { node: { ...node, acceleratorType: 'v4-16' } });
     const s2 = await remoteEnvSnapshotter({ target: other, host: async () => '' }).describe!('a'.repeat(40));

@@ -94,8 +94,9 @@ export function remoteEnvSnapshotter(o: RemoteSnapshotOptions): EnvSnapshotter {
       `LIBTPU_INIT_ARGS: ${v.libtpu_init_args || '(unset)'}`,
       `XLA_FLAGS: ${v.xla_flags || '(unset)'}`,
       '',
-      '# The gdnctl host',
-      (await o.host(head)).replace(/^# Environment snapshot\n/, ''),
+      '# The gdnctl host (the benchmark did not run here)',
+      // Its own accelerator line would say "none detected", which is true of this host and misleading here.
+      ...(await o.host(head)).split('\n').filter((l) => !/^(# Environment snapshot|Git SHA:|Accelerator:)/.test(l)),
     ].join('\n');
     return { text, fingerprint, label };
   };
