@@ -16,6 +16,9 @@ import { runCli } from '../helpers/cli.js';
 import { TpuEmulator } from '../fakes/tpu-emulator.js';
 import { emulatorEnv } from '../fakes/tpu-fixtures.js';
 import type { SampleLogEntry } from '../../src/core/measure/sampling.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { createTpuHold } from '../../src/adapters/tpu/tpu-hold-factory.js';
+import { silentLogger } from '../../src/log.js';
 
 /** The "kernel": a step takes DELAY_MS, 1.5 times longer on a v4 than on a v5p. */
 const BENCH = `import json, os, sys, time, urllib.request
@@ -179,24 +182,36 @@ test('a preemption mid-decision: re-acquired onto another type, samples discarde
   assert.match(readFileSync(join(run, 'baseline', 'env-snapshot.txt'), 'utf8'), /^Accelerator: TPU v4-16 bench-tpu in us-east5-a/m);
 });
 
-test('gdnctl baseline on named workers: measured there, the warm-up excluded, the TPU in its key', async (t) => {
+test('gdnctl baseline on the TPU the loop names in GDNCTL_TPU_*: measured on its workers, the warm-up excluded, the TPU in its key', async (t) => {
   const w = await world(t, []);
+  // A node the way a loop holds it; a post-check (or a shell) sees it through GDNCTL_TPU_*.
+  const values = resolveConfig({ command: 'codex-loop', cwd: w.repo.dir, env: w.env, flags: { workdir: w.repo.dir, holdDevTpu: true, devTpuName: 'named-tpu', devTpuType: 'v5p-16', iterations: 1 } }).values;
+  const log = await silentLogger();
+  const hold = createTpuHold(values, { log, env: w.env });
+  const node = (await hold.acquire())!;
+  t.after(() => hold.release());
+  const held = { GDNCTL_TPU_PROJECT: node.project, GDNCTL_TPU_ZONE: node.zone, GDNCTL_TPU_CLUSTER: node.cluster, GDNCTL_TPU_NAME: node.name };
   const args = [
-    'baseline', '--worker-host', workers.hosts[0]!, '--worker-host', workers.hosts[1]!, '--ssh-user', workers.user, '--ssh-port', String(workers.port),
-    '--ssh-key-file', workers.keyFile, '--known-hosts-file', join(workers.dir, 'kh'), '--remote-dir', w.flags[w.flags.indexOf('--remote-dir') + 1]!,
+    'baseline', '--ssh-user', workers.user, '--ssh-port', String(workers.port), '--ssh-key-file', workers.keyFile,
+    '--known-hosts-file', join(workers.dir, 'kh'), '--remote-dir', w.flags[w.flags.indexOf('--remote-dir') + 1]!, '--forward-env', 'BENCH_MARKS',
     '--bench', 'python3 bench.py', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '3', '--accept-noise',
   ];
-  const r = await runCli(args, { cwd: w.repo.dir, env: { ...w.env } });
+  const r = await runCli(args, { cwd: w.repo.dir, env: { ...w.env, ...held } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^baseline [0-9a-f]{16}: median 4\d\.\d+ over 3 runs/m);
   assert.match(r.stdout, /\(warm-up excluded: [\d.]+\)/);
-  assert.match(r.stdout, /^ {2}on the TPU: unknown \(2 hosts\), runtime unknown$/m);
+  assert.match(r.stdout, /^ {2}on the TPU: v5p-16 \(8 chips, 2 hosts\), runtime v2-alpha-tpuv5$/m);
   const lines = readFileSync(w.marks, 'utf8').trim().split('\n');
   assert.equal(lines.length, 8, '4 runs (1 warm-up + 3) on each of 2 workers');
   for (const l of lines) assert.match(l, new RegExp(`^127\\.0\\.0\\.[23] ${w.remoteRoot}/candidate/kern\\.py$`));
-  // The same command with --bench-on local runs here, where there is no ssh connection.
+  const key = /^baseline ([0-9a-f]{16})/m.exec(r.stdout)![1]!;
+  const stored = join(w.repo.dir, '.agents', 'logs', 'gdn_codex_loop', 'baselines', key);
+  assert.match(readFileSync(join(stored, 'env-snapshot.txt'), 'utf8'), /^Accelerator: TPU v5p-16 named-tpu in us-central1-a/m);
+  assert.ok(existsSync(join(stored, 'samples.jsonl')));
+  // The same command with --bench-on local runs here, where there is no ssh connection, and is keyed apart.
   writeFileSync(w.marks, '');
-  const local = await runCli([...args, '--bench-on', 'local'], { cwd: w.repo.dir, env: { ...w.env } });
+  const local = await runCli([...args, '--bench-on', 'local'], { cwd: w.repo.dir, env: { ...w.env, ...held } });
   assert.equal(local.code, 0, local.stderr);
   assert.match(readFileSync(w.marks, 'utf8'), new RegExp(`^local ${w.repo.dir}/kern\\.py$`, 'm'));
+  assert.notEqual(/^baseline ([0-9a-f]{16})/m.exec(local.stdout)![1], key);
 });

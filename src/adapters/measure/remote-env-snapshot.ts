@@ -67,7 +67,9 @@ export function remoteEnvSnapshotter(o: RemoteSnapshotOptions): EnvSnapshotter {
     const v = parseSnapshotLines(r?.output ?? '');
     const type = loc.node?.acceleratorType || v.md_accelerator_type || 'unknown';
     const shape = tpuShape(type);
-    const runtime = loc.runtimeVersion || v.md_runtime_version || 'unknown';
+    // The worker's own word first; else the runtime gdnctl creates such a node with (both ways of reaching a
+    // node give the same value, so a standalone baseline and the loop's key the TPU alike).
+    const runtime = v.md_runtime_version || loc.runtimeVersion || 'unknown';
     const hosts = loc.workers.length;
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([type, shape?.chips ?? null, hosts, runtime, v.libtpu_init_args ?? '', v.xla_flags ?? '']))

@@ -9,11 +9,11 @@ import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 import type { BenchRunner, BenchSite, EnvSnapshotter, WorktreeProvider } from '../../ports/bench.js';
 import type { Remote } from '../../ports/remote.js';
-import type { TpuHold, TpuNode } from '../../ports/tpu.js';
+import type { TpuHold, TpuNode, TpuNodeRef } from '../../ports/tpu.js';
 import { createRedactor, type Redactor } from '../../redact.js';
-import { nodeShape } from '../../core/tpu-clusters.js';
+import { nodeShape, resolveCluster, runtimeVersionFor } from '../../core/tpu-clusters.js';
 import { listLeases } from '../../adapters/tpu/tpu-lease.js';
-import { providerFactory, resolveClusters, tpuLogDir } from '../../adapters/tpu/tpu-hold-factory.js';
+import { providerFactory, tpuLogDir } from '../../adapters/tpu/tpu-hold-factory.js';
 import { sshRemoteFor } from '../../adapters/remote/setup-runner.js';
 import { RemoteBenchTarget, type TpuLocation, type TpuLocator } from '../../adapters/measure/remote-target.js';
 import { remoteBenchRunner } from '../../adapters/measure/remote-bench-runner.js';
@@ -62,8 +62,8 @@ export interface TpuBench {
   target: RemoteBenchTarget;
 }
 
-function holdLocator(hold: () => TpuHold | undefined, runtimeOf: (n: TpuNode) => string | undefined): TpuLocator {
-  const where = (n: TpuNode): TpuLocation => ({ workers: n.workers, node: n, runtimeVersion: runtimeOf(n) });
+function holdLocator(hold: () => TpuHold | undefined, runtime: (n: TpuNode) => string | undefined): TpuLocator {
+  const where = (n: TpuNode): TpuLocation => ({ workers: n.workers, node: n, runtimeVersion: runtime(n) });
   return {
     async current() {
       const n = hold()?.current();
@@ -83,12 +83,13 @@ function holdLocator(hold: () => TpuHold | undefined, runtimeOf: (n: TpuNode) =>
 }
 
 /** A TPU named by flags, GDNCTL_TPU_* or a lease: found through the TPU API each time; not ours to re-acquire. */
-function namedLocator(values: Config, env: NodeJS.ProcessEnv, log: Logger): TpuLocator {
+function namedLocator(values: Config, env: NodeJS.ProcessEnv, log: Logger, runtime: (n: TpuNodeRef & { acceleratorType: string }) => string | undefined): TpuLocator {
   const lookUp = async (): Promise<TpuLocation> => {
     const made = providerFactory(values, log);
     try {
       const t = await resolveRunTarget(values, env, made);
-      return { workers: t.workers, node: t.node ? { ...t.node, acceleratorType: t.node.acceleratorType ?? '' } : undefined };
+      const node = t.node ? { ...t.node, acceleratorType: t.node.acceleratorType ?? '' } : undefined;
+      return { workers: t.workers, node, runtimeVersion: node ? runtime(node) : undefined };
     } finally {
       // The API client's sockets would keep the process alive.
       if (values.workerHost.length === 0) await (await made().catch(() => undefined))?.close();
@@ -109,14 +110,17 @@ function namedLocator(values: Config, env: NodeJS.ProcessEnv, log: Logger): TpuL
   };
 }
 
-/** The runtime version the hold created the node with: its cluster's, as nodeShape resolves it. */
-function runtimeOfHeld(values: Config, env: NodeJS.ProcessEnv): (n: TpuNode) => string | undefined {
+/**
+ * The runtime version gdnctl creates a node of this type with in its cluster (nodeShape: the cluster's, else the
+ * family's). The same for a held and a named node, so `gdnctl baseline` and the loop key a TPU alike; the
+ * snapshot prefers what the worker's metadata server says.
+ */
+function runtimeOf(values: Config, env: NodeJS.ProcessEnv): (n: TpuNodeRef & { acceleratorType: string }) => string | undefined {
   return (n) => {
     try {
-      const c = resolveClusters(values, env).find((x) => x.cluster === n.cluster || x.zone === n.zone);
-      return c ? nodeShape(c, n.acceleratorType || values.devTpuType).runtimeVersion : undefined;
+      return nodeShape(resolveCluster(n.cluster, { clusters: values.clusters, project: values.project, env }), n.acceleratorType).runtimeVersion;
     } catch {
-      return undefined;
+      return runtimeVersionFor(n.acceleratorType);
     }
   };
 }
@@ -132,7 +136,7 @@ export function tpuBench(d: TpuBenchDeps, o: { command: string; metric: { metric
   const redact: Redactor = (t) => shipped(base(t));
   const target = new RemoteBenchTarget({
     makeRemote: d.makeRemote ?? (() => sshRemoteFor(v, d.env, d.log, redact)),
-    locator: d.hold ? holdLocator(d.hold, runtimeOfHeld(v, d.env)) : namedLocator(v, d.env, d.log),
+    locator: d.hold ? holdLocator(d.hold, runtimeOf(v, d.env)) : namedLocator(v, d.env, d.log, runtimeOf(v, d.env)),
     remoteRoot: v.remoteDir ?? `~/${basename(d.repoRoot)}`,
     repoRoot: d.repoRoot,
     setupCommand: v.devTpuSetup,
