@@ -112,7 +112,7 @@ runEnvSnapshotterContract('remoteEnvSnapshotter (worker 0)', async () => {
   const root = remoteRootPair('gdnctl-snap-port-');
   const t = target(tmpdir(), root.remote, { node: { project: 'p', zone: 'us-east5-a', cluster: 'us-east5-a', name: 'snap-tpu', acceleratorType: 'v5p-16' } });
   return remoteEnvSnapshotter({ target: t, host: async (head) => `# Environment snapshot\nGit SHA: ${head}\nOS: here\n` });
-});
+}, { describes: true });
 
 test('the TPU snapshot: taken on worker 0, chips from the table, python versions without failing when jax is missing', async () => {
   const root = remoteRootPair('gdnctl-snap-');

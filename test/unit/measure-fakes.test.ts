@@ -56,4 +56,4 @@ runWorktreeProviderContract(
 );
 
 runEnvSnapshotterContract('fakeEnvSnapshot', async () => fakeEnvSnapshot);
-runEnvSnapshotterContract('FakeTpu snapshotter', async () => new FakeTpu().snapshotter);
+runEnvSnapshotterContract('FakeTpu snapshotter', async () => new FakeTpu().snapshotter, { describes: true });
