@@ -68,7 +68,7 @@ after(async () => {
 async function world(t: { after: (fn: () => unknown) => void }, scenario: Parameters<typeof loopEnv>[1]) {
   // forwardEnv is read from gdnctl.yaml by the loop (as a flag it is dev-tpu-test's and baseline's).
   const gdnctlYaml = 'forwardEnv: [BENCH_MARKS, BENCH_ARM, BENCH_EMU]\n';
-  const repo = await TempRepo.create({ files: { 'kern.py': 'DELAY_MS = 40\n', 'bench.py': BENCH, '.gitignore': '__pycache__/\n', 'gdnctl.yaml': gdnctlYaml } });
+  const repo = await TempRepo.create({ files: { 'kern.py': 'DELAY_MS = 80\n', 'bench.py': BENCH, '.gitignore': '__pycache__/\n', 'gdnctl.yaml': gdnctlYaml } });
   const name = `gdnctl-bench-tpu-${Math.random().toString(36).slice(2, 8)}`;
   // sshd's user (root) expands ~ to its passwd home, which is this user's too: the workers share this machine.
   const remoteRoot = join(userInfo().homedir, name);
@@ -92,7 +92,7 @@ async function world(t: { after: (fn: () => unknown) => void }, scenario: Parame
     '--known-hosts-file', join(workers.dir, 'kh'), '--ssh-retries', '2', '--ssh-retry-sleep-seconds', '0', '--ssh-connect-timeout-seconds', '3',
     '--remote-dir', `~/${name}`,
     '--bench', 'python3 bench.py', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '3', '--accept-noise',
-    '--max-bench-runs', '10', '--min-improvement-pct', '5', '--max-regression-pct', '10',
+    '--max-bench-runs', '10', '--min-improvement-pct', '5', '--max-regression-pct', '15',
   ];
   return { repo, env, flags, remoteRoot, marks, arm };
 }
@@ -103,9 +103,9 @@ const outcome = (run: string, i: number): string | undefined =>
 
 test('codex-loop on a held TPU: decisions measured on the workers, champion and candidate trees side by side', async (t) => {
   const w = await world(t, [
-    { steps: [commitStep({ 'kern.py': 'DELAY_MS = 20\n' }, 'Fuse the chunk loop')] },
-    { steps: [commitStep({ 'kern.py': '# tidy\nDELAY_MS = 20\n' }, 'Tidy the kernel')] },
-    { steps: [commitStep({ 'kern.py': 'DELAY_MS = 40\n' }, 'Unfuse again')] },
+    { steps: [commitStep({ 'kern.py': 'DELAY_MS = 40\n' }, 'Fuse the chunk loop')] },
+    { steps: [commitStep({ 'kern.py': '# tidy\nDELAY_MS = 40\n' }, 'Tidy the kernel')] },
+    { steps: [commitStep({ 'kern.py': 'DELAY_MS = 80\n' }, 'Unfuse again')] },
   ]);
   const r = await runLoopInProcess(w.repo, ['--iterations', '3', ...w.flags], w.env);
   assert.ok(r.code === 0 || r.code === 1, `${r.code}\n${r.stderr}`);
@@ -131,8 +131,8 @@ test('codex-loop on a held TPU: decisions measured on the workers, champion and 
   // The trees sit side by side; the champion tree holds the promoted commit, the candidate the last one.
   const promoted = readJson(join(run, 'champion.json')).sha as string;
   assert.equal(readFileSync(join(w.remoteRoot, 'champion', '.gdnctl', 'tree'), 'utf8').trim(), promoted);
-  assert.equal(readFileSync(join(w.remoteRoot, 'champion', 'kern.py'), 'utf8'), 'DELAY_MS = 20\n');
-  assert.equal(readFileSync(join(w.remoteRoot, 'candidate', 'kern.py'), 'utf8'), 'DELAY_MS = 40\n');
+  assert.equal(readFileSync(join(w.remoteRoot, 'champion', 'kern.py'), 'utf8'), 'DELAY_MS = 40\n');
+  assert.equal(readFileSync(join(w.remoteRoot, 'candidate', 'kern.py'), 'utf8'), 'DELAY_MS = 80\n');
   assert.ok(existsSync(join(w.remoteRoot, 'candidate', '.gdnctl', 'jax-cache')), 'each tree has its own JAX cache');
   assert.ok(existsSync(join(w.remoteRoot, 'champion', '.gdnctl', 'jax-cache')));
   // Synced once per move: the baseline commit for iteration 1, the promoted one for iteration 2, none for 3.
@@ -149,8 +149,8 @@ test('codex-loop on a held TPU: decisions measured on the workers, champion and 
 
 test('a preemption mid-decision: re-acquired onto another type, samples discarded, baseline and champion re-measured', async (t) => {
   const w = await world(t, [
-    { steps: [commitStep({ 'kern.py': 'DELAY_MS = 20\n' }, 'Fuse the chunk loop')] },
-    { steps: [commitStep({ 'kern.py': '# tidy\nDELAY_MS = 20\n' }, 'Tidy the kernel')] },
+    { steps: [commitStep({ 'kern.py': 'DELAY_MS = 40\n' }, 'Fuse the chunk loop')] },
+    { steps: [commitStep({ 'kern.py': '# tidy\nDELAY_MS = 40\n' }, 'Tidy the kernel')] },
   ]);
   // In iteration 2 the 4th bench run (after both warm-ups and one run per side) takes the node away.
   const flags = [...w.flags, '--dev-tpu-fallback-cluster', 'alt', '--post-check', `if [ "$GDNCTL_ITERATION" = 2 ]; then echo 4 > ${w.arm}; fi`];
@@ -176,7 +176,7 @@ test('a preemption mid-decision: re-acquired onto another type, samples discarde
   assert.ok(existsSync(join(run, 'baseline', `replaced-${base.replaced.envFingerprint}`, 'baseline.json')), 'the old baseline is kept');
   const champ = readJson(join(run, 'champion.json'));
   assert.equal(champ.source, 'env-changed');
-  assert.ok((champ.median as number) > 25, 'the champion re-measured on the v4');
+  assert.ok((champ.median as number) > 50, `the champion re-measured on the v4: ${String(champ.median)}`);
   const types = events(run).map((e) => String(e.type)).filter((x) => x.startsWith('tpu-'));
   assert.ok(types.includes('tpu-lost') && types.includes('tpu-reacquired'), types.join(' '));
   assert.match(readFileSync(join(run, 'baseline', 'env-snapshot.txt'), 'utf8'), /^Accelerator: TPU v4-16 bench-tpu in us-east5-a/m);
@@ -198,7 +198,7 @@ test('gdnctl baseline on the TPU the loop names in GDNCTL_TPU_*: measured on its
   ];
   const r = await runCli(args, { cwd: w.repo.dir, env: { ...w.env, ...held } });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^baseline [0-9a-f]{16}: median 4\d\.\d+ over 3 runs/m);
+  assert.match(r.stdout, /^baseline [0-9a-f]{16}: median [\d.]+ over 3 runs/m);
   assert.match(r.stdout, /\(warm-up excluded: [\d.]+\)/);
   assert.match(r.stdout, /^ {2}on the TPU: v5p-16 \(8 chips, 2 hosts\), runtime v2-alpha-tpuv5$/m);
   const lines = readFileSync(w.marks, 'utf8').trim().split('\n');

@@ -22,11 +22,14 @@ import { remoteEnvSnapshotter } from '../../adapters/measure/remote-env-snapshot
 import { envSnapshot } from '../../adapters/measure/env-snapshot.js';
 import { resolveRunTarget } from '../dev-tpu/target.js';
 
-type SiteValues = Pick<Config, 'benchOn' | 'holdDevTpu' | 'tpuName' | 'devTpuName' | 'workerHost' | 'workdir'> & { logDir?: string };
+type SiteValues = Pick<Config, 'benchOn' | 'tpuName' | 'devTpuName' | 'workerHost' | 'workdir'> & { logDir?: string };
 
-/** A TPU is held or named for this command (pure on the resolved config, plus the lease folder). */
+/**
+ * A TPU is held or named for this command (pure on the resolved config, plus the lease folder). --hold-dev-tpu
+ * needs --dev-tpu-name, so the name covers it; under --resilient without a name the loop holds nothing.
+ */
 export function tpuHeldOrNamed(v: SiteValues): boolean {
-  return v.holdDevTpu || Boolean(v.tpuName ?? v.devTpuName) || v.workerHost.length > 0 || listLeases(tpuLogDir(v as Config)).length > 0;
+  return Boolean(v.tpuName ?? v.devTpuName) || v.workerHost.length > 0 || listLeases(tpuLogDir(v as Config)).length > 0;
 }
 
 export function benchRunsOn(v: SiteValues): 'tpu' | 'local' {
