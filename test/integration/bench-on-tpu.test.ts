@@ -66,6 +66,8 @@ after(async () => {
 
 /** A repository with the kernel and its bench, a remote root of its own on the workers, the loop's env and flags. */
 async function world(t: { after: (fn: () => unknown) => void }, scenario: Parameters<typeof loopEnv>[1]) {
+  // A preemption test leaves its capacity fault behind.
+  emu.clearFaults();
   // forwardEnv is read from gdnctl.yaml by the loop (as a flag it is dev-tpu-test's and baseline's).
   const gdnctlYaml = 'forwardEnv: [BENCH_MARKS, BENCH_ARM, BENCH_EMU]\n';
   const repo = await TempRepo.create({ files: { 'kern.py': 'DELAY_MS = 80\n', 'bench.py': BENCH, '.gitignore': '__pycache__/\n', 'gdnctl.yaml': gdnctlYaml } });

@@ -89,11 +89,6 @@ export class RemoteBenchTarget {
     return this.located;
   }
 
-  /** A new TPU (or the same one checked again): ask the locator anew next time. */
-  forget(): void {
-    this.located = undefined;
-  }
-
   async recover(signal?: AbortSignal): Promise<SiteRecovery> {
     const r = await this.o.locator.recover(signal);
     if (r.kind === 'replaced') {
