@@ -19,7 +19,7 @@ import { resolveConfig } from '../src/config/resolve.js';
 import { createMeasurer } from '../src/cli/measure/bench-measurer.js';
 import { sshRemoteFor } from '../src/adapters/remote/setup-runner.js';
 import { createTpuHold } from '../src/adapters/tpu/tpu-hold-factory.js';
-import { silentLogger } from '../src/log.js';
+import { createLogger, silentLogger } from '../src/log.js';
 import type { Remote } from '../src/ports/remote.js';
 import { startSshWorkers } from '../test/helpers/sshd.js';
 import { TpuEmulator } from '../test/fakes/tpu-emulator.js';
@@ -65,7 +65,8 @@ try {
       maxBenchRuns: 10, minImprovementPct: 5, maxRegressionPct: 10,
     },
   }).values;
-  const log = await silentLogger();
+  // BENCH_VERBOSE=1: every ssh argv, sync and run on stderr, with times.
+  const log = process.env.BENCH_VERBOSE ? await createLogger({ format: 'pretty', verbose: true, quiet: false, stream: process.stderr, env: {} }) : await silentLogger();
   const hold = createTpuHold(values, { log, env });
   await hold.acquire();
   let syncs = 0;
@@ -86,7 +87,7 @@ try {
     };
   };
   const runDir = join(dir, 'run');
-  const m = createMeasurer({ ...values, logDir: join(dir, 'logs') }, { repoRoot: repo, env, tpu: { values, log, hold: () => hold, makeRemote: counting } });
+  const m = createMeasurer({ ...values, logDir: join(dir, 'logs') }, { repoRoot: repo, env, onLine: (l) => log.info(l), tpu: { values, log, hold: () => hold, makeRemote: counting } });
   const baselineT0 = Date.now();
   const ok = await m.ensureBaseline(runDir, base);
   if (!ok.ok) throw new Error(ok.reason);

@@ -66,8 +66,8 @@ export class RemoteBenchTarget {
   private remote: Remote | undefined;
   private located: TpuLocation | undefined;
   /**
-   * The commit each tree holds, known without asking the workers, within one operation only: between two
-   * operations the TPU may have been replaced (the loop re-acquires), so the markers are read again.
+   * The commit each tree holds ('' = none), read from the workers' markers once per operation: between two
+   * operations the TPU may have been replaced (the loop re-acquires), so they are read again.
    */
   private readonly held = new Map<TreeName, string>();
   private readonly failedSetup = new Map<string, SetupFailure>();
@@ -143,13 +143,9 @@ export class RemoteBenchTarget {
   async ensureTree(name: TreeName, sha: string, source: <T>(fn: (localDir: string) => Promise<T>) => Promise<T>, signal?: AbortSignal): Promise<string> {
     const dir = this.treeDir(name);
     const loc = await this.location(signal);
-    const known = this.held.get(name);
-    if (known === sha) return dir;
-    if (known === undefined && (await this.markersSay(loc, dir, sha))) {
-      this.held.set(name, sha);
-      return dir;
-    }
-    this.held.delete(name);
+    if (!this.held.has(name)) await this.readMarkers(loc);
+    if (this.held.get(name) === sha) return dir;
+    this.held.set(name, '');
     await source(async (local) => {
       this.o.onLine?.(`sync: ${name} tree (${sha.slice(0, 12)}) to ${dir} on ${loc.workers.length} worker(s)`);
       await this.conn().sync(loc.workers, local, dir, await repoFiles(local), [...this.o.protect, `/${META}/`]);
@@ -164,9 +160,16 @@ export class RemoteBenchTarget {
     return dir;
   }
 
-  private async markersSay(loc: TpuLocation, dir: string, sha: string): Promise<boolean> {
-    const r = await this.conn().runAll(loc.workers, `cat ${shPath(dir)}/${META}/tree 2>/dev/null`, {});
-    return r.every((x) => x.exitCode === 0 && x.output.trim().split('\n').pop() === sha);
+  /** Both trees' markers in one round trip; a tree holds a commit only when every worker's marker names it. */
+  private async readMarkers(loc: TpuLocation): Promise<void> {
+    const names: TreeName[] = ['candidate', 'champion'];
+    const script = names.map((n) => `printf '%s %s\\n' ${n} "$(cat ${shPath(this.treeDir(n))}/${META}/tree 2>/dev/null || echo -)"`).join('\n');
+    const results = await this.conn().runAll(loc.workers, script, {});
+    for (const n of names) {
+      const seen = results.map((r) => (r.exitCode === 0 ? new RegExp(`^${n} (\\S+)$`, 'm').exec(r.output)?.[1] : undefined));
+      const first = seen[0];
+      this.held.set(n, first !== undefined && first !== '-' && seen.every((x) => x === first) ? first : '');
+    }
   }
 
   /** The setup command in the tree, then the marker; a failing setup leaves no marker, so the next use tries again. */
