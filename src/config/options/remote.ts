@@ -5,9 +5,7 @@ const RUN = ['dev-tpu-test', 'dev-tpu-profile'];
 const TEST = ['dev-tpu-test'];
 const PROFILE = ['dev-tpu-profile'];
 /** The TPU hold's devTpuSetup syncs the repository into the same remote folder before running. */
-const RUN_AND_SETUP = [...RUN, 'dev-tpu-allocate', 'codex-loop', 'baseline'];
-/** `gdnctl baseline` on the TPU (--bench-on) reaches the workers as dev-tpu-test does (the loop reads these from YAML/env). */
-const RUN_AND_BENCH = [...RUN, 'baseline'];
+const RUN_AND_SETUP = [...RUN, 'dev-tpu-allocate', 'codex-loop'];
 
 /** One test suite: where it runs (relative to the synced repo), the runner command and its files. */
 export const testSuiteSchema = z.strictObject({
@@ -41,7 +39,7 @@ export const remoteOptions = {
   }),
   workerHost: opt(z.array(z.string().min(1)).default([]), {
     help: 'ssh to these hosts as workers 0,1,… instead of asking the TPU API',
-    commands: RUN_AND_BENCH,
+    commands: RUN,
     valueName: '<host>',
   }),
   remoteDir: opt(z.string().min(1).optional(), {
@@ -60,7 +58,7 @@ export const remoteOptions = {
   }),
   forwardEnv: opt(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default(['HF_TOKEN', 'WANDB_API_KEY']), {
     help: 'local environment variables forwarded to the workers when set (values travel on stdin, never logged)',
-    commands: RUN_AND_BENCH,
+    commands: RUN,
     valueName: '<name>',
   }),
   env: opt(z.array(z.string()).default([]), {
