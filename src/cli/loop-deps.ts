@@ -58,7 +58,8 @@ export function loopRedactor(values: Config, env: NodeJS.ProcessEnv): Redactor {
 export async function buildLoopExtras(ctx: LoopExtrasContext, ledger: Ledger): Promise<LoopExtras> {
   const { buildMeasureExtras } = await import('./measure/measure-extras.js');
   // Measurement and memory first: the TPU wraps the memory to add its session directive.
-  const extras: LoopExtras = { ...buildMeasureExtras(ctx) };
+  // The measurer reaches the TPU through the hold built below (read when it measures, after the acquire).
+  const extras: LoopExtras = { ...buildMeasureExtras({ ...ctx, tpu: () => extras.tpu }) };
   if (ctx.values.holdDevTpu) {
     const [{ loopTpuExtras }, { setupRunnerFor }] = await Promise.all([import('../adapters/tpu/loop-tpu.js'), import('../adapters/tpu/tpu-hold-factory.js')]);
     const runSetup = await setupRunnerFor(ctx.values, ctx.env, ctx.workdir, ctx.log);

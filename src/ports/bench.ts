@@ -46,8 +46,28 @@ export interface IterationMemory {
 
 // ── The measurer's own ports: what src/core/measure/measurer.ts needs from the world, nothing more. ──
 
+/** What one worker printed for one benchmark run on the TPU (worker 0's metric is the sample; the rest is kept). */
+export interface WorkerRun {
+  worker: number;
+  host?: string | undefined;
+  exitCode: number | null;
+  unreachable: boolean;
+  /** The metric this worker's own output gave, when it gave one. */
+  value?: number | undefined;
+  /** Last lines of its output. */
+  tail: string;
+}
+
+/**
+ * A failed run the measurer must treat differently: `tpu-busy` — another process owned the chips (libtpu lets
+ * one process hold them), so the run measured nothing of the candidate.
+ */
+export type BenchFailureKind = 'tpu-busy';
+
 /** One run of the benchmark: its metric, or why there is none with the output's tail (never a zero). */
-export type BenchSample = { ok: true; value: number; durationMs: number } | { ok: false; reason: string; tail: string };
+export type BenchSample =
+  | { ok: true; value: number; durationMs: number; workers?: WorkerRun[] | undefined }
+  | { ok: false; reason: string; tail: string; kind?: BenchFailureKind | undefined; workers?: WorkerRun[] | undefined };
 
 /** Runs the configured benchmark command once in a folder (the working tree or a champion checkout). */
 export interface BenchRunner {
@@ -56,8 +76,36 @@ export interface BenchRunner {
 
 /** A checkout of a commit beside the working tree, so champion and candidate can run interleaved. */
 export interface WorktreeProvider {
-  /** Run fn in a checkout of `sha`; the checkout is gone when the promise settles, whatever fn did. */
+  /**
+   * Run fn in a checkout of `sha`. A local checkout is gone when the promise settles, whatever fn did; a
+   * persistent one (`keepsTrees`: the champion tree on the TPU workers) stays and is reused while it holds `sha`.
+   */
   withCheckout<T>(sha: string, fn: (dir: string) => Promise<T>): Promise<T>;
+  readonly keepsTrees?: boolean;
+}
+
+/** After a failed run on the TPU: is the TPU still there? */
+export type SiteRecovery =
+  | { kind: 'alive' }
+  /** It was lost (preempted, terminated) and another one is held now; `note` says which. */
+  | { kind: 'replaced'; note: string }
+  /** It was lost and none could be had. */
+  | { kind: 'lost'; reason: string };
+
+/**
+ * Where the benchmark runs (`--bench-on`): this machine (the working tree and git worktrees), or the held or
+ * named TPU's workers, where champion and candidate are trees synced side by side under the remote root.
+ */
+export interface BenchSite {
+  readonly where: 'local' | 'tpu';
+  /** The folder the candidate (HEAD) runs in: the working tree, or its copy on every worker (synced when stale). */
+  candidateTree(head: string, signal?: AbortSignal): Promise<string>;
+  /** Asked after a run failed: a lost TPU is re-acquired when the site may (the loop's hold), so both sides run again. */
+  recover(signal?: AbortSignal): Promise<SiteRecovery>;
+  /** Where, for bench.json and messages ("TPU v5p-16 me-gdn in us-east5-a, 2 workers"). */
+  label(): string;
+  /** The measurer is done for now (a decision, a baseline): close shared connections. */
+  idle(): Promise<void>;
 }
 
 /** champion.json: the commit the next candidate is compared with, and its runs. */
@@ -66,8 +114,11 @@ export interface Champion {
   values: number[];
   median: number;
   iteration: number;
-  /** Where the values came from; 'sync-main' = re-measured after a merge moved HEAD. */
-  source?: 'baseline' | 'promoted' | 'sync-main';
+  /**
+   * Where the values came from; 'sync-main' = re-measured after a merge moved HEAD; 'env-changed' = re-measured
+   * because the TPU became another type or runtime.
+   */
+  source?: 'baseline' | 'promoted' | 'sync-main' | 'env-changed';
 }
 
 /** A run's champion.json. */
@@ -93,6 +144,14 @@ export interface BaselineRecord {
   cvThresholdPct: number;
   acceptedNoise: boolean;
   createdAt: string;
+  /** On the TPU: the env snapshot's fingerprint (accelerator, chips, runtime, libtpu/XLA flags), part of the key. */
+  envFingerprint?: string | undefined;
+  /** What the fingerprint stands for, e.g. "v5p-16 (8 chips, 2 hosts), runtime v2-alpha-tpuv5". */
+  envLabel?: string | undefined;
+  /** Warm-up runs made before the measured ones, recorded and excluded. */
+  warmupValues?: number[] | undefined;
+  /** Set when this baseline replaced one measured on another TPU type or runtime. */
+  replaced?: { envFingerprint?: string | undefined; envLabel?: string | undefined; median: number } | undefined;
 }
 
 /** A baseline folder: result.txt, env-snapshot.txt and baseline.json (a run's own, or baselines/<fingerprint>/). */
@@ -104,9 +163,19 @@ export interface BaselineStore {
   copy(fromDir: string, toDir: string): Promise<void>;
 }
 
+/** An env snapshot with what identifies the machine the numbers came from. */
+export interface EnvSnapshot {
+  text: string;
+  /** Hash of what makes two measurements incomparable (on the TPU: type, chips, runtime, libtpu/XLA flags). */
+  fingerprint: string;
+  label: string;
+}
+
 /** env-snapshot.txt: what must match for two measurements to be comparable (tools, machine, accelerator). */
 export interface EnvSnapshotter {
   snapshot(head: string): Promise<string>;
+  /** The snapshot with its fingerprint (the TPU's snapshotter has one; a local snapshot keys nothing). */
+  describe?(head: string, signal?: AbortSignal): Promise<EnvSnapshot>;
 }
 
 /** The run directory's text files as the measurer and the memory write them (absolute paths). */

@@ -174,10 +174,17 @@ export interface CheckoutHarness {
   /** The commit checked out at dir, or undefined when dir is no checkout (any more). */
   commitAt(dir: string): Promise<string | undefined>;
   root: string;
+  /** For a provider that keeps its trees: how many times it has synced one so far. */
+  syncs?(): number;
   dispose(): Promise<void>;
 }
 
-export function runWorktreeProviderContract(name: string, make: () => Promise<CheckoutHarness>): void {
+/**
+ * A local provider's checkout is gone once fn settles; one that keeps its trees (`keepsTrees`: the champion tree
+ * on the TPU workers) keeps it holding the commit, and syncs it again only when asked for another commit.
+ */
+export function runWorktreeProviderContract(name: string, make: () => Promise<CheckoutHarness>, opts: { keepsTrees?: boolean } = {}): void {
+  const keeps = opts.keepsTrees === true;
   const withRepo = async (fn: (h: CheckoutHarness) => Promise<void>): Promise<void> => {
     const h = await make();
     try {
@@ -187,7 +194,7 @@ export function runWorktreeProviderContract(name: string, make: () => Promise<Ch
     }
   };
 
-  test(`${name}: fn runs in a separate checkout of the commit, which is gone afterwards`, () =>
+  test(`${name}: fn runs in a separate checkout of the commit, which is ${keeps ? 'kept for the next use' : 'gone afterwards'}`, () =>
     withRepo(async (h) => {
       const old = await h.commit();
       const latest = await h.commit();
@@ -200,10 +207,10 @@ export function runWorktreeProviderContract(name: string, make: () => Promise<Ch
         return 42;
       });
       assert.equal(out, 42);
-      assert.equal(await h.commitAt(seen!), undefined);
+      assert.equal(await h.commitAt(seen!), keeps ? old : undefined);
     }));
 
-  test(`${name}: a failing fn rejects with its error and still removes the checkout`, () =>
+  test(`${name}: a failing fn rejects with its error and ${keeps ? 'leaves the tree as it was' : 'still removes the checkout'}`, () =>
     withRepo(async (h) => {
       const sha = await h.commit();
       let seen: string | undefined;
@@ -214,13 +221,39 @@ export function runWorktreeProviderContract(name: string, make: () => Promise<Ch
         }),
         /champion run crashed/,
       );
-      assert.equal(await h.commitAt(seen!), undefined);
+      assert.equal(await h.commitAt(seen!), keeps ? sha : undefined);
     }));
+
+  if (keeps) {
+    test(`${name}: the kept tree is synced again only for another commit`, () =>
+      withRepo(async (h) => {
+        const a = await h.commit();
+        const b = await h.commit();
+        await h.provider.withCheckout(a, async () => undefined);
+        const after = h.syncs!();
+        await h.provider.withCheckout(a, async (dir) => assert.equal(await h.commitAt(dir), a));
+        assert.equal(h.syncs!(), after, 'same commit: no sync');
+        await h.provider.withCheckout(b, async (dir) => assert.equal(await h.commitAt(dir), b));
+        assert.equal(h.syncs!(), after + 1, 'the champion moved: one sync');
+      }));
+  }
 }
 
-export function runEnvSnapshotterContract(name: string, make: () => Promise<EnvSnapshotter>): void {
+/** `describes`: the snapshotter also gives a fingerprint (the TPU's); a local snapshot keys nothing. */
+export function runEnvSnapshotterContract(name: string, make: () => Promise<EnvSnapshotter>, opts: { describes?: boolean } = {}): void {
   test(`${name}: the snapshot names the commit it describes`, async () => {
     const s = await (await make()).snapshot('e'.repeat(40));
     assert.match(s, new RegExp(`Git SHA: ${'e'.repeat(40)}`));
+  });
+
+  if (!opts.describes) return;
+  test(`${name}: describe gives the same fingerprint for two commits, and a label`, async () => {
+    const snap = await make();
+    assert.ok(snap.describe, 'a snapshotter with a fingerprint has describe');
+    const a = await snap.describe('f'.repeat(40));
+    const b = await snap.describe('0'.repeat(40));
+    assert.match(a.text, new RegExp(`Git SHA: ${'f'.repeat(40)}`));
+    assert.equal(a.fingerprint, b.fingerprint, 'the commit is not part of the machine');
+    assert.ok(a.fingerprint.length >= 8 && a.label.length > 0);
   });
 }

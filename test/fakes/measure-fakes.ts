@@ -5,7 +5,7 @@
  * passes the same contract suite (test/contract/measure-ports-contract.ts) as its adapter.
  */
 import { join } from 'node:path';
-import type { BaselineRecord, BaselineStore, BenchRunner, BenchSample, Champion, ChampionStore, EnvSnapshotter, RunFiles, WorktreeProvider } from '../../src/ports/bench.js';
+import type { BaselineRecord, BaselineStore, BenchRunner, BenchSample, BenchSite, Champion, ChampionStore, EnvSnapshot, EnvSnapshotter, RunFiles, SiteRecovery, WorktreeProvider } from '../../src/ports/bench.js';
 import { outputTail, readMetric, type MetricSpec } from '../../src/core/metric.js';
 
 const enoent = (path: string): Error => Object.assign(new Error(`ENOENT: no such file, ${path}`), { code: 'ENOENT' });
@@ -74,6 +74,8 @@ export interface BenchProgram {
   output: string;
   exitCode?: number;
   durationMs?: number;
+  /** Another process owned the chips: a tpu-busy failure, as the remote runner reports it. */
+  busy?: boolean;
 }
 
 /** Maps a program's output to a sample the way the bench runner adapter does (readMetric, exit code). */
@@ -88,6 +90,7 @@ export class FakeBench implements BenchRunner {
     const p = this.program(cwd);
     const reading = readMetric(p.output, this.metric);
     if (signal?.aborted) return { ok: false, reason: 'benchmark interrupted', tail: reading.ok ? '' : reading.tail };
+    if (p.busy) return { ok: false, reason: 'tpu-busy: The TPU is already in use by process with pid 4242', tail: outputTail(p.output), kind: 'tpu-busy' };
     if ((p.exitCode ?? 0) !== 0) return { ok: false, reason: `benchmark exited with ${p.exitCode}`, tail: outputTail(p.output) };
     return reading.ok ? { ok: true, value: reading.value, durationMs: p.durationMs ?? 1 } : { ok: false, reason: reading.reason, tail: reading.tail };
   }
@@ -118,3 +121,62 @@ export class FakeCheckouts implements WorktreeProvider {
 export const fakeEnvSnapshot: EnvSnapshotter = {
   snapshot: async (head) => `# Environment snapshot\nGit SHA: ${head}\n`,
 };
+
+/**
+ * The TPU side of the measurer in memory: two persistent trees (`/tpu/candidate`, `/tpu/champion`) that remember
+ * the commit they hold and count their syncs, a site whose recoveries a test scripts (default: the TPU is
+ * alive), and a snapshotter whose fingerprint a test changes to play a re-acquire onto another type.
+ */
+export class FakeTpu {
+  static readonly CANDIDATE = '/tpu/candidate';
+  static readonly CHAMPION = '/tpu/champion';
+  readonly held = new Map<string, string>();
+  /** "candidate@<sha>" / "champion@<sha>" per sync, in order. */
+  readonly syncs: string[] = [];
+  readonly recoveries: SiteRecovery[] = [];
+  recoverCalls = 0;
+  idles = 0;
+  env = { fingerprint: 'fp-v5p-16', label: 'v5p-16 (8 chips, 2 hosts), runtime v2-alpha-tpuv5' };
+
+  private sync(dir: string, sha: string): void {
+    if (this.held.get(dir) === sha) return;
+    this.held.set(dir, sha);
+    this.syncs.push(`${dir === FakeTpu.CANDIDATE ? 'candidate' : 'champion'}@${sha}`);
+  }
+
+  shaAt(dir: string): string | undefined {
+    return this.held.get(dir);
+  }
+
+  readonly site: BenchSite = {
+    where: 'tpu',
+    candidateTree: async (head) => {
+      this.sync(FakeTpu.CANDIDATE, head);
+      return FakeTpu.CANDIDATE;
+    },
+    recover: async () => {
+      this.recoverCalls++;
+      const r = this.recoveries.shift() ?? { kind: 'alive' };
+      // A new TPU starts with no trees.
+      if (r.kind === 'replaced') this.held.clear();
+      return r;
+    },
+    label: () => 'TPU v5p-16 fake-tpu in us-east5-a, 2 workers',
+    idle: async () => {
+      this.idles++;
+    },
+  };
+
+  readonly trees: WorktreeProvider = {
+    keepsTrees: true,
+    withCheckout: async (sha, fn) => {
+      this.sync(FakeTpu.CHAMPION, sha);
+      return fn(FakeTpu.CHAMPION);
+    },
+  };
+
+  readonly snapshotter: EnvSnapshotter = {
+    snapshot: async (head) => `# Environment snapshot\nGit SHA: ${head}\nAccelerator: ${this.env.label}\n`,
+    describe: async (head): Promise<EnvSnapshot> => ({ text: await this.snapshotter.snapshot(head), ...this.env }),
+  };
+}

@@ -50,6 +50,20 @@ const cases: BadInputCase[] = [
   { name: '--alpha 0', argv: () => loop('--alpha', '0'), line: /--alpha/ },
   { name: '--alpha 1', argv: () => loop('--alpha', '1'), line: /--alpha/ },
   { name: '--baseline-runs 1', argv: () => loop('--baseline-runs', '1'), line: /--baseline-runs/ },
+  { name: '--bench-on cloud', argv: () => loop('--bench', 'echo 1', '--bench-on', 'cloud'), line: /--bench-on.*auto.*tpu.*local/ },
+  { name: '--bench-warmup-runs -1', argv: () => loop('--bench', 'echo 1', '--bench-warmup-runs', '-1'), line: /--bench-warmup-runs/ },
+  { name: '--bench-warmup-runs 1.5', argv: () => loop('--bench', 'echo 1', '--bench-warmup-runs', '1.5'), line: /--bench-warmup-runs/ },
+  {
+    name: '--bench-on tpu with no TPU held or named',
+    argv: () => loop('--bench', 'echo 1', '--bench-on', 'tpu'),
+    line: /^gdnctl: --bench-on tpu, but no TPU is held or named; hold one for the loop with --hold-dev-tpu .*--tpu-name and --cluster.*or pass --bench-on local$/,
+  },
+  {
+    name: 'baseline --bench-on tpu with no TPU held or named',
+    argv: () => ['baseline', '--bench', 'echo 1', '--bench-on', 'tpu'],
+    line: /^gdnctl: --bench-on tpu, but no TPU is held or named; .*gdnctl dev-tpu-allocate.*or pass --bench-on local$/,
+  },
+  { name: 'GDNCTL_BENCH_ON=gpu', argv: () => ['baseline', '--bench', 'echo 1'], env: () => ({ GDNCTL_BENCH_ON: 'gpu' }), line: /^gdnctl: GDNCTL_BENCH_ON: / },
   { name: '--dev-tpu-name with capitals', argv: () => loop('--hold-dev-tpu', '--dev-tpu-name', 'Bad_Name'), line: /--dev-tpu-name.*lowercase/ },
   { name: '--dev-tpu-type bogus', argv: () => loop('--hold-dev-tpu', '--dev-tpu-name', 'me-gdn', '--dev-tpu-type', 'huge'), line: /--dev-tpu-type.*v5p-8/ },
   {

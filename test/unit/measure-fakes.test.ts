@@ -8,7 +8,7 @@ import {
   runWorktreeProviderContract,
   type StoreHarness,
 } from '../contract/measure-ports-contract.js';
-import { fakeEnvSnapshot, FakeBench, FakeCheckouts, MemoryBaselineStore, MemoryChampionStore, MemoryFiles } from '../fakes/measure-fakes.js';
+import { fakeEnvSnapshot, FakeBench, FakeCheckouts, FakeTpu, MemoryBaselineStore, MemoryChampionStore, MemoryFiles } from '../fakes/measure-fakes.js';
 
 async function named<S>(store: S): Promise<StoreHarness<S>> {
   let n = 0;
@@ -37,4 +37,23 @@ runWorktreeProviderContract('FakeCheckouts', async () => {
   };
 });
 
+runWorktreeProviderContract(
+  'FakeTpu champion tree',
+  async () => {
+    const tpu = new FakeTpu();
+    let latest: string | undefined;
+    let n = 0;
+    return {
+      provider: tpu.trees,
+      root: '/repo',
+      commit: async () => (latest = `t${++n}`.padEnd(40, '0')),
+      commitAt: async (dir) => (dir === '/repo' ? latest : tpu.shaAt(dir)),
+      syncs: () => tpu.syncs.length,
+      dispose: async () => undefined,
+    };
+  },
+  { keepsTrees: true },
+);
+
 runEnvSnapshotterContract('fakeEnvSnapshot', async () => fakeEnvSnapshot);
+runEnvSnapshotterContract('FakeTpu snapshotter', async () => new FakeTpu().snapshotter, { describes: true });

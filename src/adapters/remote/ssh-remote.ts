@@ -17,6 +17,12 @@ import { listFilesUnder } from './local-files.js';
 export const STARTED_MARKER = '__gdnctl_remote_started__';
 const TAIL_BYTES = 64 * 1024;
 
+/**
+ * The benchmark's champion and candidate trees live under the remote root (docs/measurement.md "Benchmarks on
+ * the TPU"); a sync of the root itself (dev-tpu-test, dev-tpu-profile, the TPU setup) must not delete them.
+ */
+export const BENCH_TREES_PROTECT = ['/champion/', '/candidate/'];
+
 export interface SshRemoteDeps {
   /** Applied to every output line before it reaches onLine or a result. */
   redact?: Redactor;
@@ -190,7 +196,7 @@ ${command}
     const prune = [
       'rsync', '-r', '--delete', '--existing', '--ignore-existing',
       '--filter=- /.git/',
-      ...protect.map((p) => `--filter=P ${p}`),
+      ...[...BENCH_TREES_PROTECT, ...protect].map((p) => `--filter=P ${p}`),
       '--filter=:- .gitignore',
       ...(existsSync(join(localRoot, '.git', 'info', 'exclude')) ? ['--filter=merge,- .git/info/exclude'] : []),
       '-e', shell, './', dest,

@@ -7,6 +7,7 @@ import { gitWorktreeProvider } from '../../adapters/measure/worktree.js';
 import { privateRunFiles } from '../../adapters/ledger/run-files.js';
 import { createRedactor } from '../../redact.js';
 import { mfuMetricSpec, type MfuValues } from './mfu-context.js';
+import { tpuBench, type TpuBenchDeps } from './bench-site.js';
 
 export type { BaselineOutcome, BenchMeasurer } from '../../core/measure/measurer.js';
 export type { Champion } from '../../ports/bench.js';
@@ -32,24 +33,43 @@ export interface MeasurerDeps {
   onLine?: (msg: string) => void;
   /** The run's redactor (it also knows flag-given secrets); the environment's secrets otherwise. */
   redact?: (text: string) => string;
+  /** The benchmark runs on the TPU's workers (`--bench-on`, bench-site.ts): how to reach them. */
+  tpu?: Omit<TpuBenchDeps, 'repoRoot' | 'env' | 'redact'> | undefined;
+  /** Pause before a tpu-busy run is tried again. */
+  busyWaitMs?: number;
 }
 
-/** The keep/revert policy of src/core/measure/measurer.ts over the real benchmark, git worktrees and run files. */
+/**
+ * The keep/revert policy of src/core/measure/measurer.ts over the real benchmark and run files: on this machine
+ * with git worktrees, or on the TPU with the remote adapters (champion and candidate trees on the workers).
+ */
 export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): BenchMeasurer {
   const env = deps.env ?? process.env;
   const metric = { metric: values.metric, metricPattern: values.metricPattern, ...mfuMetricSpec(values) };
-  return createBenchMeasurer(values, {
-    bench: createBenchRunner({ command: values.bench ?? '', metric, timeoutMs: values.benchTimeoutSeconds * 1000, env: { ...env, ...deps.settingsEnv }, exec: deps.runBench }),
-    worktrees: gitWorktreeProvider(deps.repoRoot),
+  // The loop's shared settings (GDNCTL_*) reach the benchmark wherever it runs.
+  const benchEnv = { ...env, ...deps.settingsEnv };
+  const timeoutMs = values.benchTimeoutSeconds * 1000;
+  // The bench's output tail and the env snapshot end up in result.txt / bench.json.
+  const redact = deps.redact ?? createRedactor(env);
+  const common = {
     champions: fileChampionStore,
     baselines: fileBaselineStore,
-    envSnapshot: deps.snapshot ? { snapshot: deps.snapshot } : envSnapshotter({ cwd: deps.repoRoot, env }),
     files: privateRunFiles,
     repoRoot: deps.repoRoot,
     cheapRunMs: deps.cheapRunMs,
     now: deps.now,
     onLine: deps.onLine,
-    // The bench's output tail and the env snapshot end up in result.txt / bench.json.
-    redact: deps.redact ?? createRedactor(env),
+    redact,
+    ...(deps.busyWaitMs !== undefined ? { busyWaitMs: deps.busyWaitMs } : {}),
+  };
+  if (deps.tpu) {
+    const t = tpuBench({ ...deps.tpu, env: benchEnv, repoRoot: deps.repoRoot, redact }, { command: values.bench ?? '', metric, timeoutMs });
+    return createBenchMeasurer(values, { ...common, bench: t.bench, worktrees: t.worktrees, envSnapshot: t.envSnapshot, site: t.site });
+  }
+  return createBenchMeasurer(values, {
+    ...common,
+    bench: createBenchRunner({ command: values.bench ?? '', metric, timeoutMs, env: benchEnv, exec: deps.runBench }),
+    worktrees: gitWorktreeProvider(deps.repoRoot),
+    envSnapshot: deps.snapshot ? { snapshot: deps.snapshot } : envSnapshotter({ cwd: deps.repoRoot, env }),
   });
 }

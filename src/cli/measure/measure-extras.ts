@@ -9,6 +9,8 @@ import { createRedactor, type Redactor } from '../../redact.js';
 import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
 import { measureUsageProblems } from './baseline-action.js';
 import { mfuOfValue } from './mfu-context.js';
+import { benchRunsOn } from './bench-site.js';
+import type { TpuHold } from '../../ports/tpu.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 
@@ -24,6 +26,8 @@ export interface LoopExtrasContext {
   redact?: Redactor;
   /** The loop's shared settings as GDNCTL_* for the benchmark (bench-measurer.ts MeasurerDeps.settingsEnv). */
   settingsEnv?: Record<string, string>;
+  /** The loop's TPU hold once built (the benchmark runs on its workers under --bench-on tpu/auto). */
+  tpu?: () => TpuHold | undefined;
 }
 export type MeasureExtrasContext = LoopExtrasContext;
 
@@ -39,8 +43,9 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
   if (v.bench) {
     const problems = measureUsageProblems(v);
     if (problems.length > 0) throw new UsageError(problems);
+    const tpu = benchRunsOn(v) === 'tpu' ? { values: v, log: ctx.log, hold: v.holdDevTpu ? ctx.tpu : undefined } : undefined;
     measurer = createMeasurer({ ...v, logDir }, {
-      repoRoot: workdir, env: ctx.env, onLine: (l) => ctx.log.info(l), ...(ctx.redact ? { redact: ctx.redact } : {}), ...(ctx.settingsEnv ? { settingsEnv: ctx.settingsEnv } : {}),
+      repoRoot: workdir, env: ctx.env, onLine: (l) => ctx.log.info(l), ...(ctx.redact ? { redact: ctx.redact } : {}), ...(ctx.settingsEnv ? { settingsEnv: ctx.settingsEnv } : {}), tpu,
     });
   }
   const memory = createFileMemory({

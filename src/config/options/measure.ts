@@ -84,6 +84,16 @@ export const measureOptions = {
     path: true,
     valueName: '<dir>',
   }),
+  benchOn: opt(z.enum(['auto', 'tpu', 'local']).default('auto'), {
+    help: 'where the benchmark runs: on the TPU workers (champion and candidate trees side by side) or on this machine; auto: tpu while a TPU is held or named (--hold-dev-tpu, --tpu-name, --worker-host, GDNCTL_TPU_*, a lease)',
+    commands: MEASURE,
+    valueName: '<where>',
+  }),
+  benchWarmupRuns: opt(z.number().int().min(0).max(20).optional(), {
+    help: 'runs of each side per decision (and before a baseline) recorded and excluded as warm-up (default: 1 on the TPU, 0 on this machine)',
+    commands: MEASURE,
+    valueName: '<n>',
+  }),
   benchTimeoutSeconds: opt(z.number().positive().default(10800), {
     help: 'wall-clock limit of one benchmark run (benchmarks can be long: default 3 h)',
     commands: MEASURE,

@@ -5,7 +5,9 @@ const RUN = ['dev-tpu-test', 'dev-tpu-profile'];
 const TEST = ['dev-tpu-test'];
 const PROFILE = ['dev-tpu-profile'];
 /** The TPU hold's devTpuSetup syncs the repository into the same remote folder before running. */
-const RUN_AND_SETUP = [...RUN, 'dev-tpu-allocate', 'codex-loop'];
+const RUN_AND_SETUP = [...RUN, 'dev-tpu-allocate', 'codex-loop', 'baseline'];
+/** `gdnctl baseline` on the TPU (--bench-on) reaches the workers as dev-tpu-test does (the loop reads these from YAML/env). */
+const RUN_AND_BENCH = [...RUN, 'baseline'];
 
 /** One test suite: where it runs (relative to the synced repo), the runner command and its files. */
 export const testSuiteSchema = z.strictObject({
@@ -39,7 +41,7 @@ export const remoteOptions = {
   }),
   workerHost: opt(z.array(z.string().min(1)).default([]), {
     help: 'ssh to these hosts as workers 0,1,… instead of asking the TPU API',
-    commands: RUN,
+    commands: RUN_AND_BENCH,
     valueName: '<host>',
   }),
   remoteDir: opt(z.string().min(1).optional(), {
@@ -58,7 +60,7 @@ export const remoteOptions = {
   }),
   forwardEnv: opt(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default(['HF_TOKEN', 'WANDB_API_KEY']), {
     help: 'local environment variables forwarded to the workers when set (values travel on stdin, never logged)',
-    commands: RUN,
+    commands: RUN_AND_BENCH,
     valueName: '<name>',
   }),
   env: opt(z.array(z.string()).default([]), {

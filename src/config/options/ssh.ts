@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { opt } from '../option-meta.js';
 
-const TPU_COMMANDS = ['codex-loop', 'dev-tpu-allocate', 'dev-tpu-status', 'dev-tpu-release', 'dev-tpu-test', 'dev-tpu-profile'];
+const TPU_COMMANDS = ['codex-loop', 'dev-tpu-allocate', 'dev-tpu-status', 'dev-tpu-release', 'dev-tpu-test', 'dev-tpu-profile', 'baseline'];
 
 /** ssh to TPU workers: shared by the TPU hold (public key in metadata) and the remote runner. */
 export const sshOptions = {

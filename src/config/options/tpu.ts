@@ -4,9 +4,10 @@ import { opt } from '../option-meta.js';
 /** Commands that talk to the Cloud TPU API (allocation, status, release, and the loop's hold). */
 const HOLD_COMMANDS = ['codex-loop', 'dev-tpu-allocate'];
 const NODE_COMMANDS = ['codex-loop', 'dev-tpu-allocate', 'dev-tpu-status', 'dev-tpu-release'];
-const API_COMMANDS = [...NODE_COMMANDS, 'dev-tpu-test', 'dev-tpu-profile'];
+// `gdnctl baseline` runs its benchmark on a held or named TPU (--bench-on), so it finds the node the same way.
+const API_COMMANDS = [...NODE_COMMANDS, 'dev-tpu-test', 'dev-tpu-profile', 'baseline'];
 /** Commands that act on an already-held TPU (post-checks, CI). */
-const TARGET_COMMANDS = ['dev-tpu-test', 'dev-tpu-profile', 'dev-tpu-status', 'dev-tpu-release'];
+const TARGET_COMMANDS = ['dev-tpu-test', 'dev-tpu-profile', 'dev-tpu-status', 'dev-tpu-release', 'baseline'];
 /**
  * One naming for the TPU subcommands: --cluster / --tpu-name / --tpu-type, as the Python tool spelled them. The
  * loop keeps its --dev-tpu-* names and takes the short ones as aliases; dev-tpu-allocate takes the old
@@ -112,8 +113,8 @@ export const tpuOptions = {
     commands: HOLD_COMMANDS,
   }),
   devTpuSetup: opt(z.string().min(1).optional(), {
-    help: 'command run once on all workers after READY, e.g. "curl -LsSf https://astral.sh/uv/install.sh | sh && uv sync --extra=tpu"',
-    commands: HOLD_COMMANDS,
+    help: 'command run once on all workers after READY, e.g. "curl -LsSf https://astral.sh/uv/install.sh | sh && uv sync --extra=tpu"; also once in each benchmark tree on the TPU',
+    commands: [...HOLD_COMMANDS, 'baseline'],
     valueName: '<cmd>',
   }),
   tpuHeartbeatMinutes: opt(z.number().min(0.1, HEARTBEAT_RANGE).max(1440, HEARTBEAT_RANGE).default(5), {

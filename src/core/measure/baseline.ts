@@ -14,12 +14,17 @@ export interface FingerprintInput {
   metric?: string;
   metricPattern?: string;
   direction: 'higher' | 'lower';
+  /** On the TPU: the env snapshot's fingerprint, so another TPU type or runtime gets its own baseline. */
+  env?: string | undefined;
 }
 
-/** Same HEAD, bench command and metric → same baseline; any change → a fresh one. */
+/** Same HEAD, bench command and metric (and on the TPU the same accelerator) → same baseline; any change → a fresh one. */
 export function baselineFingerprint(i: FingerprintInput): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([i.head, i.bench, i.metric ?? '', i.metricPattern ?? '', i.direction]));
+  const key: string[] = [i.head, i.bench, i.metric ?? '', i.metricPattern ?? '', i.direction];
+  // Appended only when present, so the keys of local baselines stay what they were.
+  if (i.env !== undefined) key.push(i.env);
+  h.update(JSON.stringify(key));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -62,4 +67,39 @@ export function parseResultTxt(text: string): { values: number[]; value: number 
   const values = raw[1]!.trim().split(/\s+/).map(Number);
   if (values.some((v) => !Number.isFinite(v))) return undefined;
   return { values, value };
+}
+
+/** baseline.json's record of N runs (and, on the TPU, the snapshot's fingerprint and the excluded warm-ups). */
+export function baselineRecord(o: {
+  fingerprint: string;
+  head: string;
+  bench: string;
+  metric: string;
+  direction: 'higher' | 'lower';
+  values: number[];
+  durationsMs: number[];
+  warmupValues: number[];
+  cvThresholdPct: number;
+  acceptedNoise: boolean;
+  createdAt: string;
+  env?: { fingerprint: string; label: string } | undefined;
+}): BaselineRecord {
+  return {
+    schemaVersion: 1,
+    fingerprint: o.fingerprint,
+    head: o.head,
+    bench: o.bench,
+    metric: o.metric,
+    direction: o.direction,
+    values: o.values,
+    durationsMs: o.durationsMs,
+    median: median(o.values),
+    cvPct: cvPct(o.values),
+    robustCvPct: robustCvPct(o.values),
+    cvThresholdPct: o.cvThresholdPct,
+    acceptedNoise: o.acceptedNoise,
+    createdAt: o.createdAt,
+    ...(o.env ? { envFingerprint: o.env.fingerprint, envLabel: o.env.label } : {}),
+    ...(o.warmupValues.length > 0 ? { warmupValues: o.warmupValues } : {}),
+  };
 }

@@ -1,141 +1,142 @@
 /**
  * The keep/revert policy: the Measurer the loop calls, over narrow ports (src/ports/bench.ts) that only run the
- * benchmark and store files.
+ * benchmark, sync trees and store files. One policy for both sites (`--bench-on`): this machine, or the TPU.
  *
  *   ensureBaseline ─▶ runs/<id>/baseline/ complete? ─no─▶ baselines/<fingerprint>/ complete? ─no─▶ N runs,
- *        │                                               └─yes─▶ copy it                      refused if noisy
+ *        │            (TPU: measured on another type/runtime? ─▶ measure baseline and champion again)  refused if noisy
  *        └─▶ no champion.json yet: the baseline is the champion (iteration 0)
- *   decide ─▶ interleaved? (a cheap benchmark, or no stored runs of that champion)
- *        ├─yes─▶ A B B A against a checkout of the champion; a champion that cannot run in its checkout
- *        │       falls back to its stored runs
- *        └─no──▶ candidate runs against the champion's stored runs
+ *   decide ─▶ TPU: sync the candidate tree, env changed? ─▶ re-baseline; A B B A against the champion tree,
+ *        │        always; a run that failed because the TPU went away ─▶ re-acquired, samples discarded, again
+ *        ├─ local, interleaved? (a cheap benchmark, or no stored runs of that champion)
+ *        │   ├─yes─▶ A B B A against a checkout of the champion; a champion that cannot run in its checkout
+ *        │   │       falls back to its stored runs
+ *        │   └─no──▶ candidate runs against the champion's stored runs
  *        ─▶ iter-NNN/bench.json and result.txt; promoted ─▶ champion.json = the candidate
  *   remeasureChampion (after a sync-main merge) ─▶ N runs of the merge commit are the champion's runs
  *
- * The statistics are decide.ts's; the baseline's noise check and files are baseline.ts's.
+ * Warm-ups and tpu-busy retries are sampling.ts's; the statistics are decide.ts's; the baseline's noise check
+ * and files are baseline.ts's; a TPU that changed under the run is env-change.ts's.
  */
 import { join } from 'node:path';
-import type { BaselineRecord, BaselineStore, BenchRunner, BenchSample, Champion, ChampionStore, EnvSnapshotter, MeasureDecision, Measurer, RunFiles, WorktreeProvider } from '../../ports/bench.js';
-import { baselineFingerprint, checkNoise, formatResultTxt } from './baseline.js';
+import type { BaselineRecord, BenchSample, BenchSite, Champion, EnvSnapshot, MeasureDecision, Measurer } from '../../ports/bench.js';
+import { decisionParams, localSite, type BaselineOutcome, type BenchMeasurer, type MeasurePolicy, type MeasurerPorts } from './measure-policy.js';
+import { baselineFingerprint, baselineRecord, checkNoise, formatResultTxt } from './baseline.js';
 import { decideSequential, type Decision, type DecisionParams, type SampleResult, type Side } from './decide.js';
-import { cvPct, median, robustCvPct } from '../stats/descriptive.js';
-import { deriveSeed } from '../stats/prng.js';
+import { SampleLog, sideSampler, type Runs, type SampleSide } from './sampling.js';
+import { measureAgainAfterEnvChange } from './env-change.js';
+import { measureRecovering } from './recovery.js';
+import { writeDecisionFiles } from './decision-files.js';
+import { cvPct, median } from '../stats/descriptive.js';
 import { faultPoint } from '../../fault.js';
 
-export interface MeasurePolicy {
-  /** The benchmark command: part of the baseline's fingerprint; without one nothing can be measured. */
-  bench?: string | undefined;
-  metric?: string | undefined;
-  metricPattern?: string | undefined;
-  direction: 'higher' | 'lower';
-  baselineRuns: number;
-  cvThresholdPct: number;
-  acceptNoise: boolean;
-  maxBenchRuns: number;
-  alpha: number;
-  minImprovementPct: number;
-  maxRegressionPct: number;
-  inconclusivePolicy: 'keep' | 'revert';
-  interleave: 'auto' | 'on' | 'off';
-  target?: number | undefined;
-  /** baselines/<fingerprint>/ (standalone `gdnctl baseline` results) live here. */
-  logDir: string;
-}
-
-export interface MeasurerPorts {
-  bench: BenchRunner;
-  worktrees: WorktreeProvider;
-  champions: ChampionStore;
-  baselines: BaselineStore;
-  envSnapshot: EnvSnapshotter;
-  /** bench.json and result.txt of each decision. */
-  files: RunFiles;
-  /** The working tree: the candidate (and a baseline) runs here. */
-  repoRoot: string;
-  /** "Cheap" benchmark bound for --interleave auto (30 s). */
-  cheapRunMs?: number;
-  now?: () => Date;
-  onLine?: (msg: string) => void;
-  /** Applied to the benchmark's output tail and the env snapshot before they are stored. */
-  redact?: (text: string) => string;
-}
-
-export type BaselineOutcome = { ok: true; record: BaselineRecord; dir: string } | { ok: false; reason: string };
-
-export interface BenchMeasurer extends Measurer {
-  /** Measure a baseline of `head` in the working tree into `dir` (`gdnctl baseline`, and ensureBaseline). */
-  measureBaseline(dir: string, head: string, signal?: AbortSignal): Promise<BaselineOutcome>;
-  /** The champion as this measurer decided it (champion.json); undefined before ensureBaseline. */
-  champion(): Promise<Champion | undefined>;
-}
+export { localSite, type BaselineOutcome, type BenchMeasurer, type MeasurePolicy, type MeasurerPorts } from './measure-policy.js';
 
 const NO_BENCH = 'no --bench command configured';
 
-type Runs = { ok: true; values: number[]; durationsMs: number[] } | { ok: false; reason: string };
+type DecideInput = Parameters<Measurer['decide']>[0];
+type Compared = { d: Decision; interleaved: boolean; log?: SampleLog; notes: string[] };
 
 export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts): BenchMeasurer {
   const say = ports.onLine ?? (() => undefined);
   const redact = ports.redact ?? ((t: string) => t);
   const bench = policy.bench;
+  const site: BenchSite = ports.site ?? localSite(ports.repoRoot);
+  const onTpu = site.where === 'tpu';
+  const busyWaitMs = ports.busyWaitMs ?? 10_000;
   let runDir: string | undefined;
   // The last failed run's output, redacted: it ends up in bench.json and result.txt of a no-metric decision.
   let lastTail = '';
+  let lastFailure: Extract<BenchSample, { ok: false }> | undefined;
+  // An env change ensureBaseline measured again for: the next decision's reason says so.
+  let pendingNote: string | undefined;
+  let snapCache: { head: string; snap: EnvSnapshot } | undefined;
 
-  const sample = async (cwd: string, signal?: AbortSignal): Promise<BenchSample> => {
+  const run = (cwd: string, signal?: AbortSignal) => async (): Promise<BenchSample> => {
     if (!bench) return { ok: false, reason: NO_BENCH, tail: '' };
     const r = await ports.bench.run(cwd, signal);
-    if (!r.ok) lastTail = redact(r.tail);
-    return r;
+    if (!r.ok) {
+      lastTail = redact(r.tail);
+      lastFailure = r;
+    }
+    return r.workers ? { ...r, workers: r.workers.map((w) => ({ ...w, tail: redact(w.tail) })) } : r;
   };
-  const sampler = (cwd: string, signal?: AbortSignal) => async (): Promise<SampleResult> => {
-    const r = await sample(cwd, signal);
-    return r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason };
-  };
-  const fingerprint = (head: string): string =>
-    baselineFingerprint({ head, bench: bench!, direction: policy.direction, metric: policy.metric, metricPattern: policy.metricPattern });
+  const sampler = (side: SampleSide, cwd: string, attempt: number, log: SampleLog, signal?: AbortSignal) =>
+    sideSampler({
+      side, attempt, log, run: run(cwd, signal), onLine: say,
+      warmups: policy.benchWarmupRuns ?? (onTpu ? 1 : 0),
+      busyRetries: ports.busyRetries ?? 2,
+      wait: () => (busyWaitMs > 0 ? new Promise((r) => setTimeout(r, busyWaitMs)) : Promise.resolve()),
+    });
+  const recovering = <T>(what: string, log: SampleLog, signal: AbortSignal | undefined, fn: (attempt: number) => Promise<{ failed: boolean; value: T }>) =>
+    measureRecovering(what, {
+      site, log, signal, say,
+      failedRun: () => lastFailure,
+      resetFailure: () => (lastFailure = undefined),
+      onReplaced: () => (snapCache = undefined),
+    }, fn);
+  const failed = (r: { ok: boolean }): boolean => !r.ok && lastFailure !== undefined;
+  const fingerprint = (head: string, env?: string): string =>
+    baselineFingerprint({ head, bench: bench!, direction: policy.direction, metric: policy.metric, metricPattern: policy.metricPattern, env });
   const readChampion = async (): Promise<Champion | undefined> => (runDir ? ports.champions.read(runDir) : undefined);
 
-  async function measureRuns(n: number, signal?: AbortSignal): Promise<Runs> {
+  /** On the TPU: the snapshot taken on worker 0 with the candidate tree at `head` (cached for the operation). */
+  async function describe(head: string, signal?: AbortSignal): Promise<EnvSnapshot | undefined> {
+    if (!ports.envSnapshot.describe) return undefined;
+    if (snapCache?.head === head) return snapCache.snap;
+    await site.candidateTree(head, signal);
+    const snap = await ports.envSnapshot.describe(head, signal);
+    snapCache = { head, snap: { ...snap, text: redact(snap.text) } };
+    return snapCache.snap;
+  }
+
+  async function measureRuns(cwd: string, n: number, log: SampleLog, attempt: number, signal?: AbortSignal): Promise<Runs> {
     const values: number[] = [];
     const durationsMs: number[] = [];
+    const next = sampler('baseline', cwd, attempt, log, signal);
     for (let i = 0; i < n; i++) {
-      const r = await sample(ports.repoRoot, signal);
+      const r = await next();
       if (!r.ok) return { ok: false, reason: `run ${i + 1}/${n}: ${r.reason}${lastTail ? `\n--- output tail ---\n${lastTail}` : ''}` };
       values.push(r.value);
       durationsMs.push(r.durationMs);
       faultPoint('during-baseline');
       say(`baseline run ${i + 1}/${n}: ${r.value}`);
     }
-    return { ok: true, values, durationsMs };
+    return { ok: true, values, durationsMs, warmupValues: log.warmups().filter((w) => w.attempt === attempt && w.value !== undefined).map((w) => w.value!) };
   }
+
+  const record = (head: string, r: Extract<Runs, { ok: true }>, acceptedNoise: boolean, snap: EnvSnapshot | undefined): BaselineRecord =>
+    baselineRecord({
+      ...r, head, acceptedNoise,
+      fingerprint: fingerprint(head, snap?.fingerprint),
+      bench: bench!,
+      metric: policy.metric ?? policy.metricPattern ?? '(only GDNCTL_METRIC key)',
+      direction: policy.direction,
+      cvThresholdPct: policy.cvThresholdPct,
+      createdAt: (ports.now?.() ?? new Date()).toISOString(),
+      env: snap,
+    });
 
   async function measureBaseline(dir: string, head: string, signal?: AbortSignal): Promise<BaselineOutcome> {
     if (!bench) return { ok: false, reason: NO_BENCH };
-    const r = await measureRuns(policy.baselineRuns, signal);
-    if (!r.ok) return { ok: false, reason: `baseline failed: ${r.reason}` };
+    const log = new SampleLog();
+    const { value: got, notes } = await recovering('baseline', log, signal, async (attempt) => {
+      const snap = await describe(head, signal);
+      const r = await measureRuns(await site.candidateTree(head, signal), policy.baselineRuns, log, attempt, signal);
+      return { failed: failed(r), value: { r, snap } };
+    });
+    const { r, snap } = got;
+    if (onTpu) await ports.files.write(join(dir, 'samples.jsonl'), log.toJsonl());
+    if (!r.ok) return { ok: false, reason: `baseline failed: ${r.reason}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}` };
     const noise = checkNoise(r.values, policy.cvThresholdPct, policy.acceptNoise);
     if (!noise.ok) return { ok: false, reason: noise.message };
-    const record: BaselineRecord = {
-      schemaVersion: 1,
-      fingerprint: fingerprint(head),
-      head,
-      bench,
-      metric: policy.metric ?? policy.metricPattern ?? '(only GDNCTL_METRIC key)',
-      direction: policy.direction,
-      values: r.values,
-      durationsMs: r.durationsMs,
-      median: median(r.values),
-      cvPct: cvPct(r.values),
-      robustCvPct: robustCvPct(r.values),
-      cvThresholdPct: policy.cvThresholdPct,
-      acceptedNoise: noise.accepted,
-      createdAt: (ports.now?.() ?? new Date()).toISOString(),
-    };
-    const extra: Record<string, string> = { Metric: `${record.metric} (${record.direction} is better)`, CV: `${record.cvPct.toFixed(2)} %` };
-    if (record.acceptedNoise) extra['Noise'] = `accepted with --accept-noise above ${record.cvThresholdPct} %`;
-    const envSnapshot = redact(await ports.envSnapshot.snapshot(head));
-    await ports.baselines.write(dir, { record, resultTxt: formatResultTxt(record.values, extra), envSnapshot });
-    return { ok: true, record, dir };
+    const rec = record(head, r, noise.accepted, snap);
+    const extra: Record<string, string> = { Metric: `${rec.metric} (${rec.direction} is better)`, CV: `${rec.cvPct.toFixed(2)} %` };
+    if (rec.acceptedNoise) extra['Noise'] = `accepted with --accept-noise above ${rec.cvThresholdPct} %`;
+    if (snap) extra['Measured on'] = `${site.label()} (${snap.label})`;
+    if (r.warmupValues.length > 0) extra['Warm-up (excluded)'] = r.warmupValues.join(' ');
+    const envSnapshot = snap ? snap.text : redact(await ports.envSnapshot.snapshot(head));
+    await ports.baselines.write(dir, { record: rec, resultTxt: formatResultTxt(rec.values, extra), envSnapshot });
+    return { ok: true, record: rec, dir };
   }
 
   /** Interleave when the benchmark is cheap (--interleave auto: its baseline runs took < 30 s each). */
@@ -145,17 +146,52 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
     return b !== undefined && median(b.durationsMs) < (ports.cheapRunMs ?? 30000);
   }
 
-  async function compare(input: Parameters<Measurer['decide']>[0], params: DecisionParams, champ: Champion | undefined): Promise<{ d: Decision; interleaved: boolean }> {
+  /** On the TPU: the baseline was measured on another type or runtime? Then measure baseline and champion again. */
+  async function envCheck(head: string, cwd: string, log: SampleLog, attempt: number, signal?: AbortSignal): Promise<{ ok: true; note?: string } | { ok: false; reason: string }> {
+    const snap = await describe(head, signal);
+    const own = runDir ? join(runDir, 'baseline') : undefined;
+    const base = own ? await ports.baselines.read(own) : undefined;
+    if (!snap || !base?.envFingerprint || base.envFingerprint === snap.fingerprint) return { ok: true };
+    return measureAgainAfterEnvChange({
+      base, snap, head, candidateDir: cwd, baselineDir: own!, runDir: runDir!, say,
+      ports: { worktrees: ports.worktrees, baselines: ports.baselines, champions: ports.champions },
+      measure: (dir) => measureRuns(dir, policy.baselineRuns, log, attempt, signal),
+      record: (r) => record(base.head, r, cvPct(r.values) > policy.cvThresholdPct, snap),
+    });
+  }
+
+  /** On the TPU: always A B B A in the two trees synced side by side, measured again if the TPU was lost. */
+  async function compareOnTpu(input: DecideInput, params: DecisionParams): Promise<Compared> {
+    const log = new SampleLog();
+    const { value, notes } = await recovering('decision', log, input.signal, async (attempt) => {
+      const candDir = await site.candidateTree(input.head, input.signal);
+      const env = await envCheck(input.head, candDir, log, attempt, input.signal);
+      if (!env.ok) return { failed: lastFailure !== undefined, value: { d: noMetric(env.reason), note: undefined } };
+      const d = await ports.worktrees.withCheckout(input.championSha, async (champDir) => {
+        const cand = sampler('candidate', candDir, attempt, log, input.signal);
+        const champ = sampler('champion', champDir, attempt, log, input.signal);
+        return decideSequential({ params, sample: async (side: Side) => toResult(await (side === 'candidate' ? cand() : champ())) });
+      });
+      return { failed: d.outcome === 'no-metric' && lastFailure !== undefined, value: { d, note: env.note } };
+    });
+    const all = [pendingNote, value.note, ...notes].filter((n): n is string => n !== undefined);
+    pendingNote = undefined;
+    return { d: value.d, interleaved: true, log, notes: all };
+  }
+
+  async function compareLocal(input: DecideInput, params: DecisionParams, champ: Champion | undefined): Promise<Compared> {
     const canReuse = champ !== undefined && champ.sha === input.championSha;
-    const candidate = sampler(ports.repoRoot, input.signal);
-    const againstStored = async (): Promise<{ d: Decision; interleaved: boolean }> => ({
-      d: await decideSequential({ params, sample: () => candidate(), championValues: champ!.values }),
+    const log = new SampleLog();
+    const candidate = sampler('candidate', ports.repoRoot, 1, log, input.signal);
+    const againstStored = async (): Promise<Compared> => ({
+      d: await decideSequential({ params, sample: async () => toResult(await candidate()), championValues: champ!.values }),
       interleaved: false,
+      notes: [],
     });
     if (!(await isCheap()) && canReuse) return againstStored();
     const d = await ports.worktrees.withCheckout(input.championSha, async (champDir) => {
-      const championSample = sampler(champDir, input.signal);
-      return decideSequential({ params, sample: (side: Side) => (side === 'candidate' ? candidate() : championSample()) });
+      const championSample = sampler('champion', champDir, 1, log, input.signal);
+      return decideSequential({ params, sample: async (side: Side) => toResult(await (side === 'candidate' ? candidate() : championSample())) });
     });
     // A fresh checkout lacks untracked build state (.venv, compiled extensions); a champion that cannot run
     // there must not get the candidate reverted. Fall back to the champion's stored runs.
@@ -164,81 +200,101 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
       lastTail = '';
       return againstStored();
     }
-    return { d, interleaved: true };
+    return { d, interleaved: true, notes: [] };
   }
 
-  return {
-    measureBaseline,
-    champion: readChampion,
-
-    async ensureBaseline(dir, head, signal) {
-      runDir = dir;
-      const own = join(dir, 'baseline');
-      let rec = await ports.baselines.read(own);
-      if (!rec && bench) {
-        const fp = fingerprint(head);
-        const standalone = join(policy.logDir, 'baselines', fp);
-        if (await ports.baselines.read(standalone)) {
-          await ports.baselines.copy(standalone, own);
-          rec = await ports.baselines.read(own);
-          say(`reusing baseline ${fp} (same HEAD, bench command and metric)`);
-        } else {
-          const m = await measureBaseline(own, head, signal);
-          if (!m.ok) return { ok: false, reason: m.reason };
-          rec = m.record;
-        }
+  async function ensureBaseline(dir: string, head: string, signal?: AbortSignal): Promise<{ ok: true } | { ok: false; reason: string }> {
+    runDir = dir;
+    const own = join(dir, 'baseline');
+    let rec = await ports.baselines.read(own);
+    if (rec?.envFingerprint && bench && onTpu) {
+      // A resumed run on a TPU of another type or runtime: measure again before the next decision.
+      const env = await envCheck(head, await site.candidateTree(head, signal), new SampleLog(), 1, signal);
+      if (!env.ok) return env;
+      pendingNote = env.note;
+      rec = await ports.baselines.read(own);
+    }
+    if (!rec && bench) {
+      const fp = fingerprint(head, (await describe(head, signal))?.fingerprint);
+      const standalone = join(policy.logDir, 'baselines', fp);
+      if (await ports.baselines.read(standalone)) {
+        await ports.baselines.copy(standalone, own);
+        rec = await ports.baselines.read(own);
+        say(`reusing baseline ${fp} (same HEAD, bench command and metric${onTpu ? ', same TPU type and runtime' : ''})`);
+      } else {
+        const m = await measureBaseline(own, head, signal);
+        if (!m.ok) return { ok: false, reason: m.reason };
+        rec = m.record;
       }
-      if (!rec) return { ok: false, reason: NO_BENCH };
-      if (!(await readChampion())) await ports.champions.write(dir, { sha: rec.head, values: rec.values, median: rec.median, iteration: 0, source: 'baseline' });
-      return { ok: true };
-    },
+    }
+    if (!rec) return { ok: false, reason: NO_BENCH };
+    if (!(await readChampion())) await ports.champions.write(dir, { sha: rec.head, values: rec.values, median: rec.median, iteration: 0, source: 'baseline' });
+    return { ok: true };
+  }
 
-    async decide(input): Promise<MeasureDecision> {
-      if (!runDir) throw new Error('Measurer.decide called before ensureBaseline');
-      const champ = await readChampion();
-      const params: DecisionParams = {
-        direction: policy.direction,
-        alpha: policy.alpha,
-        minImprovementPct: policy.minImprovementPct,
-        maxRegressionPct: policy.maxRegressionPct,
-        maxBenchRuns: policy.maxBenchRuns,
-        inconclusivePolicy: policy.inconclusivePolicy,
-        seed: deriveSeed(input.iteration, input.head),
-        target: policy.target,
-      };
-      lastTail = '';
-      // After a sync-main merge the loop names the re-measured merge commit (remeasureChampion) as champion.
-      const championSha = input.championSha;
-      const { d, interleaved } = await compare(input, params, champ);
-      const promoted = d.outcome === 'promoted';
-      const benchJson = { ...d, interleaved, championSha, head: input.head, outputTail: d.outcome === 'no-metric' ? lastTail : undefined };
-      await ports.files.writeAtomic(join(input.iterDir, 'bench.json'), JSON.stringify(benchJson, null, 2) + '\n');
-      const resultTxt =
-        d.candidateValues.length > 0
-          ? formatResultTxt(d.candidateValues, { Decision: `${d.outcome} — ${d.reason}`, Champion: `${championSha.slice(0, 12)} median ${d.champion ?? '?'} over ${d.championRuns} runs` })
-          : `# Decision: ${d.outcome} — ${d.reason}\n# Output tail:\n${lastTail}\n`;
-      await ports.files.write(join(input.iterDir, 'result.txt'), resultTxt);
-      if (promoted) await ports.champions.write(runDir, { sha: input.head, values: d.candidateValues, median: d.candidate!, iteration: input.iteration, source: 'promoted' });
-      return {
-        outcome: d.outcome,
-        revert: d.revert,
-        candidate: d.candidate,
-        champion: d.champion,
-        deltaPct: d.deltaPct,
-        ci: d.ci,
-        runs: d.runs,
-        reason: d.reason,
-        targetReached: d.targetReached,
-        championSha: promoted ? input.head : championSha,
-      };
-    },
+  async function decide(input: DecideInput): Promise<MeasureDecision> {
+    if (!runDir) throw new Error('Measurer.decide called before ensureBaseline');
+    const champ = await readChampion();
+    const params = decisionParams(policy, input.iteration, input.head);
+    lastTail = '';
+    // After a sync-main merge the loop names the re-measured merge commit (remeasureChampion) as champion.
+    const championSha = input.championSha;
+    const { d, interleaved, log, notes } = onTpu ? await compareOnTpu(input, params) : await compareLocal(input, params, champ);
+    const reason = notes.length > 0 ? `${d.reason} (${notes.join('; ')})` : d.reason;
+    const promoted = d.outcome === 'promoted';
+    await writeDecisionFiles(ports.files, input.iterDir, {
+      d, reason, interleaved, championSha, head: input.head, outputTail: lastTail,
+      tpu: onTpu && log ? { where: site.label(), log, notes } : undefined,
+    });
+    if (promoted) await ports.champions.write(runDir, { sha: input.head, values: d.candidateValues, median: d.candidate!, iteration: input.iteration, source: 'promoted' });
+    return {
+      outcome: d.outcome,
+      revert: d.revert,
+      candidate: d.candidate,
+      champion: d.champion,
+      deltaPct: d.deltaPct,
+      ci: d.ci,
+      runs: d.runs,
+      reason,
+      targetReached: d.targetReached,
+      championSha: promoted ? input.head : championSha,
+    };
+  }
 
-    async remeasureChampion(head, signal) {
-      if (!runDir) throw new Error('remeasureChampion called before ensureBaseline');
-      const r = await measureRuns(policy.baselineRuns, signal);
-      if (!r.ok) throw new Error(`re-measuring the champion after sync-main failed: ${r.reason}`);
-      const prev = await readChampion();
-      await ports.champions.write(runDir, { sha: head, values: r.values, median: median(r.values), iteration: prev?.iteration ?? 0, source: 'sync-main' });
-    },
+  async function remeasureChampion(head: string, signal?: AbortSignal): Promise<void> {
+    if (!runDir) throw new Error('remeasureChampion called before ensureBaseline');
+    const log = new SampleLog();
+    const { value: r } = await recovering('re-measure of the champion', log, signal, async (attempt) => {
+      const got = await measureRuns(await site.candidateTree(head, signal), policy.baselineRuns, log, attempt, signal);
+      return { failed: failed(got), value: got };
+    });
+    if (!r.ok) throw new Error(`re-measuring the champion after sync-main failed: ${r.reason}`);
+    const prev = await readChampion();
+    await ports.champions.write(runDir, { sha: head, values: r.values, median: median(r.values), iteration: prev?.iteration ?? 0, source: 'sync-main' });
+  }
+
+  // The site's shared connections (ssh ControlMaster) are closed after every operation, so none outlives it;
+  // the snapshot is taken afresh in each (the TPU may have been replaced in between).
+  const idleAfter = async <T>(fn: () => Promise<T>): Promise<T> => {
+    snapCache = undefined;
+    try {
+      return await fn();
+    } finally {
+      await site.idle();
+    }
   };
+  return {
+    champion: readChampion,
+    measureBaseline: (dir, head, signal) => idleAfter(() => measureBaseline(dir, head, signal)),
+    baselineKey: (head, signal) => idleAfter(async () => fingerprint(head, (await describe(head, signal))?.fingerprint)),
+    ensureBaseline: (dir, head, signal) => idleAfter(() => ensureBaseline(dir, head, signal)),
+    decide: (input) => idleAfter(() => decide(input)),
+    remeasureChampion: (head, signal) => idleAfter(() => remeasureChampion(head, signal)),
+  };
+}
+
+const toResult = (r: BenchSample): SampleResult => (r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.reason });
+
+function noMetric(reason: string): Decision {
+  return { outcome: 'no-metric', revert: true, runs: 0, championRuns: 0, looks: [], candidateValues: [], championValues: [], reason, targetReached: false };
 }
