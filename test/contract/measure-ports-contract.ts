@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { join } from 'node:path';
-import type { BaselineRecord, BaselineStore, BenchRunner, Champion, ChampionStore, EnvSnapshotter, RunFiles, WorktreeProvider } from '../../src/ports/bench.js';
+import type { BaselineRecord, BaselineStore, BenchRunner, BenchSite, Champion, ChampionStore, EnvSnapshotter, RunFiles, WorktreeProvider } from '../../src/ports/bench.js';
 
 /** A fresh folder path per call (the real harness makes temp folders; the fake only names them). */
 export interface StoreHarness<S> {
@@ -256,4 +256,52 @@ export function runEnvSnapshotterContract(name: string, make: () => Promise<EnvS
     assert.equal(a.fingerprint, b.fingerprint, 'the commit is not part of the machine');
     assert.ok(a.fingerprint.length >= 8 && a.label.length > 0);
   });
+}
+
+/** A bench site whose candidate tree the harness can inspect; `syncs` counts what it copied. */
+export interface SiteHarness {
+  site: BenchSite;
+  /** A new commit of the working tree (its SHA). */
+  commit(): Promise<string>;
+  /** The commit the candidate folder holds. */
+  commitAt(dir: string): Promise<string | undefined>;
+  syncs(): number;
+  dispose(): Promise<void>;
+}
+
+export function runBenchSiteContract(name: string, make: () => Promise<SiteHarness>): void {
+  const withSite = async (fn: (h: SiteHarness) => Promise<void>): Promise<void> => {
+    const h = await make();
+    try {
+      await fn(h);
+    } finally {
+      await h.dispose();
+    }
+  };
+
+  test(`${name}: the candidate tree holds HEAD, is synced once per HEAD, and is the same folder each time`, () =>
+    withSite(async (h) => {
+      const a = await h.commit();
+      const dir = await h.site.candidateTree(a);
+      assert.equal(await h.commitAt(dir), a);
+      const after = h.syncs();
+      assert.equal(await h.site.candidateTree(a), dir);
+      assert.equal(h.syncs(), after, 'same HEAD: nothing copied');
+      const b = await h.commit();
+      assert.equal(await h.site.candidateTree(b), dir);
+      assert.equal(await h.commitAt(dir), b);
+      assert.equal(h.syncs(), after + 1);
+    }));
+
+  test(`${name}: a live site recovers as alive, labels itself, and goes idle (and back) without losing its trees`, () =>
+    withSite(async (h) => {
+      const a = await h.commit();
+      const dir = await h.site.candidateTree(a);
+      assert.deepEqual(await h.site.recover(), { kind: 'alive' });
+      assert.ok(h.site.label().length > 0);
+      await h.site.idle();
+      const after = h.syncs();
+      assert.equal(await h.site.candidateTree(a), dir);
+      assert.equal(h.syncs(), after, 'the tree outlives an idle: its marker says what it holds');
+    }));
 }

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSshWorkers, type SshWorkers } from '../helpers/sshd.js';
-import { runBenchRunnerContract, runEnvSnapshotterContract, runWorktreeProviderContract } from '../contract/measure-ports-contract.js';
+import { runBenchRunnerContract, runBenchSiteContract, runEnvSnapshotterContract, runWorktreeProviderContract } from '../contract/measure-ports-contract.js';
 import { SshRemote } from '../../src/adapters/remote/ssh-remote.js';
 import { RemoteBenchTarget, type TpuLocation } from '../../src/adapters/measure/remote-target.js';
 import { remoteBenchRunner } from '../../src/adapters/measure/remote-bench-runner.js';
@@ -107,6 +107,30 @@ runWorktreeProviderContract(
   },
   { keepsTrees: true },
 );
+
+runBenchSiteContract('remoteBenchSite (2 ssh workers)', async () => {
+  const repo = gitRepo();
+  const root = remoteRootPair('gdnctl-site-port-');
+  const t = target(repo.root, root.remote);
+  let n = 0;
+  return {
+    site: remoteBenchSite(t, repo.root),
+    commit: async () => repo.commit(++n),
+    async commitAt(dir) {
+      const marker = join(dir.replace(/^~\//, `${homedir()}/`), '.gdnctl', 'tree');
+      const sha = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : undefined;
+      // The marker names the commit; the files must be that commit's too.
+      const n1 = readFileSync(join(dir.replace(/^~\//, `${homedir()}/`), 'n.txt'), 'utf8').trim();
+      return n1 === String(n) ? sha : `stale files (n.txt ${n1})`;
+    },
+    syncs: () => t.syncs,
+    async dispose() {
+      await t.idle();
+      repo.dispose();
+      rmSync(root.local, { recursive: true, force: true });
+    },
+  };
+});
 
 runEnvSnapshotterContract('remoteEnvSnapshotter (worker 0)', async () => {
   const root = remoteRootPair('gdnctl-snap-port-');

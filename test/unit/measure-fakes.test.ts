@@ -1,6 +1,7 @@
 /** The measurer's fakes against the port contracts their adapters also pass (test/integration/measure-ports.test.ts). */
 import {
   runBaselineStoreContract,
+  runBenchSiteContract,
   runBenchRunnerContract,
   runChampionStoreContract,
   runEnvSnapshotterContract,
@@ -57,3 +58,15 @@ runWorktreeProviderContract(
 
 runEnvSnapshotterContract('fakeEnvSnapshot', async () => fakeEnvSnapshot);
 runEnvSnapshotterContract('FakeTpu snapshotter', async () => new FakeTpu().snapshotter, { describes: true });
+
+runBenchSiteContract('FakeTpu site', async () => {
+  const tpu = new FakeTpu();
+  let n = 0;
+  return {
+    site: tpu.site,
+    commit: async () => `s${++n}`.padEnd(40, '0'),
+    commitAt: async (dir) => tpu.shaAt(dir),
+    syncs: () => tpu.syncs.length,
+    dispose: async () => undefined,
+  };
+});
