@@ -13,6 +13,7 @@ import { startSshWorkers, type SshWorkers } from '../helpers/sshd.js';
 import { runBenchRunnerContract, runBenchSiteContract, runEnvSnapshotterContract, runWorktreeProviderContract } from '../contract/measure-ports-contract.js';
 import { SshRemote } from '../../src/adapters/remote/ssh-remote.js';
 import { RemoteBenchTarget, type TpuLocation } from '../../src/adapters/measure/remote-target.js';
+import { mfuMetricSpec } from '../../src/cli/measure/mfu-context.js';
 import { remoteBenchRunner } from '../../src/adapters/measure/remote-bench-runner.js';
 import { remoteBenchSite, remoteChampionTrees } from '../../src/adapters/measure/remote-worktrees.js';
 import { remoteEnvSnapshotter } from '../../src/adapters/measure/remote-env-snapshot.js';
@@ -70,7 +71,7 @@ runBenchRunnerContract('remoteBenchRunner (2 ssh workers)', async () => {
       writeFileSync(join(repo.root, 'out.txt'), p.output + '\n');
       writeFileSync(join(repo.root, 'bench.sh'), `cat out.txt\nexit ${p.exitCode ?? 0}\n`);
       const cwd = await remoteBenchSite(t, repo.root).candidateTree(`any-${Math.random()}`);
-      return { bench: remoteBenchRunner({ target: t, command: 'bash bench.sh', metric: {}, timeoutMs: 30000 }), cwd };
+      return { bench: remoteBenchRunner({ target: t, command: 'bash bench.sh', metric: () => ({}), timeoutMs: 30000 }), cwd };
     },
     async dispose() {
       await t.idle();
@@ -168,7 +169,7 @@ test('a run: every worker starts it in the tree with its own JAX cache; worker 0
   writeFileSync(
     join(repo.root, 'bench.sh'),
     'me=${SSH_CONNECTION% *}; me=${me##* }\necho "on $me in $PWD cache=$JAX_COMPILATION_CACHE_DIR min=$JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS type=$GDNCTL_TPU_TYPE chips=$GDNCTL_TPU_CHIPS name=$TPU_NAME"\n' +
-      'if [ "$me" = 127.0.0.2 ]; then echo \'GDNCTL_METRIC {"step_ms": 10}\'; else echo \'GDNCTL_METRIC {"step_ms": 11}\'; fi\n',
+      'if [ "$me" = 127.0.0.2 ]; then echo \'GDNCTL_METRIC {"step_ms": 10, "flops": 1.836e13}\'; else echo \'GDNCTL_METRIC {"step_ms": 11}\'; fi\n',
   );
   const head = repo.commit(1);
   const root = remoteRootPair('gdnctl-run-');
@@ -178,19 +179,23 @@ test('a run: every worker starts it in the tree with its own JAX cache; worker 0
     const dir = await remoteBenchSite(t, repo.root).candidateTree(head);
     assert.equal(dir, `${root.remote}/candidate`);
     assert.equal(readFileSync(join(root.local, 'candidate', 'setup.txt'), 'utf8'), 'setup-ran\n', 'the setup ran in the tree');
-    const r = await remoteBenchRunner({ target: t, command: 'bash bench.sh', metric: {}, timeoutMs: 30000 }).run(dir);
+    const r = await remoteBenchRunner({ target: t, command: 'bash bench.sh', metric: () => ({ metric: 'step_ms' }), timeoutMs: 30000 }).run(dir);
     assert.ok(r.ok, JSON.stringify(r));
     assert.equal(r.value, 10, 'worker 0\'s number, although worker 1 printed another');
     assert.deepEqual(r.workers?.map((w) => [w.worker, w.host, w.value]), [[0, '127.0.0.2', 10], [1, '127.0.0.3', 11]]);
     const cand = join(root.local, 'candidate');
     assert.match(r.workers![0]!.tail, new RegExp(`on 127\\.0\\.0\\.2 in ${cand} cache=${cand}/\\.gdnctl/jax-cache min=0 type=v5p-16 chips=8 name=run-tpu`));
     assert.match(r.workers![1]!.tail, /on 127\.0\.0\.3 in /);
+    // MFU counts the chips of the node the bench ran on: v5p-16 = 8 chips × 459 TFLOP/s.
+    const mfu = await remoteBenchRunner({ target: t, command: 'bash bench.sh', metric: (type) => ({ metric: 'mfu', ...mfuMetricSpec({ stepTimeMetric: 'step_ms', devTpuType: type }) }), timeoutMs: 30000 }).run(dir);
+    assert.ok(mfu.ok, JSON.stringify(mfu));
+    assert.ok(Math.abs(mfu.value - 0.5) < 1e-9, `mfu ${mfu.value}`);
 
     // The setup fails for the next commit: the runs say so, and the marker still names the old commit.
     const bad = target(repo.root, root.remote, { node, setup: 'echo "uv sync: no solution" >&2; exit 3' });
     const next = repo.commit(2);
     const d2 = await remoteBenchSite(bad, repo.root).candidateTree(next);
-    const failed = await remoteBenchRunner({ target: bad, command: 'bash bench.sh', metric: {}, timeoutMs: 30000 }).run(d2);
+    const failed = await remoteBenchRunner({ target: bad, command: 'bash bench.sh', metric: () => ({}), timeoutMs: 30000 }).run(d2);
     assert.ok(!failed.ok);
     assert.match(failed.reason, /^setup of ~\/gdnctl-run-\w+\/candidate failed on worker 0 \(exit 3\)/);
     assert.match(failed.tail, /uv sync: no solution/);
@@ -215,16 +220,16 @@ test('tpu-busy and a failing worker: classified from what the workers printed', 
   const t = target(repo.root, root.remote);
   try {
     const dir = await remoteBenchSite(t, repo.root).candidateTree(head);
-    const busy = await remoteBenchRunner({ target: t, command: 'MODE=busy bash bench.sh', metric: {}, timeoutMs: 30000 }).run(dir);
+    const busy = await remoteBenchRunner({ target: t, command: 'MODE=busy bash bench.sh', metric: () => ({}), timeoutMs: 30000 }).run(dir);
     assert.ok(!busy.ok);
     assert.equal(busy.kind, 'tpu-busy');
     assert.match(busy.reason, /^tpu-busy: another process owns the chips of worker 1 \(.*The TPU is already in use by process with pid 4242/);
-    const crash = await remoteBenchRunner({ target: t, command: 'MODE=crash bash bench.sh', metric: {}, timeoutMs: 30000 }).run(dir);
+    const crash = await remoteBenchRunner({ target: t, command: 'MODE=crash bash bench.sh', metric: () => ({}), timeoutMs: 30000 }).run(dir);
     assert.ok(!crash.ok);
     assert.equal(crash.kind, undefined);
     assert.equal(crash.reason, 'benchmark exited with 5 on worker 1');
     assert.match(crash.tail, /worker 1 crashed/);
-    const slow = await remoteBenchRunner({ target: t, command: 'sleep 5', metric: {}, timeoutMs: 300 }).run(dir);
+    const slow = await remoteBenchRunner({ target: t, command: 'sleep 5', metric: () => ({}), timeoutMs: 300 }).run(dir);
     assert.ok(!slow.ok);
     assert.equal(slow.reason, 'benchmark timed out after 0 s');
   } finally {

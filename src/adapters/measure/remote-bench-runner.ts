@@ -13,7 +13,8 @@ import type { RemoteBenchTarget } from './remote-target.js';
 export interface RemoteBenchRunnerOptions {
   target: RemoteBenchTarget;
   command: string;
-  metric: MetricSpec;
+  /** How the metric is read, for the held node's accelerator type (its chips and peak give `mfu`). */
+  metric: (acceleratorType: string | undefined) => MetricSpec;
   timeoutMs: number;
 }
 
@@ -69,8 +70,9 @@ export function remoteBenchRunner(o: RemoteBenchRunnerOptions): BenchRunner {
       try {
         const results = await o.target.runIn(cwd, o.command, { signal: ac.signal });
         const durationMs = Date.now() - started;
-        const workers = workerRuns(results, o.metric);
-        const failed = failureOf(results, o.metric, { aborted: signal?.aborted === true, timedOut, timeoutMs: o.timeoutMs });
+        const metric = o.metric((await o.target.location(signal)).node?.acceleratorType || undefined);
+        const workers = workerRuns(results, metric);
+        const failed = failureOf(results, metric, { aborted: signal?.aborted === true, timedOut, timeoutMs: o.timeoutMs });
         if (failed) return { ...failed, workers };
         return { ok: true, value: workers.find((w) => w.worker === 0)?.value ?? workers[0]!.value!, durationMs, workers };
       } finally {

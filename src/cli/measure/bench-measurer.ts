@@ -63,7 +63,9 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
     ...(deps.busyWaitMs !== undefined ? { busyWaitMs: deps.busyWaitMs } : {}),
   };
   if (deps.tpu) {
-    const t = tpuBench({ ...deps.tpu, env: benchEnv, repoRoot: deps.repoRoot, redact }, { command: values.bench ?? '', metric, timeoutMs });
+    // MFU counts the chips of the node the bench ran on (a fallback or re-acquire may hold another type).
+    const metricOn = (type: string | undefined) => ({ ...metric, ...mfuMetricSpec(type ? { ...values, devTpuType: type } : values) });
+    const t = tpuBench({ ...deps.tpu, env: benchEnv, repoRoot: deps.repoRoot, redact }, { command: values.bench ?? '', metric: metricOn, timeoutMs });
     return createBenchMeasurer(values, { ...common, bench: t.bench, worktrees: t.worktrees, envSnapshot: t.envSnapshot, site: t.site });
   }
   return createBenchMeasurer(values, {

@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { ResourceError } from '../../errors.js';
 import type { Config } from '../../config/schema.js';
+import type { MetricSpec } from '../../core/metric.js';
 import type { Logger } from '../../log.js';
 import type { BenchRunner, BenchSite, EnvSnapshotter, WorktreeProvider } from '../../ports/bench.js';
 import type { Remote } from '../../ports/remote.js';
@@ -129,7 +130,7 @@ function runtimeOf(values: Config, env: NodeJS.ProcessEnv): (n: TpuNodeRef & { a
 }
 
 /** The benchmark, the two trees, the env snapshot and the site, on the held or named TPU's workers. */
-export function tpuBench(d: TpuBenchDeps, o: { command: string; metric: { metric?: string | undefined; metricPattern?: string | undefined }; timeoutMs: number }): TpuBench {
+export function tpuBench(d: TpuBenchDeps, o: { command: string; metric: (acceleratorType: string | undefined) => MetricSpec; timeoutMs: number }): TpuBench {
   const v = d.values;
   const forwarded: Record<string, string> = {};
   for (const name of v.forwardEnv) if (d.env[name] !== undefined) forwarded[name] = d.env[name]!;
@@ -147,11 +148,10 @@ export function tpuBench(d: TpuBenchDeps, o: { command: string; metric: { metric
     env: forwarded,
     onLine: (l) => d.log.info(l),
   });
-  const metric = { ...(o.metric.metric ? { metric: o.metric.metric } : {}), ...(o.metric.metricPattern ? { metricPattern: o.metric.metricPattern } : {}) };
   return {
     target,
     site: remoteBenchSite(target, d.repoRoot),
-    bench: remoteBenchRunner({ target, command: o.command, metric, timeoutMs: o.timeoutMs }),
+    bench: remoteBenchRunner({ target, command: o.command, metric: o.metric, timeoutMs: o.timeoutMs }),
     worktrees: remoteChampionTrees(target, d.repoRoot),
     envSnapshot: remoteEnvSnapshotter({ target, host: (head) => envSnapshot({ cwd: d.repoRoot, head, env: d.env }) }),
   };

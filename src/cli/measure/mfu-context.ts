@@ -1,11 +1,11 @@
 /**
  * MFU settings from the config: the TPU type (--tpu-type, else the cluster's acceleratorType), its chip count and
- * bf16 peak (src/core/tpu-peaks.ts, chipPeakTflops overriding), how the metric reader computes `mfu`, and the
+ * bf16 peak (src/core/tpu-chips.ts, chipPeakTflops overriding), how the metric reader computes `mfu`, and the
  * usage check that refuses an unknown chip family before anything runs.
  */
 import type { Config } from '../../config/schema.js';
 import type { MfuSpec } from '../../core/metric.js';
-import { chipPeakTflops, tpuFamily } from '../../core/tpu-peaks.js';
+import { chipPeakTflops, tpuShape } from '../../core/tpu-chips.js';
 import { BUILTIN_CLUSTERS } from '../../core/tpu-clusters.js';
 import { mfuOf } from '../../core/metric.js';
 
@@ -19,14 +19,14 @@ export function mfuAcceleratorType(v: Partial<MfuValues>): string | undefined {
 }
 
 /**
- * Chips of an accelerator type: v4 and v5p count TensorCores (two per chip), v5e and v6e count chips; an unknown
- * family counts the type's number as chips. (The TPU chip table of the TPU-measurement half replaces this.)
+ * Chips of an accelerator type (src/core/tpu-chips.ts); a family gdnctl does not know (its peak then comes from
+ * chipPeakTflops) counts the type's number as chips.
  */
 export function chipsOf(acceleratorType: string): number | undefined {
+  const known = tpuShape(acceleratorType);
+  if (known) return known.chips;
   const n = Number(/-(\d+)$/.exec(acceleratorType)?.[1]);
-  if (!Number.isInteger(n) || n <= 0) return undefined;
-  const family = tpuFamily(acceleratorType);
-  return family === 'v4' || family === 'v5p' ? Math.max(1, n / 2) : n;
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 /** chips × per-chip peak in FLOP/s, when both are known. */
