@@ -11,7 +11,7 @@
  */
 import { readFileSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, stat, unlink } from 'node:fs/promises';
+import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
 import { isProcessAlive, processStartTime } from './process/liveness.js';
@@ -111,11 +111,10 @@ export async function acquireRunLock(opts: RunLockOptions): Promise<AcquiredRunL
     procStart: processStartTicks(pid),
   };
   const body = `${JSON.stringify(me)}\n`;
-  let warning: string | undefined;
 
   const deadline = Date.now() + (opts.raceTimeoutMs ?? 5000);
   while (Date.now() < deadline) {
-    if (await createExclusive(opts.file, body)) return makeLock(opts.file, me, body, warning);
+    if (await createExclusive(opts.file, body)) return makeLock(opts.file, me, body, undefined);
     const holder = await readHolder(opts.file, opts.writeGraceMs ?? 200);
     if (!holder) continue; // released meanwhile: try again
     const { info } = holder;
@@ -128,14 +127,14 @@ export async function acquireRunLock(opts: RunLockOptions): Promise<AcquiredRunL
     if (info && isAlive(info)) {
       throw new UsageError(`another gdnctl loop (${describe(info)}) holds ${opts.file}; wait for it or stop it (kill ${info.pid})`);
     }
-    const outcome = await removeIfUnchanged(opts.file, holder.text, opts.takeoverStaleMs ?? 10_000);
-    if (outcome === 'removed') {
-      warning = info
+    const outcome = await replaceIfUnchanged(opts.file, holder.text, body, opts.takeoverStaleMs ?? 10_000);
+    if (outcome === 'replaced') {
+      const warning = info
         ? `took over a stale gdnctl lock ${opts.file}: its holder (${describe(info)}) is gone`
         : `took over an unreadable gdnctl lock ${opts.file}`;
-    } else if (outcome === 'busy') {
-      await new Promise((r) => setTimeout(r, 20));
+      return makeLock(opts.file, me, body, warning);
     }
+    if (outcome === 'busy') await new Promise((r) => setTimeout(r, 20));
   }
   throw new UsageError(`could not take the gdnctl lock ${opts.file}: other loops keep racing for it; try again`);
 }
@@ -180,13 +179,15 @@ async function createExclusive(file: string, body: string): Promise<boolean> {
 }
 
 /**
- * Remove a stale lock, but only if it is still the stale one we read. Takers serialise on a second file
- * (`<lock>.takeover`, also O_EXCL): without it, a slow taker could delete the FRESH lock a faster taker just
- * created from the same stale reading. A `.takeover` file older than `takeoverStaleMs` was left by a taker
- * that died mid-way (the critical section takes milliseconds) and is removed.
- * Returns 'removed', 'changed' (someone else already dealt with it) or 'busy' (another taker is at work).
+ * Replace a stale lock by ours, but only if it is still the stale one we read. The replacement is one rename(), so
+ * the lock file never disappears: a loop starting meanwhile sees the stale lock or ours, never a gap to create its
+ * own in (the taker that proved the holder dead is the one that gets the lock, and says so). Takers serialise on a
+ * second file (`<lock>.takeover`, O_EXCL): without it, a slow taker could replace the FRESH lock a faster taker
+ * just wrote from the same stale reading. A `.takeover` file older than `takeoverStaleMs` was left by a taker that
+ * died mid-way (the critical section takes milliseconds) and is removed.
+ * Returns 'replaced', 'changed' (someone else already dealt with it) or 'busy' (another taker is at work).
  */
-async function removeIfUnchanged(file: string, staleText: string, takeoverStaleMs: number): Promise<'removed' | 'changed' | 'busy'> {
+async function replaceIfUnchanged(file: string, staleText: string, body: string, takeoverStaleMs: number): Promise<'replaced' | 'changed' | 'busy'> {
   const mutex = `${file}.takeover`;
   try {
     await (await open(mutex, 'wx')).close();
@@ -196,12 +197,21 @@ async function removeIfUnchanged(file: string, staleText: string, takeoverStaleM
     if (age > takeoverStaleMs) await unlink(mutex).catch(() => undefined);
     return 'busy';
   }
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const now = await readFile(file, 'utf8').catch(() => undefined);
     if (now !== staleText) return 'changed';
-    await unlink(file);
-    return 'removed';
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(body);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+    return 'replaced';
   } finally {
+    await unlink(tmp).catch(() => undefined);
     await unlink(mutex).catch(() => undefined);
   }
 }
