@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { RUNTIME_PORT, TpuEmulator } from '../fakes/tpu-emulator.js';
 import { startSshWorkers, type SshWorkers } from '../helpers/sshd.js';
 import { runCli } from '../helpers/cli.js';
+import { processesWithEnv } from '../helpers/proc.js';
 import { newLease, writeLease } from '../../src/adapters/tpu/tpu-lease.js';
 import { workerProfileScope } from '../../src/core/profile-plan.js';
 
@@ -112,10 +113,11 @@ describe('dev-tpu-test against the TPU API emulator and real sshd workers', () =
     const { execa } = await import('execa');
     const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
     const tsx = new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url).href;
+    const mark = `${process.pid}-${Date.now()}`;
     const t0 = Date.now();
     const p = await execa(process.execPath, ['--import', tsx, main, 'dev-tpu-test', '--tests', 'kernels', '-e', 'EXTRA=1'], {
       cwd: repo,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env(HELD) },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, GDNCTL_TEST_MARK: mark, ...env(HELD) },
       extendEnv: false,
       reject: false,
       timeout: 60_000,
@@ -125,9 +127,8 @@ describe('dev-tpu-test against the TPU API emulator and real sshd workers', () =
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^\[w1\] ==== 4 passed in 0\.05s ====$/m);
     assert.ok(Date.now() - t0 < 60_000);
-    const ps = (await execa('ps', ['-eo', 'args'])).stdout;
-    // A client shows as "ssh -T … root@127.0.0.2 …", a ControlMaster as "ssh: /tmp/gdnctl-ssh-…/<hash> [mux]".
-    const left = ps.split('\n').filter((l) => (l.startsWith('ssh ') && l.includes(workers.hosts[0]!)) || (l.startsWith('ssh:') && l.includes('gdnctl-ssh-')));
+    // Only this command's processes count (other tests' ssh may run beside it): they carry its marker variable.
+    const left = processesWithEnv(`GDNCTL_TEST_MARK=${mark}`);
     assert.deepEqual(left, [], 'an ssh process outlived the command');
   });
 
