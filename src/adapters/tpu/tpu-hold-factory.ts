@@ -3,6 +3,7 @@ import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../../errors.js';
+import { refuseSpecialFileSync } from '../regular-file.js';
 import type { Config } from '../../config/schema.js';
 import { clusterOrder, resolveCluster, type ResolvedCluster } from '../../core/tpu-clusters.js';
 import type { Logger } from '../../log.js';
@@ -51,6 +52,8 @@ export function expandHome(p: string, env: NodeJS.ProcessEnv): string {
 /** metadata.ssh-keys value, as gcloud writes it: "<user>:<public key line>". */
 export function sshKeysMetadata(values: Config, env: NodeJS.ProcessEnv): string {
   const pub = `${expandHome(values.sshKeyFile, env)}.pub`;
+  // A FIFO would block the read forever (and deaf to signals, as the blocking read runs on the main thread).
+  refuseSpecialFileSync(pub, `public key file ${pub}`, 'pass --ssh-key-file <private key> whose .pub is a regular file');
   let key: string;
   try {
     key = readFileSync(pub, 'utf8').trim();
