@@ -139,12 +139,8 @@ export async function acquireRunLock(opts: RunLockOptions): Promise<AcquiredRunL
   throw new UsageError(`could not take the gdnctl lock ${opts.file}: other loops keep racing for it; try again`);
 }
 
-/**
- * Create `file` holding `body`, failing (false) if it exists. The body is written to a private temp file and
- * hard-linked into place, so the lock never exists half-written: a reader sees all of it or nothing. Where
- * hard links are unsupported, falls back to open(O_EXCL) + write (readers then allow `writeGraceMs`).
- */
-async function createExclusive(file: string, body: string): Promise<boolean> {
+/** A private temp file beside `file` holding `body`, synced: what link() or rename() then puts in place whole. */
+async function writeTemp(file: string, body: string): Promise<string> {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fh = await open(tmp, 'wx', 0o644);
   try {
@@ -153,6 +149,16 @@ async function createExclusive(file: string, body: string): Promise<boolean> {
   } finally {
     await fh.close();
   }
+  return tmp;
+}
+
+/**
+ * Create `file` holding `body`, failing (false) if it exists. The body is written to a private temp file and
+ * hard-linked into place, so the lock never exists half-written: a reader sees all of it or nothing. Where
+ * hard links are unsupported, falls back to open(O_EXCL) + write (readers then allow `writeGraceMs`).
+ */
+async function createExclusive(file: string, body: string): Promise<boolean> {
+  const tmp = await writeTemp(file, body);
   try {
     await link(tmp, file);
     return true;
@@ -197,21 +203,15 @@ async function replaceIfUnchanged(file: string, staleText: string, body: string,
     if (age > takeoverStaleMs) await unlink(mutex).catch(() => undefined);
     return 'busy';
   }
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  let tmp: string | undefined;
   try {
     const now = await readFile(file, 'utf8').catch(() => undefined);
     if (now !== staleText) return 'changed';
-    const fh = await open(tmp, 'wx', 0o644);
-    try {
-      await fh.writeFile(body);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    tmp = await writeTemp(file, body);
     await rename(tmp, file);
     return 'replaced';
   } finally {
-    await unlink(tmp).catch(() => undefined);
+    if (tmp !== undefined) await unlink(tmp).catch(() => undefined);
     await unlink(mutex).catch(() => undefined);
   }
 }
