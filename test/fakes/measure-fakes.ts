@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { BaselineRecord, BaselineStore, BenchRunner, BenchSample, BenchSite, Champion, ChampionStore, EnvSnapshot, EnvSnapshotter, RunFiles, SiteRecovery, WorktreeProvider } from '../../src/ports/bench.js';
 import { outputTail, readMetric, type MetricSpec } from '../../src/core/metric.js';
+import type { MeasurePolicy } from '../../src/core/measure/measurer.js';
 
 const enoent = (path: string): Error => Object.assign(new Error(`ENOENT: no such file, ${path}`), { code: 'ENOENT' });
 
@@ -178,5 +179,40 @@ export class FakeTpu {
   readonly snapshotter: EnvSnapshotter = {
     snapshot: async (head) => `# Environment snapshot\nGit SHA: ${head}\nAccelerator: ${this.env.label}\n`,
     describe: async (head): Promise<EnvSnapshot> => ({ text: await this.snapshotter.snapshot(head), ...this.env }),
+  };
+}
+
+/** A benchmark program per commit, or one that depends on how often that commit has run (1-based). */
+export type ProgramOf = BenchProgram | ((nth: number) => BenchProgram);
+
+/** What the fake benchmark prints for a commit: its program at its nth run, counting runs per commit. */
+export function programPlayer(programs: ReadonlyMap<string, ProgramOf>): (sha: string) => BenchProgram {
+  const runsOf = new Map<string, number>();
+  return (sha) => {
+    const nth = (runsOf.get(sha) ?? 0) + 1;
+    runsOf.set(sha, nth);
+    const p = programs.get(sha);
+    if (!p) throw new Error(`no program for ${sha}`);
+    return typeof p === 'function' ? p(nth) : p;
+  };
+}
+
+/** The measurer tests' policy: 3 baseline runs, up to 5 per side, α 5 %, interleaved; `o` overrides. */
+export function testPolicy(o: Partial<MeasurePolicy> = {}): MeasurePolicy {
+  return {
+    bench: 'bash bench.sh',
+    metric: 'step_ms',
+    direction: 'lower',
+    baselineRuns: 3,
+    cvThresholdPct: 5,
+    acceptNoise: false,
+    maxBenchRuns: 5,
+    alpha: 0.05,
+    minImprovementPct: 0,
+    maxRegressionPct: 2,
+    inconclusivePolicy: 'revert',
+    interleave: 'on',
+    logDir: '/logs',
+    ...o,
   };
 }

@@ -8,50 +8,34 @@ import assert from 'node:assert/strict';
 import { createBenchMeasurer, type MeasurePolicy } from '../../src/core/measure/measurer.js';
 import { baselineFingerprint } from '../../src/core/measure/baseline.js';
 import type { SampleLogEntry } from '../../src/core/measure/sampling.js';
-import { FakeBench, FakeTpu, MemoryBaselineStore, MemoryChampionStore, MemoryFiles, type BenchProgram } from '../fakes/measure-fakes.js';
+import { FakeBench, FakeTpu, MemoryBaselineStore, MemoryChampionStore, MemoryFiles, programPlayer, testPolicy, type BenchProgram, type ProgramOf } from '../fakes/measure-fakes.js';
 
 const RUN = '/logs/runs/r1';
 const iterDir = (n: number): string => `${RUN}/iter-${String(n).padStart(3, '0')}`;
 const metricLine = (ms: number): BenchProgram => ({ output: `GDNCTL_METRIC {"step_ms": ${ms}}` });
-type Program = BenchProgram | ((nth: number) => BenchProgram);
 
-function world(o: { policy?: Partial<MeasurePolicy>; programs?: Record<string, Program> } = {}) {
+function world(o: { policy?: Partial<MeasurePolicy>; programs?: Record<string, ProgramOf> } = {}) {
   const files = new MemoryFiles();
   const champions = new MemoryChampionStore(files);
   const baselines = new MemoryBaselineStore(files);
   const tpu = new FakeTpu();
-  const programs = new Map<string, Program>(Object.entries(o.programs ?? { base: metricLine(100) }));
-  const runsOf = new Map<string, number>();
+  const programs = new Map<string, ProgramOf>(Object.entries(o.programs ?? { base: metricLine(100) }));
   /** [tree, sha] of every benchmark run, in order. */
   const ran: Array<[string, string]> = [];
+  const play = programPlayer(programs);
   const bench = new FakeBench((cwd) => {
     const sha = tpu.shaAt(cwd);
     if (sha === undefined) throw new Error(`the benchmark ran in ${cwd}, which holds no tree`);
     ran.push([cwd === FakeTpu.CANDIDATE ? 'candidate' : 'champion', sha]);
-    const nth = (runsOf.get(sha) ?? 0) + 1;
-    runsOf.set(sha, nth);
-    const p = programs.get(sha);
-    if (!p) throw new Error(`no program for ${sha}`);
-    return typeof p === 'function' ? p(nth) : p;
+    return play(sha);
   });
   const lines: string[] = [];
-  const policy: MeasurePolicy = {
+  const policy = testPolicy({
     bench: 'python bench.py',
-    metric: 'step_ms',
-    direction: 'lower',
-    baselineRuns: 3,
-    cvThresholdPct: 5,
-    acceptNoise: false,
-    maxBenchRuns: 5,
-    alpha: 0.05,
-    minImprovementPct: 0,
-    maxRegressionPct: 2,
-    inconclusivePolicy: 'revert',
     // Off, so a test sees the TPU interleave anyway.
     interleave: 'off',
-    logDir: '/logs',
     ...o.policy,
-  };
+  });
   const m = createBenchMeasurer(policy, {
     bench, worktrees: tpu.trees, champions, baselines, envSnapshot: tpu.snapshotter, files,
     repoRoot: '/repo', site: tpu.site, busyWaitMs: 0, onLine: (l) => lines.push(l),

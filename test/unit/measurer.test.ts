@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBenchMeasurer, type MeasurePolicy } from '../../src/core/measure/measurer.js';
 import { baselineFingerprint, parseResultTxt } from '../../src/core/measure/baseline.js';
-import { FakeBench, FakeCheckouts, MemoryBaselineStore, MemoryChampionStore, MemoryFiles, type BenchProgram } from '../fakes/measure-fakes.js';
+import { FakeBench, FakeCheckouts, MemoryBaselineStore, MemoryChampionStore, MemoryFiles, programPlayer, testPolicy, type BenchProgram, type ProgramOf } from '../fakes/measure-fakes.js';
 
 const ROOT = '/repo';
 const RUN = '/logs/runs/r1';
@@ -15,40 +15,23 @@ const iterDir = (n: number): string => `${RUN}/iter-${String(n).padStart(3, '0')
 
 const metricLine = (ms: number): BenchProgram => ({ output: `warm-up\nGDNCTL_METRIC {"step_ms": ${ms}}` });
 
-function world(o: { policy?: Partial<MeasurePolicy>; programs?: Record<string, BenchProgram | ((nth: number) => BenchProgram)>; cheapRunMs?: number } = {}) {
+function world(o: { policy?: Partial<MeasurePolicy>; programs?: Record<string, ProgramOf>; cheapRunMs?: number } = {}) {
   const files = new MemoryFiles();
   const champions = new MemoryChampionStore(files);
   const baselines = new MemoryBaselineStore(files);
   const worktrees = new FakeCheckouts();
   const programs = new Map(Object.entries(o.programs ?? { base: metricLine(100) }));
   const state = { head: 'base' };
-  const runsOf = new Map<string, number>();
+  const play = programPlayer(programs);
   const bench = new FakeBench((cwd) => {
     const sha = cwd === ROOT ? state.head : worktrees.shaAt(cwd);
     if (sha === undefined) throw new Error(`the benchmark ran in ${cwd}, which is no checkout`);
-    const nth = (runsOf.get(sha) ?? 0) + 1;
-    runsOf.set(sha, nth);
-    const p = programs.get(sha);
-    if (!p) throw new Error(`no program for ${sha}`);
-    return typeof p === 'function' ? p(nth) : p;
+    return play(sha);
   });
   const lines: string[] = [];
-  const policy: MeasurePolicy = {
-    bench: 'bash bench.sh',
-    metric: 'step_ms',
-    direction: 'lower',
-    baselineRuns: 3,
-    cvThresholdPct: 5,
-    acceptNoise: false,
-    maxBenchRuns: 5,
-    alpha: 0.05,
-    minImprovementPct: 0,
-    maxRegressionPct: 2,
-    inconclusivePolicy: 'revert',
-    interleave: 'on',
-    logDir: '/logs',
+  const policy = testPolicy({
     ...o.policy,
-  };
+  });
   const m = createBenchMeasurer(policy, {
     bench,
     worktrees,
@@ -63,7 +46,7 @@ function world(o: { policy?: Partial<MeasurePolicy>; programs?: Record<string, B
     redact: (t) => t.replaceAll('sk-secret-value', '[redacted]'),
   });
   /** A new commit whose benchmark runs `program`; the working tree moves onto it. */
-  const commit = (sha: string, program: BenchProgram | ((nth: number) => BenchProgram)): string => {
+  const commit = (sha: string, program: ProgramOf): string => {
     programs.set(sha, program);
     state.head = sha;
     return sha;
