@@ -40,7 +40,7 @@ function world(o: { policy?: Partial<MeasurePolicy>; programs?: Record<string, P
     bench, worktrees: tpu.trees, champions, baselines, envSnapshot: tpu.snapshotter, files,
     repoRoot: '/repo', site: tpu.site, busyWaitMs: 0, onLine: (l) => lines.push(l),
   });
-  const commit = (sha: string, p: Program): string => {
+  const commit = (sha: string, p: ProgramOf): string => {
     programs.set(sha, p);
     return sha;
   };
