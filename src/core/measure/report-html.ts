@@ -99,7 +99,14 @@ function usageTable(i: ReportInput): string {
 
 /** JSON inside <script>: no "</script>" or "<!--" can end or bend the element. */
 const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-const scriptCode = (code: string): string => code.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+const escapeCode = (code: string): string => code.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+/** The library's escaped text, once per library object: it is ~0.5 MB and the same every iteration. */
+const escapedLibraries = new WeakMap<ChartLibrary, string>();
+function scriptCode(lib: ChartLibrary): string {
+  let code = escapedLibraries.get(lib);
+  if (code === undefined) escapedLibraries.set(lib, (code = escapeCode(lib.code)));
+  return code;
+}
 
 const LEGEND =
   '<div class="legend"><span class="c-champion">━ champion</span><span class="c-baseline">● baseline</span><span class="c-promoted">● promoted</span>' +
@@ -135,6 +142,6 @@ ${leaderboardTable(i)}
 <h2>Tokens and time per iteration</h2>
 ${usageTable(i)}
 <script type="application/json" id="report-data">${scriptJson({ charts })}</script>
-${i.chart ? `<script>${scriptCode(i.chart.code)}</script>\n<script>${REPORT_CLIENT_SCRIPT}</script>\n` : ''}</body></html>
+${i.chart ? `<script>${scriptCode(i.chart)}</script>\n<script>${REPORT_CLIENT_SCRIPT}</script>\n` : ''}</body></html>
 `;
 }
