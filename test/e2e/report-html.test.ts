@@ -232,7 +232,12 @@ test('screenshot: the chart area has ink and coloured marks; an emptied chart ar
   // Kept after the test (the run folder is not): the path is printed for people to look at.
   const shots = mkdtempSync(join(tmpdir(), 'gdnctl-report-screenshot-'));
   await withReport(join(runDir, 'report.html'), async ({ page }) => {
+    // The kept picture shows a hover tip too: the reverted iteration's details.
+    const cross = await page.locator('#trajectory g.mark-reverted path').boundingBox();
+    await page.mouse.move(cross!.x + cross!.width / 2, cross!.y + cross!.height / 2);
+    await page.waitForSelector('#trajectory g[aria-label="tip"] text');
     const page1 = await page.screenshot({ fullPage: true });
+    await page.mouse.move(0, 0);
     writeFileSync(join(shots, 'report.png'), page1);
     if (process.env.GDNCTL_KEEP_SCREENSHOT) writeFileSync(process.env.GDNCTL_KEEP_SCREENSHOT, page1);
     t.diagnostic(`screenshot: ${join(shots, 'report.png')}`);

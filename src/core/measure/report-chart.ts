@@ -76,7 +76,7 @@ function hoverText(r: LedgerRow, value: string | undefined, name: string, subjec
   return [
     `${iterName(r.iteration)} · ${status}${r.targetReached ? ' · target reached' : ''}`,
     ...(value !== undefined ? [`${name}: ${value}${delta}`] : []),
-    `decision: ${r.outcome} — ${r.reason}`,
+    `decision: ${r.outcome}${r.reason && r.reason !== r.outcome ? ` — ${r.reason}` : ''}`,
     `change: ${r.strategy}`,
     ...(r.commit ? [`commit: ${r.commit.slice(0, 12)}${subject ? ` ${subject}` : ''}`] : []),
   ].join('\n');
