@@ -104,3 +104,20 @@ test('commit subjects: one git call for new shas, abbreviated and unknown ones h
   assert.equal(m.has('f'.repeat(40)), false);
   assert.equal((await commitSubjectLookup(join(dir, 'nope'))([sha])).size, 0, 'no repository: no subjects, no error');
 });
+
+test('writeRunReport: secrets redacted in every spelling the page uses; the inlined library left intact', async () => {
+  const { writeRunReport } = await import('../../src/core/measure/run-report.js');
+  const { MemoryFiles } = await import('../fakes/measure-fakes.js');
+  const { runRedactor } = await import('../../src/redact.js');
+  const secret = 'tok<en&"secret1';
+  const redact = runRedactor({}, [secret, 'function']);
+  const files = new MemoryFiles();
+  const rows = [row({ iteration: 1, value: 5, strategy: `use ${secret} now`, reason: `failed with ${secret}`, commit: 'abc1234' })];
+  const lib = { label: 'lib 1', code: 'function plot() { return "</script>"; }' };
+  const subjects = async (): Promise<ReadonlyMap<string, string>> => new Map([['abc1234', `subject ${secret}`]]);
+  await writeRunReport(files, '/run', { direction: 'lower', metric: 'ms' }, rows, () => new Date(0), redact, { chart: lib, commitSubjects: subjects });
+  const page = files.texts.get('/run/report.html')!;
+  for (const spelling of [secret, 'tok&lt;en', 'tok\\u003cen', 'en&amp;&quot;secret1']) assert.ok(!page.includes(spelling), spelling);
+  assert.match(page, /\[redacted\]/);
+  assert.ok(page.includes('<script>function plot() { return "<\\/script>"; }</script>'), 'the library is not redacted');
+});
