@@ -24,6 +24,7 @@ interface Row {
   mfu?: number;
   strategy?: string;
   runs?: number;
+  commit?: string;
 }
 
 /** A finished run as the loop and the measurer leave it: baseline, ledger rows, state.json. */
@@ -121,7 +122,10 @@ function setup(t: import('node:test').TestContext, prefix: string): string | und
 test('gdnctl report: the charts render from the inlined library with no network request; marks, target, hover texts, leaderboard', async (t) => {
   const root = setup(t, 'gdnctl-report-');
   if (!root) return;
-  const runDir = writeRun(root, 'r-20261123', { median: 100, metric: 'step_ms', direction: 'lower' }, STEP_ROWS);
+  const git = (...a: string[]): string => execFileSync('git', ['-C', root, '-c', 'user.name=t', '-c', 'user.email=t@t', ...a], { encoding: 'utf8' }).trim();
+  git('commit', '-q', '--allow-empty', '-m', 'Fuse the triangular solve into the chunk kernel');
+  const sha = git('rev-parse', 'HEAD');
+  const runDir = writeRun(root, 'r-20261123', { median: 100, metric: 'step_ms', direction: 'lower' }, STEP_ROWS.map((row) => (row.iteration === 1 ? { ...row, commit: sha } : row)));
   const r = await runCli(['report', '--target', '85'], root);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /run r-20261123: 5 iterations, 2 promoted, 1 kept within noise, 2 reverted/);
@@ -147,6 +151,7 @@ test('gdnctl report: the charts render from the inlined library with no network 
     const titles = await chart.locator('g[class^="mark-"] :is(circle, path) > title').allTextContents();
     assert.deepEqual(titles.map((s) => s.split(/[ \n]/)[0]), ['baseline', 'iter-002', 'iter-001', 'iter-005', 'iter-003']);
     assert.equal(await chart.locator('g.mark-target line title').textContent(), 'target 85');
+    assert.match(await chart.locator('g.mark-promoted circle title').first().textContent() ?? '', new RegExp(`\ncommit: ${sha.slice(0, 12)} Fuse the triangular solve into the chunk kernel$`), 'the commit subject, looked up in git');
     const targetY = Number(await chart.locator('g.mark-target line').getAttribute('y1'));
     const bestY = Number(await chart.locator('g.mark-promoted circle').nth(1).getAttribute('cy'));
     const worstY = await chart.locator('g.mark-reverted path').evaluate((e) => e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2 - (e as SVGGraphicsElement).ownerSVGElement!.getBoundingClientRect().top);
