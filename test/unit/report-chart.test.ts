@@ -121,3 +121,25 @@ test('writeRunReport: secrets redacted in every spelling the page uses; the inli
   assert.match(page, /\[redacted\]/);
   assert.ok(page.includes('<script>function plot() { return "<\\/script>"; }</script>'), 'the library is not redacted');
 });
+
+test('MFU chart target: the target itself for --metric mfu, the target step time\'s MFU for a step-time metric', async () => {
+  const { mfuTarget } = await import('../../src/core/measure/report-html.js');
+  // 20 ms at 45 % and 30 ms at 30 %: MFU × ms = 9 for both, so a 15 ms target is 60 %.
+  const rows = [row({ iteration: 1, value: 20, mfu: 0.45 }), row({ iteration: 2, value: 30, mfu: 0.3, outcome: 'regression', reverted: true })];
+  assert.ok(Math.abs(mfuTarget({ metric: 'step_ms', target: 15, rows })! - 60) < 1e-9);
+  assert.equal(mfuTarget({ metric: 'mfu', target: 0.5, rows }), 50);
+  assert.equal(mfuTarget({ metric: 'step_ms', rows }), undefined);
+  assert.equal(mfuTarget({ metric: 'step_ms', target: 15, rows: [...rows, row({ iteration: 3, value: 10, mfu: 0.5 })] }), undefined, 'inconsistent rows: no line');
+  const page = renderReportHtml({ runId: 'r', metric: 'step_ms', direction: 'lower', baseline: 30, target: 15, rows, usage: new Map(), generatedAt: 'g' });
+  assert.match(page, /┅ target 60\.0 %/);
+});
+
+test('writeRunReport: a step-time run\'s baseline MFU follows from the rows\' MFU × step time', async () => {
+  const { writeRunReport } = await import('../../src/core/measure/run-report.js');
+  const { MemoryFiles } = await import('../fakes/measure-fakes.js');
+  const files = new MemoryFiles();
+  await files.write('/run/baseline/baseline.json', JSON.stringify({ median: 36, metric: 'step_ms', direction: 'lower' }));
+  const rows = [row({ iteration: 1, value: 20, mfu: 0.45 })];
+  await writeRunReport(files, '/run', { direction: 'lower' }, rows);
+  assert.match(files.texts.get('/run/report.html')!, /<tr class="baseline"><td>2<\/td><td>baseline<\/td><td>36<\/td><td class="mfu">25\.0 %<\/td>/);
+});

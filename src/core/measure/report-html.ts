@@ -32,6 +32,24 @@ export interface ReportInput {
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (x: number): string => (Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4));
 
+/**
+ * MFU × step time, the run's constant (FLOPs per step / peak) when the rows carry an MFU for a step-time metric
+ * (the only metric besides mfu they get one for, src/cli/measure/mfu-context.ts). Rows that disagree: undefined.
+ */
+export function mfuTimesStep(rows: readonly LedgerRow[]): number | undefined {
+  const ks = rows.flatMap((r) => (r.mfu !== undefined && r.value !== undefined && r.value > 0 ? [r.mfu * r.value] : []));
+  if (ks.length === 0 || ks.some((k) => Math.abs(k - ks[0]!) > 1e-6 * Math.abs(ks[0]!))) return undefined;
+  return ks[0];
+}
+
+/** --target on the MFU chart, in %: the target itself for --metric mfu, else the target step time's MFU. */
+export function mfuTarget(i: Pick<ReportInput, 'metric' | 'target' | 'rows'>): number | undefined {
+  if (i.target === undefined) return undefined;
+  if (i.metric === 'mfu') return i.target * 100;
+  const k = mfuTimesStep(i.rows);
+  return k === undefined || i.target <= 0 ? undefined : (k / i.target) * 100;
+}
+
 /** The charts: the metric always, the MFU in % of the chips' bf16 peak when any row or the baseline has one. */
 export function reportCharts(i: ReportInput): ChartData[] {
   const charts = [
@@ -57,8 +75,7 @@ export function reportCharts(i: ReportInput): ChartData[] {
         rows: i.rows,
         valueOf: (r) => (r.mfu === undefined ? undefined : r.mfu * 100),
         baseline: i.baselineMfu === undefined ? undefined : i.baselineMfu * 100,
-        // --target is in the metric's units: it is an MFU only when the metric is mfu.
-        target: i.metric === 'mfu' && i.target !== undefined ? i.target * 100 : undefined,
+        target: mfuTarget(i),
         subjects: i.subjects,
       }),
     );
@@ -139,7 +156,7 @@ tr.reverted td{color:#8c959f} tr.with-champion td:first-child{color:#5b6670} .le
 <h2>Trajectory</h2>
 ${LEGEND}
 ${chartHost(trajectory!, i.chart)}
-${mfu ? `<h2>MFU</h2>\n${chartHost(mfu, i.chart)}\n${i.metric === 'mfu' && i.target !== undefined ? `<div class="legend"><span class="c-target">┅ target ${esc(fmtMfu(i.target))}</span></div>\n` : ''}` : ''}<h2>Leaderboard</h2>
+${mfu ? `<h2>MFU</h2>\n${chartHost(mfu, i.chart)}\n${mfu.target !== undefined ? `<div class="legend"><span class="c-target">┅ target ${esc(fmtMfu(mfu.target / 100))}</span></div>\n` : ''}` : ''}<h2>Leaderboard</h2>
 ${leaderboardTable(i)}
 <h2>Tokens and time per iteration</h2>
 ${usageTable(i)}

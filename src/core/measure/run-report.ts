@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import type { RunFiles } from '../../ports/bench.js';
 import type { ReportAssets } from '../../ports/report-assets.js';
 import type { LedgerRow } from './leaderboard.js';
-import { renderRedactedReportHtml } from './report-html.js';
+import { mfuTimesStep, renderRedactedReportHtml } from './report-html.js';
 
 interface StateUsage {
   completed?: Array<{ iteration: number; durationMs?: number; tokens?: { inputTokens?: number; outputTokens?: number } }>;
@@ -53,8 +53,9 @@ export async function writeRunReport(
   }
   const direction = base?.direction ?? fallback.direction;
   const metric = base?.metric ?? fallback.metric ?? 'metric';
-  // The baseline's MFU is its median when the metric is mfu; for a step time the rows carry theirs (ledger.json).
-  const baselineMfu = metric === 'mfu' ? base?.median : undefined;
+  // The baseline's MFU is its median when the metric is mfu; for a step time, from the rows' MFU × step time.
+  const k = metric === 'mfu' || base === undefined || base.median <= 0 ? undefined : mfuTimesStep(rows);
+  const baselineMfu = metric === 'mfu' ? base?.median : k === undefined ? undefined : k / base!.median;
   const shas = rows.flatMap((r) => (r.commit ? [r.commit] : []));
   const found = assets.commitSubjects && shas.length > 0 ? await assets.commitSubjects(shas).catch(() => undefined) : undefined;
   // Redacted before rendering too: HTML and JSON escaping (&lt;, \u003c) would hide a secret's spelling from the
