@@ -28,9 +28,9 @@ test('codex-loop --bench: baseline, then promoted, kept-within-noise and a regre
 
   const board = readFileSync(join(run, 'leaderboard.md'), 'utf8');
   assert.match(board, /\| baseline \| 100 \|/);
-  assert.match(board, /iter-001-fuse-kernels \| 80 \|.*\(promoted\) \| ✅ \|/);
-  assert.match(board, /iter-002-rename-variables \| 80 \|.*\(kept-within-noise\) \| ✅ \|/);
-  assert.match(board, /iter-003-unroll-the-loop \| 95 \|.*\(regression\) \| ❌ \|/);
+  assert.match(board, /iter-001-fuse-kernels \| 80 \|.*\(promoted\) \| ✅ kept \|/);
+  assert.match(board, /iter-002-rename-variables \| 80 \|.*\(kept-within-noise\) \| ✅ kept \|/);
+  assert.match(board, /iter-003-unroll-the-loop \| 95 \|.*\(regression\) \| ❌ reverted \|/);
   assert.match(readFileSync(join(run, 'iter-003', 'reflexion.md'), 'utf8'), /Decision: regression/);
   for (const f of ['baseline/result.txt', 'baseline/env-snapshot.txt', 'final-report.md', 'iter-001/result.txt', 'iter-001/bench.json', 'iter-002/summary.md']) assert.ok(existsSync(join(run, f)), f);
   // The next prompt carries the memory: leaderboard, champion numbers and the last reflexion.
@@ -41,7 +41,7 @@ test('codex-loop --bench: baseline, then promoted, kept-within-noise and a regre
   const exp = join(repo.dir, 'experiments', `exp-001-${run.split('/').pop()}`);
   for (const f of ['experiment-plan.md', 'leaderboard.md', 'baseline/result.txt', 'iterations/iter-001-fuse-kernels/result.txt']) assert.ok(existsSync(join(exp, f)), f);
 
-  assert.match(readFileSync(join(run, 'report.html'), 'utf8'), /class="point marker-reverted" data-iteration="3"/, 'the loop keeps report.html current');
+  assert.match(readFileSync(join(run, 'report.html'), 'utf8'), /"iteration":3,"y":95,"outcome":"regression","kind":"reverted"/, 'the loop keeps report.html current');
   const rep = await runCli(['report'], repo.dir, repo.env);
   assert.equal(rep.code, 0, rep.stderr);
   assert.match(rep.stdout, /3 iterations, 1 promoted, 1 kept within noise, 1 reverted/);

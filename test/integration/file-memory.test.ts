@@ -48,7 +48,7 @@ test('record writes plan/summary/reflexion and the leaderboard; placeholders fee
   const board = readFileSync(join(runDir, 'leaderboard.md'), 'utf8');
   assert.match(board, /\| 1 \| iter-002-retile-to-256 \| 89\.50 \|/);
   assert.match(board, /\| 3 \| baseline \| 100 \|/);
-  assert.match(board, /\| 4 \| iter-003-unroll-loop \| — \| — \| Unroll loop \(failed: tests failed\) \| ❌ \|/);
+  assert.match(board, /\| 4 \| iter-003-unroll-loop \| — \| — \| Unroll loop \(failed: tests failed\) \| ❌ reverted \|/);
 
   const p = await mem.placeholders(4);
   assert.equal(p.LEADERBOARD, board);

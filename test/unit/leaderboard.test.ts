@@ -28,12 +28,13 @@ test('leaderboard: auto-optimize columns, ranked in the metric direction, baseli
     table.map((l) => l.split('|')[2]!.trim()),
     ['iter-003-query-cache', 'iter-001-index-add', 'baseline', 'iter-002-async-io', 'iter-004-broken'],
   );
-  assert.match(table[0]!, /\| 178 \| −162 \(−47\.6 %\) \| .* \| ✅ 🎯 \|$/);
+  assert.match(table[0]!, /\| 178 \| −162 \(−47\.6 %\) \| .* \| ✅ kept 🎯 target reached \|$/);
   assert.match(table[2]!, /\| 3 \| baseline \| 340 \| — \| — \| Baseline \|/);
-  assert.match(table[3]!, /\+20 \(\+5\.9 %\) .*\| ❌ \|$/);
-  assert.match(table[4]!, /no-metric: no GDNCTL_METRIC line.*\| ❌ \|$/);
-  const higher = rankRows(rows.slice(0, 3), { direction: 'higher', baseline: 340 });
-  assert.deepEqual(higher.map((r) => (r === 'baseline' ? 'b' : r.iteration)), [2, 'b', 1, 3]);
+  assert.match(table[3]!, /\+20 \(\+5\.9 %\) .*\| ❌ reverted \|$/);
+  assert.match(table[4]!, /no-metric: no GDNCTL_METRIC line.*\| ❌ reverted \|$/);
+  // The lineage does not depend on the direction (each promotion beat its champion); reverted rows do.
+  const higher = rankRows([...rows.slice(0, 3), row({ iteration: 5, value: 400, outcome: 'regression', reverted: true })], { direction: 'higher', baseline: 340 });
+  assert.deepEqual(higher.map((r) => (r === 'baseline' ? 'b' : r.iteration)), [3, 1, 'b', 5, 2]);
 });
 
 test('kebab slugs', () => {

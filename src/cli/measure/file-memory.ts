@@ -5,6 +5,8 @@ import { fileChampionStore } from '../../adapters/measure/champion-store.js';
 import { excludeFromGit } from '../../adapters/measure/git-exclude.js';
 import { privateRunFiles } from '../../adapters/ledger/run-files.js';
 import type { LedgerRow } from '../../core/measure/leaderboard.js';
+import { chartLibrary } from '../../adapters/measure/chart-library.js';
+import { commitSubjectLookup } from '../../adapters/git/commit-subjects.js';
 
 export type { IterationRecordInput } from '../../core/measure/iteration-memory.js';
 export type FileMemory = RunMemory;
@@ -25,6 +27,7 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     baselines: fileBaselineStore,
     commitSubject: o.commitSubject,
     hideFromGit: repoRoot ? (dir) => excludeFromGit(repoRoot, dir) : undefined,
+    reportAssets: { chart: chartLibrary(), ...(repoRoot ? { commitSubjects: commitSubjectLookup(repoRoot) } : {}) },
   });
 }
 
@@ -33,6 +36,10 @@ export function writeReportFile(
   runDir: string,
   fallback: { metric?: string | undefined; direction: 'higher' | 'lower'; target?: number | undefined },
   knownRows?: LedgerRow[],
+  repoRoot?: string,
 ): Promise<RunReport> {
-  return writeRunReport(privateRunFiles, runDir, fallback, knownRows);
+  return writeRunReport(privateRunFiles, runDir, fallback, knownRows, undefined, undefined, {
+    chart: chartLibrary(),
+    ...(repoRoot ? { commitSubjects: commitSubjectLookup(repoRoot) } : {}),
+  });
 }

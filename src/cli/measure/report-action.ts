@@ -9,7 +9,7 @@ export async function runReport(ctx: CommandContext): Promise<number> {
   const v = ctx.config.values;
   const logDir = resolve(ctx.config.repoRoot, v.logDir);
   const { runId, runDir } = resolveRunDir(logDir, ctx.args[0] || undefined);
-  const r = await writeReportFile(runDir, { metric: v.metric, direction: v.direction, target: v.target });
+  const r = await writeReportFile(runDir, { metric: v.metric, direction: v.direction, target: v.target }, undefined, ctx.config.repoRoot);
   const kept = r.rows.filter((row) => !row.reverted).length;
   const promoted = r.rows.filter((row) => row.outcome === 'promoted').length;
   ctx.stdout.write(

@@ -13,6 +13,7 @@
 import { basename, dirname, join } from 'node:path';
 import type { BaselineStore, ChampionStore, IterationMemory, MeasureDecision, RunFiles } from '../../ports/bench.js';
 import type { TokenUsage } from '../../ports/agent.js';
+import type { ReportAssets } from '../../ports/report-assets.js';
 import { iterName, kebab, renderLeaderboard, type LedgerRow } from './leaderboard.js';
 import { escalationDirective, normalizeReport, parseHotspotProfile, renderPlan, renderReflexion, renderSummary } from './memory-text.js';
 import { championIterationOf, escalationFromPair, pairProfiles, profileText, type ProfilePair } from './profile-memory.js';
@@ -74,6 +75,8 @@ export interface IterationMemoryPorts {
   commitSubject?: ((sha: string) => Promise<string | undefined>) | undefined;
   /** Keeps the experiments folder out of `git status` when it lies inside the repository. */
   hideFromGit?: ((dir: string) => Promise<void>) | undefined;
+  /** report.html's charting library and commit subjects. */
+  reportAssets?: ReportAssets | undefined;
 }
 
 export interface RunMemory extends IterationMemory {
@@ -194,7 +197,7 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
       nextHypothesis: report?.nextHypothesis,
     });
     await write(join(o.runDir, 'final-report.md'), text);
-    await writeRunReport(files, o.runDir, { metric: o.metric, direction: o.direction, target: o.target }, rows, undefined, red);
+    await writeRunReport(files, o.runDir, { metric: o.metric, direction: o.direction, target: o.target }, rows, undefined, red, ports.reportAssets);
     await experiment?.finalReport(text);
   }
 

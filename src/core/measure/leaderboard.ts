@@ -57,9 +57,13 @@ export function kebab(text: string, max = 40): string {
 
 export { iterName };
 
+/**
+ * The status cell: each emoji with its word, so a browser or terminal without an emoji font (headless servers,
+ * many Linux desktops) still says what happened.
+ */
 export function statusMark(r: LedgerRow): string {
-  const base = r.reverted ? '❌' : '✅';
-  return r.targetReached ? `${base} 🎯` : base;
+  const base = r.reverted ? '❌ reverted' : '✅ kept';
+  return r.targetReached ? `${base} 🎯 target reached` : base;
 }
 
 function fmtNum(x: number): string {
@@ -76,16 +80,51 @@ function fmtDelta(value: number, baseline: number | undefined): string {
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-/** Ranked best first in the metric's direction; rows without a value sink to the bottom in iteration order. */
-export function rankRows(rows: readonly LedgerRow[], ctx: Pick<BoardContext, 'direction' | 'baseline'>): Array<LedgerRow | 'baseline'> {
-  const measured: Array<{ key: number; row: LedgerRow | 'baseline' }> = [];
-  const unmeasured: LedgerRow[] = [];
-  for (const r of rows) (r.value === undefined ? unmeasured.push(r) : measured.push({ key: r.value, row: r }));
-  if (ctx.baseline !== undefined) measured.push({ key: ctx.baseline, row: 'baseline' });
-  const sign = ctx.direction === 'higher' ? -1 : 1;
-  measured.sort((a, b) => sign * (a.key - b.key) || (a.row === 'baseline' ? 1 : b.row === 'baseline' ? -1 : 0));
-  return [...measured.map((m) => m.row), ...unmeasured];
+export interface RankedEntry {
+  /** Shared by a champion and the changes kept within noise on top of it (standard competition ranking). */
+  rank: number;
+  row: LedgerRow | 'baseline';
+  /** A kept change that did not beat its champion: it ranks with that champion, listed after it. */
+  withChampion: boolean;
 }
+
+/**
+ * Ranked by the champion lineage, not by each row's own sample: the newest champion first (every promotion beat
+ * the champion before it in an A/B), each followed by the changes kept within noise while it was champion, at its
+ * rank; the baseline is the lineage's root. A kept-within-noise sample that happened to come out better than its
+ * champion's therefore never ranks above a promotion. Reverted rows follow, best result first in the metric's
+ * direction; rows without a value sink to the bottom in iteration order.
+ */
+export function rankBoard(rows: readonly LedgerRow[], ctx: Pick<BoardContext, 'direction' | 'baseline'>): RankedEntry[] {
+  const lineage: Array<{ head: LedgerRow | 'baseline' | undefined; kept: LedgerRow[] }> = [{ head: ctx.baseline !== undefined ? 'baseline' : undefined, kept: [] }];
+  const reverted: LedgerRow[] = [];
+  const unmeasured: LedgerRow[] = [];
+  for (const r of [...rows].sort((a, b) => a.iteration - b.iteration)) {
+    if (r.value === undefined) unmeasured.push(r);
+    else if (r.reverted) reverted.push(r);
+    else if (r.outcome === 'promoted') lineage.push({ head: r, kept: [] });
+    else lineage[lineage.length - 1]!.kept.push(r);
+  }
+  const sign = ctx.direction === 'higher' ? -1 : 1;
+  reverted.sort((a, b) => sign * (a.value! - b.value!) || a.iteration - b.iteration);
+  const out: RankedEntry[] = [];
+  for (const g of lineage.reverse()) {
+    const rank = out.length + 1;
+    if (g.head !== undefined) out.push({ rank, row: g.head, withChampion: false });
+    for (const k of g.kept) out.push({ rank, row: k, withChampion: g.head !== undefined });
+  }
+  for (const r of [...reverted, ...unmeasured]) out.push({ rank: out.length + 1, row: r, withChampion: false });
+  return out;
+}
+
+/** The rows in rankBoard's order. */
+export function rankRows(rows: readonly LedgerRow[], ctx: Pick<BoardContext, 'direction' | 'baseline'>): Array<LedgerRow | 'baseline'> {
+  return rankBoard(rows, ctx).map((e) => e.row);
+}
+
+/** The header's sentence on how the table is ranked (leaderboard.md and report.html). */
+export const RANKING_NOTE =
+  'Ranked by the champion lineage: each promotion above the champion it beat; a change kept within noise ranks with the champion it did not beat (same rank, listed after it), never above a promotion on its own noisy sample; reverted changes follow, by their own result.';
 
 export function renderLeaderboard(rows: readonly LedgerRow[], ctx: BoardContext): string {
   const withMfu = hasMfu(rows, ctx.baselineMfu);
@@ -94,20 +133,20 @@ export function renderLeaderboard(rows: readonly LedgerRow[], ctx: BoardContext)
     `# Experiment Leaderboard: ${ctx.title}`,
     `Last updated: ${ctx.date}`,
     '',
-    `Metric direction: ${ctx.direction} is better. Delta is against the baseline; status ✅ kept, ❌ reverted, 🎯 target reached.${withMfu ? ' MFU is against the chips\' bf16 peak.' : ''}`,
+    `Metric direction: ${ctx.direction} is better. ${RANKING_NOTE} Delta is against the baseline.${withMfu ? ' MFU is against the chips\' bf16 peak.' : ''}`,
     '',
     `| Rank | Iteration | Result |${withMfu ? ' MFU |' : ''} Delta | Strategy | Status |`,
     `|------|-----------|--------|${withMfu ? '-----|' : ''}-------|----------|--------|`,
   ];
-  rankRows(rows, ctx).forEach((r, i) => {
+  for (const { rank, row: r } of rankBoard(rows, ctx)) {
     if (r === 'baseline') {
-      lines.push(`| ${i + 1} | baseline | ${fmtNum(ctx.baseline!)} |${mfuCell(ctx.baselineMfu)} — | — | Baseline |`);
-      return;
+      lines.push(`| ${rank} | baseline | ${fmtNum(ctx.baseline!)} |${mfuCell(ctx.baselineMfu)} — | — | Baseline |`);
+      continue;
     }
     const result = r.value === undefined ? '—' : fmtNum(r.value);
     const delta = r.value === undefined ? '—' : fmtDelta(r.value, ctx.baseline);
     const strategy = r.value === undefined ? `${r.strategy} (${r.outcome}: ${r.reason})` : `${r.strategy} (${r.outcome})`;
-    lines.push(`| ${i + 1} | ${iterName(r.iteration)}-${r.slug} | ${result} |${mfuCell(r.mfu)} ${delta} | ${cell(strategy)} | ${statusMark(r)} |`);
-  });
+    lines.push(`| ${rank} | ${iterName(r.iteration)}-${r.slug} | ${result} |${mfuCell(r.mfu)} ${delta} | ${cell(strategy)} | ${statusMark(r)} |`);
+  }
   return lines.join('\n') + '\n';
 }
