@@ -11,6 +11,7 @@ import { initOptions } from './options/init.js';
 import { remoteOptions } from './options/remote.js';
 import { mfuOptions } from './options/mfu.js';
 import { notifyOptions } from './options/notify.js';
+import { statusOptions } from './options/status.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (docs/architecture.md "Config naming").
@@ -30,6 +31,7 @@ export const optionFields = {
   ...remoteOptions,
   ...mfuOptions,
   ...notifyOptions,
+  ...statusOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);
