@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TempRepo } from '../helpers/temp-repo.js';
-import { commitStep, FAST, loopEnv, runDirs, runLoopInProcess } from '../helpers/loop-harness.js';
+import { commitStep, FAST, loopEnv, runDirs, runLoopInProcess, spawnLoop, until } from '../helpers/loop-harness.js';
 
 const BENCH = 'v=$(cat speed.txt)\necho "GDNCTL_METRIC {\\"step_ms\\": $v}"\n';
 
@@ -76,5 +76,26 @@ test('a notify command that hangs does not stall the loop and is ended when gdnc
   assert.match(r.stderr, /notify: the (run-start|stop) command was ended: gdnctl was exiting/);
   const started = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
   assert.ok(started.length >= 1);
+  for (const pid of started) assert.equal(running(pid), false, `notify child ${pid} was ended`);
+});
+
+test('SIGTERM: the stop notification says interrupted, and hanging notify commands are ended before exit 130', async (t) => {
+  const repo = await TempRepo.create({ files: { 'a.txt': 'a\n' } });
+  t.after(() => repo.dispose());
+  const notes = repo.scratch('notes.jsonl');
+  const pids = repo.scratch('pids');
+  const env = loopEnv(repo, [{ steps: [{ do: 'message', text: 'thinking' }, { do: 'sleep', ms: 60_000 }, commitStep({ 'a.txt': 'b\n' })] }]);
+  const cmd = `cat >> '${notes}'; sleep 600 & echo $! >> '${pids}'; wait`;
+  const loop = spawnLoop(repo, ['--iterations', '1', ...FAST, '--notify-cmd', cmd], env);
+  t.after(() => void loop.child.kill('SIGKILL'));
+  await until(() => lines(notes).some((p) => p.event === 'run-start') && loop.output().includes('thinking'), 30_000, `the agent phase\n${loop.output()}`);
+  loop.child.kill('SIGTERM');
+  const r = await loop.done;
+  assert.equal(r.code, 130, r.stderr);
+  const stop = lines(notes).find((p) => p.event === 'stop');
+  assert.equal(stop?.reason, 'interrupted', JSON.stringify(lines(notes)));
+  assert.equal(stop?.detail, 'SIGTERM');
+  const started = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+  assert.equal(started.length, 2, 'run-start and stop each started one');
   for (const pid of started) assert.equal(running(pid), false, `notify child ${pid} was ended`);
 });
