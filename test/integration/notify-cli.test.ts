@@ -5,9 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { TempRepo } from '../helpers/temp-repo.js';
-import { commitStep, FAST, loopEnv, runDirs, runLoopInProcess, spawnLoop, until } from '../helpers/loop-harness.js';
+import { commitStep, FAST, loopEnv, ROOT, runDirs, runLoopInProcess, spawnLoop, until } from '../helpers/loop-harness.js';
 
 const BENCH = 'v=$(cat speed.txt)\necho "GDNCTL_METRIC {\\"step_ms\\": $v}"\n';
 
@@ -98,4 +99,32 @@ test('SIGTERM: the stop notification says interrupted, and hanging notify comman
   const started = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
   assert.equal(started.length, 2, 'run-start and stop each started one');
   for (const pid of started) assert.equal(running(pid), false, `notify child ${pid} was ended`);
+});
+
+test('the documented curl one-liner posts each notification\'s text to a chat webhook', async (t) => {
+  const doc = readFileSync(join(ROOT, 'docs', 'codex-loop.md'), 'utf8');
+  const cmd = /--notify-cmd '([^']+)'/.exec(doc)?.[1];
+  assert.ok(cmd, 'docs/codex-loop.md shows a --notify-cmd');
+  const bodies: Array<Record<string, unknown>> = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += String(d)));
+    req.on('end', () => {
+      bodies.push({ contentType: req.headers['content-type'], ...(JSON.parse(body) as Record<string, unknown>) });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  t.after(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+  const repo = await TempRepo.create({ files: { 'a.txt': 'a\n' } });
+  t.after(() => repo.dispose());
+  const env = loopEnv(repo, [{ steps: [commitStep({ 'a.txt': 'b\n' })] }], { SLACK_WEBHOOK_URL: url });
+  const r = await runLoopInProcess(repo, ['--iterations', '1', ...FAST, '--notify-cmd', cmd], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /notify:/, 'no notification failed');
+  assert.deepEqual(bodies.map((b) => Object.keys(b).sort()), [['contentType', 'text'], ['contentType', 'text']]);
+  assert.match(String(bodies[0]!.text), /^gdnctl run \S+: started$/);
+  assert.match(String(bodies[1]!.text), /^gdnctl run \S+: done \(1 iteration\(s\)\)$/);
+  assert.equal(bodies[0]!.contentType, 'application/json');
 });

@@ -56,6 +56,8 @@ export function notifyText(p: Omit<NotifyPayload, 'text'>): string {
       case 'target-reached':
         return `🎯 target reached${at}${metric}`;
       case 'stop':
+        if (p.reason === 'done') return `done${p.detail ? ` (${p.detail})` : ''}`;
+        if (p.reason === 'interrupted') return `interrupted${at}${p.detail ? ` by ${p.detail}` : ''}`;
         return `stopped${at}: ${p.reason ?? 'unknown'}${p.detail ? ` (${p.detail})` : ''}`;
       case 'stuck':
         return `no progress${at}: ${p.detail ?? p.phase ?? ''}`;
