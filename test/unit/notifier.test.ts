@@ -111,7 +111,7 @@ test('the notifier sends every event kind, each payload with run, iteration, met
   }
 });
 
-test('stuck is re-armed by any progress, and never sent with --stuck-minutes 0', async () => {
+test('stuck is re-armed by any progress, waits out --sleep-seconds between iterations, and is never sent with --stuck-minutes 0', async () => {
   const runner = new RecordingRunner();
   const { n, clock } = notifier(runner, { stuckMs: 1000 });
   n.opened({ id: 'r1', dir: '/runs/r1' });
@@ -124,6 +124,19 @@ test('stuck is re-armed by any progress, and never sent with --stuck-minutes 0',
   n.checkStuck();
   await n.close(1000);
   assert.deepEqual(runner.payloads.map((p) => p.event), ['run-start', 'stuck', 'stuck']);
+
+  const sleepy = new RecordingRunner();
+  const between = notifier(sleepy, { stuckMs: 1000, betweenIterationsMs: 5000 });
+  between.n.opened({ id: 'r1', dir: '/runs/r1' });
+  between.n.event({ type: 'iteration-recorded', iteration: 1, outcome: 'kept', status: 'kept' });
+  between.clock.advance(5999);
+  between.n.checkStuck();
+  await settle();
+  assert.equal(sleepy.specs.length, 1, '--sleep-seconds after a recorded iteration is no stall');
+  between.clock.advance(1);
+  between.n.checkStuck();
+  await between.n.close(1000);
+  assert.deepEqual(sleepy.payloads.map((p) => p.event), ['run-start', 'stuck']);
 
   const never = new RecordingRunner();
   const off = notifier(never, { stuckMs: 0 });

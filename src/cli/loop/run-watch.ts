@@ -35,7 +35,7 @@ export function runWatch(v: Config, env: NodeJS.ProcessEnv, out: LoopConsole, ow
   let dir: string | undefined;
   const notifier = v.notifyCmd
     ? new Notifier(
-      { cmd: v.notifyCmd, timeoutMs: v.notifyTimeoutSeconds * 1000, stuckMs: v.stuckMinutes * 60_000, iterations, metric: v.metric },
+      { cmd: v.notifyCmd, timeoutMs: v.notifyTimeoutSeconds * 1000, stuckMs: v.stuckMinutes * 60_000, betweenIterationsMs: v.sleepSeconds * 1000, iterations, metric: v.metric },
       {
         runner: new ExecaCommandRunner({ killGraceMs: NOTIFY_KILL_GRACE_MS }),
         clock: systemClock, cwd: v.workdir, env, warn: (m) => out.warn(m), redact,

@@ -29,6 +29,8 @@ export interface NotifierSettings {
   timeoutMs: number;
   /** 0: never notify stuck. */
   stuckMs: number;
+  /** --sleep-seconds: the planned quiet after an iteration is recorded, which is no stall. */
+  betweenIterationsMs?: number;
   /** The run's --iterations. */
   iterations: number;
   /** The decision metric's name (--metric). */
@@ -75,6 +77,7 @@ export class Notifier implements LoopEventSubscriber {
   private phase: string | null = null;
   private lastProgressMs: number;
   private stuckSent = false;
+  private lastEvent: LoopEvent['type'] | undefined;
   private closed = false;
   private readonly queue: NotifyPayload[] = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -102,6 +105,7 @@ export class Notifier implements LoopEventSubscriber {
   event(e: LoopEvent): void {
     this.lastProgressMs = this.d.clock.now();
     this.stuckSent = false;
+    this.lastEvent = e.type;
     switch (e.type) {
       case 'phase':
         this.iteration = e.iteration;
@@ -122,7 +126,8 @@ export class Notifier implements LoopEventSubscriber {
   checkStuck(): void {
     if (this.closed || this.s.stuckMs <= 0 || this.stuckSent || !this.run) return;
     const quietMs = this.d.clock.now() - this.lastProgressMs;
-    if (quietMs < this.s.stuckMs) return;
+    const sleeping = this.lastEvent === 'iteration-recorded' ? this.s.betweenIterationsMs ?? 0 : 0;
+    if (quietMs < this.s.stuckMs + sleeping) return;
     this.stuckSent = true;
     const minutes = Math.round(quietMs / 6000) / 10;
     const detail = `no progress for ${minutes} min in phase ${this.phase ?? 'starting'}`;
