@@ -105,7 +105,7 @@ function handMade(t: { after: (fn: () => void) => void }, state: Record<string, 
     const dir = join(repo.dir, '.agents', 'logs', 'gdn_codex_loop', 'runs', 'r1');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'state.json'), JSON.stringify({ schemaVersion: 1, runId: 'r1', iteration: 1, phase: 'agent', ...state }));
-    if (heartbeatAgeMs !== undefined) writeFileSync(join(dir, 'heartbeat.json'), JSON.stringify({ schemaVersion: 1, pid: process.pid, host: hostname(), at: new Date(Date.now() - heartbeatAgeMs).toISOString() }));
+    if (heartbeatAgeMs !== undefined) writeFileSync(join(dir, 'heartbeat.json'), JSON.stringify({ schemaVersion: 1, pid: state.ownerPid, host: state.ownerHost, at: new Date(Date.now() - heartbeatAgeMs).toISOString() }));
     return repo;
   });
 }

@@ -61,6 +61,8 @@ test('owner-dead: the pid is gone, or the heartbeat is older than 3 minutes; --c
   assert.equal(healthOf({ ...input(), heartbeat: { at: iso(3.1) } }).health, 'owner-dead');
   assert.equal(healthOf({ ...input(), heartbeat: { at: iso(2.9) } }).health, 'running');
   assert.equal(healthOf({ ...input(), heartbeat: undefined }).health, 'running', 'a run without heartbeats is judged by its pid');
+  assert.equal(healthOf({ ...input(), heartbeat: { at: iso(60), pid: 7 } }).health, 'running', 'an earlier owner\'s beat is ignored');
+  assert.equal(healthOf({ ...input(), heartbeat: { at: iso(60), pid: 42 } }).health, 'owner-dead');
   assert.equal(healthOf({ ...input(), owner: 'other-host', heartbeat: { at: iso(10) } }).health, 'owner-dead');
   assert.equal(healthOf({ ...input(), state: { status: 'stopped' }, owner: 'dead' }).health, 'stopped', 'a stopped run is stopped, whoever owned it');
   assert.deepEqual((['running', 'done', 'owner-dead', 'stopped', 'interrupted', 'unknown'] as const).map(checkExitCode), [0, 0, 3, 1, 1, 1]);

@@ -111,7 +111,9 @@ export function healthOf(i: Pick<StatusInput, 'state' | 'heartbeat' | 'owner' | 
   switch (status) {
     case 'running': {
       if (i.owner === 'dead') return { health: 'owner-dead', reason: `owner pid ${i.state?.ownerPid ?? '?'} is gone` };
-      const beat = ms(i.heartbeat?.at);
+      // A beat of an earlier owner (the run was resumed since, and the new one has not beaten yet) says nothing.
+      const own = i.heartbeat && (i.heartbeat.pid === undefined || i.heartbeat.pid === i.state?.ownerPid);
+      const beat = own ? ms(i.heartbeat?.at) : undefined;
       if (beat !== undefined && i.nowMs - beat > HEARTBEAT_STALE_MS) {
         return { health: 'owner-dead', reason: `heartbeat is ${Math.round((i.nowMs - beat) / 60_000)} min old (pid ${i.state?.ownerPid ?? '?'} on ${i.state?.ownerHost ?? '?'})` };
       }
