@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { TempRepo } from '../helpers/temp-repo.js';
 import { commitStep, FAST, loopEnv, readJson, runDirs, spawnLoop, until } from '../helpers/loop-harness.js';
 import { runCli } from '../helpers/cli.js';
+import { leaseFileFor, writeLease } from '../../src/adapters/tpu/tpu-lease.js';
 
 interface View {
   health: string;
@@ -131,4 +132,21 @@ test('status --check: 0 running or done, 1 stopped or interrupted, 3 when the he
   const stale = await handMade(t, { status: 'running', ownerPid: process.pid, ownerHost: hostname() }, 4 * 60_000);
   const text = await runCli(['status'], stale.dir, stale.env);
   assert.match(text.stdout, /running in state\.json, but its owner looks dead: heartbeat is 4 min old/);
+});
+
+test('status --json names the held TPU from its lease (the real lease format) with its hours', async (t) => {
+  const repo = await handMade(t, { status: 'running', ownerPid: process.pid, ownerHost: hostname() }, 1000);
+  const logDir = join(repo.dir, '.agents', 'logs', 'gdn_codex_loop');
+  const file = leaseFileFor(logDir, { project: 'proj', zone: 'us-central1-a', name: 'me-gdn' });
+  writeLease({ schemaVersion: 1, phase: 'held', owner: 'me', project: 'proj', zone: 'us-central1-a', cluster: 'c', node: 'me-gdn', ownerPid: process.pid, ownerHost: hostname(), createdAt: new Date(Date.now() - 2 * 3600_000).toISOString(), file, updatedAt: '' });
+  const stateFile = join(logDir, 'runs', 'r1', 'state.json');
+  writeFileSync(stateFile, JSON.stringify({ ...readJson(stateFile), tpuLeaseFile: file }));
+  const j = JSON.parse((await runCli(['status', '--json'], repo.dir, repo.env)).stdout) as { tpu: { name: string; zone: string; project: string; held: boolean; hours: number } };
+  assert.equal(j.tpu.name, 'me-gdn');
+  assert.equal(j.tpu.zone, 'us-central1-a');
+  assert.equal(j.tpu.project, 'proj');
+  assert.equal(j.tpu.held, true);
+  assert.ok(Math.abs(j.tpu.hours - 2) < 0.01, String(j.tpu.hours));
+  const text = await runCli(['status'], repo.dir, repo.env);
+  assert.match(text.stdout, /TPU: me-gdn in us-central1-a \(proj\), held 2\.00 h/);
 });
