@@ -138,6 +138,20 @@ test('stuck is re-armed by any progress, waits out --sleep-seconds between itera
   await between.n.close(1000);
   assert.deepEqual(sleepy.payloads.map((p) => p.event), ['run-start', 'stuck']);
 
+  const limited = new RecordingRunner();
+  const wait = notifier(limited, { stuckMs: 1000 });
+  wait.n.opened({ id: 'r1', dir: '/runs/r1' });
+  // A usage-limit wait (the budgets' `limit-wait` event carries `resumeAt`) is quiet by plan until then.
+  wait.n.event({ type: 'info', message: 'usage limit', resumeAt: new Date(wait.clock.now() + 10_000).toISOString() } as unknown as LoopEvent);
+  wait.clock.advance(10_999);
+  wait.n.checkStuck();
+  await settle();
+  assert.equal(limited.specs.length, 1, 'no stuck while waiting for the limit to reset');
+  wait.clock.advance(1);
+  wait.n.checkStuck();
+  await wait.n.close(1000);
+  assert.deepEqual(limited.payloads.map((p) => p.event), ['run-start', 'stuck']);
+
   const never = new RecordingRunner();
   const off = notifier(never, { stuckMs: 0 });
   off.n.opened({ id: 'r1', dir: '/runs/r1' });

@@ -81,3 +81,10 @@ test('the agent\'s last action, rebuilt from each backend\'s transcript', () => 
   assert.equal(lastAgentAction('command', [JSON.stringify({ type: 'output', stream: 'stdout', line: 'step 3 of 9' })]), 'step 3 of 9');
   assert.equal(lastAgentAction('codex', []), undefined);
 });
+
+test('a usage-limit wait under way is shown until its resumeAt', () => {
+  const waiting = input({ events: [...input().events, { type: 'limit-wait', ts: iso(1), resumeAt: new Date(NOW + 30 * 60_000).toISOString(), detail: 'usage_limit_reached' }] });
+  assert.deepEqual(runStatusView(waiting).limitWait, { until: new Date(NOW + 30 * 60_000).toISOString(), detail: 'usage_limit_reached' });
+  assert.equal(runStatusView({ ...waiting, nowMs: NOW + 31 * 60_000, heartbeat: { at: new Date(NOW + 31 * 60_000).toISOString() } }).limitWait, null, 'over once resumeAt has passed');
+  assert.equal(runStatusView(input()).limitWait, null);
+});

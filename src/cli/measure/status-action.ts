@@ -55,6 +55,7 @@ function renderText(s: RunStatusView, logDir: string): string {
   const elapsed = s.phase?.elapsedSeconds != null ? ` for ${duration(s.phase.elapsedSeconds)}` : '';
   lines.push(`  iteration: ${s.iteration ?? '—'}${s.attempt && s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}, phase ${s.phase?.name ?? '—'}${elapsed}`);
   if (s.of !== null) lines.push(`  progress: ${s.finished} of ${s.of} iteration(s) finished${s.eta ? `; ETA ${s.eta.at.slice(0, 16).replace('T', ' ')} UTC (in ${duration(s.eta.seconds)}, median ${duration(s.eta.medianIterationSeconds)} per iteration)` : ''}`);
+  if (s.limitWait) lines.push(`  waiting: usage limit, resuming at ${s.limitWait.until.slice(0, 16).replace('T', ' ')} UTC${s.limitWait.detail ? ` (${s.limitWait.detail})` : ''}`);
   if (s.lastAction) lines.push(`  last action: ${s.lastAction.length > 160 ? `${s.lastAction.slice(0, 159)}…` : s.lastAction}`);
   const c = s.champion;
   if (c && c.value !== null) {

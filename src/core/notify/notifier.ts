@@ -78,6 +78,7 @@ export class Notifier implements LoopEventSubscriber {
   private lastProgressMs: number;
   private stuckSent = false;
   private lastEvent: LoopEvent['type'] | undefined;
+  private quietUntilMs: number | undefined;
   private closed = false;
   private readonly queue: NotifyPayload[] = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -106,6 +107,9 @@ export class Notifier implements LoopEventSubscriber {
     this.lastProgressMs = this.d.clock.now();
     this.stuckSent = false;
     this.lastEvent = e.type;
+    // A usage-limit wait (an event with `resumeAt`) is planned quiet up to its end, like --sleep-seconds.
+    const resumeAt = 'resumeAt' in e && typeof e.resumeAt === 'string' ? Date.parse(e.resumeAt) : NaN;
+    this.quietUntilMs = Number.isFinite(resumeAt) ? resumeAt : undefined;
     switch (e.type) {
       case 'phase':
         this.iteration = e.iteration;
@@ -127,7 +131,8 @@ export class Notifier implements LoopEventSubscriber {
     if (this.closed || this.s.stuckMs <= 0 || this.stuckSent || !this.run) return;
     const quietMs = this.d.clock.now() - this.lastProgressMs;
     const sleeping = this.lastEvent === 'iteration-recorded' ? this.s.betweenIterationsMs ?? 0 : 0;
-    if (quietMs < this.s.stuckMs + sleeping) return;
+    const waiting = this.quietUntilMs === undefined ? 0 : Math.max(0, this.quietUntilMs - this.lastProgressMs);
+    if (quietMs < this.s.stuckMs + sleeping + waiting) return;
     this.stuckSent = true;
     const minutes = Math.round(quietMs / 6000) / 10;
     const detail = `no progress for ${minutes} min in phase ${this.phase ?? 'starting'}`;

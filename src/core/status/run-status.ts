@@ -59,6 +59,8 @@ export interface RunStatusView {
   attempt: number | null;
   phase: { name: string; since: string | null; elapsedSeconds: number | null } | null;
   lastAction: string | null;
+  /** A usage-limit wait under way (the last event is a `limit-wait` whose `resumeAt` is still ahead). */
+  limitWait: { until: string; detail: string | null } | null;
   tokens: Record<string, number> | null;
   costUsd?: number;
   tpu: { name: string; zone: string; project: string | null; held: boolean; hours: number | null } | null;
@@ -90,6 +92,7 @@ export function runStatusView(i: StatusInput): RunStatusView {
     owner: { pid: s.ownerPid ?? null, host: s.ownerHost ?? null, heartbeatAt: i.heartbeat?.at ?? null, heartbeatAgeSeconds: beatMs === undefined ? null : round((i.nowMs - beatMs) / 1000, 1) },
     iteration: s.iteration ?? null, of: i.total ?? null, attempt: s.attempt ?? null, phase,
     lastAction: i.lastAction ?? null,
+    limitWait: live ? limitWaitOf(i) : null,
     tokens,
     ...(typeof s.costUsd === 'number' && Number.isFinite(s.costUsd) ? { costUsd: s.costUsd } : {}),
     tpu: tpuOf(i),
@@ -201,6 +204,13 @@ function tpuOf(i: StatusInput): RunStatusView['tpu'] {
   }
   if (name === undefined) return null;
   return { name, zone: zone ?? '?', project: null, held: false, hours: round(heldMs / 3_600_000, 3) };
+}
+
+function limitWaitOf(i: StatusInput): RunStatusView['limitWait'] {
+  const last = i.events.at(-1);
+  const until = last?.type === 'limit-wait' && typeof last.resumeAt === 'string' ? ms(last.resumeAt) : undefined;
+  if (until === undefined || until <= i.nowMs) return null;
+  return { until: new Date(until).toISOString(), detail: typeof last?.detail === 'string' ? last.detail : null };
 }
 
 function championOf(i: StatusInput): RunStatusView['champion'] {
