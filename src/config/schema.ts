@@ -10,6 +10,8 @@ import { measureOptions } from './options/measure.js';
 import { initOptions } from './options/init.js';
 import { remoteOptions } from './options/remote.js';
 import { mfuOptions } from './options/mfu.js';
+import { notifyOptions } from './options/notify.js';
+import { statusOptions } from './options/status.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (docs/architecture.md "Config naming").
@@ -28,6 +30,8 @@ export const optionFields = {
   ...initOptions,
   ...remoteOptions,
   ...mfuOptions,
+  ...notifyOptions,
+  ...statusOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

@@ -24,6 +24,7 @@ import { renderDryRun } from './dry-run.js';
 import { streamConsole, summaryTable } from './loop-console.js';
 import { preflight } from './preflight.js';
 import { loopProtectGlobs } from './protect-set.js';
+import { runWatch } from './run-watch.js';
 
 /** `gdnctl codex-loop`, the composition root: preflight, build the adapters, run the session, report. */
 export async function runCodexLoop(ctx: CommandContext): Promise<number> {
@@ -59,13 +60,19 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     return ExitCode.ok;
   }
 
+  const owner = { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) };
+  // The heartbeat and --notify-cmd (run-watch.ts): the notifier is one more subscriber of the loop's events.
+  const watch = runWatch(v, ctx.env, out, owner, settings.iterations, redact);
   const session = new RunSession(settings, {
-    git, agent, runner, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: { ...ctx.env, ...settingsEnv }, reportSchema: writeReportSchema,
+    git, agent, runner, clock: systemClock, files: textFiles, console: watch.console, signal: ctx.interrupt.signal, env: { ...ctx.env, ...settingsEnv }, reportSchema: writeReportSchema,
     runs: new FileRunStore(v.logDir, redact),
-    owner: { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) },
+    owner,
     probeOwner: ownerLiveness,
     killGraceMs,
-    extras: (ledger) => buildLoopExtras({ values: v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv }, ledger),
+    extras: (ledger) => {
+      watch.opened(ledger.runDir);
+      return buildLoopExtras({ values: v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv }, ledger);
+    },
     alert: (m) => ctx.stderr.write(redact(`gdnctl: ${m}\n`)),
   }, {
     newRun: v.newRun,
@@ -83,10 +90,14 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   let outcome: RunOutcome;
   try {
     outcome = await session.execute();
+  } catch (e) {
+    await watch.finished({ error: e as Error });
+    throw e;
   } finally {
     stopHurry();
     await lock.release();
   }
+  await watch.finished({ result: outcome.result });
   if (outcome.nothingToDo) {
     ctx.stderr.write(`gdnctl: ${outcome.nothingToDo}\n`);
     return ExitCode.ok;

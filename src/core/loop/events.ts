@@ -92,6 +92,25 @@ export function ledgerLine(e: LoopEvent): { type: LedgerEventType; data: Record<
 }
 
 /**
+ * More subscribers behind one (the console and --notify-cmd's notifier, src/core/notify/notifier.ts), each in
+ * turn. One that throws is skipped for that event and its error goes to `onError`: a notifier's bug must
+ * neither reach the ledger's append nor keep the console from showing the event.
+ */
+export function fanOut(subscribers: readonly LoopEventSubscriber[], onError: (e: Error) => void = () => undefined): LoopEventSubscriber {
+  return {
+    event(e) {
+      for (const s of subscribers) {
+        try {
+          s.event(e);
+        } catch (err) {
+          onError(err as Error);
+        }
+      }
+    },
+  };
+}
+
+/**
  * One stream over the two subscribers. The append starts first and the console renders synchronously while
  * it is under way, so the console never holds up the ledger; the returned promise is the append.
  */

@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto';
  * choose between resuming and starting afresh).
  */
 // takeOver and the TPU heartbeat say how a node is held, not what the run does: adding --take-over to a rerun
-// must still resume the interrupted run.
-const VOLATILE = /^(iterations|newRun|newExperiment|dryRun|verbose|quiet|logFormat|logDir|takeOver|tpuHeartbeat.*|.*Seconds|.*Sleep.*|.*Retries|.*Timeout.*)$/;
+// must still resume the interrupted run. Notifications and the stuck threshold say whom the run tells, so a
+// rerun with another --notify-cmd resumes it too.
+const VOLATILE = /^(iterations|newRun|newExperiment|dryRun|verbose|quiet|logFormat|logDir|takeOver|tpuHeartbeat.*|notify.*|stuckMinutes|.*Seconds|.*Sleep.*|.*Retries|.*Timeout.*)$/;
 
 /**
  * Keys that may also change between two runs of one experiment (docs/codex-loop.md "Experiments and runs"):
@@ -18,8 +19,9 @@ const RUN_ONLY: readonly RegExp[] = [
   // budgets
   /^maxFailures$/,
   /^maxConsecutiveFailures$/,
-  // notifications and usage-limit waits (none yet)
+  // notifications, the stuck threshold and usage-limit waits
   /^notify/,
+  /^stuckMinutes$/,
   /^limitWait/,
 ];
 
