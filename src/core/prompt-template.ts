@@ -16,6 +16,9 @@ export const PLACEHOLDERS = [
   'CHAMPION',
   'HILLCLIMB_LOG',
   'GDNCTL',
+  // --parallel: this candidate's slot and what the others explore (src/core/parallel/diversity.ts).
+  'CANDIDATE',
+  'CANDIDATES',
 ] as const;
 
 export type Placeholder = (typeof PLACEHOLDERS)[number];

@@ -1,0 +1,75 @@
+/**
+ * The composition of `codex-loop --parallel K`: the orchestrator of src/core/parallel/ over the loop's own
+ * adapters, built once per candidate (its worktree's git, an agent working there, a measurer testing it at
+ * α/K against the run's champion). Without --parallel (K = 1) nothing here is built and the loop runs as ever.
+ */
+import { cp, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
+import { candidateWorktrees } from '../../adapters/git/candidate-worktrees.js';
+import { SimpleGitRepo } from '../../adapters/git/simple-git-repo.js';
+import { fileChampionStore } from '../../adapters/measure/champion-store.js';
+import { createBenchRunner } from '../../adapters/measure/bench-runner.js';
+import type { CommandRunner } from '../../ports/process.js';
+import type { ParallelPorts } from '../../ports/parallel.js';
+import type { Config } from '../../config/schema.js';
+import { ParallelOrchestrator } from '../../core/parallel/orchestrator.js';
+import { parallelPlan } from '../../core/parallel/plan.js';
+import type { RunSessionDeps } from '../../core/run/run-session.js';
+import type { Logger } from '../../log.js';
+import type { Redactor } from '../../redact.js';
+import { createMeasurer } from '../measure/bench-measurer.js';
+import { mfuMetricSpec } from '../measure/mfu-context.js';
+
+export interface ParallelContext {
+  values: Config;
+  env: NodeJS.ProcessEnv;
+  /** The agent's environment (gdnctl's bin folder first on PATH). */
+  agentEnv: NodeJS.ProcessEnv;
+  log: Logger;
+  runner: CommandRunner;
+  redact: Redactor;
+  settingsEnv: Record<string, string>;
+  repoRoot: string;
+  killGraceMs: number;
+}
+
+/** The engine of a parallel run, or undefined for K = 1 (the loop's own engine). */
+export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] {
+  const v = x.values;
+  const plan = parallelPlan(v);
+  if (plan.k === 1) return undefined;
+  const logDir = resolve(x.repoRoot, v.logDir);
+  const metric = { metric: v.metric, metricPattern: v.metricPattern, ...mfuMetricSpec(v) };
+  const benchEnv = { ...x.env, ...x.settingsEnv };
+  return (s, deps, state) => {
+    const runDir = deps.ledger.runDir;
+    const candDir = (slot: number): string => join(runDir, 'candidates', `c${slot}`);
+    const ports: ParallelPorts = {
+      trees: candidateWorktrees({ repoRoot: x.repoRoot, root: join(logDir, 'worktrees', state.runId), env: x.env }),
+      async seams(slot, dir, championSha, signal) {
+        const git = new SimpleGitRepo(dir, { env: x.env });
+        const agent = createAgentRunner(v, { runner: x.runner, env: x.agentEnv, cwd: dir, redact: x.redact });
+        if (!v.bench) return { git, agent, env: deps.env };
+        // The candidate's measurer keeps its champion.json apart from the run's: the run's changes only at promotion.
+        const own = candDir(slot);
+        await mkdir(own, { recursive: true, mode: 0o700 });
+        await cp(join(runDir, 'baseline'), join(own, 'baseline'), { recursive: true, force: true });
+        await cp(join(runDir, 'champion.json'), join(own, 'champion.json'), { force: true });
+        const measurer = createMeasurer({ ...v, alpha: plan.alpha, logDir }, {
+          repoRoot: dir, env: x.env, onLine: (l) => x.log.info(`[c${slot}] ${l}`), redact: x.redact, settingsEnv: x.settingsEnv,
+        });
+        const b = await measurer.ensureBaseline(own, championSha, signal);
+        if (!b.ok) throw new Error(`candidate ${slot}: ${b.reason}`);
+        return { git, agent, measurer, env: deps.env };
+      },
+      finalistBench: v.bench ? createBenchRunner({ command: v.bench, metric, timeoutMs: v.benchTimeoutSeconds * 1000, env: benchEnv }) : undefined,
+      async championPromoted(slot, sha, iteration) {
+        const c = v.bench ? await fileChampionStore.read(candDir(slot)) : undefined;
+        if (c) await fileChampionStore.write(runDir, { ...c, sha, iteration, source: 'promoted' });
+      },
+      killGraceMs: x.killGraceMs,
+    };
+    return new ParallelOrchestrator(s, deps, state, { plan, direction: v.direction }, ports);
+  };
+}
