@@ -82,3 +82,30 @@ test('--parallel bad input exits 2 with one line and writes nothing', async (t) 
     assert.ok(!existsSync(join(repo.dir, '.agents', 'logs', 'gdn_codex_loop', 'runs')), 'nothing written');
   }
 });
+
+const BENCH = 'v=$(cat speed.txt)\necho "GDNCTL_METRIC {\\"step_ms\\": $v}"\n';
+
+test('--parallel 3 --bench: each candidate tested at α/3, the finalists ranked, the fastest promoted, the others explored', async (t) => {
+  const repo = await TempRepo.create({ files: { 'speed.txt': '100\n', 'bench.sh': BENCH } });
+  t.after(() => repo.dispose());
+  // c1 gets faster, c2 fastest, c3 slower.
+  const speed = [{ do: 'shell', cmd: 'case "$(basename "$PWD")" in c1) echo 90 > speed.txt;; c2) echo 50 > speed.txt;; *) echo 120 > speed.txt;; esac' }];
+  const env = loopEnv(repo, candidateAgent(speed));
+  const args = ['--iterations', '3', '--parallel', '3', ...FAST, '--hillclimb-log', LOG, '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '3', '--max-bench-runs', '8', '--no-commit-policy', 'count-failure', '--max-failures', '-1', '--post-check-policy', 'count-failure'];
+  const r = await runLoopInProcess(repo, args, env);
+  assert.equal(r.code, 0, r.stderr);
+  const run = runDirs(repo)[0]!;
+  const rec = (i: number) => readJson<{ status: string; decision?: { candidate?: number } }>(join(run, `iter-00${i}`, 'record.json'));
+  assert.equal(rec(1).status, 'promoted');
+  assert.equal(rec(2).status, 'promoted');
+  assert.equal(rec(3).status, 'regression-reverted');
+  const promoted = events(run).filter((e) => e.type === 'candidate-promoted');
+  assert.equal(promoted.length, 1);
+  assert.equal(promoted[0]!.slot, 2, 'the fastest finalist wins the ranking round');
+  assert.deepEqual(promoted[0]!.ranking, [2, 1]);
+  assert.equal(readFileSync(join(repo.dir, 'speed.txt'), 'utf8').trim(), '50');
+  const champ = readJson<{ sha: string; median: number }>(join(run, 'champion.json'));
+  assert.equal(champ.sha, repo.head());
+  assert.equal(champ.median, 50);
+  assert.match(readFileSync(join(run, 'leaderboard.md'), 'utf8'), /\(r1-c2\)/);
+});
