@@ -5,7 +5,8 @@
  * src/cli/loop/parallel-seams.ts (which composes the loop's own adapters per candidate).
  */
 import type { AgentRunner } from './agent.js';
-import type { BenchRunner, Measurer } from './bench.js';
+import type { BenchRunner, IterationMemory, Measurer } from './bench.js';
+import type { LedgerEventType } from './ledger.js';
 import type { Git } from './git.js';
 import type { TpuHold } from './tpu.js';
 
@@ -45,13 +46,19 @@ export interface CandidateSeams {
   measurer?: Measurer | undefined;
   /** What post-checks and the agent start from (the slot's GDNCTL_TPU_* with its node). */
   env: NodeJS.ProcessEnv;
+  /** Slot k's node, held for the whole run (--hold-dev-tpu: `<name>-k`); its post-checks see only this one. */
   tpu?: TpuHold | undefined;
+  /** The memory as the candidate's prompt sees it (the managed-TPU directive naming its node in front). */
+  memory?: ((inner: IterationMemory | undefined) => IterationMemory | undefined) | undefined;
 }
+
+/** An events.jsonl line, written by the run's one writer. */
+export type ReportEvent = (type: LedgerEventType, data: Record<string, unknown>) => Promise<void>;
 
 export interface ParallelPorts {
   trees: CandidateTrees;
   /** Candidate `slot`'s seams in `dir`, its measurer set up against the run's champion at `championSha`. */
-  seams(slot: number, dir: string, championSha: string, signal: AbortSignal): Promise<CandidateSeams>;
+  seams(slot: number, dir: string, championSha: string, signal: AbortSignal, report: ReportEvent): Promise<CandidateSeams>;
   /** One benchmark run in a folder, for the finalists' ranking round; undefined without --bench. */
   finalistBench?: BenchRunner | undefined;
   /** The run's champion.json becomes the promoted candidate's, at `sha` (its commit on the loop's branch). */

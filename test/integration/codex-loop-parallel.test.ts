@@ -74,6 +74,7 @@ test('--parallel bad input exits 2 with one line and writes nothing', async (t) 
     [['--parallel', '2', '--plan-first'], /--plan-first/],
     [['--parallel', '2', '--bootstrap-infra'], /--bootstrap-infra/],
     [['--parallel', '4', '--bench', 'true', '--metric', 'x', '--max-bench-runs', '3'], /α\/4 .* cannot promote within --max-bench-runs 3/],
+    [['--parallel', '2', '--hold-dev-tpu', '--dev-tpu-name', 'n', '--bench', 'true', '--metric', 'x'], /--parallel with --hold-dev-tpu .* pass --bench-on local/],
   ];
   for (const [args, re] of cases) {
     const r = await runLoopInProcess(repo, ['--iterations', '2', ...FAST, ...args], env);

@@ -11,15 +11,40 @@ import { SimpleGitRepo } from '../../adapters/git/simple-git-repo.js';
 import { fileChampionStore } from '../../adapters/measure/champion-store.js';
 import { createBenchRunner } from '../../adapters/measure/bench-runner.js';
 import type { CommandRunner } from '../../ports/process.js';
-import type { ParallelPorts } from '../../ports/parallel.js';
+import type { ParallelPorts, ReportEvent } from '../../ports/parallel.js';
+import type { TpuHold } from '../../ports/tpu.js';
+import type { IterationMemory } from '../../ports/bench.js';
 import type { Config } from '../../config/schema.js';
 import { ParallelOrchestrator } from '../../core/parallel/orchestrator.js';
-import { parallelPlan } from '../../core/parallel/plan.js';
+import { parallelK, parallelPlan } from '../../core/parallel/plan.js';
 import type { RunSessionDeps } from '../../core/run/run-session.js';
 import type { Logger } from '../../log.js';
 import type { Redactor } from '../../redact.js';
 import { createMeasurer } from '../measure/bench-measurer.js';
 import { mfuMetricSpec } from '../measure/mfu-context.js';
+import { benchRunsOn } from '../measure/bench-site.js';
+
+/** Slot k's TPU settings: the node `<name>-k` (K named nodes, each with its own lease, fallbacks and re-acquire). */
+export function slotTpuValues(v: Config, slot: number): Config {
+  return { ...v, devTpuName: `${v.devTpuName}-${slot}` };
+}
+
+/**
+ * What the parallel run cannot do yet, found in preflight (exit 2): with --hold-dev-tpu the benchmark runs on this
+ * machine (each candidate's post-checks see its own node; a bench on node k is not built yet).
+ */
+export function parallelTpuProblems(v: Config): string[] {
+  if (parallelK(v) <= 1 || !v.holdDevTpu || !v.bench || benchRunsOn(v) !== 'tpu') return [];
+  return ['--parallel with --hold-dev-tpu runs the benchmark on this machine for now; pass --bench-on local (post-checks still see each candidate\'s own node)'];
+}
+
+/**
+ * The session's own config: with --parallel and --hold-dev-tpu the run session holds no node itself (the slots
+ * hold `<name>-1 … <name>-K`), so its baseline runs where the candidates' benches run.
+ */
+export function sessionValues(v: Config): Config {
+  return parallelK(v) > 1 && v.holdDevTpu ? { ...v, holdDevTpu: false } : v;
+}
 
 export interface ParallelContext {
   values: Config;
@@ -45,12 +70,31 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
   return (s, deps, state) => {
     const runDir = deps.ledger.runDir;
     const candDir = (slot: number): string => join(runDir, 'candidates', `c${slot}`);
+    const holds = new Map<number, { hold: TpuHold; wrap: (m: IterationMemory | undefined) => IterationMemory }>();
+    /** Slot k's node `<name>-k`, held from its first round to the run's end; later rounds make sure it is alive. */
+    async function holdFor(slot: number, signal: AbortSignal, report: ReportEvent) {
+      const held = holds.get(slot);
+      if (held) {
+        await held.hold.ensureAlive(signal);
+        return held;
+      }
+      const [{ loopTpuExtras, withTpuDirective }, { setupRunnerFor }] = await Promise.all([import('../../adapters/tpu/loop-tpu.js'), import('../../adapters/tpu/tpu-hold-factory.js')]);
+      const vk = slotTpuValues(v, slot);
+      const runSetup = await setupRunnerFor(vk, x.env, x.repoRoot, x.log);
+      const hold = loopTpuExtras({ values: vk, env: x.env, log: x.log, runSetup, onEvent: (type, data) => report(type, data) }).tpu!;
+      const entry = { hold, wrap: (m: IterationMemory | undefined) => withTpuDirective(m, hold) };
+      holds.set(slot, entry);
+      await hold.acquire(signal);
+      return entry;
+    }
     const ports: ParallelPorts = {
       trees: candidateWorktrees({ repoRoot: x.repoRoot, root: join(logDir, 'worktrees', state.runId), env: x.env }),
-      async seams(slot, dir, championSha, signal) {
+      async seams(slot, dir, championSha, signal, report) {
         const git = new SimpleGitRepo(dir, { env: x.env });
         const agent = createAgentRunner(v, { runner: x.runner, env: x.agentEnv, cwd: dir, redact: x.redact });
-        if (!v.bench) return { git, agent, env: deps.env };
+        const held = v.holdDevTpu ? await holdFor(slot, signal, report) : undefined;
+        const tpu = held ? { tpu: held.hold, memory: held.wrap } : {};
+        if (!v.bench) return { git, agent, env: deps.env, ...tpu };
         // The candidate's measurer keeps its champion.json apart from the run's: the run's changes only at promotion.
         const own = candDir(slot);
         await mkdir(own, { recursive: true, mode: 0o700 });
@@ -61,7 +105,7 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
         });
         const b = await measurer.ensureBaseline(own, championSha, signal);
         if (!b.ok) throw new Error(`candidate ${slot}: ${b.reason}`);
-        return { git, agent, measurer, env: deps.env };
+        return { git, agent, measurer, env: deps.env, ...tpu };
       },
       finalistBench: v.bench ? createBenchRunner({ command: v.bench, metric, timeoutMs: v.benchTimeoutSeconds * 1000, env: benchEnv }) : undefined,
       async championPromoted(slot, sha, iteration) {
@@ -69,6 +113,9 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
         if (c) await fileChampionStore.write(runDir, { ...c, sha, iteration, source: 'promoted' });
       },
       killGraceMs: x.killGraceMs,
+      releaseAll: async (opts) => {
+        await Promise.all([...holds.values()].map((h) => h.hold.release(opts)));
+      },
     };
     return new ParallelOrchestrator(s, deps, state, { plan, direction: v.direction }, ports);
   };

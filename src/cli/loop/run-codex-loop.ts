@@ -24,7 +24,7 @@ import { renderDryRun } from './dry-run.js';
 import { streamConsole, summaryTable } from './loop-console.js';
 import { preflight } from './preflight.js';
 import { loopProtectGlobs } from './protect-set.js';
-import { parallelEngineFor } from './parallel-seams.js';
+import { parallelEngineFor, sessionValues } from './parallel-seams.js';
 
 /** `gdnctl codex-loop`, the composition root: preflight, build the adapters, run the session, report. */
 export async function runCodexLoop(ctx: CommandContext): Promise<number> {
@@ -66,7 +66,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     owner: { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) },
     probeOwner: ownerLiveness,
     killGraceMs,
-    extras: (ledger) => buildLoopExtras({ values: v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv }, ledger),
+    extras: (ledger) => buildLoopExtras({ values: sessionValues(v), env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv }, ledger),
     alert: (m) => ctx.stderr.write(redact(`gdnctl: ${m}\n`)),
     engine: parallelEngineFor({ values: v, env: ctx.env, agentEnv, log: ctx.log, runner, redact, settingsEnv, repoRoot: git.root, killGraceMs }),
   }, {

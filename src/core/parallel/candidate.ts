@@ -66,7 +66,7 @@ export async function runCandidate(x: CandidateInput): Promise<CandidateRun> {
   }
   if (tree.keptRef) d.console.warn(`[c${sl.slot}] an earlier attempt's commits on ${branch} are kept at ${tree.keptRef}`);
   await writer.saveState();
-  const seams = await ports.seams(sl.slot, tree.dir, base, x.signal);
+  const seams = await ports.seams(sl.slot, tree.dir, base, x.signal, (type, data) => writer.event(type, { ...data, slot: sl.slot }));
   const prompt = candidatePrompt(s.promptTemplate, s.directives, x.text);
   const settings: LoopSettings = {
     ...s,
@@ -87,7 +87,7 @@ export async function runCandidate(x: CandidateInput): Promise<CandidateRun> {
     env: seams.env,
     signal: x.signal,
     ledger: writer.candidateLedger(sl.slot, sl.round, (r) => (record = r)),
-    memory: writer.candidateMemory(sl.slot, sl.round),
+    memory: seams.memory ? seams.memory(writer.candidateMemory(sl.slot, sl.round)) : writer.candidateMemory(sl.slot, sl.round),
     measurer: seams.measurer,
     tpu: seams.tpu,
     console: slotConsole(d.console, sl.slot),

@@ -15,7 +15,6 @@ export interface ParallelValues {
   candidateDirective?: string[] | undefined;
   planFirst?: boolean | undefined;
   bootstrapInfra?: boolean | undefined;
-  holdDevTpu?: boolean | undefined;
   bench?: string | undefined;
   alpha: number;
   maxBenchRuns: number;
@@ -54,7 +53,6 @@ export function parallelProblems(v: ParallelValues): string[] {
   }
   if (v.planFirst) problems.push('--parallel does not support --plan-first yet; drop one of the two');
   if (v.bootstrapInfra) problems.push('--parallel does not support --bootstrap-infra; run the bootstrap once without --parallel, then start the parallel run');
-  if (v.holdDevTpu) problems.push('--parallel does not support --hold-dev-tpu yet; drop --hold-dev-tpu (or --parallel) for now');
   const pinned = v.candidateDirective ?? [];
   if (pinned.length > k) problems.push(`--candidate-directive is given ${pinned.length} times for --parallel ${k}; give at most one per slot`);
   if (v.bench) {
