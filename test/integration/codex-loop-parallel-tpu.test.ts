@@ -71,3 +71,26 @@ test('SIGTERM mid-round with --hold-dev-tpu: every slot\'s node released, exit 1
   assert.equal(r.code, 130, r.stdout + r.stderr);
   assert.deepEqual(live('stpu'), [], 'all three released');
 });
+
+test('kill -9 mid-round with --hold-dev-tpu, then the same command: the slots\' nodes are taken back, the round completes, all released', async (t) => {
+  const repo = await TempRepo.create({ files: { 'a.txt': 'a\n' } });
+  t.after(() => repo.dispose());
+  const pids = repo.scratch('pids');
+  mkdirSync(pids);
+  const args = ['--iterations', '3', '--parallel', '3', ...FAST, '--hillclimb-log', LOG, '--hold-dev-tpu', '--dev-tpu-name', 'ktpu'];
+  const child = spawnLoop(repo, args, tpuEnv(repo, [{ steps: [{ do: 'shell', cmd: `echo $$ > "${pids}/$(basename "$PWD")"; sleep 60` }] }]));
+  t.after(() => child.child.kill('SIGKILL'));
+  await until(() => readdirSync(pids).length === 3, 30_000, 'three agents on three nodes');
+  child.child.kill('SIGKILL');
+  await child.done;
+  assert.equal(live('ktpu').length, 3, 'a killed run leaves its nodes held');
+  const r = await runLoopInProcess(repo, args, tpuEnv(repo, [{ steps: [{ do: 'shell', cmd: COMMIT }] }]));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(runDirs(repo).length, 1, 'resumed, not a new run');
+  const state = readJson<{ status: string; completed: unknown[] }>(join(runDirs(repo)[0]!, 'state.json'));
+  assert.equal(state.status, 'done');
+  assert.equal(state.completed.length, 3);
+  assert.deepEqual(live('ktpu'), [], 'all three released');
+  const leases = join(logDir(repo), 'leases');
+  assert.deepEqual(existsSync(leases) ? readdirSync(leases) : [], []);
+});

@@ -57,6 +57,8 @@ export interface ParallelContext {
   settingsEnv: Record<string, string>;
   repoRoot: string;
   killGraceMs: number;
+  /** A second signal: the slots' TPU deletes are sent without waiting, as the session does for its own. */
+  onHurry?: ((fn: () => void) => unknown) | undefined;
 }
 
 /** The engine of a parallel run, or undefined for K = 1 (the loop's own engine). */
@@ -71,6 +73,9 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
     const runDir = deps.ledger.runDir;
     const candDir = (slot: number): string => join(runDir, 'candidates', `c${slot}`);
     const holds = new Map<number, { hold: TpuHold; wrap: (m: IterationMemory | undefined) => IterationMemory }>();
+    x.onHurry?.(() => {
+      for (const h of holds.values()) void h.hold.release({ hurry: true }).catch(() => undefined);
+    });
     /** Slot k's node `<name>-k`, held from its first round to the run's end; later rounds make sure it is alive. */
     async function holdFor(slot: number, signal: AbortSignal, report: ReportEvent) {
       const held = holds.get(slot);

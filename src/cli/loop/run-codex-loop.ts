@@ -68,7 +68,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     killGraceMs,
     extras: (ledger) => buildLoopExtras({ values: sessionValues(v), env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv }, ledger),
     alert: (m) => ctx.stderr.write(redact(`gdnctl: ${m}\n`)),
-    engine: parallelEngineFor({ values: v, env: ctx.env, agentEnv, log: ctx.log, runner, redact, settingsEnv, repoRoot: git.root, killGraceMs }),
+    engine: parallelEngineFor({ values: v, env: ctx.env, agentEnv, log: ctx.log, runner, redact, settingsEnv, repoRoot: git.root, killGraceMs, onHurry: (fn) => ctx.interrupt.onHurry(fn) }),
   }, {
     newRun: v.newRun,
     newExperiment: v.newExperiment,
