@@ -2,14 +2,19 @@
  * Throughput of `codex-loop --parallel K`: candidates per wall-minute at K = 1, 2, 4 and the orchestrator's own
  * CPU per candidate (this process's CPU while it runs the loop in process; the agents, post-checks and benches
  * are children and not counted). Each candidate is a fake agent that takes a fixed 2 s and commits, one
- * post-check (0.5 s) and a sleeping benchmark (0.2 s a run) measured against the champion at α/K. Prints JSON.
+ * post-check (0.5 s) and a sleeping benchmark (0.2 s a run) measured against the champion at α/K, each slot
+ * holding its own node of the project's TPU emulator (--hold-dev-tpu; the bench runs on this machine). Prints JSON.
  *
  *   npm run bench:parallel [-- --rounds 3]
  *
  * Target (issue 16): at K = 4 at least 80 % of the ideal speed-up (≥ 3.2× the K = 1 throughput), and the
  * orchestrator's CPU per candidate no higher than at K = 1.
  */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { TempRepo } from '../test/helpers/temp-repo.js';
+import { TpuEmulator } from '../test/fakes/tpu-emulator.js';
+import { emulatorEnv } from '../test/fakes/tpu-fixtures.js';
 import { loopEnv, runLoopInProcess } from '../test/helpers/loop-harness.js';
 
 const argv = process.argv.slice(2);
@@ -25,11 +30,14 @@ const COMMIT = 'slot=$(basename "$PWD"); n=$(git rev-list --count HEAD); echo "$
 async function measure(k: number): Promise<Record<string, number>> {
   const repo = await TempRepo.create({ files: { 'speed.txt': '100\n', 'bench.sh': BENCH } });
   try {
-    const env = loopEnv(repo, [{ steps: [{ do: 'sleep', ms: AGENT_MS }, { do: 'shell', cmd: COMMIT }] }]);
+    const key = join(repo.dir, '..', 'bench-key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    const env = loopEnv(repo, [{ steps: [{ do: 'sleep', ms: AGENT_MS }, { do: 'shell', cmd: COMMIT }] }], { ...emulatorEnv(emu, 'bench-proj', key), GDNCTL_TPU_POLL_INTERVAL_MS: '20' });
     const candidates = k * ROUNDS;
     const args = [
       '--iterations', String(candidates), ...(k > 1 ? ['--parallel', String(k)] : []), '--sleep-seconds', '0', '--retry-sleep-seconds', '0',
-      '--post-check', 'sleep 0.5', '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower',
+      '--hold-dev-tpu', '--dev-tpu-name', `par-${k}`, '--bench-on', 'local',
+      '--post-check', 'test -n "$GDNCTL_TPU_NAME" && sleep 0.5', '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower',
       '--baseline-runs', '3', '--max-bench-runs', '5', '--inconclusive-policy', 'revert', '--no-commit-policy', 'continue', '--post-check-policy', 'continue', '--quiet',
     ];
     const cpu0 = process.cpuUsage();
@@ -48,10 +56,12 @@ async function measure(k: number): Promise<Record<string, number>> {
   }
 }
 
+const emu = await TpuEmulator.start({ readyDelayMs: 30, deleteDelayMs: 20 });
 // A first run loads the modules (and warms git's caches) outside the measured ones.
 await measure(1);
 const rows = [];
 for (const k of [1, 2, 4]) rows.push(await measure(k));
+await emu.close();
 const base = rows[0]!;
 const k4 = rows[2]!;
 const speedUp = k4.candidatesPerMinute! / base.candidatesPerMinute!;

@@ -48,7 +48,7 @@ test('--round-timeout-minutes: the late candidate is ended and recorded, the rou
   assert.equal(late.slot, 2);
   assert.equal(readJson(join(run, 'iter-001', 'record.json')).outcome, 'kept');
   assert.equal(events(run).filter((e) => e.type === 'candidate-promoted').length, 1);
-  await until(() => pidsIn(pids).every((p) => !alive(p)), 5000, 'the late agent to be gone');
+  await until(() => pidsIn(pids).every((p) => !alive(p)), 15_000, 'the late agent to be gone');
 });
 
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -64,7 +64,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     assert.equal(r.code, 130, r.stdout + r.stderr);
     const run = runDirs(repo)[0]!;
     assert.equal(readJson(join(run, 'state.json')).status, 'interrupted');
-    await until(() => pidsIn(pids).every((p) => !alive(p)), 5000, 'agents gone');
+    await until(() => pidsIn(pids).every((p) => !alive(p)), 15_000, 'agents gone');
     assert.ok(repo.isClean(), 'the operator tree was never touched');
   });
 }
@@ -78,7 +78,15 @@ test('kill -9 mid-round, then the same command: the dead run\'s agents are ended
   const first = spawnLoop(repo, args, loopEnv(repo, agent(pids, 'c2|c3', 120, true)));
   t.after(() => first.child.kill('SIGKILL'));
   const run = () => runDirs(repo)[0]!;
-  await until(() => readdirSync(pids).length === 3 && existsSync(join(run(), 'iter-001', 'record.json')), 20_000, 'c1 done, c2 and c3 asleep');
+  const c1Done = (): boolean => {
+    try {
+      const st = readJson<{ parallel?: { candidates: Array<{ slot: number; done: boolean }> } }>(join(run(), 'state.json'));
+      return st.parallel?.candidates.some((c) => c.slot === 1 && c.done) === true;
+    } catch {
+      return false;
+    }
+  };
+  await until(() => readdirSync(pids).length === 3 && c1Done(), 20_000, 'c1 done, c2 and c3 asleep');
   const sleepers = ['c2', 'c3'].map((s) => Number(readFileSync(join(pids, s), 'utf8').trim()));
   first.child.kill('SIGKILL');
   await first.done;
@@ -95,5 +103,8 @@ test('kill -9 mid-round, then the same command: the dead run\'s agents are ended
   const stashes = repo.git('stash', 'list', '--format=%H %s');
   for (const sha of state.leftoverStashes) assert.ok(stashes.includes(sha), `${sha} still in the stash list`);
   assert.ok(events(run()).some((e) => e.type === 'resume'));
+  const starts = events(run()).filter((e) => e.type === 'round-started').map((e) => e.slots);
+  assert.deepEqual(starts, [[1, 2, 3], [2, 3]], 'the resumed round continues from what finished: c1 is not run again');
+  assert.ok(!existsSync(join(run(), 'iter-001', 'attempt-1')), 'c1\'s files untouched');
   assert.equal(events(run()).filter((e) => e.type === 'candidate-promoted').length, 1);
 });

@@ -119,9 +119,17 @@ export class ParallelOrchestrator {
     const timeoutMs = this.cfg.plan.roundTimeoutMs;
     const handle = timeoutMs !== undefined ? setTimeout(() => timer.abort({ signalName: 'round-timeout' }), timeoutMs) : undefined;
     const signal = AbortSignal.any([d.signal, timer.signal]);
-    let runs: CandidateRun[];
+    const start = { failures: state.failures, consecutive: state.consecutiveFailures };
+    let stop: LoopStop | undefined;
+    // Each candidate is absorbed the moment it is done, so a run killed later in the round keeps it.
+    const one = async (sl: (typeof todo)[number]): Promise<void> => {
+      const r = await runCandidate({ s, d, ports: this.ports, writer: this.w, slot: sl, base, text: texts[sl.slot - 1]!, signal });
+      if (d.signal.aborted) return;
+      const got = await this.absorb(r, start, timer.signal.aborted);
+      stop ??= got;
+    };
     try {
-      runs = await Promise.all(todo.map((sl) => runCandidate({ s, d, ports: this.ports, writer: this.w, slot: sl, base, text: texts[sl.slot - 1]!, signal })));
+      await Promise.all(todo.map(one));
     } finally {
       if (handle) clearTimeout(handle);
     }
@@ -130,7 +138,7 @@ export class ParallelOrchestrator {
       await this.w.saveState();
       return { result: this.interrupted() };
     }
-    const stop = await this.absorb(runs, timer.signal.aborted);
+    state.completed.sort((a, b) => a.iteration - b.iteration);
     const promoted = await this.promote(round, base);
     p.previous = p.candidates.map((e) => ({ ...(e.explored ?? { slot: e.slot, iteration: e.iteration, status: e.status ?? 'failed' }), promoted: e.slot === promoted?.slot }));
     state.iteration = slots.at(-1)?.iteration ?? state.iteration;
@@ -150,40 +158,35 @@ export class ParallelOrchestrator {
     return {};
   }
 
-  /** The candidates' own states into the run's: rows, tokens, stashes, failure counters; the first stop. */
-  private async absorb(runs: CandidateRun[], timedOut: boolean): Promise<LoopStop | undefined> {
+  /**
+   * A finished candidate's own state into the run's: its row, tokens, stashes and failure counters (each
+   * candidate started from the round's `start`), and its entry marked done. Returns its stop, if any.
+   */
+  private async absorb(r: CandidateRun, start: { failures: number; consecutive: number }, timedOut: boolean): Promise<LoopStop | undefined> {
     const { state } = this;
-    const startFailures = state.failures;
-    let consecutive = state.consecutiveFailures;
-    let stop: LoopStop | undefined;
-    for (const r of [...runs].sort((a, b) => a.slot.slot - b.slot.slot)) {
-      const cs = r.state;
-      const e = this.w.entry(r.slot.slot)!;
-      state.tokens = addTokens(state.tokens, cs.tokens);
-      state.leftoverStashes.push(...cs.leftoverStashes);
-      state.keptStashes.push(...cs.keptStashes);
-      state.failures += cs.failures - startFailures;
-      consecutive = cs.consecutiveFailures === 0 ? 0 : consecutive + Math.max(0, cs.consecutiveFailures - this.state.consecutiveFailures);
-      const late = r.result?.kind === 'interrupted' && timedOut;
-      if (late) await this.recordLate(r);
-      else state.completed.push(...cs.completed);
-      if (!stop && r.result?.kind === 'stopped') stop = r.result.stop;
-      const rec = r.record;
-      const report = rec?.report?.ok ? rec.report.report : undefined;
-      Object.assign(e, {
-        done: true, agentPgid: undefined, phase: 'record',
-        outcome: late ? 'failed' : rec?.outcome, status: late ? 'round-timeout' : rec?.status,
-        head: rec?.headAfter, targetReached: rec?.decision?.targetReached === true,
-        explored: {
-          slot: r.slot.slot, iteration: r.slot.iteration, status: late ? 'round-timeout' : (rec?.status ?? 'failed'),
-          change: report?.chosen.change, reflexion: report?.reflexion, nextHypothesis: report?.nextHypothesis, considered: report?.candidates.map((c) => c.name),
-        } satisfies Explored,
-        measured: rec?.decision?.candidate,
-      });
-    }
-    state.consecutiveFailures = consecutive;
+    const cs = r.state;
+    const e = this.w.entry(r.slot.slot)!;
+    state.tokens = addTokens(state.tokens, cs.tokens);
+    state.leftoverStashes.push(...cs.leftoverStashes);
+    state.keptStashes.push(...cs.keptStashes);
+    state.failures += cs.failures - start.failures;
+    state.consecutiveFailures = cs.consecutiveFailures === 0 ? 0 : state.consecutiveFailures + Math.max(0, cs.consecutiveFailures - start.consecutive);
+    const late = r.result?.kind === 'interrupted' && timedOut;
+    if (late) await this.recordLate(r);
+    else state.completed.push(...cs.completed);
+    const rec = r.record;
+    const report = rec?.report?.ok ? rec.report.report : undefined;
+    Object.assign(e, {
+      done: true, agentPgid: undefined, phase: 'record',
+      outcome: late ? 'failed' : rec?.outcome, status: late ? 'round-timeout' : rec?.status,
+      head: rec?.headAfter, targetReached: rec?.decision?.targetReached === true, measured: rec?.decision?.candidate,
+      explored: {
+        slot: r.slot.slot, iteration: r.slot.iteration, status: late ? 'round-timeout' : (rec?.status ?? 'failed'),
+        change: report?.chosen.change, reflexion: report?.reflexion, nextHypothesis: report?.nextHypothesis, considered: report?.candidates.map((c) => c.name),
+      } satisfies Explored,
+    });
     await this.w.saveState();
-    return stop;
+    return r.result?.kind === 'stopped' ? r.result.stop : undefined;
   }
 
   /** A candidate the round timeout ended: its record says so (the loop's own record never ran). */
