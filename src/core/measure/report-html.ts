@@ -85,7 +85,7 @@ function chartSvg(c: ChartSpec): string {
   for (const { row: r, y: v } of c.points) {
     const cx = x(r.iteration);
     const cy = y(v);
-    const title = `<title>${iterName(r.iteration)} ${esc(r.strategy)}: ${esc(c.fmt(v))} — ${esc(r.outcome)}</title>`;
+    const title = `<title>${iterName(r.iteration)}${r.candidate ? ` (${r.candidate})` : ''} ${esc(r.strategy)}: ${esc(c.fmt(v))} — ${esc(r.outcome)}</title>`;
     if (r.reverted) {
       parts.push(`<g class="point marker-reverted" data-iteration="${r.iteration}" data-outcome="${r.outcome}">${title}<line x1="${cx - 6}" y1="${cy - 6}" x2="${cx + 6}" y2="${cy + 6}"/><line x1="${cx - 6}" y1="${cy + 6}" x2="${cx + 6}" y2="${cy - 6}"/></g>`);
     } else {
