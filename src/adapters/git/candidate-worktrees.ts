@@ -62,6 +62,8 @@ export function candidateWorktrees(o: { repoRoot: string; root: string; env: Env
 
     async promote(base, tip, message): Promise<PromoteResult> {
       const head = await must(repoRoot, ['rev-parse', 'HEAD'], env);
+      // Already there: a run killed between the promotion and its record, resumed.
+      if ((await git(repoRoot, ['merge-base', '--is-ancestor', tip, head], env)).ok) return { kind: 'fast-forward', head };
       if (head === base) {
         const ff = await git(repoRoot, ['merge', '--ff-only', '-q', tip], env);
         if (ff.ok) return { kind: 'fast-forward', head: await must(repoRoot, ['rev-parse', 'HEAD'], env) };
