@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CandidateTree, CandidateTrees, PromoteResult } from '../../ports/parallel.js';
+import { withWorktreeLock } from './worktree-lock.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -55,8 +56,10 @@ export function candidateWorktrees(o: { repoRoot: string; root: string; env: Env
         return { dir, leftoverStash, keptRef };
       }
       await mkdir(o.root, { recursive: true });
-      await git(repoRoot, ['worktree', 'prune'], env);
-      await must(repoRoot, ['worktree', 'add', '-q', '-B', branch, dir, sha], env);
+      await withWorktreeLock(async () => {
+        await git(repoRoot, ['worktree', 'prune'], env);
+        await must(repoRoot, ['worktree', 'add', '-q', '-B', branch, dir, sha], env);
+      });
       return { dir, keptRef };
     },
 
