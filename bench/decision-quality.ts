@@ -150,6 +150,42 @@ for (const design of designs) {
   };
 }
 
+/**
+ * --parallel K: K null candidates per round, each tested against the champion at α/K (src/core/parallel/plan.ts);
+ * a round falsely promotes when any of them is promoted. Shown beside the same round without the split (α each).
+ */
+const PARALLEL_K = 4;
+const PARALLEL_TRIALS = arg('parallel-trials', Math.max(200, Math.round(TRIALS / 2)));
+async function parallelFalsePromotion(s: Scenario, alpha: number): Promise<number> {
+  let rounds = 0;
+  for (let i = 0; i < PARALLEL_TRIALS; i++) {
+    const rng = mulberry32(deriveSeed(SEED, `parallel/${s.name}/${alpha}/${i}`));
+    let any = false;
+    for (let c = 0; c < PARALLEL_K; c++) {
+      let t = 5 + s.gapRuns;
+      const d = await decideSequential({ params: { ...baseParams, alpha, seed: i * PARALLEL_K + c }, sample: async (side) => ({ ok: true, value: s.machine(side, t++, rng) }) });
+      if (d.outcome === 'promoted') any = true;
+    }
+    if (any) rounds++;
+  }
+  return rounds / PARALLEL_TRIALS;
+}
+const parallelNulls = scenarios.filter((s) => s.trueChangePct <= 0);
+const parallelSplit: Record<string, number> = {};
+const parallelUnsplit: Record<string, number> = {};
+for (const s of parallelNulls) {
+  parallelSplit[s.name] = await parallelFalsePromotion(s, baseParams.alpha / PARALLEL_K);
+  parallelUnsplit[s.name] = await parallelFalsePromotion(s, baseParams.alpha);
+}
+const parallelRate = Math.max(...Object.values(parallelSplit));
+results['gdnctl-parallel-k4'] = {
+  describe: `${PARALLEL_K} null candidates per round, each decided by gdnctl-sequential at α/${PARALLEL_K}; a round falsely promotes when any one is promoted`,
+  rounds: PARALLEL_TRIALS,
+  falsePromotionRate: parallelRate,
+  falsePromotionByScenario: parallelSplit,
+  withoutAlphaSplit: { falsePromotionRate: Math.max(...Object.values(parallelUnsplit)), byScenario: parallelUnsplit },
+};
+
 const ours = results['gdnctl-sequential'] as { falseKeepRate: number; power: number; meanRuns: number };
 const fixed10 = results['fixed-10'] as { meanRuns: number };
 process.stdout.write(
@@ -162,12 +198,14 @@ process.stdout.write(
       definitions: {
         falseKeepRate: 'max over scenarios with true change ≤ 0 of P(promoted)',
         power: 'P(promoted | true change +5 %, CV 3 %)',
+        parallelFalsePromotionRate: 'max over null scenarios of P(a round of 4 null candidates promotes one), each tested at α/4',
         meanRuns: 'mean candidate runs per decision over null-cv3, improve-5pct, slow-drift-null, heavy-tail-null (champion runs equal for interleaved designs; see meanTotalRuns)',
       },
       targets: {
         falseKeepAtMost5pct: ours.falseKeepRate <= 0.05,
         powerAtLeast90pct: ours.power >= 0.9,
         fewerRunsThanFixed10: ours.meanRuns < fixed10.meanRuns,
+        parallelK4FalsePromotionAtMost5pct: parallelRate <= 0.05,
       },
       designs: results,
       elapsedMs: Date.now() - started,

@@ -11,6 +11,7 @@ import { initOptions } from './options/init.js';
 import { remoteOptions } from './options/remote.js';
 import { mfuOptions } from './options/mfu.js';
 import { notifyOptions } from './options/notify.js';
+import { parallelOptions } from './options/parallel.js';
 import { statusOptions } from './options/status.js';
 
 /**
@@ -32,6 +33,7 @@ export const optionFields = {
   ...mfuOptions,
   ...notifyOptions,
   ...statusOptions,
+  ...parallelOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

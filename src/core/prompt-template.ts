@@ -18,7 +18,13 @@ export const PLACEHOLDERS = [
   'GDNCTL',
 ] as const;
 
-export type Placeholder = (typeof PLACEHOLDERS)[number];
+/**
+ * --parallel's own: this candidate's slot and what the others explore (src/core/parallel/diversity.ts). Known
+ * everywhere, so one template serves both kinds of run; a sequential run renders them as "(none yet)".
+ */
+export const PARALLEL_PLACEHOLDERS = ['CANDIDATE', 'CANDIDATES'] as const;
+
+export type Placeholder = (typeof PLACEHOLDERS)[number] | (typeof PARALLEL_PLACEHOLDERS)[number];
 export type PromptValues = Partial<Record<Placeholder, string | number | null | undefined>>;
 
 export const NO_VALUE = '(none yet)';
@@ -52,7 +58,7 @@ export class PromptTemplateError extends Error {
 const TOKEN = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 function isKnown(name: string): name is Placeholder {
-  return (PLACEHOLDERS as readonly string[]).includes(name);
+  return (PLACEHOLDERS as readonly string[]).includes(name) || (PARALLEL_PLACEHOLDERS as readonly string[]).includes(name);
 }
 
 /** Every `{{NAME}}` in the template, in order, with its line. */

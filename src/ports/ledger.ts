@@ -25,6 +25,9 @@ export const LEDGER_EVENT_TYPES = [
   'tpu-reattached',
   'tpu-released',
   'tpu-stale-deleted',
+  'round-started',
+  'candidate-promoted',
+  'round-done',
 ] as const;
 export type LedgerEventType = (typeof LEDGER_EVENT_TYPES)[number];
 

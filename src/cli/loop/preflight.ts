@@ -16,6 +16,8 @@ import { findResumable } from '../../core/run/recover.js';
 import { measureUsageProblems } from '../measure/baseline-action.js';
 import { folderProblems, logDirProblems, loopInputProblems, shellCommandProblems } from './preflight-checks.js';
 import { refuseSpecialFile } from '../../adapters/regular-file.js';
+import { parallelProblems } from '../../core/parallel/plan.js';
+import { parallelTpuProblems } from './parallel-seams.js';
 
 export interface PreflightResult {
   git: SimpleGitRepo;
@@ -97,6 +99,7 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   if (v.experimentsDir) problems.push(...(await folderProblems(v.experimentsDir, 'the experiments dir', '--experiments-dir')));
   problems.push(...(await shellCommandProblems(v, env)));
   if (v.bench || v.metricPattern) problems.push(...measureUsageProblems(v));
+  problems.push(...parallelProblems(v), ...parallelTpuProblems(v));
   if (v.holdDevTpu) {
     const { loopTpuUsageProblems } = await import('../../adapters/tpu/loop-tpu.js');
     problems.push(...loopTpuUsageProblems(v, env, log));

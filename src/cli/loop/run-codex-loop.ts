@@ -24,6 +24,7 @@ import { renderDryRun } from './dry-run.js';
 import { streamConsole, summaryTable } from './loop-console.js';
 import { preflight } from './preflight.js';
 import { loopProtectGlobs } from './protect-set.js';
+import { parallelEngineFor, sessionValues } from './parallel-seams.js';
 import { runWatch } from './run-watch.js';
 
 /** `gdnctl codex-loop`, the composition root: preflight, build the adapters, run the session, report. */
@@ -71,9 +72,10 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     killGraceMs,
     extras: (ledger) => {
       watch.opened(ledger.runDir);
-      return buildLoopExtras({ values: v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv }, ledger);
+      return buildLoopExtras({ values: sessionValues(v), env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv }, ledger);
     },
     alert: (m) => ctx.stderr.write(redact(`gdnctl: ${m}\n`)),
+    engine: parallelEngineFor({ values: v, env: ctx.env, agentEnv, log: ctx.log, runner, redact, settingsEnv, repoRoot: git.root, killGraceMs, onHurry: (fn) => ctx.interrupt.onHurry(fn) }),
   }, {
     newRun: v.newRun,
     newExperiment: v.newExperiment,

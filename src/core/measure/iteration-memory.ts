@@ -44,6 +44,9 @@ export interface IterationRecordInput {
   commits?: string[];
   tokens?: number | TokenUsage;
   durationMs?: number;
+  /** --parallel: the candidate's round and slot. */
+  round?: number;
+  slot?: number;
   durationsMs?: { total?: number };
 }
 
@@ -222,6 +225,7 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
       reason: d?.reason ?? (rec.reason && rec.detail ? `${rec.reason}: ${rec.detail}` : rec.detail ?? rec.reason ?? rec.outcome ?? 'not measured'),
     };
     if (d?.candidate !== undefined) row.value = d.candidate;
+    if (rec.round !== undefined && rec.slot !== undefined) row.candidate = `r${rec.round}-c${rec.slot}`;
     const mfu = d?.candidate !== undefined && mfuOf ? mfuOf(d.candidate) : undefined;
     if (mfu !== undefined && Number.isFinite(mfu)) row.mfu = mfu;
     if (d?.deltaPct !== undefined) row.deltaPct = d.deltaPct;

@@ -24,6 +24,8 @@ export interface LedgerRow {
   runs?: number;
   /** Model FLOPs utilisation of the candidate (0..1), when the metric is mfu or a step time with known FLOPs. */
   mfu?: number;
+  /** --parallel: the candidate's round and slot, `r<round>-c<slot>`. */
+  candidate?: string;
 }
 
 export interface BoardContext {
@@ -146,7 +148,8 @@ export function renderLeaderboard(rows: readonly LedgerRow[], ctx: BoardContext)
     const result = r.value === undefined ? '—' : fmtNum(r.value);
     const delta = r.value === undefined ? '—' : fmtDelta(r.value, ctx.baseline);
     const strategy = r.value === undefined ? `${r.strategy} (${r.outcome}: ${r.reason})` : `${r.strategy} (${r.outcome})`;
-    lines.push(`| ${rank} | ${iterName(r.iteration)}-${r.slug} | ${result} |${mfuCell(r.mfu)} ${delta} | ${cell(strategy)} | ${statusMark(r)} |`);
+    const name = `${iterName(r.iteration)}-${r.slug}${r.candidate ? ` (${r.candidate})` : ''}`;
+    lines.push(`| ${rank} | ${name} | ${result} |${mfuCell(r.mfu)} ${delta} | ${cell(strategy)} | ${statusMark(r)} |`);
   }
   return lines.join('\n') + '\n';
 }

@@ -74,7 +74,7 @@ function hoverText(r: LedgerRow, value: string | undefined, name: string, subjec
   const delta = r.deltaPct !== undefined ? ` (${r.deltaPct >= 0 ? '+' : '−'}${Math.abs(r.deltaPct).toFixed(2)} % vs champion)` : '';
   const subject = r.commit ? subjects?.get(r.commit) : undefined;
   return [
-    `${iterName(r.iteration)} · ${status}${r.targetReached ? ' · target reached' : ''}`,
+    `${iterName(r.iteration)}${r.candidate ? ` (${r.candidate})` : ''} · ${status}${r.targetReached ? ' · target reached' : ''}`,
     ...(value !== undefined ? [`${name}: ${value}${delta}`] : []),
     `decision: ${r.outcome}${r.reason && r.reason !== r.outcome ? ` — ${r.reason}` : ''}`,
     `change: ${r.strategy}`,

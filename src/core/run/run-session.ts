@@ -45,6 +45,8 @@ export interface RunSessionDeps extends Omit<LoopDeps, 'ledger' | 'tpu' | 'measu
   extras(ledger: Ledger): Promise<RunExtras>;
   /** A line the operator sees even under --quiet (a refused baseline). */
   alert(message: string): void;
+  /** What runs the iterations; the loop's own engine unless given (--parallel: src/core/parallel/). */
+  engine?: ((s: LoopSettings, deps: LoopDeps, state: RunState) => { run(first: number): Promise<LoopResult> }) | undefined;
 }
 
 export interface RunSessionOptions {
@@ -233,7 +235,7 @@ export class RunSession {
       }
     }
     if (first > this.s.iterations) return { kind: 'done', iterations: this.s.iterations };
-    return new LoopEngine(this.s, deps, state).run(first);
+    return (this.d.engine?.(this.s, deps, state) ?? new LoopEngine(this.s, deps, state)).run(first);
   }
 
   /** The run ended on a refusal before or between iterations: state.json says `stopped`, with the reason. */

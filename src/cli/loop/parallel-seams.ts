@@ -1,0 +1,127 @@
+/**
+ * The composition of `codex-loop --parallel K`: the orchestrator of src/core/parallel/ over the loop's own
+ * adapters, built once per candidate (its worktree's git, an agent working there, a measurer testing it at
+ * α/K against the run's champion). Without --parallel (K = 1) nothing here is built and the loop runs as ever.
+ */
+import { cp, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
+import { candidateWorktrees } from '../../adapters/git/candidate-worktrees.js';
+import { SimpleGitRepo } from '../../adapters/git/simple-git-repo.js';
+import { fileChampionStore } from '../../adapters/measure/champion-store.js';
+import { createBenchRunner } from '../../adapters/measure/bench-runner.js';
+import type { CommandRunner } from '../../ports/process.js';
+import type { ParallelPorts, ReportEvent } from '../../ports/parallel.js';
+import type { TpuHold } from '../../ports/tpu.js';
+import type { IterationMemory } from '../../ports/bench.js';
+import type { Config } from '../../config/schema.js';
+import { ParallelOrchestrator } from '../../core/parallel/orchestrator.js';
+import { parallelK, parallelPlan } from '../../core/parallel/plan.js';
+import type { RunSessionDeps } from '../../core/run/run-session.js';
+import type { Logger } from '../../log.js';
+import type { Redactor } from '../../redact.js';
+import { createMeasurer } from '../measure/bench-measurer.js';
+import { mfuMetricSpec } from '../measure/mfu-context.js';
+import { benchRunsOn } from '../measure/bench-site.js';
+
+/** Slot k's TPU settings: the node `<name>-k` (K named nodes, each with its own lease, fallbacks and re-acquire). */
+export function slotTpuValues(v: Config, slot: number): Config {
+  return { ...v, devTpuName: `${v.devTpuName}-${slot}` };
+}
+
+/**
+ * What the parallel run cannot do yet, found in preflight (exit 2): with --hold-dev-tpu the benchmark runs on this
+ * machine (each candidate's post-checks see its own node; a bench on node k is not built yet).
+ */
+export function parallelTpuProblems(v: Config): string[] {
+  if (parallelK(v) <= 1 || !v.holdDevTpu || !v.bench || benchRunsOn(v) !== 'tpu') return [];
+  return ['--parallel with --hold-dev-tpu runs the benchmark on this machine for now; pass --bench-on local (post-checks still see each candidate\'s own node)'];
+}
+
+/**
+ * The session's own config: with --parallel and --hold-dev-tpu the run session holds no node itself (the slots
+ * hold `<name>-1 … <name>-K`), so its baseline runs where the candidates' benches run.
+ */
+export function sessionValues(v: Config): Config {
+  return parallelK(v) > 1 && v.holdDevTpu ? { ...v, holdDevTpu: false } : v;
+}
+
+export interface ParallelContext {
+  values: Config;
+  env: NodeJS.ProcessEnv;
+  /** The agent's environment (gdnctl's bin folder first on PATH). */
+  agentEnv: NodeJS.ProcessEnv;
+  log: Logger;
+  runner: CommandRunner;
+  redact: Redactor;
+  settingsEnv: Record<string, string>;
+  repoRoot: string;
+  killGraceMs: number;
+  /** A second signal: the slots' TPU deletes are sent without waiting, as the session does for its own. */
+  onHurry?: ((fn: () => void) => unknown) | undefined;
+}
+
+/** The engine of a parallel run, or undefined for K = 1 (the loop's own engine). */
+export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] {
+  const v = x.values;
+  const plan = parallelPlan(v);
+  if (plan.k === 1) return undefined;
+  const logDir = resolve(x.repoRoot, v.logDir);
+  const metric = { metric: v.metric, metricPattern: v.metricPattern, ...mfuMetricSpec(v) };
+  const benchEnv = { ...x.env, ...x.settingsEnv };
+  return (s, deps, state) => {
+    const runDir = deps.ledger.runDir;
+    const candDir = (slot: number): string => join(runDir, 'candidates', `c${slot}`);
+    const holds = new Map<number, { hold: TpuHold; wrap: (m: IterationMemory | undefined) => IterationMemory }>();
+    x.onHurry?.(() => {
+      for (const h of holds.values()) void h.hold.release({ hurry: true }).catch(() => undefined);
+    });
+    /** Slot k's node `<name>-k`, held from its first round to the run's end; later rounds make sure it is alive. */
+    async function holdFor(slot: number, signal: AbortSignal, report: ReportEvent) {
+      const held = holds.get(slot);
+      if (held) {
+        await held.hold.ensureAlive(signal);
+        return held;
+      }
+      const [{ loopTpuExtras, withTpuDirective }, { setupRunnerFor }] = await Promise.all([import('../../adapters/tpu/loop-tpu.js'), import('../../adapters/tpu/tpu-hold-factory.js')]);
+      const vk = slotTpuValues(v, slot);
+      const runSetup = await setupRunnerFor(vk, x.env, x.repoRoot, x.log);
+      const hold = loopTpuExtras({ values: vk, env: x.env, log: x.log, runSetup, onEvent: (type, data) => report(type, data) }).tpu!;
+      const entry = { hold, wrap: (m: IterationMemory | undefined) => withTpuDirective(m, hold) };
+      holds.set(slot, entry);
+      await hold.acquire(signal);
+      return entry;
+    }
+    const ports: ParallelPorts = {
+      trees: candidateWorktrees({ repoRoot: x.repoRoot, root: join(logDir, 'worktrees', state.runId), env: x.env }),
+      async seams(slot, dir, championSha, signal, report) {
+        const git = new SimpleGitRepo(dir, { env: x.env });
+        const agent = createAgentRunner(v, { runner: x.runner, env: x.agentEnv, cwd: dir, redact: x.redact });
+        const held = v.holdDevTpu ? await holdFor(slot, signal, report) : undefined;
+        const tpu = held ? { tpu: held.hold, memory: held.wrap } : {};
+        if (!v.bench) return { git, agent, env: deps.env, ...tpu };
+        // The candidate's measurer keeps its champion.json apart from the run's: the run's changes only at promotion.
+        const own = candDir(slot);
+        await mkdir(own, { recursive: true, mode: 0o700 });
+        await cp(join(runDir, 'baseline'), join(own, 'baseline'), { recursive: true, force: true });
+        await cp(join(runDir, 'champion.json'), join(own, 'champion.json'), { force: true });
+        const measurer = createMeasurer({ ...v, alpha: plan.alpha, logDir }, {
+          repoRoot: dir, env: x.env, onLine: (l) => x.log.info(`[c${slot}] ${l}`), redact: x.redact, settingsEnv: x.settingsEnv,
+        });
+        const b = await measurer.ensureBaseline(own, championSha, signal);
+        if (!b.ok) throw new Error(`candidate ${slot}: ${b.reason}`);
+        return { git, agent, measurer, env: deps.env, ...tpu };
+      },
+      finalistBench: v.bench ? createBenchRunner({ command: v.bench, metric, timeoutMs: v.benchTimeoutSeconds * 1000, env: benchEnv }) : undefined,
+      async championPromoted(slot, sha, iteration) {
+        const c = v.bench ? await fileChampionStore.read(candDir(slot)) : undefined;
+        if (c) await fileChampionStore.write(runDir, { ...c, sha, iteration, source: 'promoted' });
+      },
+      killGraceMs: x.killGraceMs,
+      releaseAll: async (opts) => {
+        await Promise.all([...holds.values()].map((h) => h.hold.release(opts)));
+      },
+    };
+    return new ParallelOrchestrator(s, deps, state, { plan, direction: v.direction }, ports);
+  };
+}

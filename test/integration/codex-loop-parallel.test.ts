@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TempRepo } from '../helpers/temp-repo.js';
+import { events, FAST, loopEnv, readJson, runDirs, runLoopInProcess, type Invocation } from '../helpers/loop-harness.js';
+
+const LOG = 'notes/hillclimb.md';
+
+/** Each candidate writes a file named after its worktree (c1, c2, …) and its own hill-climb entry. */
+function candidateAgent(extraSteps: Invocation['steps'] = []): Invocation[] {
+  const cmd = [
+    'slot=$(basename "$PWD")',
+    'n=$(git rev-list --count HEAD)',
+    'echo "$slot $n" > "work-$slot.txt"',
+    'mkdir -p notes',
+    'printf "# log\\n\\n### Iteration %s - try %s\\n- Commit: this commit\\n" "$n" "$slot" >> notes/hillclimb.md',
+    'git add -A && git commit -qm "agent change in $slot"',
+  ].join(' && ');
+  return [{ steps: [...extraSteps, { do: 'shell', cmd }] }];
+}
+
+function prompts(logFile: string): Array<{ cwd: string; prompt: string }> {
+  return readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { cwd: string; prompt: string });
+}
+
+test('--parallel 3: three candidates per round in their own worktrees, distinct prompts, one promotion per round, refs for the others', async (t) => {
+  const repo = await TempRepo.create({ files: { 'a.txt': 'one\n' } });
+  t.after(() => repo.dispose());
+  const codexLog = repo.scratch('codex-log.jsonl');
+  const env = loopEnv(repo, candidateAgent(), { FAKE_CODEX_LOG: codexLog });
+  const before = repo.head();
+  const r = await runLoopInProcess(repo, ['--iterations', '6', '--parallel', '3', ...FAST, '--hillclimb-log', LOG], env);
+  assert.equal(r.code, 0, r.stderr);
+  const run = runDirs(repo)[0]!;
+  const runId = run.split('/').at(-1)!;
+  // Six candidates, numbered 1…6, two rounds of three.
+  for (let i = 1; i <= 6; i++) {
+    const rec = readJson(join(run, `iter-${String(i).padStart(3, '0')}`, 'record.json'));
+    assert.equal(rec.round, Math.ceil(i / 3), `round of ${i}`);
+    assert.equal(rec.slot, ((i - 1) % 3) + 1, `slot of ${i}`);
+    assert.equal(rec.outcome, 'kept');
+  }
+  // Distinct prompts per slot, each naming its slot.
+  const seen = prompts(codexLog);
+  assert.equal(seen.length, 6);
+  const firstRound = seen.filter((p) => /round 1/.test(p.prompt));
+  assert.equal(new Set(firstRound.map((p) => p.prompt)).size, 3, 'three distinct prompts in round 1');
+  for (const k of [1, 2, 3]) assert.ok(firstRound.some((p) => p.prompt.includes(`you are candidate ${k} of 3 in round 1`)), `slot ${k}`);
+  assert.ok(new Set(seen.map((p) => p.cwd)).size === 3, 'three worktrees, reused across rounds');
+  // One promotion per round: the loop's branch moved by exactly two candidates' ranges.
+  const promoted = events(run).filter((e) => e.type === 'candidate-promoted');
+  assert.equal(promoted.length, 2);
+  const subjects = repo.git('log', '--format=%s', `${before}..HEAD`).trim().split('\n');
+  assert.equal(subjects.filter((s) => s.startsWith('agent change in')).length, 2, subjects.join('\n'));
+  // The others stay as refs.
+  const branches = repo.git('for-each-ref', '--format=%(refname:short)', `refs/heads/gdnctl/${runId}/`).trim().split('\n');
+  assert.deepEqual(branches.sort(), ['r1-c1', 'r1-c2', 'r1-c3', 'r2-c1', 'r2-c2', 'r2-c3'].map((b) => `gdnctl/${runId}/${b}`));
+  for (const k of [1, 2, 3]) assert.ok(existsSync(join(repo.dir, '.agents', 'logs', 'gdn_codex_loop', 'worktrees', runId, `c${k}`)));
+  assert.ok(repo.isClean(), 'operator tree clean');
+  const state = readJson<{ status: string; completed: unknown[] }>(join(run, 'state.json'));
+  assert.equal(state.status, 'done');
+  assert.equal(state.completed.length, 6);
+});
+
+test('--parallel bad input exits 2 with one line and writes nothing', async (t) => {
+  const repo = await TempRepo.create({ files: { 'a.txt': 'one\n' } });
+  t.after(() => repo.dispose());
+  const env = loopEnv(repo, candidateAgent());
+  const cases: Array<[string[], RegExp]> = [
+    [['--parallel', '0'], /--parallel 0 runs no candidate/],
+    [['--parallel', '9'], /above --max-parallel 8/],
+    [['--parallel', '3', '--max-parallel', '2'], /above --max-parallel 2/],
+    [['--parallel', '2', '--plan-first'], /--plan-first/],
+    [['--parallel', '2', '--bootstrap-infra'], /--bootstrap-infra/],
+    [['--parallel', '4', '--bench', 'true', '--metric', 'x', '--max-bench-runs', '3'], /α\/4 .* cannot promote within --max-bench-runs 3/],
+    [['--parallel', '2', '--hold-dev-tpu', '--dev-tpu-name', 'n', '--bench', 'true', '--metric', 'x'], /--parallel with --hold-dev-tpu .* pass --bench-on local/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await runLoopInProcess(repo, ['--iterations', '2', ...FAST, ...args], env);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.ok(!existsSync(join(repo.dir, '.agents', 'logs', 'gdn_codex_loop', 'runs')), 'nothing written');
+  }
+});
+
+const BENCH = 'v=$(cat speed.txt)\necho "GDNCTL_METRIC {\\"step_ms\\": $v}"\n';
+
+test('--parallel 3 --bench: each candidate tested at α/3, the finalists ranked, the fastest promoted, the others explored', async (t) => {
+  const repo = await TempRepo.create({ files: { 'speed.txt': '100\n', 'bench.sh': BENCH } });
+  t.after(() => repo.dispose());
+  // c1 gets faster, c2 fastest, c3 slower.
+  const speed = [{ do: 'shell', cmd: 'case "$(basename "$PWD")" in c1) echo 90 > speed.txt;; c2) echo 50 > speed.txt;; *) echo 120 > speed.txt;; esac' }];
+  const env = loopEnv(repo, candidateAgent(speed));
+  const args = ['--iterations', '3', '--parallel', '3', ...FAST, '--hillclimb-log', LOG, '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '3', '--max-bench-runs', '8', '--no-commit-policy', 'count-failure', '--max-failures', '-1', '--post-check-policy', 'count-failure'];
+  const r = await runLoopInProcess(repo, args, env);
+  assert.equal(r.code, 0, r.stderr);
+  const run = runDirs(repo)[0]!;
+  const rec = (i: number) => readJson<{ status: string; decision?: { candidate?: number } }>(join(run, `iter-00${i}`, 'record.json'));
+  assert.equal(rec(1).status, 'promoted');
+  assert.equal(rec(2).status, 'promoted');
+  assert.equal(rec(3).status, 'regression-reverted');
+  const promoted = events(run).filter((e) => e.type === 'candidate-promoted');
+  assert.equal(promoted.length, 1);
+  assert.equal(promoted[0]!.slot, 2, 'the fastest finalist wins the ranking round');
+  assert.deepEqual(promoted[0]!.ranking, [2, 1]);
+  assert.equal(readFileSync(join(repo.dir, 'speed.txt'), 'utf8').trim(), '50');
+  const champ = readJson<{ sha: string; median: number }>(join(run, 'champion.json'));
+  assert.equal(champ.sha, repo.head());
+  assert.equal(champ.median, 50);
+  assert.match(readFileSync(join(run, 'leaderboard.md'), 'utf8'), /\(r1-c2\)/);
+});
