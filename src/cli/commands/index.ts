@@ -9,6 +9,7 @@ import { reportCommand } from './report.js';
 import { initCommand } from './init.js';
 import { devTpuTestCommand } from './dev-tpu-test.js';
 import { devTpuProfileCommand } from './dev-tpu-profile.js';
+import { rayTestCommand } from './ray-test.js';
 
 /**
  * Every subcommand, in help order. Each module keeps its implementation behind a dynamic import so that
@@ -27,4 +28,5 @@ export const commands: CommandSpec[] = [
   devTpuReleaseCommand,
   devTpuTestCommand,
   devTpuProfileCommand,
+  rayTestCommand,
 ];
