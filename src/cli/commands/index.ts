@@ -10,6 +10,7 @@ import { initCommand } from './init.js';
 import { devTpuTestCommand } from './dev-tpu-test.js';
 import { devTpuProfileCommand } from './dev-tpu-profile.js';
 import { rayTestCommand } from './ray-test.js';
+import { rayLogsCommand, rayWaitCommand } from './ray-wait.js';
 
 /**
  * Every subcommand, in help order. Each module keeps its implementation behind a dynamic import so that
@@ -29,4 +30,6 @@ export const commands: CommandSpec[] = [
   devTpuTestCommand,
   devTpuProfileCommand,
   rayTestCommand,
+  rayWaitCommand,
+  rayLogsCommand,
 ];

@@ -14,6 +14,8 @@ export interface FollowOptions {
   signal: AbortSignal;
   /** Each complete new log line (polled from GET /api/jobs/<id>/logs). */
   onLine?: (line: string) => void;
+  /** False for a follower that did not start the job (ray-wait): an interrupt leaves it running. */
+  stopOnInterrupt?: boolean;
 }
 
 /**
@@ -36,14 +38,15 @@ export async function followJob(jobs: RayJobs, id: string, o: FollowOptions): Pr
     printed += cut;
   };
   const stopNow = async (): Promise<boolean> => jobs.stop(id).catch(() => false);
+  const onInterrupt = async (): Promise<FollowOutcome> => ({ kind: 'interrupted', logs, stopped: o.stopOnInterrupt === false ? false : await stopNow() });
   for (;;) {
-    if (o.signal.aborted) return { kind: 'interrupted', logs, stopped: await stopNow() };
+    if (o.signal.aborted) return onInterrupt();
     let info: RayJobInfo | undefined;
     try {
       info = await jobs.status(id);
       await flush(false);
     } catch (e) {
-      if (o.signal.aborted) return { kind: 'interrupted', logs, stopped: await stopNow() };
+      if (o.signal.aborted) return onInterrupt();
       throw e;
     }
     if (!info) return { kind: 'vanished', logs };

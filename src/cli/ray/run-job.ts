@@ -159,7 +159,7 @@ export function outcomeCode(ctx: CommandContext, id: string, o: FollowOutcome): 
       ctx.log.error(`ray job ${id}: timed out after ${ctx.config.values.rayTimeoutSeconds} s; ${o.stopped ? 'stopped' : 'it had ended already'}`);
       return ExitCode.failed;
     case 'interrupted':
-      ctx.log.warn(`ray job ${id}: interrupted; ${o.stopped ? 'job stopped' : 'job had ended already'}`);
+      ctx.log.warn(`ray job ${id}: interrupted; ${o.stopped ? 'job stopped' : 'job not stopped'}`);
       return ExitCode.interrupted;
     default: {
       const never: never = o;
