@@ -10,6 +10,7 @@ import { initCommand } from './init.js';
 import { devTpuTestCommand } from './dev-tpu-test.js';
 import { devTpuProfileCommand } from './dev-tpu-profile.js';
 import { rayTestCommand } from './ray-test.js';
+import { rayProfileCommand } from './ray-profile.js';
 import { rayLogsCommand, rayWaitCommand } from './ray-wait.js';
 
 /**
@@ -30,6 +31,7 @@ export const commands: CommandSpec[] = [
   devTpuTestCommand,
   devTpuProfileCommand,
   rayTestCommand,
+  rayProfileCommand,
   rayWaitCommand,
   rayLogsCommand,
 ];
