@@ -100,6 +100,15 @@ describe('gdnctl ray-test against the Ray Jobs emulator', () => {
     assert.ok(!t.stderr.includes(wrong) && !t.stdout.includes(wrong));
   });
 
+  test('--cluster NAME: the entry\'s address and its tokenPath (~ is the caller\'s home)', async () => {
+    writeFileSync(join(home, 'team_token'), `${TOKEN}\n`);
+    const clusters = JSON.stringify({ team: { address: emu.address, tokenPath: '~/team_token' } });
+    const r = await runCli(['ray-test', '--cluster', 'team', '--tests', 'kernels', '--json'], { cwd: repo, env: { HOME: home, GDNCTL_RAY_CLUSTERS: clusters } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).cluster, 'team');
+    assert.match(r.stderr, /token from tokenPath \(.*team_token\)/);
+  });
+
   test('Ctrl-C while the job runs stops it (POST /api/jobs/<id>/stop) and exits 130', async () => {
     const interrupt = new Interrupt();
     const before = emu.jobs.size;

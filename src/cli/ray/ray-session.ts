@@ -29,12 +29,18 @@ export function resolveRayTarget(ctx: CommandContext): RayTarget {
       name: v.rayCluster,
       address: entry.address,
       ...(entry.sshTunnel ? { sshTunnel: entry.sshTunnel } : {}),
-      ...(entry.tokenPath ? { tokenPath: resolve(ctx.config.repoRoot, entry.tokenPath) } : {}),
+      ...(entry.tokenPath ? { tokenPath: tokenFile(entry.tokenPath, ctx) } : {}),
     };
   }
   if (v.rayAddress === undefined) throw new UsageError('no Ray cluster given; pass --ray-address http://HOST:8265 or --cluster NAME from rayClusters');
   checkUrl(v.rayAddress, '--ray-address');
   return { name: v.rayAddress, address: v.rayAddress };
+}
+
+/** `~/…` from the caller's HOME; a relative path from the repository (where gdnctl.yaml lives). */
+function tokenFile(p: string, ctx: CommandContext): string {
+  if ((p === '~' || p.startsWith('~/')) && ctx.env.HOME) return ctx.env.HOME + p.slice(1);
+  return resolve(ctx.config.repoRoot, p);
 }
 
 function checkUrl(address: string, what: string): void {
