@@ -11,6 +11,8 @@ const RAY_ALL = [...RAY_JOB_COMMANDS, 'ray-wait', 'ray-logs'];
 const VALIDATION = ['codex-loop', 'dev-tpu-test', 'dev-tpu-profile'];
 const RAY_TARGET = [...RAY_ALL, ...VALIDATION];
 const RAY_JOB_TARGET = [...RAY_JOB_COMMANDS, ...VALIDATION];
+/** Read by the post-check commands from gdnctl.yaml or GDNCTL_*; not codex-loop flags (the loop needs only where a job goes). */
+const RAY_JOB_CHILD = [...RAY_JOB_COMMANDS, 'dev-tpu-test', 'dev-tpu-profile'];
 const byCommand = (flag: string, commands: readonly string[]): Record<string, string> => Object.fromEntries(commands.map((c) => [c, flag]));
 
 /** One entry of `rayClusters:` — a name users type (`--cluster team`) mapped to its dashboard and how to reach it. */
@@ -51,7 +53,7 @@ export const rayOptions = {
   }),
   rayTpu: opt(z.string().regex(/^(auto|[a-z0-9]+-\d+)$/, 'expected auto or a TPU type such as v5p-8').default('auto'), {
     help: 'TPU type the job asks for (entrypoint resource TPU-<type>-head); auto: whatever rayEntrypointResources says',
-    commands: RAY_JOB_TARGET,
+    commands: RAY_JOB_CHILD,
     valueName: '<type>',
     flagOn: byCommand('--tpu', RAY_JOB_COMMANDS),
   }),
@@ -96,12 +98,12 @@ export const rayOptions = {
   }),
   rayArtifactUri: opt(z.string().regex(/^gs:\/\/[a-z0-9][-a-z0-9_.]*[a-z0-9](\/.*)?$/, 'expected a gs:// prefix such as gs://bucket/gdnctl').optional(), {
     help: 'gs:// prefix where Ray jobs leave their traces (<prefix>/<run-name>/); gdnctl copies them back into the ledger',
-    commands: ['ray-profile', 'codex-loop', 'dev-tpu-profile'],
+    commands: ['ray-profile', 'dev-tpu-profile'],
     valueName: '<gs://...>',
   }),
   rayArtifactUpload: opt(z.string().min(1).default(DEFAULT_ARTIFACT_UPLOAD), {
     help: 'run in the job after the profile: copies $GDNCTL_PROFILE_DIR to $GDNCTL_ARTIFACT_URI',
-    commands: ['ray-profile', 'codex-loop', 'dev-tpu-profile'],
+    commands: ['ray-profile', 'dev-tpu-profile'],
     valueName: '<command>',
   }),
 };
