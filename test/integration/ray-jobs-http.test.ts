@@ -35,6 +35,21 @@ describe('RayJobsHttp against the Ray Jobs emulator', () => {
     }
   });
 
+  test('a slow start is PENDING first, then runs to SUCCEEDED', async () => {
+    const emu = await RayEmulator.start();
+    try {
+      const jobs = new RayJobsHttp({ address: emu.address, token: { tried: [] }, redact: createRedactor({}) });
+      emu.faults.slowStartMs = 600;
+      await jobs.submit({ submissionId: 'slow', entrypoint: 'echo late' });
+      assert.equal((await jobs.status('slow'))?.status, 'PENDING');
+      assert.equal(await jobs.logs('slow'), '');
+      assert.equal((await emu.settled('slow')).status, 'SUCCEEDED');
+      assert.equal(await jobs.logs('slow'), 'late\n');
+    } finally {
+      await emu.stop();
+    }
+  });
+
   test('a cluster that never answers is a ResourceError naming the address', async () => {
     const emu = await RayEmulator.start();
     const address = emu.address;
