@@ -20,7 +20,7 @@ export function makeRayRepo(prefix: string, files: Record<string, string> = {}):
       'echo "==== 3 passed, 1 skipped in 0.10s ===="',
       '',
     ].join('\n'),
-    '.gitignore': 'ignored.txt\n.agents/\n',
+    '.gitignore': 'ignored.txt\n',
     'gdnctl.yaml': [
       'testSuites:',
       '  kernels: { cwd: tests, command: "sh fake_pytest.sh", files: [test_kernels.py] }',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { ResourceError } from '../../errors.js';
 import { repoFiles } from '../../adapters/remote/local-files.js';
+import { excludeFromGit } from '../../adapters/measure/git-exclude.js';
 import { buildRayPackage, type RayPackage } from '../../adapters/ray/ray-package.js';
 import { iterationJobRecords, writeJobRecord, type RayJobRecord } from '../../adapters/ray/ray-job-records.js';
 import { isTerminal } from '../../ports/ray.js';
@@ -39,6 +40,8 @@ export async function runRayJob(ctx: CommandContext, req: RayJobRequest, plan: {
   const session = await openRaySession(ctx, plan, req.redact);
   let live: string | undefined;
   try {
+    // The ledger (job records, profiles) is gdnctl's, never part of the tree a job gets, nor of its hash.
+    if (!ctx.env.GDNCTL_ITER_DIR) await excludeFromGit(ctx.config.repoRoot, resolve(ctx.config.repoRoot, v.logDir));
     const pkg = buildRayPackage(ctx.config.repoRoot, await repoFiles(ctx.config.repoRoot));
     const uploaded = await ensurePackage(session, pkg);
     ctx.log.info(`package ${pkg.uri}: ${pkg.files} files${uploaded ? ', uploaded' : ', already on the cluster'}`);
