@@ -126,6 +126,26 @@ describe('gdnctl ray-test against the Ray Jobs emulator', () => {
     assert.match(r.stderr, /timed out after 1 s; stopped/);
   });
 
+  test('K candidates validate as K concurrent jobs, one per iteration folder, none waiting for another', async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'gdnctl-rayrun-'));
+    try {
+      const started = Date.now();
+      const runs = await Promise.all([1, 2, 3].map((k) => {
+        const iterDir = join(runDir, `iter-00${k}`);
+        mkdirSync(iterDir);
+        return runCli(['ray-test', '--ray-address', emu.address, '--tests', 'kernels', '-e', 'SLEEP=1', '--ray-poll-seconds', '0.2', '--json'], { cwd: repo, env: env({ GDNCTL_ITER_DIR: iterDir, GDNCTL_ITERATION: String(k) }) });
+      }));
+      const ids = runs.map((r) => (assert.equal(r.code, 0, r.stderr), JSON.parse(r.stdout).submissionId as string));
+      assert.equal(new Set(ids).size, 3);
+      const jobs = ids.map((id) => emu.jobs.get(id)!);
+      // Overlapping lifetimes: every job started before any of them ended.
+      assert.ok(Math.max(...jobs.map((j) => j.startTime)) < Math.min(...jobs.map((j) => j.endTime!)), 'the jobs ran one after another');
+      assert.ok(Date.now() - started < 15_000);
+    } finally {
+      rmSync(runDir, { recursive: true, force: true });
+    }
+  });
+
   test('a resumed iteration re-attaches to its running job instead of submitting twice', async () => {
     const iterDir = join(mkdtempSync(join(tmpdir(), 'gdnctl-rayrun-')), 'iter-003');
     mkdirSync(iterDir);
