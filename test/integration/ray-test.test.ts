@@ -100,11 +100,14 @@ describe('gdnctl ray-test against the Ray Jobs emulator', () => {
     assert.ok(!t.stderr.includes(wrong) && !t.stdout.includes(wrong));
   });
 
-  test('--cluster NAME: the entry\'s address and its tokenPath (~ is the caller\'s home)', async () => {
+  test('--cluster NAME: the entry\'s address and its tokenPath (~ is the caller\'s home); that token is redacted', async () => {
     writeFileSync(join(home, 'team_token'), `${TOKEN}\n`);
     const clusters = JSON.stringify({ team: { address: emu.address, tokenPath: '~/team_token' } });
-    const r = await runCli(['ray-test', '--cluster', 'team', '--tests', 'kernels', '--json'], { cwd: repo, env: { HOME: home, GDNCTL_RAY_CLUSTERS: clusters } });
+    // The job prints the token (as FOO): read from a file, it is in no variable, and still never shown.
+    const r = await runCli(['ray-test', '--cluster', 'team', '--tests', 'kernels', '-e', `FOO=${TOKEN}`, '--json'], { cwd: repo, env: { HOME: home, GDNCTL_RAY_CLUSTERS: clusters } });
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^\[ray\] seen: .*FOO=\[redacted\]/m);
+    assert.ok(!r.stderr.includes(TOKEN) && !r.stdout.includes(TOKEN));
     assert.equal(JSON.parse(r.stdout).cluster, 'team');
     assert.match(r.stderr, /token from tokenPath \(.*team_token\)/);
   });

@@ -14,7 +14,7 @@ import type { CommandContext } from '../command-spec.js';
 import { buildForwardEnv, parseUserEnv } from '../dev-tpu/session.js';
 import { planProfileOutput } from '../dev-tpu/profile-output.js';
 import { pickTrace } from '../dev-tpu/run-profile.js';
-import { planRaySession } from './ray-session.js';
+import { planRaySession, withTokenRedaction } from './ray-session.js';
 import { runRayJob } from './run-job.js';
 import { jobReport, withRayErrors } from './ray-test.js';
 
@@ -53,7 +53,8 @@ export async function runRayProfile(ctx: CommandContext): Promise<number> {
   const plan = planRaySession(ctx);
   const runName = profileRunName(opts, Date.now());
   const artifactUri = `${v.rayArtifactUri.replace(/\/+$/, '')}/${runName}`;
-  const base = buildForwardEnv(ctx, {}, extra);
+  const forwarded = buildForwardEnv(ctx, {}, extra);
+  const base = { env: forwarded.env, redact: withTokenRedaction(forwarded.redact, plan.token) };
   // The job's own folder for the traces, inside its working_dir; the upload step copies it to the artifact URI.
   const env = { ...profileEnv(opts, runName, `.gdnctl-profile/${runName}`), ...base.env, GDNCTL_ARTIFACT_URI: artifactUri };
   const command = [

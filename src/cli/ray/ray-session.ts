@@ -4,7 +4,7 @@ import { RayJobsHttp } from '../../adapters/ray/ray-jobs-http.js';
 import { resolveRayToken, type RayToken } from '../../adapters/ray/ray-token.js';
 import { openSshTunnel, type SshTunnel } from '../../adapters/ray/ssh-tunnel.js';
 import type { RayJobs, RayVersion } from '../../ports/ray.js';
-import type { Redactor } from '../../redact.js';
+import { createRedactor, type Redactor } from '../../redact.js';
 import type { CommandContext } from '../command-spec.js';
 
 /** Where the cluster is, from --cluster (a rayClusters entry) or --ray-address; checked before any I/O. */
@@ -68,6 +68,16 @@ export interface RaySession {
 export function planRaySession(ctx: CommandContext): { target: RayTarget; token: RayToken } {
   const target = resolveRayTarget(ctx);
   return { target, token: resolveRayToken(ctx.env, target.tokenPath) };
+}
+
+/**
+ * The command's redactor plus the Ray token: a token read from a file is in no environment variable, so the
+ * environment's redactor would not know it, and a job may print it.
+ */
+export function withTokenRedaction(redact: Redactor, token: RayToken): Redactor {
+  if (!token.token) return redact;
+  const own = createRedactor({ RAY_AUTH_TOKEN: token.token });
+  return Object.assign((t: string) => redact(own(t)), { longest: Math.max(redact.longest ?? 0, own.longest ?? 0) });
 }
 
 /** Open the tunnel when the cluster has one, then ask the version: an unreachable cluster is exit 4 here. */

@@ -5,7 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import { InterruptedError } from '../interrupt.js';
 import type { CommandContext } from '../command-spec.js';
 import { buildForwardEnv, parseUserEnv } from '../dev-tpu/session.js';
-import { planRaySession } from './ray-session.js';
+import { planRaySession, withTokenRedaction } from './ray-session.js';
 import { runRayJob, type RayJobResult } from './run-job.js';
 import type { Redactor } from '../../redact.js';
 
@@ -17,7 +17,9 @@ export async function runRayTest(ctx: CommandContext): Promise<number> {
   const suites = selectSuites(v.tests, v.testSuites);
   const command = buildTestCommand(suites, v.testSuites, v.pytestArgs);
   const plan = planRaySession(ctx);
-  const { env, redact } = buildForwardEnv(ctx, TEST_ENV_DEFAULTS, pairs);
+  const forwarded = buildForwardEnv(ctx, TEST_ENV_DEFAULTS, pairs);
+  const env = forwarded.env;
+  const redact = withTokenRedaction(forwarded.redact, plan.token);
   return withRayErrors(ctx, redact, async () => {
     const r = await runRayJob(ctx, { kind: 'test', command, env, redact }, plan);
     const logs = r.outcome.kind === 'no-wait' ? '' : r.outcome.logs;

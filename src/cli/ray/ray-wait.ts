@@ -3,7 +3,7 @@ import { createRedactor } from '../../redact.js';
 import { parsePytestSummary } from '../../core/pytest-summary.js';
 import type { CommandContext } from '../command-spec.js';
 import { followJob } from './follow-job.js';
-import { openRaySession, planRaySession, type RaySession } from './ray-session.js';
+import { openRaySession, planRaySession, withTokenRedaction, type RaySession } from './ray-session.js';
 import { outcomeCode } from './run-job.js';
 import { withRayErrors } from './ray-test.js';
 
@@ -16,7 +16,7 @@ function submissionIdArg(ctx: CommandContext): string {
 /** Open the session and check the job exists; the caller closes the session. */
 async function sessionForJob(ctx: CommandContext, id: string): Promise<{ session: RaySession; redact: (t: string) => string }> {
   const plan = planRaySession(ctx);
-  const redact = createRedactor(ctx.env);
+  const redact = withTokenRedaction(createRedactor(ctx.env), plan.token);
   const session = await openRaySession(ctx, plan, redact);
   if (!(await session.jobs.status(id))) {
     await session.close();
