@@ -168,7 +168,13 @@ describe('gdnctl ray-test against the Ray Jobs emulator', () => {
     assert.deepEqual([report.submissionId, report.reattached], [id, true]);
     assert.equal(emu.jobs.size, jobs, 'submitted twice');
     assert.equal(JSON.parse(readFileSync(join(iterDir, 'ray-test.json'), 'utf8')).state, 'ended');
+    assert.equal(JSON.parse(readFileSync(join(iterDir, 'attempt-1', 'ray-test.json'), 'utf8')).state, 'ended');
     assert.deepEqual(readdirSync(iterDir).sort(), ['attempt-1', 'ray-test.json']);
+    // A retry of the post-check in the same iteration runs the tests again: a new job.
+    const retry = await runCli(['ray-test', '--ray-address', emu.address, '--tests', 'kernels', '--json'], { cwd: repo, env: loopEnv });
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.notEqual(JSON.parse(retry.stdout).submissionId, id);
+    assert.equal(emu.jobs.size, jobs + 1);
   });
 });
 

@@ -90,7 +90,10 @@ export async function runRayJob(ctx: CommandContext, req: RayJobRequest, plan: {
       onLine: (line) => out.write(`[ray] ${req.redact(line)}\n`),
     });
     live = undefined;
-    await writeJobRecord(file, { ...record, state: 'ended', status: outcome.kind === 'ended' ? outcome.info.status : outcome.kind });
+    const status = outcome.kind === 'ended' ? outcome.info.status : outcome.kind;
+    await writeJobRecord(file, { ...record, state: 'ended', status });
+    // The attempt's own record ends too, so a later retry in this iteration submits afresh instead of re-attaching.
+    if (earlier && earlier.file !== file) await writeJobRecord(earlier.file, { ...earlier.record, state: 'ended', status });
     return { ...base, code: outcomeCode(ctx, submissionId, outcome), outcome };
   } finally {
     // Any other way out (an error, an interrupt while submitting) must not leave our job running.
@@ -109,12 +112,12 @@ async function ensurePackage(session: RaySession, pkg: RayPackage): Promise<bool
  * A job an interrupted attempt of this iteration left: the same package and entrypoint is re-attached to
  * (or submitted under its recorded id when the cluster never got it); a different one still running is stopped.
  */
-async function earlierJob(session: RaySession, iterDir: string, name: string, uri: string, entrypoint: string, ctx: CommandContext): Promise<{ submissionId: string; attach: boolean } | undefined> {
+async function earlierJob(session: RaySession, iterDir: string, name: string, uri: string, entrypoint: string, ctx: CommandContext): Promise<{ submissionId: string; attach: boolean; file: string; record: RayJobRecord } | undefined> {
   for (const { file, record } of iterationJobRecords(iterDir, name)) {
     if (record.state === 'ended' || record.cluster !== session.target.name) continue;
     const info = await session.jobs.status(record.submissionId);
     if (record.packageUri === uri && record.entrypoint === entrypoint) {
-      return { submissionId: record.submissionId, attach: info !== undefined };
+      return { submissionId: record.submissionId, attach: info !== undefined, file, record };
     }
     if (info && !isTerminal(info.status)) {
       ctx.log.warn(`stopping ${record.submissionId}: an earlier attempt's job for a different tree`);
