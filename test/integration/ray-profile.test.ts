@@ -90,6 +90,26 @@ test('ray-profile: traces go to rayArtifactUri in the job and come back into the
   }
 });
 
+test('a resumed ray-profile re-attaches to the earlier attempt\'s job under its run name and fetches its traces', async () => {
+  const runDir = mkdtempSync(join(tmpdir(), 'gdnctl-rayrun-'));
+  const iterDir = join(runDir, 'iter-005');
+  mkdirSync(iterDir);
+  try {
+    const loop = env({ GDNCTL_ITER_DIR: iterDir, GDNCTL_RUN_DIR: runDir, GDNCTL_ITERATION: '5' });
+    const first = await runCli([...args(), '--no-wait'], { cwd: fixture.repo, env: loop });
+    assert.equal(first.code, 0, first.stderr);
+    const id = /submission_id=(\S+)/.exec(first.stdout)![1]!;
+    const jobs = ray.jobs.size;
+    const again = await runCli([...args(), '--json'], { cwd: fixture.repo, env: loop });
+    assert.equal(again.code, 0, again.stderr);
+    const report = JSON.parse(again.stdout);
+    assert.deepEqual([report.submissionId, report.reattached, report.traces.length], [id, true, 1]);
+    assert.equal(ray.jobs.size, jobs, 'submitted twice');
+  } finally {
+    rmSync(runDir, { recursive: true, force: true });
+  }
+});
+
 test('ray-profile without rayArtifactUri is exit 2; a job that uploads no trace fails', async () => {
   const r = await runCli(['ray-profile', '--ray-address', ray.address], { cwd: fixture.repo, env: env() });
   assert.equal(r.code, 2, r.stderr);

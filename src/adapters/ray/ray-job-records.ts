@@ -14,6 +14,8 @@ export interface RayJobRecord {
   packageUri: string;
   entrypoint: string;
   state: 'submitting' | 'submitted' | 'ended';
+  /** ray-profile's run name: a resumed attempt reuses it, so its entrypoint and artifact folder are the same. */
+  runName?: string;
   status?: string;
   at: string;
 }

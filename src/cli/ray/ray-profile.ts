@@ -7,6 +7,7 @@ import { metricLine, parseProfileMetrics } from '../../core/profile-metrics.js';
 import { checkProfileWindow, profileEnv, profileRunName, tracePatterns, type ProfileOptions } from '../../core/profile-plan.js';
 import { shQuote } from '../../core/shell-quote.js';
 import { fetchArtifacts } from '../../adapters/ray/gcs-artifacts.js';
+import { iterationJobRecords } from '../../adapters/ray/ray-job-records.js';
 import { pickXPlane, summarizeProfile } from '../../adapters/profile/profile-summary.js';
 import { writeProfileMeta } from '../../adapters/profile/profile-store.js';
 import { ExitCode } from '../exit-codes.js';
@@ -51,7 +52,10 @@ export async function runRayProfile(ctx: CommandContext): Promise<number> {
   if (!v.rayArtifactUri) throw new UsageError('ray-profile needs --ray-artifact-uri gs://BUCKET/PREFIX (rayArtifactUri), where the job leaves its traces');
   const extra = { ...parseEnvPairs(v.profileEnv, '--profile-env'), ...parseUserEnv(ctx) };
   const plan = planRaySession(ctx);
-  const runName = profileRunName(opts, Date.now());
+  // A resumed attempt of this iteration keeps the run name of a job it may re-attach to.
+  const iterDir = ctx.env.GDNCTL_ITER_DIR;
+  const prior = iterDir ? iterationJobRecords(iterDir, 'ray-profile.json').find((r) => r.record.state !== 'ended' && r.record.runName) : undefined;
+  const runName = prior?.record.runName ?? profileRunName(opts, Date.now());
   const artifactUri = `${v.rayArtifactUri.replace(/\/+$/, '')}/${runName}`;
   const forwarded = buildForwardEnv(ctx, {}, extra);
   const base = { env: forwarded.env, redact: withTokenRedaction(forwarded.redact, plan.token) };
@@ -68,7 +72,7 @@ export async function runRayProfile(ctx: CommandContext): Promise<number> {
   const output = planProfileOutput(ctx, runName);
   const outDir = output.placement.localDir;
   return withRayErrors(ctx, base.redact, async () => {
-    const r = await runRayJob(ctx, { kind: 'profile', command, env, redact: base.redact }, plan);
+    const r = await runRayJob(ctx, { kind: 'profile', command, env, redact: base.redact, runName }, plan);
     if (r.outcome.kind === 'no-wait' || r.outcome.kind === 'interrupted') return r.code;
     let code = r.code;
     let traces: string[] = [];

@@ -19,6 +19,7 @@ export interface RayJobRequest {
   command: string;
   env: Record<string, string>;
   redact: Redactor;
+  runName?: string;
 }
 
 export interface RayJobResult {
@@ -52,7 +53,7 @@ export async function runRayJob(ctx: CommandContext, req: RayJobRequest, plan: {
     const earlier = iterDir ? await earlierJob(session, iterDir, recordName, pkg.uri, entrypoint, ctx) : undefined;
     const submissionId = earlier?.submissionId ?? newSubmissionId(req.kind, ctx.env.GDNCTL_ITERATION);
     const file = iterDir ? join(iterDir, recordName) : join(resolve(ctx.config.repoRoot, v.logDir), 'ray-jobs', `${submissionId}.json`);
-    const record: RayJobRecord = { submissionId, kind: req.kind, cluster: session.target.name, packageUri: pkg.uri, entrypoint, state: 'submitting', at: new Date().toISOString() };
+    const record: RayJobRecord = { submissionId, kind: req.kind, cluster: session.target.name, packageUri: pkg.uri, entrypoint, state: 'submitting', at: new Date().toISOString(), ...(req.runName ? { runName: req.runName } : {}) };
     const reattached = earlier?.attach === true;
     if (reattached) {
       ctx.log.info(`re-attaching to ${submissionId}, submitted by an earlier attempt of this iteration`);
