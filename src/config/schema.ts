@@ -13,6 +13,7 @@ import { mfuOptions } from './options/mfu.js';
 import { notifyOptions } from './options/notify.js';
 import { parallelOptions } from './options/parallel.js';
 import { statusOptions } from './options/status.js';
+import { rayOptions } from './options/ray.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (docs/architecture.md "Config naming").
@@ -34,6 +35,7 @@ export const optionFields = {
   ...notifyOptions,
   ...statusOptions,
   ...parallelOptions,
+  ...rayOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

@@ -10,6 +10,8 @@ export const devTpuProfileCommand: CommandSpec = {
   handlesSignals: true,
   async run(ctx) {
     const { runDevTpuProfile } = await import('../dev-tpu/run-profile.js');
-    return runDevTpuProfile(ctx);
+    if (ctx.config.values.validation === 'dev-tpu') return runDevTpuProfile(ctx);
+    const { withValidation } = await import('../ray/validation.js');
+    return withValidation(ctx, 'profile', () => runDevTpuProfile(ctx));
   },
 };

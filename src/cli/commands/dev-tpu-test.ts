@@ -10,6 +10,8 @@ export const devTpuTestCommand: CommandSpec = {
   handlesSignals: true,
   async run(ctx) {
     const { runDevTpuTest } = await import('../dev-tpu/run-tests.js');
-    return runDevTpuTest(ctx);
+    if (ctx.config.values.validation === 'dev-tpu') return runDevTpuTest(ctx);
+    const { withValidation } = await import('../ray/validation.js');
+    return withValidation(ctx, 'test', () => runDevTpuTest(ctx));
   },
 };

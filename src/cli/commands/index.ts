@@ -9,6 +9,9 @@ import { reportCommand } from './report.js';
 import { initCommand } from './init.js';
 import { devTpuTestCommand } from './dev-tpu-test.js';
 import { devTpuProfileCommand } from './dev-tpu-profile.js';
+import { rayTestCommand } from './ray-test.js';
+import { rayProfileCommand } from './ray-profile.js';
+import { rayLogsCommand, rayWaitCommand } from './ray-wait.js';
 
 /**
  * Every subcommand, in help order. Each module keeps its implementation behind a dynamic import so that
@@ -27,4 +30,8 @@ export const commands: CommandSpec[] = [
   devTpuReleaseCommand,
   devTpuTestCommand,
   devTpuProfileCommand,
+  rayTestCommand,
+  rayProfileCommand,
+  rayWaitCommand,
+  rayLogsCommand,
 ];

@@ -65,6 +65,6 @@ export const lintOptions = {
   }),
   json: opt(z.boolean().default(false), {
     help: 'print results as JSON',
-    commands: ['lint-log', 'dev-tpu-status', 'dev-tpu-test', 'dev-tpu-profile', 'status'],
+    commands: ['lint-log', 'dev-tpu-status', 'dev-tpu-test', 'dev-tpu-profile', 'status', 'ray-test', 'ray-profile', 'ray-wait'],
   }),
 };

@@ -46,7 +46,7 @@ export const loopOptions = {
   }),
   logDir: opt(z.string().min(1).default('.agents/logs/gdn_codex_loop'), {
     help: 'run ledger folder (relative to the workdir; added to .git/info/exclude)',
-    commands: [...LOOP, 'baseline', 'status', 'report', 'dev-tpu-allocate', 'dev-tpu-status', 'dev-tpu-release', 'dev-tpu-test', 'dev-tpu-profile'],
+    commands: [...LOOP, 'baseline', 'status', 'report', 'dev-tpu-allocate', 'dev-tpu-status', 'dev-tpu-release', 'dev-tpu-test', 'dev-tpu-profile', 'ray-test', 'ray-profile'],
     path: true,
     valueName: '<dir>',
   }),

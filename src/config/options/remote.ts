@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { opt } from '../option-meta.js';
 
 const RUN = ['dev-tpu-test', 'dev-tpu-profile'];
-const TEST = ['dev-tpu-test'];
-const PROFILE = ['dev-tpu-profile'];
+const TEST = ['dev-tpu-test', 'ray-test'];
+const PROFILE = ['dev-tpu-profile', 'ray-profile'];
 /** The TPU hold's devTpuSetup syncs the repository into the same remote folder before running. */
 const RUN_AND_SETUP = [...RUN, 'dev-tpu-allocate', 'codex-loop', 'baseline'];
 /** `gdnctl baseline` on the TPU (--bench-on) reaches the workers as dev-tpu-test does (the loop reads these from YAML/env). */
@@ -60,12 +60,12 @@ export const remoteOptions = {
   }),
   forwardEnv: opt(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default(['HF_TOKEN', 'WANDB_API_KEY']), {
     help: 'local environment variables forwarded to the workers when set (values travel on stdin, never logged)',
-    commands: RUN_AND_BENCH,
+    commands: [...RUN_AND_BENCH, 'ray-test', 'ray-profile'],
     valueName: '<name>',
   }),
   env: opt(z.array(z.string()).default([]), {
     help: 'extra environment for the remote command, KEY=VALUE (value may be empty)',
-    commands: RUN,
+    commands: [...RUN, 'ray-test', 'ray-profile'],
     short: '-e',
     valueName: '<KEY=VALUE>',
   }),
@@ -118,7 +118,7 @@ export const remoteOptions = {
   // The Python tool's profile-model flags (docs/dev-tpu.md "Flags of the Python tool"), each one variable of the run.
   tpu: opt(z.string().regex(/^[a-z0-9]+-\d+$/, 'expected a TPU variant such as v5p-8').optional(), {
     help: 'TPU variant the training config is built for (GDN_PROFILE_TPU_VARIANT; default: the target node\'s accelerator type)',
-    commands: PROFILE,
+    commands: ['dev-tpu-profile'],
     valueName: '<variant>',
   }),
   chunkSize: opt(z.number().int().positive().optional(), {
@@ -168,7 +168,7 @@ export const remoteOptions = {
   profileDryRun: opt(z.boolean().default(false), {
     help: 'executor dry run: appends --dry_run true to the profile command, as the Python tool did',
     commands: PROFILE,
-    flagOn: { 'dev-tpu-profile': '--dry-run' },
+    flagOn: { 'dev-tpu-profile': '--dry-run', 'ray-profile': '--dry-run' },
   }),
   profileEnv: opt(z.array(z.string()).default([]), {
     help: 'extra environment for the profile run, KEY=VALUE',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { opt } from '../option-meta.js';
 
-const TPU_COMMANDS = ['codex-loop', 'dev-tpu-allocate', 'dev-tpu-status', 'dev-tpu-release', 'dev-tpu-test', 'dev-tpu-profile', 'baseline'];
+// The ray-* commands reach a head node through rayClusters' sshTunnel with the same settings.
+const TPU_COMMANDS = ['codex-loop', 'dev-tpu-allocate', 'dev-tpu-status', 'dev-tpu-release', 'dev-tpu-test', 'dev-tpu-profile', 'baseline', 'ray-test', 'ray-profile', 'ray-wait', 'ray-logs'];
 
 /** ssh to TPU workers: shared by the TPU hold (public key in metadata) and the remote runner. */
 export const sshOptions = {
