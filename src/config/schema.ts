@@ -10,6 +10,7 @@ import { measureOptions } from './options/measure.js';
 import { initOptions } from './options/init.js';
 import { remoteOptions } from './options/remote.js';
 import { mfuOptions } from './options/mfu.js';
+import { budgetOptions } from './options/budget.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (docs/architecture.md "Config naming").
@@ -28,6 +29,7 @@ export const optionFields = {
   ...initOptions,
   ...remoteOptions,
   ...mfuOptions,
+  ...budgetOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

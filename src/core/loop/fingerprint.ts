@@ -7,7 +7,10 @@ import { createHash } from 'node:crypto';
  */
 // takeOver and the TPU heartbeat say how a node is held, not what the run does: adding --take-over to a rerun
 // must still resume the interrupted run.
-const VOLATILE = /^(iterations|newRun|newExperiment|dryRun|verbose|quiet|logFormat|logDir|takeOver|tpuHeartbeat.*|.*Seconds|.*Sleep.*|.*Retries|.*Timeout.*)$/;
+// Run budgets (--max-tokens, --max-cost-usd and its modelPrices, --max-wall-hours, --max-tpu-hours) and the
+// usage-limit wait say how long a run may go on, not what it does: raising one after a budget stop goes on.
+const VOLATILE =
+  /^(iterations|newRun|newExperiment|dryRun|verbose|quiet|logFormat|logDir|takeOver|tpuHeartbeat.*|.*Seconds|.*Sleep.*|.*Retries|.*Timeout.*|maxTokens|maxCostUsd|modelPrices|maxWallHours|maxTpuHours|maxLimitWaitHours)$/;
 
 /**
  * Keys that may also change between two runs of one experiment (docs/codex-loop.md "Experiments and runs"):
@@ -18,7 +21,7 @@ const RUN_ONLY: readonly RegExp[] = [
   // budgets
   /^maxFailures$/,
   /^maxConsecutiveFailures$/,
-  // notifications and usage-limit waits (none yet)
+  // notifications and usage-limit waits (the run budgets and the limit wait are in VOLATILE)
   /^notify/,
   /^limitWait/,
 ];
