@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codexLimitResetAt } from '../../src/adapters/agents/codex-limits.js';
-import { helpFlags, probeCodexHelp } from '../../src/adapters/agents/codex-help.js';
+import { helpFlags, probeCodexHelp, rememberCodexHelp } from '../../src/adapters/agents/codex-help.js';
 import type { CommandRunner, ProcessSpec } from '../../src/ports/process.js';
 
 // Local time, as codex prints it: 2026-03-10 09:15:30 here.
@@ -56,6 +56,8 @@ test('the help probe runs once per binary and is cached in a file keyed by the b
     const cache = join(dir, 'cache', 'codex-exec-help.json');
     const first = await probeCodexHelp(bin, runner, {}, cache);
     assert.equal(first.probed, true);
+    assert.equal(existsSync(cache), false, 'the probe itself writes nothing (a refusal after preflight must leave no file)');
+    rememberCodexHelp(cache, bin, first.flags ?? []);
     assert.deepEqual(specs.map((s) => s.argv), [[bin, 'exec', '--help']]);
     const entry = Object.entries((JSON.parse(readFileSync(cache, 'utf8')) as { entries: Record<string, { flags: string[] }> }).entries);
     assert.equal(entry.length, 1);
@@ -74,8 +76,10 @@ test('the help probe runs once per binary and is cached in a file keyed by the b
     const other = join(dir, 'codex2');
     writeFileSync(other, '#!/bin/sh\n# another version\n');
     chmodSync(other, 0o755);
-    assert.equal((await probeCodexHelp(other, runner, {}, cache)).probed, true);
+    const again = await probeCodexHelp(other, runner, {}, cache);
+    assert.equal(again.probed, true);
     assert.equal(specs.length, 2);
+    rememberCodexHelp(cache, other, again.flags ?? []);
     assert.equal(Object.keys((JSON.parse(readFileSync(cache, 'utf8')) as { entries: object }).entries).length, 3);
   } finally {
     rmSync(dir, { recursive: true, force: true });

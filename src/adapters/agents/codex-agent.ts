@@ -5,7 +5,7 @@ import { createRedactor, type Redactor } from '../../redact.js';
 import type { AgentRunInput, AgentRunResult, AgentRunner } from '../../ports/agent.js';
 import type { CommandRunner } from '../../ports/process.js';
 import { resolveAgentBinary } from './agent-binary.js';
-import { probeCodexHelp, type CodexHelp } from './codex-help.js';
+import { probeCodexHelp, rememberCodexHelp, type CodexHelp } from './codex-help.js';
 import { recordReport, redactAgentFile } from './agent-report-files.js';
 import { CodexEventReader } from './codex-events.js';
 import { classifyCodexMessage } from './codex-failures.js';
@@ -116,6 +116,11 @@ export class CodexAgent implements AgentRunner {
 
   async run(input: AgentRunInput): Promise<AgentRunResult> {
     await this.preflight();
+    // The run has started (its ledger exists): a probed help answer may now be kept for later runs.
+    if (this.help?.probed && this.help.flags && this.opts.helpCacheFile && this.resolvedBin) {
+      rememberCodexHelp(this.opts.helpCacheFile, this.resolvedBin, this.help.flags);
+      this.help = { ...this.help, probed: false };
+    }
     await mkdir(input.iterDir, { recursive: true, mode: 0o700 });
     const argv = this.describe(input);
     const lastMessageFile = join(input.iterDir, 'last-message.md');

@@ -69,9 +69,15 @@ function writeCache(file: string, key: string, flags: string[]): void {
 
 const memo = new Map<string, Promise<CodexHelp>>();
 
+/** Keep a probed answer in the cache file for later runs. */
+export function rememberCodexHelp(cacheFile: string, bin: string, flags: string[]): void {
+  writeCache(cacheFile, binaryKey(bin) ?? bin, flags);
+}
+
 /**
- * `<codex> exec --help`, once per binary (memory, then `cacheFile` when given); a failed probe is not cached
- * and leaves the flags unknown.
+ * `<codex> exec --help`, once per binary (memory, then `cacheFile` when given); a failed probe leaves the flags
+ * unknown. Nothing is written here: preflight runs before the loop may still refuse (exit 2, nothing written),
+ * so the caller remembers a probed answer (rememberCodexHelp) once an agent actually runs.
  */
 export function probeCodexHelp(bin: string, runner: CommandRunner, env: NodeJS.ProcessEnv, cacheFile?: string): Promise<CodexHelp> {
   const key = binaryKey(bin) ?? bin;
@@ -83,9 +89,7 @@ export function probeCodexHelp(bin: string, runner: CommandRunner, env: NodeJS.P
       const lines: string[] = [];
       const r = await runner.run({ argv: [bin, 'exec', '--help'], cwd: process.cwd(), env, timeoutMs: 60_000, onLine: (l) => lines.push(l) });
       if (r.exitCode !== 0) return { flags: undefined, probed: true };
-      const flags = helpFlags(lines.join('\n'));
-      if (cacheFile) writeCache(cacheFile, key, flags);
-      return { flags, probed: true };
+      return { flags: helpFlags(lines.join('\n')), probed: true };
     })();
     memo.set(key, found);
   }
