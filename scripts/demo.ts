@@ -43,7 +43,7 @@ function quote(a: string): string {
 
 async function main(): Promise<number> {
   if (!existsSync(CODEX)) {
-    process.stderr.write(`demo: ${CODEX} is missing; run npm ci first (it installs @openai/codex 0.169.0)\n`);
+    process.stderr.write(`demo: ${CODEX} is missing; run npm ci first (it installs @openai/codex 0.171.0)\n`);
     return 4;
   }
   ensureBuilt();
@@ -54,7 +54,7 @@ async function main(): Promise<number> {
     say('');
     say('gdnctl demo: 3 iterations of codex-loop on examples/ (pair-sums, an O(n²) function)');
     say('  THE MODEL IS SCRIPTED. A local server plays scripts/model-server/demo-script.yaml instead of a real model;');
-    say('  the Codex CLI 0.169.0, git, the correctness test, lint-log and the benchmark all run for real.');
+    say('  the Codex CLI 0.171.0, git, the correctness test, lint-log and the benchmark all run for real.');
     say('  The script: 1) a real O(n) rewrite, 2) a micro-change within noise, 3) a "faster" change that breaks the test.');
     say(`  repo:         ${repo.dir}`);
     say(`  model server: ${server.url} (Responses API, ${script.sessions.length} scripted sessions)`);

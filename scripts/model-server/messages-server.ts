@@ -88,7 +88,8 @@ export async function startMessagesServer(opts: MessagesServerOptions): Promise<
   function play(turn: ScriptTurn, turnIdx: number, rec: RecordedRequest, model: string, rawBody: string, res: ServerResponse): void {
     if ('error' in turn) {
       rec.reply = { kind: 'error', detail: `${turn.error.status} ${turn.error.message}` };
-      sendJson(res, turn.error.status, { type: 'error', error: { type: turn.error.type ?? 'invalid_request_error', message: turn.error.message } });
+      const retryAfter = turn.error.retryAfterSeconds;
+      sendJson(res, turn.error.status, { type: 'error', error: { type: turn.error.type ?? 'invalid_request_error', message: turn.error.message } }, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {});
       return;
     }
     if ('disconnect' in turn || 'failed' in turn) {

@@ -80,8 +80,10 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
     const responseId = `resp_${rec.seq}`;
     if ('error' in turn) {
       rec.reply = { kind: 'error', detail: `${turn.error.status} ${turn.error.message}` };
-      const { message, type, code } = turn.error;
-      sendJson(res, turn.error.status, { error: { message, type: type ?? 'invalid_request_error', ...(code ? { code } : {}) } });
+      const { message, type, code, resetsAt, resetsInSeconds, retryAfterSeconds } = turn.error;
+      const resets = { ...(resetsAt !== undefined ? { resets_at: resetsAt } : {}), ...(resetsInSeconds !== undefined ? { resets_in_seconds: resetsInSeconds } : {}) };
+      const headers: Record<string, string> = retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {};
+      sendJson(res, turn.error.status, { error: { message, type: type ?? 'invalid_request_error', ...(code ? { code } : {}), ...resets } }, headers);
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -138,7 +140,7 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
           input_tokens: inputTokens,
           input_tokens_details: { cached_tokens: cachedTokens },
           output_tokens: outputTokens,
-          output_tokens_details: { reasoning_tokens: 0 },
+          output_tokens_details: { reasoning_tokens: usage?.reasoning ?? 0 },
           total_tokens: inputTokens + outputTokens,
         },
       },

@@ -30,6 +30,8 @@ const usageSchema = z.strictObject({
   input: z.number().int().nonnegative().optional(),
   cached: z.number().int().nonnegative().optional(),
   output: z.number().int().nonnegative().optional(),
+  /** Of output, the reasoning tokens (Responses output_tokens_details.reasoning_tokens). */
+  reasoning: z.number().int().nonnegative().optional(),
 });
 
 const execSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -44,6 +46,11 @@ const turnSchema = z.union([
       message: z.string().min(1),
       type: z.string().min(1).optional(),
       code: z.string().min(1).optional(),
+      /** A usage limit's reset, as the API's error body carries it (epoch seconds, or seconds from now). */
+      resetsAt: z.number().int().positive().optional(),
+      resetsInSeconds: z.number().int().nonnegative().optional(),
+      /** The HTTP Retry-After header, in seconds. */
+      retryAfterSeconds: z.number().int().nonnegative().optional(),
     }),
   }),
   z.strictObject({ stall: z.literal(true) }),

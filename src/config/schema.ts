@@ -14,6 +14,7 @@ import { notifyOptions } from './options/notify.js';
 import { parallelOptions } from './options/parallel.js';
 import { statusOptions } from './options/status.js';
 import { rayOptions } from './options/ray.js';
+import { budgetOptions } from './options/budget.js';
 
 /**
  * The one config schema: one flat namespace of camelCase keys (docs/architecture.md "Config naming").
@@ -36,6 +37,7 @@ export const optionFields = {
   ...statusOptions,
   ...parallelOptions,
   ...rayOptions,
+  ...budgetOptions,
 };
 
 export const configSchema = z.strictObject(optionFields);

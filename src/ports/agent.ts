@@ -1,10 +1,18 @@
 /** Agent backends, by role. Adapters: CodexAgent, ClaudeAgent, CommandAgent (src/adapters/agents/). */
 import type { AgentReportParse } from '../core/agent-report.js';
 
+/**
+ * Token counts the codex way: inputTokens includes the cached ones (and, for claude, the cache writes);
+ * outputTokens includes the reasoning ones. The optional fields are present only when the backend reported them.
+ */
 export interface TokenUsage {
   inputTokens: number;
   cachedInputTokens: number;
   outputTokens: number;
+  /** Of outputTokens, those spent on reasoning (codex reasoning_output_tokens). */
+  reasoningOutputTokens?: number;
+  /** Of inputTokens, those written to the prompt cache (claude cache_creation_input_tokens; codex cache_write_input_tokens). */
+  cacheWriteTokens?: number;
 }
 
 export type AgentFailure =
@@ -52,6 +60,11 @@ export interface AgentRunResult {
   report?: AgentReportParse;
   /** Agent session id (codex thread_id, claude session_id), when the stream named one. */
   sessionId?: string;
+  /**
+   * A usage or rate limit said when it resets (epoch ms): codex's "try again at …", an HTTP retry-after,
+   * resets_in_seconds, claude's resetsAt. The loop waits until then and runs the attempt again.
+   */
+  limitResetAtMs?: number;
 }
 
 /** One agent backend (codex, claude, command). Adapter: CodexAgent; fake: test/fakes/fake-codex. */

@@ -18,6 +18,7 @@ export const LEDGER_EVENT_TYPES = [
   'run-done',
   'run-stopped',
   'run-interrupted',
+  'limit-wait',
   'tpu-acquired',
   'tpu-allocate-failed',
   'tpu-lost',

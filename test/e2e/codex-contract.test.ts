@@ -31,7 +31,7 @@ const server = await startResponsesServer({ script: { sessions: [] } });
 after(() => server.close());
 
 agentRunnerContract({
-  name: 'real codex 0.169 + scripted Responses API',
+  name: 'real codex 0.171 + scripted Responses API',
   makeRunner: () =>
     new CodexAgent({
       bin: CODEX_BIN,

@@ -1,5 +1,5 @@
 /**
- * The agent can run gdnctl: the REAL codex (0.169) against the scripted Responses-API server, driven by the built
+ * The agent can run gdnctl: the REAL codex (0.171) against the scripted Responses-API server, driven by the built
  * bin/gdnctl. Codex runs each command through `bash -lc`, whose login profile resets PATH (Debian's
  * /etc/profile), so the packaged prompt names gdnctl by absolute path ({{GDNCTL}}). The scripted exec reads the
  * command the prompt names out of the iteration's prompt.md and runs it, as an agent following the prompt would:

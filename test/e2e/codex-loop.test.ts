@@ -1,5 +1,5 @@
 /**
- * `gdnctl codex-loop --iterations 3` end to end: the built CLI (bin/gdnctl), the REAL Codex CLI 0.169, the
+ * `gdnctl codex-loop --iterations 3` end to end: the built CLI (bin/gdnctl), the REAL Codex CLI 0.171, the
  * scripted Responses-API server, real git and real post-checks, on a repo made from examples/.
  *   iteration 1: a real improvement commit (O(n²) → O(n)) → kept;
  *   iteration 2: no commit → counted failure (--no-commit-policy count-failure);

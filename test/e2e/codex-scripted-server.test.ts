@@ -1,6 +1,6 @@
 /**
  * The real Codex CLI against the scripted Responses-API server, without gdnctl in between: proves the server
- * speaks the protocol codex 0.169 expects, and that the demo script does real work in a real repo.
+ * speaks the protocol codex 0.169 and 0.171 expect, and that the demo script does real work in a real repo.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

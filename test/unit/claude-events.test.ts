@@ -17,7 +17,8 @@ describe('ClaudeEventReader', () => {
       type: 'result', subtype: 'success', is_error: false, result: 'All done.', session_id: 's-1', total_cost_usd: 0.25,
       usage: { input_tokens: 200, cache_creation_input_tokens: 10, cache_read_input_tokens: 40, output_tokens: 37 },
     }));
-    assert.deepEqual(r.usage, { inputTokens: 250, cachedInputTokens: 40, outputTokens: 37 });
+    // Cache writes are part of inputTokens, and counted apart for the cost formula.
+    assert.deepEqual(r.usage, { inputTokens: 250, cachedInputTokens: 40, outputTokens: 37, cacheWriteTokens: 10 });
     assert.equal(r.costUsd, 0.25);
     assert.equal(r.resultText, 'All done.');
     assert.equal(r.sessionId, 's-1');

@@ -26,7 +26,8 @@ describe('CodexEventReader', () => {
       ev({ type: 'turn.completed', usage: { input_tokens: 5, cached_input_tokens: 1, output_tokens: 2, reasoning_output_tokens: 9 } }),
     ];
     for (const l of lines) assert.equal(r.stdoutLine(l), true);
-    assert.deepEqual(r.usage, { inputTokens: 15, cachedInputTokens: 5, outputTokens: 5 });
+    // Reasoning is part of output_tokens (not added again), counted apart once codex reports it.
+    assert.deepEqual(r.usage, { inputTokens: 15, cachedInputTokens: 5, outputTokens: 5, reasoningOutputTokens: 9 });
     assert.equal(r.threadId, 't-1');
     assert.equal(r.lastAgentMessage, 'final\nanswer');
     assert.ok(shown.includes('$ pytest ⏎ -q  → exit 1'), shown.join('\n'));

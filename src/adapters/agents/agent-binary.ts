@@ -1,7 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { ResourceError } from '../../errors.js';
-import type { CommandRunner } from '../../ports/process.js';
 
 function isExecutableFile(path: string): boolean {
   try {
@@ -42,26 +41,4 @@ export function resolveAgentBinary(
  */
 export function helpAdvertisesSearch(helpText: string): boolean {
   return /^[ \t]*(?:-[A-Za-z], )?--search(?=[\s,=<]|$)/m.test(helpText);
-}
-
-const searchSupport = new Map<string, Promise<boolean>>();
-
-/** Run `<codex> exec --help` once per binary and cache whether it advertises --search. */
-export function detectCodexSearch(bin: string, runner: CommandRunner, env: NodeJS.ProcessEnv): Promise<boolean> {
-  let cached = searchSupport.get(bin);
-  if (!cached) {
-    cached = (async () => {
-      const lines: string[] = [];
-      const r = await runner.run({
-        argv: [bin, 'exec', '--help'],
-        cwd: process.cwd(),
-        env,
-        timeoutMs: 60_000,
-        onLine: (l) => lines.push(l),
-      });
-      return r.exitCode === 0 && helpAdvertisesSearch(lines.join('\n'));
-    })();
-    searchSupport.set(bin, cached);
-  }
-  return cached;
 }

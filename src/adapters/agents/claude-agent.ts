@@ -88,6 +88,7 @@ export class ClaudeAgent implements AgentRunner {
       durationMs: result.durationMs,
       usage: reader.usage,
       ...(reader.costUsd !== undefined ? { costUsd: reader.costUsd } : {}),
+      ...((failure === 'agent-usage-limit' || failure === 'agent-rate-limited') && reader.limitResetAtMs !== undefined ? { limitResetAtMs: reader.limitResetAtMs } : {}),
       ...(lastMessage !== undefined ? { lastMessage } : {}),
       argv,
       ...(report ? { report } : {}),

@@ -38,6 +38,8 @@ export class ClaudeEventReader {
   /** The result's `api_error_status`, else the last `api_retry` event's `error_status` (HTTP status). */
   apiErrorStatus: number | undefined;
   resultSubtype: string | undefined;
+  /** A rejected rate_limit_event's reset (epoch ms): when the usage limit that ended the run lifts. */
+  limitResetAtMs: number | undefined;
   readonly messages: string[] = [];
 
   constructor(
@@ -93,6 +95,12 @@ export class ClaudeEventReader {
           this.display(why);
         }
         return;
+      case 'rate_limit_event': {
+        // rate_limit_info mirrors the anthropic-ratelimit-unified-* headers; resetsAt is epoch seconds.
+        const info = (e.rate_limit_info ?? {}) as Json;
+        if (info.status === 'rejected' && typeof info.resetsAt === 'number') this.limitResetAtMs = info.resetsAt * 1000;
+        return;
+      }
       case 'assistant':
         if (typeof e.error === 'string') this.errorCode = e.error;
         for (const block of content) this.assistantBlock(block);
@@ -143,6 +151,8 @@ export class ClaudeEventReader {
     this.usage.inputTokens += num(u.input_tokens) + num(u.cache_creation_input_tokens) + cacheRead;
     this.usage.cachedInputTokens += cacheRead;
     this.usage.outputTokens += num(u.output_tokens);
+    // Cache writes cost more than input: kept apart for the cost formula (src/core/budget/prices.ts).
+    if (typeof u.cache_creation_input_tokens === 'number') this.usage.cacheWriteTokens = (this.usage.cacheWriteTokens ?? 0) + num(u.cache_creation_input_tokens);
     if (typeof e.total_cost_usd === 'number') this.costUsd = (this.costUsd ?? 0) + e.total_cost_usd;
     if (this.isError) {
       if (typeof e.api_error_status === 'number') this.apiErrorStatus = e.api_error_status;

@@ -4,10 +4,12 @@ import { dirname, join } from 'node:path';
 import { createRedactor, type Redactor } from '../../redact.js';
 import type { AgentRunInput, AgentRunResult, AgentRunner } from '../../ports/agent.js';
 import type { CommandRunner } from '../../ports/process.js';
-import { detectCodexSearch, resolveAgentBinary } from './agent-binary.js';
+import { resolveAgentBinary } from './agent-binary.js';
+import { probeCodexHelp, rememberCodexHelp, type CodexHelp } from './codex-help.js';
 import { recordReport, redactAgentFile } from './agent-report-files.js';
 import { CodexEventReader } from './codex-events.js';
 import { classifyCodexMessage } from './codex-failures.js';
+import { codexLimitResetAt } from './codex-limits.js';
 import { prepareCodexHome } from './codex-home.js';
 import { classifyRun, describeFailure, UnknownFailureMemory } from './failure-classifier.js';
 import { runEventStreamAgent } from './event-stream-run.js';
@@ -34,6 +36,8 @@ export interface CodexAgentOptions {
   cwd?: string;
   /** Redacts transcripts, messages and reports; default: a redactor of `env`'s secrets. */
   redact?: Redactor;
+  /** Where `codex exec --help`'s answer is cached between runs (codex-help.ts); memory only without it. */
+  helpCacheFile?: string;
 }
 
 const SANDBOX_FLAGS: Record<CodexSandbox, string[]> = {
@@ -49,7 +53,9 @@ const SANDBOX_FLAGS: Record<CodexSandbox, string[]> = {
 export class CodexAgent implements AgentRunner {
   readonly name = 'codex';
   private resolvedBin: string | undefined;
-  private searchSupported: boolean | undefined;
+  private help: CodexHelp | undefined;
+  /** Optional flags the installed codex does not offer: left out of the argv (preflight warned). */
+  private readonly dropped = new Set<string>();
   private readonly redact: Redactor;
   private readonly unknownFailures = new UnknownFailureMemory();
 
@@ -64,9 +70,24 @@ export class CodexAgent implements AgentRunner {
       install: 'install the Codex CLI (npm install -g @openai/codex)',
       cwd: this.opts.cwd,
     });
-    if (this.opts.search && this.searchSupported === undefined) {
-      this.searchSupported = await detectCodexSearch(this.resolvedBin, this.opts.runner, this.opts.env);
-      if (!this.searchSupported) warnings.push(`${this.resolvedBin} exec does not offer --search; running without web search`);
+    if (this.help === undefined) {
+      this.help = await probeCodexHelp(this.resolvedBin, this.opts.runner, this.opts.env, this.opts.helpCacheFile);
+      const offers = (flag: string): boolean => this.help?.flags?.includes(flag) ?? false;
+      // --search was always probed: without an answer it is dropped, as before. The others only on a clear "no".
+      if (this.opts.search && !offers('--search')) {
+        this.dropped.add('--search');
+        warnings.push(`${this.resolvedBin} exec does not offer --search; running without web search`);
+      }
+      if (this.help.flags) {
+        if (this.opts.ephemeral && !offers('--ephemeral')) {
+          this.dropped.add('--ephemeral');
+          warnings.push(`${this.resolvedBin} exec does not offer --ephemeral; its sessions are kept in codex's state`);
+        }
+        if (!offers('--output-schema')) {
+          this.dropped.add('--output-schema');
+          warnings.push(`${this.resolvedBin} exec does not offer --output-schema; the agent's report is read from its last message unchecked`);
+        }
+      }
     }
     return { warnings };
   }
@@ -75,13 +96,13 @@ export class CodexAgent implements AgentRunner {
     const o = this.opts;
     const argv = [this.resolvedBin ?? o.bin, 'exec', '-C', input.workdir, ...SANDBOX_FLAGS[input.sandbox ?? o.sandbox]];
     argv.push('-o', join(input.iterDir, 'last-message.md'));
-    if (o.ephemeral) argv.push('--ephemeral');
+    if (o.ephemeral && !this.dropped.has('--ephemeral')) argv.push('--ephemeral');
     if (o.model) argv.push('-m', o.model);
     if (o.reasoningEffort) argv.push('-c', `model_reasoning_effort=${JSON.stringify(o.reasoningEffort)}`);
     if (o.profile) argv.push('-p', o.profile);
-    // Before preflight the detection is unknown: describe what was asked for.
-    if (o.search && this.searchSupported !== false) argv.push('--search');
-    if (input.outputSchemaFile) argv.push('--output-schema', input.outputSchemaFile);
+    // Before preflight the probe has not run: describe what was asked for.
+    if (o.search && !this.dropped.has('--search')) argv.push('--search');
+    if (input.outputSchemaFile && !this.dropped.has('--output-schema')) argv.push('--output-schema', input.outputSchemaFile);
     argv.push('--json', '-');
     return argv;
   }
@@ -95,6 +116,11 @@ export class CodexAgent implements AgentRunner {
 
   async run(input: AgentRunInput): Promise<AgentRunResult> {
     await this.preflight();
+    // The run has started (its ledger exists): a probed help answer may now be kept for later runs.
+    if (this.help?.probed && this.help.flags && this.opts.helpCacheFile && this.resolvedBin) {
+      rememberCodexHelp(this.opts.helpCacheFile, this.resolvedBin, this.help.flags);
+      this.help = { ...this.help, probed: false };
+    }
     await mkdir(input.iterDir, { recursive: true, mode: 0o700 });
     const argv = this.describe(input);
     const lastMessageFile = join(input.iterDir, 'last-message.md');
@@ -119,9 +145,12 @@ export class CodexAgent implements AgentRunner {
     const failure = this.unknownFailures.judge(verdict, message ?? '');
     const detail = failure ? this.redact(describeFailure(result, reader.messages, this.redact)) : undefined;
     const report = input.outputSchemaFile ? await recordReport(input.iterDir, lastMessage, this.redact) : undefined;
+    const limited = (failure === 'agent-usage-limit' || failure === 'agent-rate-limited') && message !== undefined;
+    const resetAt = limited ? codexLimitResetAt(message, Date.now()) : undefined;
     return {
       ok: failure === undefined,
       ...(failure ? { failure, detail } : {}),
+      ...(resetAt !== undefined ? { limitResetAtMs: resetAt } : {}),
       exitCode: result.exitCode,
       durationMs: result.durationMs,
       usage: reader.usage,

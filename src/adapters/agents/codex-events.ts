@@ -119,6 +119,9 @@ export class CodexEventReader {
         this.usage.inputTokens += num(u.input_tokens);
         this.usage.cachedInputTokens += num(u.cached_input_tokens);
         this.usage.outputTokens += num(u.output_tokens);
+        // codex 0.169+ sends these too (reasoning is part of output_tokens, cache writes of input_tokens); kept apart.
+        if (typeof u.reasoning_output_tokens === 'number') this.usage.reasoningOutputTokens = (this.usage.reasoningOutputTokens ?? 0) + num(u.reasoning_output_tokens);
+        if (typeof u.cache_write_input_tokens === 'number') this.usage.cacheWriteTokens = (this.usage.cacheWriteTokens ?? 0) + num(u.cache_write_input_tokens);
         this.display(`tokens: ${num(u.input_tokens)} in (${num(u.cached_input_tokens)} cached), ${num(u.output_tokens)} out`);
         return;
       }

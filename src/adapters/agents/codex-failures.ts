@@ -2,7 +2,7 @@ import type { AgentFailure } from '../../ports/agent.js';
 import { failureForHttpStatus, DETERMINISTIC, type FailureVerdict } from './failure-classifier.js';
 
 /**
- * The messages the pinned codex (0.169.0) puts in its `error` and `turn.failed` events when a turn fails.
+ * The messages the pinned codex (0.171.0; the same templates as 0.169.0) puts in its `error` and `turn.failed` events when a turn fails.
  * Those events carry only a message, so this table is the structured signal: each entry is one of codex's
  * own message templates, anchored at the start, never a word searched for anywhere. Every entry is played
  * through the real binary against the scripted Responses server by test/e2e/codex-failures.test.ts (the `play`

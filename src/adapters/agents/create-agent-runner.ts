@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_CODEX_MODEL } from '../../config/options/agent.js';
 import type { Config } from '../../config/schema.js';
@@ -48,6 +49,8 @@ export function createAgentRunner(values: Config, deps: AgentRunnerDeps): AgentR
         search: values.search,
         showFileUpdates: values.showFileUpdates,
         ...(values.modelServer ? { modelServer: values.modelServer } : {}),
+        // --dry-run touches nothing: the help probe is then asked, not cached.
+        ...(values.dryRun ? {} : { helpCacheFile: join(values.logDir, 'cache', 'codex-exec-help.json') }),
       });
     case 'claude':
       return new ClaudeAgent({

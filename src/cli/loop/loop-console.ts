@@ -51,6 +51,8 @@ export function showLoopEvent(e: LoopEvent, out: ConsoleLines): void {
     }
     case 'tpu-replaced':
       return out.warn(`the held TPU was lost; now holding ${e.name ?? 'none'} in ${e.zone ?? '-'}`);
+    case 'limit-wait':
+      return out.warn(`iteration ${e.iteration}: ${e.failure} (${e.detail}); waiting until ${e.resumeAt}, then the same attempt again`);
     case 'output':
       return out.echo(e.line);
     case 'info':

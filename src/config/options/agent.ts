@@ -21,7 +21,7 @@ export const agentOptions = {
     commands: LOOP,
     valueName: '<name>',
   }),
-  // codex 0.169 accepts any string here and only the API rejects it, one failed iteration later: check it now.
+  // codex 0.169–0.171 accepts any string here and only the API rejects it, one failed iteration later: check it now.
   reasoningEffort: opt(z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).default('xhigh'), {
     help: 'codex reasoning effort, passed as -c model_reasoning_effort="<value>"',
     commands: LOOP,

@@ -1,11 +1,14 @@
 import pRetry, { AbortError } from 'p-retry';
 import type { AgentFailure, AgentRunInput, AgentRunner, AgentRunResult, TokenUsage } from '../../ports/agent.js';
 import type { Clock } from '../../ports/clock.js';
+import type { BudgetStop } from '../budget/caps.js';
+import { DEFAULT_LIMIT_WAIT, planLimitWait, type LimitWaitSettings } from '../budget/limit-wait.js';
 import { addTokens, ZERO_TOKENS } from './outcome.js';
 
 /**
- * How a failed agent attempt is handled. Transient provider trouble backs off and retries on its own budget;
- * an exhausted usage limit or a bad login never heals by retrying; anything else (non-zero exit, timeout) is
+ * How a failed agent attempt is handled. A limit that says when it resets is waited out first (runAgentPhase).
+ * Transient provider trouble backs off and retries on its own budget; a usage limit with no reset time or a
+ * bad login never heals by retrying; anything else (non-zero exit, timeout) is
  * the agent's own failure and gets the plain --codex-retries.
  */
 export type AgentFailureClass = 'transient' | 'fatal' | 'interrupted' | 'agent';
@@ -50,6 +53,11 @@ export interface AgentPhaseInput {
   /** Between attempts: stash what the failed attempt left, so the next one starts clean. */
   betweenAttempts: (failed: AgentRunResult, attempt: number) => Promise<void>;
   note: (msg: string) => void;
+  /** Usage limits with a reset time are waited out (src/core/budget/limit-wait.ts); default 6 h, 60 s jitter. */
+  limitWait?: LimitWaitSettings;
+  /** A limit wait begins (the ledger's `limit-wait` event, with the time the attempt resumes). */
+  onLimitWait?: (w: { failure: AgentFailure; resumeAtMs: number; waitMs: number; detail: string }) => Promise<void>;
+  random?: () => number;
 }
 
 export interface AgentPhaseResult {
@@ -58,18 +66,42 @@ export interface AgentPhaseResult {
   tokens: TokenUsage;
   /** The agent processes' own run time, all attempts (for the overhead benchmark). */
   processMs: number;
+  /** A run budget's time cap ran out during the pass (the pass was ended for it). */
+  budgetStop?: BudgetStop;
 }
 
 export async function runAgentPhase(p: AgentPhaseInput): Promise<AgentPhaseResult> {
   let attempts = 0;
   let tokens = ZERO_TOKENS;
   let processMs = 0;
+  let waitedMs = 0;
+  const limits = p.limitWait ?? DEFAULT_LIMIT_WAIT;
+  /** One attempt; a limit with a reset time is waited out and the attempt runs again, on no retry budget. */
+  const attempt = async (): Promise<AgentRunResult> => {
+    for (;;) {
+      if (p.signal.aborted) throw new AbortError('interrupted');
+      attempts += 1;
+      const r = await p.agent.run({ ...p.input, signal: p.signal });
+      tokens = addTokens(tokens, r.usage);
+      processMs += r.durationMs;
+      const failure = r.failure;
+      const limited = failure === 'agent-usage-limit' || failure === 'agent-rate-limited';
+      if (r.ok || !limited || r.limitResetAtMs === undefined || p.signal.aborted) return r;
+      const now = p.clock.now();
+      const plan = planLimitWait(r.limitResetAtMs, now, waitedMs, limits, p.random);
+      const resets = new Date(r.limitResetAtMs).toISOString();
+      if (plan.kind === 'too-long') {
+        return { ...r, detail: `${r.detail ?? r.failure}; it resets at ${resets}, beyond --max-limit-wait-hours ${limits.maxWaitMs / 3_600_000}` };
+      }
+      await p.betweenAttempts(r, attempts);
+      if (p.onLimitWait) await p.onLimitWait({ failure, resumeAtMs: plan.untilMs, waitMs: plan.waitMs, detail: r.detail ?? failure });
+      else p.note(`agent: ${failure} until ${resets}; waiting until ${new Date(plan.untilMs).toISOString()}, then the same attempt again`);
+      waitedMs += plan.waitMs;
+      await p.clock.sleep(plan.waitMs, p.signal).catch(() => undefined);
+    }
+  };
   const once = async (): Promise<AgentRunResult> => {
-    if (p.signal.aborted) throw new AbortError('interrupted');
-    attempts += 1;
-    const r = await p.agent.run({ ...p.input, signal: p.signal });
-    tokens = addTokens(tokens, r.usage);
-    processMs += r.durationMs;
+    const r = await attempt();
     if (!r.ok && r.failure && classifyAgentFailure(r.failure) === 'transient' && !p.signal.aborted) {
       await p.betweenAttempts(r, attempts);
       throw new TransientFailure(r);

@@ -23,8 +23,10 @@ export async function agent(c: IterationContext): Promise<PhaseOutcome> {
   check(c);
   const repairs = c.it.git?.violations ?? [];
   if (pass.result.ok && repairs.length === 0) return NEXT;
-  const failure = pass.result.ok ? undefined : (pass.result.failure ?? 'agent-exit-nonzero');
-  const agentDetail = failure ? `${failure}${pass.result.detail ? `: ${pass.result.detail}` : ''} after ${pass.attempts} attempt(s)` : undefined;
+  // A time cap that ran out ended the pass: the iteration fails with the budget's reason, and record stops the run.
+  const failure: FailureReason | undefined = pass.budgetStop?.reason ?? (pass.result.ok ? undefined : (pass.result.failure ?? 'agent-exit-nonzero'));
+  const why = pass.budgetStop ? pass.budgetStop.detail : pass.result.detail;
+  const agentDetail = failure ? `${failure}${why ? `: ${why}` : ''} after ${pass.attempts} attempt(s)` : undefined;
   const reason: FailureReason = repairs[0]?.reason ?? failure ?? 'agent-exit-nonzero';
   // The first repair names the reason; the others (and the agent's own failure) follow with theirs.
   const detail = [...repairs.map((v, k) => (k === 0 ? v.detail : `${v.reason}: ${v.detail}`)), ...(agentDetail ? [agentDetail] : [])].join('; ');
@@ -49,7 +51,10 @@ export async function agentPass(c: IterationContext, over: Pick<AgentRunInput, '
   const base = await beforePass(c);
   let pending: Promise<void> = Promise.resolve();
   let spawned = false;
-  const pass = await runAgentPhase({
+  // The time caps are watched while the agent runs; the run's own signal still ends it too.
+  const watch = c.budget?.watch(c.d.signal);
+  const passSignal = watch?.signal ?? c.d.signal;
+  const phase = runAgentPhase({
     agent: c.d.agent,
     input: {
       iteration: c.it.i,
@@ -69,7 +74,10 @@ export async function agentPass(c: IterationContext, over: Pick<AgentRunInput, '
     retrySleepMs: c.s.retrySleepMs,
     maxBackoffMs: c.s.transientMaxBackoffMs,
     clock: c.d.clock,
-    signal: c.d.signal,
+    signal: passSignal,
+    ...(c.s.limitWait ? { limitWait: c.s.limitWait } : {}),
+    onLimitWait: (w) =>
+      c.emit({ type: 'limit-wait', iteration: c.it.i, failure: w.failure, resumeAt: new Date(w.resumeAtMs).toISOString(), waitMs: w.waitMs, detail: w.detail }),
     betweenAttempts: async (_r, attempt) => {
       await pending;
       // The next attempt starts from a repository the loop understands, on the loop's branch.
@@ -79,6 +87,14 @@ export async function agentPass(c: IterationContext, over: Pick<AgentRunInput, '
     },
     note: (message) => void c.emit({ type: 'warning', message }),
   });
+  let pass: AgentPhaseResult;
+  try {
+    pass = await phase;
+  } finally {
+    watch?.stop();
+  }
+  const ranOut = watch?.fired();
+  if (ranOut && !c.d.signal.aborted) pass = { ...pass, budgetStop: ranOut };
   await pending;
   c.it.tokens = addTokens(c.it.tokens, pass.tokens);
   c.it.agentProcessMs += pass.processMs;

@@ -1,6 +1,7 @@
 import type { CommitInfo, StatusEntry, TreeSnapshot } from '../../ports/git.js';
 import type { MeasureDecision } from '../../ports/bench.js';
 import { Interrupted } from '../../errors.js';
+import { BudgetTracker } from '../budget/tracker.js';
 import type { LoopDeps } from './deps.js';
 import { loopEventStream, type EmitLoopEvent, type PhaseEntered } from './events.js';
 import type { IterCtx } from './iteration-record.js';
@@ -20,6 +21,8 @@ export interface LoopRun {
   saveState(): Promise<void>;
   /** A clean status taken at the end of the previous iteration, reused when nothing ran in between. */
   readonly cache: { cleanStatus?: StatusEntry[] | undefined };
+  /** The run's budgets (--max-tokens, --max-cost-usd, --max-wall-hours, --max-tpu-hours), when any is set. */
+  readonly budget?: BudgetTracker | undefined;
 }
 
 /** The iteration context every phase takes: the run, plus what this iteration learned so far. */
@@ -69,6 +72,7 @@ export function loopRun(s: LoopSettings, d: LoopDeps, state: RunState): LoopRun 
     state,
     emit: loopEventStream(d.ledger, d.console),
     cache: {},
+    budget: s.budget ? new BudgetTracker(s.budget, state, d.clock, d.tpu, (m) => d.console.warn(m)) : undefined,
     saveState: async () => {
       state.updatedAt = new Date(d.clock.now()).toISOString();
       await d.ledger.writeState(state);

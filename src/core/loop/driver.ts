@@ -24,6 +24,7 @@ import { beginIteration, restoreOperatorWork, stashLeftovers, type IterationCont
 import { decide } from './decide.js';
 import { guardTree } from './guard-tree.js';
 import { measure } from './measure.js';
+import { isBudgetReason } from '../budget/caps.js';
 import type { IterationResult, LoopResult, LoopStop } from './outcome.js';
 import type { IterationPhase } from './phases.js';
 import { postChecks } from './post-checks.js';
@@ -84,6 +85,9 @@ export async function runLoop(r: LoopRun, first: number): Promise<LoopResult> {
   const { s, d, state } = r;
   for (let i = first; i <= s.iterations; i++) {
     if (d.signal.aborted) return interrupted(r);
+    // A run budget that has run out (with what the next iteration may spend) ends the run before it starts.
+    const spent = r.budget?.beforeIteration();
+    if (spent) return stopped(r, { reason: spent.reason, cause: 'budget', iteration: i, message: `before iteration ${i}: ${spent.reason} (${spent.detail})` });
     let end: RecordOutcome;
     try {
       const tpu = d.tpu;
@@ -186,6 +190,7 @@ async function cleanUpInterrupted(c: IterationContext): Promise<void> {
 async function stopped(r: LoopRun, stop: LoopStop): Promise<LoopResult> {
   r.state.status = 'stopped';
   r.state.stopMessage = stop.message;
+  if (isBudgetReason(stop.reason)) r.state.stopReason = stop.reason;
   await r.saveState();
   await r.emit({ type: 'run-stopped', stop });
   return { kind: 'stopped', stop };

@@ -34,6 +34,8 @@ export type LoopEvent =
   | { type: 'iteration-recorded'; iteration: number; outcome: 'kept' | 'no-change' | 'failed'; status: IterationStatus; reason?: string }
   | { type: 'target-reached'; iteration: number; value?: number; stops: boolean }
   | { type: 'tpu-replaced'; name: string | undefined; zone: string | undefined }
+  /** A usage or rate limit with a reset time: the attempt runs again at `resumeAt` (ISO). */
+  | { type: 'limit-wait'; iteration: number; failure: string; resumeAt: string; waitMs: number; detail: string }
   | { type: 'run-done'; iterations: number; stopReason?: 'target-reached' }
   | { type: 'run-stopped'; stop: LoopStop }
   /** A line of agent or post-check output. */
@@ -69,6 +71,7 @@ export function ledgerLine(e: LoopEvent): { type: LedgerEventType; data: Record<
     case 'revert':
     case 'iteration-recorded':
     case 'target-reached':
+    case 'limit-wait':
     case 'run-done': {
       const { type, ...data } = e;
       return { type, data };

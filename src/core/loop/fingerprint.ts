@@ -7,8 +7,11 @@ import { createHash } from 'node:crypto';
  */
 // takeOver and the TPU heartbeat say how a node is held, not what the run does: adding --take-over to a rerun
 // must still resume the interrupted run. Notifications and the stuck threshold say whom the run tells, so a
-// rerun with another --notify-cmd resumes it too.
-const VOLATILE = /^(iterations|newRun|newExperiment|dryRun|verbose|quiet|logFormat|logDir|takeOver|tpuHeartbeat.*|notify.*|stuckMinutes|.*Seconds|.*Sleep.*|.*Retries|.*Timeout.*)$/;
+// rerun with another --notify-cmd resumes it too. Run budgets (--max-tokens, --max-cost-usd and its modelPrices,
+// --max-wall-hours, --max-tpu-hours) and the usage-limit wait say how long a run may go on, not what it does:
+// raising one after a budget stop goes on.
+const VOLATILE =
+  /^(iterations|newRun|newExperiment|dryRun|verbose|quiet|logFormat|logDir|takeOver|tpuHeartbeat.*|notify.*|stuckMinutes|.*Seconds|.*Sleep.*|.*Retries|.*Timeout.*|maxTokens|maxCostUsd|modelPrices|maxWallHours|maxTpuHours|maxLimitWaitHours)$/;
 
 /**
  * Keys that may also change between two runs of one experiment (docs/codex-loop.md "Experiments and runs"):
@@ -19,7 +22,7 @@ const RUN_ONLY: readonly RegExp[] = [
   // budgets
   /^maxFailures$/,
   /^maxConsecutiveFailures$/,
-  // notifications, the stuck threshold and usage-limit waits
+  // notifications, the stuck threshold and usage-limit waits (the run budgets and the limit wait are in VOLATILE)
   /^notify/,
   /^stuckMinutes$/,
   /^limitWait/,

@@ -1,6 +1,7 @@
 import type { AgentFailure, TokenUsage } from '../../ports/agent.js';
 import type { MeasureDecision } from '../../ports/bench.js';
 import type { AgentReportParse } from '../agent-report.js';
+import type { BudgetReason } from '../budget/caps.js';
 import type { Phase } from './phases.js';
 
 /** Why an iteration did not produce a kept commit. Kebab-case, recorded verbatim in record.json. */
@@ -35,10 +36,13 @@ export type FailureReason =
   /** git refused gdnctl's revert commit (signing, a hook): the range stays on the branch. */
   | 'revert-failed'
   | 'stash-restore-conflict'
-  | 'iteration-error';
+  | 'iteration-error'
+  /** A run budget ran out (--max-tokens, --max-cost-usd, --max-wall-hours, --max-tpu-hours; src/core/budget/). */
+  | BudgetReason;
+export type { BudgetReason };
 
 /** Which policy governs a failure (docs/architecture.md "The loop": fail / count-failure / continue). */
-export type PolicyFamily = 'agent' | 'no-commit' | 'post-check' | 'iteration-error' | 'verify' | 'measure' | 'fatal';
+export type PolicyFamily = 'agent' | 'no-commit' | 'post-check' | 'iteration-error' | 'verify' | 'measure' | 'fatal' | 'budget';
 
 export function policyFamily(reason: FailureReason): PolicyFamily {
   switch (reason) {
@@ -81,6 +85,11 @@ export function policyFamily(reason: FailureReason): PolicyFamily {
     case 'ledger-deleted':
     case 'iteration-error':
       return 'iteration-error';
+    case 'budget-tokens':
+    case 'budget-cost':
+    case 'budget-wall':
+    case 'budget-tpu':
+      return 'budget';
     default: {
       const never: never = reason;
       throw new Error(`unknown reason ${String(never)}`);
@@ -141,7 +150,7 @@ export interface IterationRecord {
 }
 
 /** Why the loop stopped early; the CLI edge maps this to an exit code (src/cli/loop-exit.ts). */
-export type StopCause = 'policy-fail' | 'budget-total' | 'budget-consecutive' | 'fatal';
+export type StopCause = 'policy-fail' | 'budget-total' | 'budget-consecutive' | 'fatal' | 'budget';
 
 export interface LoopStop {
   reason: FailureReason;
@@ -160,11 +169,15 @@ export type LoopResult =
 export const ZERO_TOKENS: TokenUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
 
 export function addTokens(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return {
+  const sum: TokenUsage = {
     inputTokens: a.inputTokens + b.inputTokens,
     cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
   };
+  // The finer counts appear only once a backend reported them, so older records keep their shape.
+  if (a.reasoningOutputTokens !== undefined || b.reasoningOutputTokens !== undefined) sum.reasoningOutputTokens = (a.reasoningOutputTokens ?? 0) + (b.reasoningOutputTokens ?? 0);
+  if (a.cacheWriteTokens !== undefined || b.cacheWriteTokens !== undefined) sum.cacheWriteTokens = (a.cacheWriteTokens ?? 0) + (b.cacheWriteTokens ?? 0);
+  return sum;
 }
 
 /**

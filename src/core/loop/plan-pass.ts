@@ -98,7 +98,7 @@ export async function runPlanPass(p: PlanPassInput): Promise<PlanPassResult> {
     return fail('plan-pass-modified-tree', `the read-only planning pass changed the working tree (${status.map((e) => e.path).slice(0, 10).join(', ')})`);
   }
   if (!r.result.ok) {
-    const failure = r.result.failure ?? 'agent-exit-nonzero';
+    const failure = r.budgetStop?.reason ?? r.result.failure ?? 'agent-exit-nonzero';
     return fail(failure, `planning pass: ${failure}${r.result.detail ? `: ${r.result.detail}` : ''} after ${r.attempts} attempt(s)`);
   }
   const plan = r.result.lastMessage?.trim();

@@ -24,7 +24,7 @@ export interface Judgement {
 }
 
 /** The policy that applies to a reason. Agent, protected-path and measurement failures always count (anchor §2.4). */
-export function policyFor(reason: FailureReason, p: LoopPolicies): FailurePolicy | 'fatal' {
+export function policyFor(reason: FailureReason, p: LoopPolicies): FailurePolicy | 'fatal' | 'budget' {
   const family = policyFamily(reason);
   switch (family) {
     case 'agent':
@@ -38,7 +38,8 @@ export function policyFor(reason: FailureReason, p: LoopPolicies): FailurePolicy
     case 'iteration-error':
       return p.iterationError;
     case 'fatal':
-      return 'fatal';
+    case 'budget':
+      return family;
     default: {
       const never: never = family;
       throw new Error(`unknown family ${String(never)}`);
@@ -52,6 +53,7 @@ function stop(reason: FailureReason, cause: StopCause, iteration: number, detail
     'budget-total': 'the failure budget (--max-failures) is exhausted',
     'budget-consecutive': 'too many failures in a row (--max-consecutive-failures)',
     fatal: 'retrying cannot fix it',
+    budget: 'a run budget ran out (raise it and run the same command again to go on)',
   };
   return { reason, cause, iteration, message: `iteration ${iteration}: ${reason} (${detail}); stopping because ${why[cause]}` };
 }
@@ -70,7 +72,8 @@ export function judgeFailure(
   const policy = policyFor(reason, policies);
   switch (policy) {
     case 'fatal':
-      return { counters, policy: 'stopped', stop: stop(reason, 'fatal', iteration, detail) };
+    case 'budget':
+      return { counters, policy: 'stopped', stop: stop(reason, policy, iteration, detail) };
     case 'fail':
       return { counters, policy: 'stopped', stop: stop(reason, 'policy-fail', iteration, detail) };
     case 'continue':

@@ -1,4 +1,5 @@
 import type { TokenUsage } from '../../ports/agent.js';
+import type { BudgetReason, TimeSpent } from '../budget/caps.js';
 import type { FailureReason } from './outcome.js';
 import type { Phase } from './phases.js';
 import type { IterationStatus } from './iteration-status.js';
@@ -55,8 +56,10 @@ export interface RunState {
   tokens: TokenUsage;
   completed: IterationSummary[];
   stopMessage?: string;
-  /** Why a run ended early without a failure: --target reached (🎯). */
-  stopReason?: 'target-reached';
+  /** Why a run ended early: --target reached (🎯), or a run budget ran out. */
+  stopReason?: 'target-reached' | BudgetReason;
+  /** Wall-clock and TPU chip time the run has spent, for --max-wall-hours and --max-tpu-hours. */
+  budgetSpent?: TimeSpent;
   /** Paths protected for the rest of the run because --bootstrap-infra's iteration 0 created them. */
   bootstrapProtect?: string[];
   /** --bootstrap-infra's accepted iteration 0: its commit and the commands it provides for the run. */

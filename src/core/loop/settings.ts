@@ -1,3 +1,7 @@
+import { UsageError } from '../../errors.js';
+import type { BudgetSettings } from '../budget/caps.js';
+import { DEFAULT_LIMIT_WAIT, type LimitWaitSettings } from '../budget/limit-wait.js';
+import type { AgentBackend, ModelPrice } from '../budget/prices.js';
 import type { FailurePolicy, LoopPolicies } from './policy.js';
 
 /** Everything the engine needs from the resolved config, in engine units (ms, booleans). */
@@ -39,6 +43,10 @@ export interface LoopSettings {
   binDir: string;
   /** The log dir relative to the repository root; its files never count as the operator's work. */
   ledgerRel?: string;
+  /** --max-tokens, --max-cost-usd, --max-wall-hours, --max-tpu-hours (src/core/budget/); absent: no caps. */
+  budget?: BudgetSettings;
+  /** Usage limits with a reset time are waited out, up to --max-limit-wait-hours. */
+  limitWait?: LimitWaitSettings;
 }
 
 export interface LoopConfigValues {
@@ -69,6 +77,41 @@ export interface LoopConfigValues {
   scopeGlob?: string[] | undefined;
   continueAfterTarget?: boolean | undefined;
   planFirst?: boolean | undefined;
+  agent?: AgentBackend | undefined;
+  model?: string | undefined;
+  maxTokens?: number | undefined;
+  maxCostUsd?: number | undefined;
+  maxWallHours?: number | undefined;
+  maxTpuHours?: number | undefined;
+  maxLimitWaitHours?: number | undefined;
+  modelPrices?: Record<string, ModelPrice> | undefined;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The caps in engine units. A cost cap needs the model's prices: without them it could never be checked,
+ * so the run is refused (exit 2) naming the key to add.
+ */
+export function budgetSettings(v: LoopConfigValues): BudgetSettings | undefined {
+  const b: BudgetSettings = {
+    ...(v.maxTokens !== undefined ? { maxTokens: v.maxTokens } : {}),
+    ...(v.maxWallHours !== undefined ? { maxWallMs: v.maxWallHours * HOUR_MS } : {}),
+    ...(v.maxTpuHours !== undefined ? { maxTpuChipMs: v.maxTpuHours * HOUR_MS } : {}),
+  };
+  if (v.maxCostUsd !== undefined) {
+    const backend = v.agent ?? 'codex';
+    const model = v.model ?? '';
+    const price = Object.hasOwn(v.modelPrices ?? {}, model) ? v.modelPrices?.[model] : undefined;
+    if (!price) {
+      throw new UsageError(
+        `--max-cost-usd needs the price of model ${JSON.stringify(model)}: add modelPrices.${model}: {inputUsdPerMTok, cachedInputUsdPerMTok, outputUsdPerMTok} to gdnctl.yaml (USD per million tokens), or drop --max-cost-usd`,
+      );
+    }
+    b.maxCostUsd = v.maxCostUsd;
+    b.pricing = { backend, model, price };
+  }
+  return Object.keys(b).length ? b : undefined;
 }
 
 /** Config values (after --resilient) → engine settings. */
@@ -76,6 +119,7 @@ export function loopSettings(
   v: LoopConfigValues,
   extra: { promptTemplate: string; promptFile: string; directives: string[]; binDir: string; ledgerRel?: string },
 ): LoopSettings {
+  const budget = budgetSettings(v);
   return {
     iterations: v.iterations ?? 1,
     workdir: v.workdir,
@@ -115,5 +159,7 @@ export function loopSettings(
     hillclimbLog: v.hillclimbLog,
     binDir: extra.binDir,
     ...(extra.ledgerRel !== undefined ? { ledgerRel: extra.ledgerRel } : {}),
+    ...(budget ? { budget } : {}),
+    limitWait: { ...DEFAULT_LIMIT_WAIT, ...(v.maxLimitWaitHours !== undefined ? { maxWaitMs: v.maxLimitWaitHours * HOUR_MS } : {}) },
   };
 }

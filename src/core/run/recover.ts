@@ -6,6 +6,7 @@ import { leftoverMessage, restoreOperatorStash, revertUnvalidated, stashLeftover
 import type { RunState } from '../loop/run-state.js';
 import { phaseMayLeaveAgentEdits } from '../loop/phases.js';
 import { iterNumber } from '../text/iteration-name.js';
+import { isBudgetReason } from '../budget/caps.js';
 
 /**
  * A run owned by another host cannot be probed; it counts as alive so two hosts never share one run. The start
@@ -21,7 +22,7 @@ export function ownerGone(st: Record<string, unknown>, probe: OwnerProbe): boole
 
 /**
  * The newest run with this config fingerprint, if it can be continued (docs/architecture.md "Resume"): status
- * `interrupted`, or `running` with a dead owner. A newer finished run with the same fingerprint wins: then a
+ * `interrupted`, `running` with a dead owner, or `stopped` by a run budget. A newer finished run with the same fingerprint wins: then a
  * fresh run starts.
  */
 export async function findResumable(runs: Pick<RunStore, 'list'>, fingerprint: string, probe: OwnerProbe): Promise<RunListing | undefined> {
@@ -30,6 +31,8 @@ export async function findResumable(runs: Pick<RunStore, 'list'>, fingerprint: s
     const st = r.state;
     if (!st) return undefined;
     if (st.status === 'interrupted') return r;
+    // A run a budget stopped goes on once the cap is raised (budgets are not in the fingerprint).
+    if (st.status === 'stopped' && typeof st.stopReason === 'string' && isBudgetReason(st.stopReason)) return r;
     if (st.status === 'running' && ownerGone(st, probe)) return r;
     return undefined;
   }

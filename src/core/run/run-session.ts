@@ -157,10 +157,14 @@ export class RunSession {
     this.run = found.run;
     this.d.console.info(`resuming run ${found.runId} at iteration ${state.iteration} (phase ${state.phase} was interrupted)`);
     const resumes = Array.isArray(found.run.resumes) ? (found.run.resumes as unknown[]) : [];
-    await this.writeRun({ resumes: [...resumes, { at: new Date(this.d.clock.now()).toISOString(), pid: this.d.owner.pid }] });
+    // stopReason undefined: a budget stop being resumed is no longer how the run ended (JSON drops the key).
+    await this.writeRun({ resumes: [...resumes, { at: new Date(this.d.clock.now()).toISOString(), pid: this.d.owner.pid }], stopReason: undefined });
     const d = this.d;
     const first = await recoverRun(state, { git: d.git, runner: d.runner, ledger, console: d.console, killGraceMs: d.killGraceMs, requireClean: this.s.requireClean });
     state.status = 'running';
+    // A run a budget stopped is going on: the stop is history (events.jsonl keeps it).
+    delete state.stopReason;
+    delete state.stopMessage;
     await ledger.writeState(state);
     return first;
   }
@@ -184,7 +188,8 @@ export class RunSession {
         await ledger.writeState(state).catch(() => undefined);
         await ledger.event('run-interrupted', { signal: signalName ?? null, iteration: state.iteration }).catch(() => undefined);
       }
-      await this.writeRun({ status: state.status, endedAt: new Date(this.d.clock.now()).toISOString() }).catch(() => undefined);
+      const why = state.stopReason ? { stopReason: state.stopReason } : {};
+      await this.writeRun({ status: state.status, ...why, endedAt: new Date(this.d.clock.now()).toISOString() }).catch(() => undefined);
       await this.noteInExperiment().catch(() => undefined);
     }
     return final;
