@@ -60,12 +60,12 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   }
 
   const session = new RunSession(settings, {
-    git, agent, runner, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: { ...ctx.env, ...settingsEnv }, reportSchema: writeReportSchema,
+    git, startSnapshot: pre.snapshot, agent, runner, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: { ...ctx.env, ...settingsEnv }, reportSchema: writeReportSchema,
     runs: new FileRunStore(v.logDir, redact),
     owner: { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) },
     probeOwner: ownerLiveness,
     killGraceMs,
-    extras: (ledger) => buildLoopExtras({ values: v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv }, ledger),
+    extras: (ledger) => buildLoopExtras({ values: v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv, commitSubject: (sha) => git.commitSubject(sha) }, ledger),
     alert: (m) => ctx.stderr.write(redact(`gdnctl: ${m}\n`)),
   }, {
     newRun: v.newRun,

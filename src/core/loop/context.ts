@@ -18,8 +18,11 @@ export interface LoopRun {
   readonly emit: EmitLoopEvent;
   /** Atomic write of state.json, only where a resume needs it (docs/decisions.md). */
   saveState(): Promise<void>;
-  /** A clean status taken at the end of the previous iteration, reused when nothing ran in between. */
-  readonly cache: { cleanStatus?: StatusEntry[] | undefined };
+  /**
+   * What git last said when nothing has touched the tree since: the status (clean at the end of the previous
+   * iteration, or preflight's for the first) and HEAD, so the next iteration need not ask again.
+   */
+  readonly cache: { cleanStatus?: StatusEntry[] | undefined; head?: string | undefined };
 }
 
 /** The iteration context every phase takes: the run, plus what this iteration learned so far. */
@@ -68,7 +71,7 @@ export function loopRun(s: LoopSettings, d: LoopDeps, state: RunState): LoopRun 
     d,
     state,
     emit: loopEventStream(d.ledger, d.console),
-    cache: {},
+    cache: d.startSnapshot ? { cleanStatus: d.startSnapshot.entries, head: d.startSnapshot.head } : {},
     saveState: async () => {
       state.updatedAt = new Date(d.clock.now()).toISOString();
       await d.ledger.writeState(state);
@@ -122,12 +125,13 @@ export function treePorts(c: LoopRun): TreeStepPorts {
 export async function stashLeftovers(c: IterationContext, message: string, status?: StatusEntry[]): Promise<void> {
   const r = await stashLeftoversStep(treePorts(c), c.it.i, message, c.s.requireClean, status);
   c.cache.cleanStatus = r.status.length === 0 ? r.status : undefined;
+  if (!c.cache.cleanStatus) c.cache.head = undefined;
   if (r.sha) c.it.leftoverStash = r.sha;
 }
 
 /** The operator's stash comes back (tree-steps.ts); returns the stop --stash-restore-policy fail asks for. */
 export async function restoreOperatorWork(c: IterationContext): Promise<LoopStop | undefined> {
   const r = await restoreOperatorStashStep(treePorts(c), c.it.i, c.s.stashRestorePolicy);
-  if (r?.restored) c.cache.cleanStatus = undefined;
+  if (r?.restored) Object.assign(c.cache, { cleanStatus: undefined, head: undefined });
   return r?.stop;
 }
