@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import { benchEnv, initBenchRepo, median } from './bench-repo.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -18,6 +19,10 @@ const { Interrupt } = await import(join(root, 'dist/cli/interrupt.js'));
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 1000);
 const WINDOW = Math.min(Number(process.env.BENCH_WINDOW ?? 100), Math.floor(ITERATIONS / 2));
 const KEEP = process.env.BENCH_KEEP === '1';
+const RSS_AT = [10, 100, 1000].filter((n) => n <= ITERATIONS);
+// BENCH_HEAP_SNAPSHOTS=10,100 writes heap snapshots at those iterations (to the temp dir) for a comparison.
+const SNAPSHOT_AT = (process.env.BENCH_HEAP_SNAPSHOTS ?? '').split(',').filter(Boolean).map(Number);
+const mib = (b) => +(b / 2 ** 20).toFixed(1);
 
 const r1 = (x) => +x.toFixed(1);
 const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
@@ -41,6 +46,9 @@ try {
   // The loop's own CPU time per iteration (this process only, not its children): much steadier than wall time
   // on a shared machine. Sampled at the first status line of each iteration ("iteration N/M · …").
   const cpuAt = new Map();
+  // Resident memory of this process (the loop runs in it): the peak so far at iterations 10, 100 and 1,000.
+  let peakRss = 0;
+  const rssAt = {};
   const stderr = new Writable({
     write: (c, _e, cb) => {
       const text = c.toString();
@@ -49,6 +57,10 @@ try {
       if (m && !cpuAt.has(Number(m[1]))) {
         const u = process.cpuUsage();
         cpuAt.set(Number(m[1]), (u.user + u.system) / 1000);
+        const rss = process.memoryUsage().rss;
+        peakRss = Math.max(peakRss, rss);
+        if (RSS_AT.includes(Number(m[1]))) rssAt[Number(m[1])] = { rssMiB: mib(rss), peakMiB: mib(peakRss), heapUsedMiB: mib(process.memoryUsage().heapUsed) };
+        if (SNAPSHOT_AT.includes(Number(m[1]))) writeHeapSnapshot(join(tmpdir(), `gdnctl-flatness-${process.pid}-${m[1]}.heapsnapshot`));
       }
       cb();
     },
@@ -94,6 +106,10 @@ try {
         recordTotal: windows(total),
         loopOverhead: windows(overhead),
         loopCpu: windows(cpu),
+        rss: rssAt,
+        // Flat: the peak at the last mark within 10 % of the peak at iteration 10.
+        rssFlat: RSS_AT.length > 1 ? rssAt[RSS_AT.at(-1)].peakMiB <= 1.1 * rssAt[RSS_AT[0]].peakMiB : null,
+        rssPeakWithin60MiB: mib(peakRss) <= 60,
         runFilesKb: Object.fromEntries(['events.jsonl', 'state.json', 'ledger.json', 'leaderboard.md', 'final-report.md'].map((f) => [f, Math.round(size(f) / 1024)])),
         target: `last ${WINDOW} iterations within 1.2x of the first ${WINDOW} (iteration cycle, median)`,
         met: cycle.ratio <= 1.2,

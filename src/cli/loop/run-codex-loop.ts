@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { delimiter, relative } from 'node:path';
 import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
-import { writeReportSchema } from '../../adapters/agents/agent-report-files.js';
+import { runReportSchema } from '../../adapters/agents/agent-report-files.js';
 import { FileRunStore } from '../../adapters/ledger/file-ledger.js';
 import { ExecaCommandRunner } from '../../adapters/process/execa-command-runner.js';
 import { ownerLiveness, processStartTime } from '../../adapters/process/liveness.js';
@@ -60,7 +60,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   }
 
   const session = new RunSession(settings, {
-    git, startSnapshot: pre.snapshot, agent, runner, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: { ...ctx.env, ...settingsEnv }, reportSchema: writeReportSchema,
+    git, startSnapshot: pre.snapshot, agent, runner, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: { ...ctx.env, ...settingsEnv }, reportSchema: runReportSchema(),
     runs: new FileRunStore(v.logDir, redact),
     owner: { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) },
     probeOwner: ownerLiveness,
