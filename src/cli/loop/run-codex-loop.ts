@@ -60,7 +60,9 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   }
 
   const session = new RunSession(settings, {
-    git, startSnapshot: pre.snapshot, agent, runner, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: { ...ctx.env, ...settingsEnv }, reportSchema: runReportSchema(),
+    // A clean preflight status stands for the first iteration's; any entry (the run directory before it is
+    // excluded, say) makes the guard look again.
+    git, startSnapshot: pre.snapshot.entries.length === 0 ? pre.snapshot : undefined, agent, runner, clock: systemClock, files: textFiles, console: out, signal: ctx.interrupt.signal, env: { ...ctx.env, ...settingsEnv }, reportSchema: runReportSchema(),
     runs: new FileRunStore(v.logDir, redact),
     owner: { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) },
     probeOwner: ownerLiveness,

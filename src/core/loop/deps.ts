@@ -43,7 +43,7 @@ export interface LoopDeps {
   measurer?: Measurer | undefined;
   memory?: IterationMemory | undefined;
   /**
-   * HEAD, branch and status taken when nothing has touched the tree since (preflight's, on a fresh start): the
+   * HEAD, branch and a clean status taken when nothing has touched the tree since (preflight's, on a fresh start): the
    * first iteration's guard-tree and prompt use it instead of asking git again.
    */
   startSnapshot?: TreeSnapshot | undefined;
