@@ -73,14 +73,14 @@ export class FileLedger implements RunLedger {
    * temp file + fsync + rename: a reader (or a resume after SIGKILL) sees the old state or the new one, never
    * half of one. rename(2) is atomic within one filesystem, and the temp file sits next to the target.
    */
-  async writeState(state: unknown): Promise<void> {
+  async writeState(state: unknown, opts: { durable?: boolean } = {}): Promise<void> {
     const target = join(this.runDir, 'state.json');
     const tmp = `${target}.tmp-${process.pid}`;
     const text = this.redact(JSON.stringify(state, null, 2)) + '\n';
     const fd = await this.inRunDir(async () => openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600));
     try {
       writeFileSync(fd, text);
-      fsyncSync(fd);
+      if (opts.durable !== false) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

@@ -16,8 +16,8 @@ export interface LoopRun {
   readonly state: RunState;
   /** The run's one event stream; the ledger and the console subscribe to it (events.ts). */
   readonly emit: EmitLoopEvent;
-  /** Atomic write of state.json, only where a resume needs it (docs/decisions.md). */
-  saveState(): Promise<void>;
+  /** Atomic write of state.json, only where a resume needs it (docs/decisions.md); `durable: false`, no fsync. */
+  saveState(opts?: { durable?: boolean }): Promise<void>;
   /**
    * What git last said when nothing has touched the tree since: the status (clean at the end of the previous
    * iteration, or preflight's for the first) and HEAD, so the next iteration need not ask again.
@@ -72,9 +72,9 @@ export function loopRun(s: LoopSettings, d: LoopDeps, state: RunState): LoopRun 
     state,
     emit: loopEventStream(d.ledger, d.console),
     cache: d.startSnapshot ? { cleanStatus: d.startSnapshot.entries, head: d.startSnapshot.head } : {},
-    saveState: async () => {
+    saveState: async (opts) => {
       state.updatedAt = new Date(d.clock.now()).toISOString();
-      await d.ledger.writeState(state);
+      await d.ledger.writeState(state, opts);
     },
   };
 }
@@ -97,7 +97,7 @@ export function check(c: LoopRun): void {
  * Enter a phase: its event is in the ledger (and, with `persist`, state.json is written) before the phase's
  * work starts, so a resumed run knows where it stopped. The previous phase's time is booked to it.
  */
-export async function enter(c: IterationContext, entered: PhaseEntered, opts: { persist?: boolean; checkAbort?: boolean } = {}): Promise<void> {
+export async function enter(c: IterationContext, entered: PhaseEntered, opts: { persist?: boolean; durable?: boolean; checkAbort?: boolean } = {}): Promise<void> {
   if (opts.checkAbort !== false) check(c);
   const now = c.d.clock.now();
   const it = c.it;
@@ -106,7 +106,7 @@ export async function enter(c: IterationContext, entered: PhaseEntered, opts: { 
   it.phase = entered.phase;
   c.state.phase = entered.phase;
   await c.emit({ type: 'phase', iteration: it.i, of: c.s.iterations, elapsedMs: now - it.startedMs, ...entered });
-  if (opts.persist) await c.saveState();
+  if (opts.persist) await c.saveState(opts.durable === false ? { durable: false } : undefined);
 }
 
 /** The iteration fails in the phase it is in. */

@@ -17,8 +17,10 @@ async function fresh(c: IterationContext): Promise<StatusEntry[]> {
 }
 
 export async function guardTree(c: IterationContext): Promise<PhaseOutcome> {
-  // The iteration's start is durable: a resume redoes this iteration, never the one before.
-  await enter(c, { phase: 'guard-tree' }, { persist: true });
+  // The iteration's start is in state.json: a resume after a kill redoes this iteration, never the one before.
+  // Not fsynced: after an OS crash the last durable state (the previous iteration recorded, or the run's start)
+  // leads a resume to this same iteration.
+  await enter(c, { phase: 'guard-tree' }, { persist: true, durable: false });
   const status = c.cache.cleanStatus ?? (await fresh(c));
   c.cache.cleanStatus = undefined;
   const dirty = judgeDirtyTree(status, { requireClean: c.s.requireClean, dirtyPolicy: c.s.dirtyPolicy, ledgerRel: c.s.ledgerRel });
