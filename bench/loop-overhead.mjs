@@ -1,48 +1,106 @@
 #!/usr/bin/env node
-// Loop overhead: 20 iterations with an instant fake agent and a `true` post-check, on a 10-file and a
-// 50,000-file repository. Overhead = iteration wall time − the agent's and the post-checks' own process time
-// (from each iter-NNN/record.json). The raw-git floor (git status --porcelain + 2× git rev-parse HEAD) is
-// measured in the same run on the same repositories. Prints one JSON object.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Loop overhead (issue 14): `gdnctl codex-loop` as the operator starts it (bin/gdnctl, a fresh process), 20
+// iterations with an instant fake agent that commits and a `true` post-check, on a 10-file and a 50,000-file
+// repository. A `codex` wrapper first on PATH stamps each agent run's start and end (bash $EPOCHREALTIME, no
+// extra process), so the figures are the loop's own:
+//   gap         agent exit → next agent spawn, minus that iteration's post-check process time (record.json)
+//   launch      process spawn → first agent start
+//   exit        last agent exit → gdnctl's exit
+//   git spawns  per iteration and before the first agent, from a second, shorter run with a logging `git`
+//               (its own cost would show in the gap, so the timed run has none)
+//   floor       the same 3 git commands an iteration needs (status --porcelain=v2, the range's log and diff),
+//               spawned from node one after the other, measured in the same run on the same repository
+// Target: gap ≤ max(1.5 × floor, floor + 5 ms). Prints one JSON object; BENCH_ITERATIONS, BENCH_SIZES, BENCH_ROUNDS.
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { benchEnv, initBenchRepo, median } from './bench-repo.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { makeProgram } = await import(join(root, 'dist/cli/program.js'));
-const { Interrupt } = await import(join(root, 'dist/cli/interrupt.js'));
+const GDNCTL = join(root, 'bin', 'gdnctl');
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20);
 const SIZES = (process.env.BENCH_SIZES ?? '10,50000').split(',').map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const r1 = (x) => +x.toFixed(1);
 
 function makeRepo(base, files, e) {
   const dir = join(base, 'repo');
-  const git = initBenchRepo(dir, e, (root) => {
+  const git = initBenchRepo(dir, e, (d0) => {
     for (let i = 0; i < files; i++) {
-      const d = join(root, 'src', `d${Math.floor(i / 500)}`);
+      const d = join(d0, 'src', `d${Math.floor(i / 500)}`);
       if (i % 500 === 0) mkdirSync(d, { recursive: true });
       writeFileSync(join(d, `f${i}.txt`), `file ${i}\n`);
     }
   });
-  // Warm the index stat cache, as a repository someone works in would be.
+  // A second commit, so the floor has a range from the start; and a warm index stat cache, as a repository
+  // someone works in would have.
+  writeFileSync(join(dir, 'bench.txt'), 'start\n');
+  git('add', 'bench.txt');
+  git('commit', '-q', '-m', 'bench start');
   git('status', '--porcelain');
   return { dir, git };
 }
 
-function floorMs(git, n) {
+function which(cmd, path) {
+  for (const d of path.split(':')) if (d && existsSync(join(d, cmd))) return join(d, cmd);
+  throw new Error(`${cmd} not on PATH`);
+}
+
+/** bin/codex (stamps start/end, runs the fake) and, with gitLog, bin-git/git (logs "<ppid> <args>"). */
+function wrappers(base, e) {
+  const bin = join(base, 'bin');
+  const gitBin = join(base, 'bin-git');
+  mkdirSync(bin);
+  mkdirSync(gitBin);
+  const agentLog = join(base, 'agent.log');
+  const gitLog = join(base, 'git.log');
+  writeFileSync(
+    join(bin, 'codex'),
+    `#!/bin/bash\necho "start $EPOCHREALTIME" >> '${agentLog}'\necho AGENT >> '${gitLog}'\n'${join(root, 'test/fakes/bin/codex')}' "$@"\nrc=$?\necho "end $EPOCHREALTIME" >> '${agentLog}'\nexit $rc\n`,
+  );
+  writeFileSync(join(gitBin, 'git'), `#!/bin/sh\nprintf '%s %s\\n' "$PPID" "$*" >> '${gitLog}'\nexec '${which('git', e.PATH)}' "$@"\n`);
+  chmodSync(join(bin, 'codex'), 0o755);
+  chmodSync(join(gitBin, 'git'), 0o755);
+  return { bin, gitBin, agentLog, gitLog };
+}
+
+async function runLoop(dir, env, iterations) {
+  const t0 = Date.now() + (performance.now() % 1);
+  const child = spawn(process.execPath, [GDNCTL, 'codex-loop', '--iterations', String(iterations), '--sleep-seconds', '0', '--post-check', 'true', '--quiet', '--new-experiment'], {
+    cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += String(d)));
+  const code = await new Promise((r) => child.on('exit', (c) => r(c)));
+  const t1 = Date.now();
+  if (code !== 0) throw new Error(`loop exited ${code}: ${stderr.slice(-500)}`);
+  return { pid: child.pid, t0, t1 };
+}
+
+function runDirOf(dir) {
+  const runsDir = join(dir, '.agents/logs/gdn_codex_loop/runs');
+  return join(runsDir, readdirSync(runsDir).sort().at(-1));
+}
+
+const gitAsync = (dir, env, args) =>
+  new Promise((res, rej) => execFile('git', args, { cwd: dir, env, maxBuffer: 1 << 28 }, (err, out) => (err ? rej(err) : res(out))));
+
+/** The iteration's 3 git commands, spawned from node, one after the other. */
+async function floorMs(dir, env, n) {
+  const from = (await gitAsync(dir, env, ['rev-parse', 'HEAD~1'])).trim();
+  const to = (await gitAsync(dir, env, ['rev-parse', 'HEAD'])).trim();
   const out = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    git('status', '--porcelain');
-    git('rev-parse', 'HEAD');
-    git('rev-parse', 'HEAD');
+    await gitAsync(dir, env, ['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z']);
+    await gitAsync(dir, env, ['log', '--reverse', '--format=%H%x00%P%x00%s', `${from}..${to}`]);
+    await gitAsync(dir, env, ['diff', '--name-only', '-z', '--no-renames', from, to]);
     out.push(performance.now() - t0);
   }
   return out;
 }
-
-const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
 
 async function measure(files) {
   const base = mkdtempSync(join(tmpdir(), 'gdnctl-bench-'));
@@ -51,44 +109,87 @@ async function measure(files) {
     mkdirSync(home);
     const e = benchEnv(home);
     const t0 = performance.now();
-    const { dir, git } = makeRepo(base, files, e);
+    const { dir } = makeRepo(base, files, e);
     const setupMs = performance.now() - t0;
+    const w = wrappers(base, e);
     const scenario = join(base, 'scenario.json');
-    writeFileSync(scenario, JSON.stringify([{ steps: [{ do: 'shell', cmd: 'echo "$$" > "bench-$$.txt" && git add -- "bench-$$.txt" && git commit -q -m bench' }] }]));
-    const loopEnv = { ...e, PATH: `${join(root, 'test/fakes/bin')}:${e.PATH}`, FAKE_CODEX_SCENARIO: scenario };
-    const floorBefore = floorMs(git, ITERATIONS);
-    const cli = makeProgram({ stdout: sink(), stderr: sink(), env: loopEnv, cwd: dir, interrupt: new Interrupt() });
-    const code = await cli.run(['codex-loop', '--iterations', String(ITERATIONS), '--sleep-seconds', '0', '--post-check', 'true', '--quiet']);
-    if (code !== 0) throw new Error(`loop exited ${code} on the ${files}-file repo`);
-    const floorAfter = floorMs(git, ITERATIONS);
-    const runsDir = join(dir, '.agents/logs/gdn_codex_loop/runs');
-    const run = join(runsDir, readdirSync(runsDir)[0]);
-    const overhead = [];
+    writeFileSync(scenario, JSON.stringify([{ steps: [{ do: 'shell', cmd: 'echo "$$" > bench.txt && git add -- bench.txt && git commit -q -m "bench $$"' }] }]));
+    const loopEnv = { ...e, PATH: `${w.bin}:${e.PATH}`, FAKE_CODEX_SCENARIO: scenario };
+    const gaps = [];
+    const launch = [];
+    const exit = [];
+    const floor = [];
     const phases = {};
-    for (let i = 1; i <= ITERATIONS; i++) {
-      const rec = JSON.parse(readFileSync(join(run, `iter-${String(i).padStart(3, '0')}`, 'record.json'), 'utf8'));
-      overhead.push(rec.durationsMs.total - rec.agentProcessMs - rec.postCheckProcessMs);
-      for (const [k, v] of Object.entries(rec.durationsMs)) (phases[k] ??= []).push(v);
+    for (let round = 0; round < ROUNDS; round++) {
+      floor.push(...(await floorMs(dir, e, 10)));
+      rmSync(w.agentLog, { force: true });
+      const run = await runLoop(dir, loopEnv, ITERATIONS);
+      floor.push(...(await floorMs(dir, e, 10)));
+      const marks = readFileSync(w.agentLog, 'utf8').trim().split('\n').map((l) => {
+        const [kind, s] = l.split(' ');
+        return { kind, ms: Number(s) * 1000 };
+      });
+      const starts = marks.filter((m) => m.kind === 'start').map((m) => m.ms);
+      const ends = marks.filter((m) => m.kind === 'end').map((m) => m.ms);
+      const runDir = runDirOf(dir);
+      for (let i = 1; i <= ITERATIONS; i++) {
+        const rec = JSON.parse(readFileSync(join(runDir, `iter-${String(i).padStart(3, '0')}`, 'record.json'), 'utf8'));
+        if (rec.outcome !== 'kept') throw new Error(`iteration ${i} was ${rec.outcome} (${rec.reason ?? ''})`);
+        for (const [k, v] of Object.entries(rec.durationsMs)) (phases[k] ??= []).push(v);
+        if (i < ITERATIONS) gaps.push(starts[i] - ends[i - 1] - rec.postCheckProcessMs);
+      }
+      launch.push(starts[0] - run.t0);
+      exit.push(run.t1 - ends.at(-1));
     }
-    const floor = median([...floorBefore, ...floorAfter]);
-    const ov = median(overhead);
+    // The spawn count, from a run with the logging git (3 iterations are enough: every one is alike).
+    rmSync(w.gitLog, { force: true });
+    writeFileSync(w.agentLog, '');
+    const counted = await runLoop(dir, { ...loopEnv, PATH: `${w.gitBin}:${loopEnv.PATH}` }, 3);
+    // Split at each agent start: [before the first agent, iteration 1's checks, …]; the wrapper's parent is gdnctl.
+    const split = [[]];
+    for (const l of readFileSync(w.gitLog, 'utf8').trim().split('\n')) {
+      if (l === 'AGENT') split.push([]);
+      else if (Number(l.split(' ')[0]) === counted.pid) split.at(-1).push(l.slice(l.indexOf(' ') + 1).split(' ').slice(0, 2).join(' '));
+    }
+    const [startUp, ...perIteration] = split;
+    const gapMs = median(gaps);
+    const floorMed = median(floor);
+    const targetMs = Math.max(1.5 * floorMed, floorMed + 5);
     return {
       files,
       setupMs: Math.round(setupMs),
-      overheadMsMedian: +ov.toFixed(1),
-      overheadMsMax: +Math.max(...overhead).toFixed(1),
-      floorMsMedian: +floor.toFixed(1),
-      ratio: +(ov / floor).toFixed(2),
-      phaseMsMedian: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, +median(v).toFixed(1)])),
+      gapMsMedian: r1(gapMs),
+      gapMsP90: r1([...gaps].sort((a, b) => a - b)[Math.floor(gaps.length * 0.9)]),
+      floorMsMedian: r1(floorMed),
+      gapOverFloor: +(gapMs / floorMed).toFixed(2),
+      gapTargetMs: r1(targetMs),
+      gapWithinTarget: gapMs <= targetMs,
+      launchToFirstAgentMs: r1(median(launch)),
+      lastAgentToExitMs: r1(median(exit)),
+      gitSpawns: { beforeFirstAgent: startUp.length, perIteration: perIteration.map((x) => x.length), startUp, iteration: perIteration[1] },
+      phaseMsMedian: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, r1(median(v))])),
     };
   } finally {
-    rmSync(base, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP === "1") console.error(base); else rmSync(base, { recursive: true, force: true });
   }
 }
 
 const results = [];
 for (const n of SIZES) results.push(await measure(n));
-const big = results.find((r) => r.files === Math.max(...SIZES));
+const small = results.find((r) => r.files === Math.min(...SIZES));
 process.stdout.write(
-  JSON.stringify({ bench: 'loop-overhead', iterations: ITERATIONS, node: process.version, results, target: 'overhead <= 2x floor on the largest repo', met: big ? big.ratio <= 2 : null }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      bench: 'loop-overhead',
+      iterations: ITERATIONS,
+      rounds: ROUNDS,
+      node: process.version,
+      loadAverage: (await import('node:os')).loadavg().map(r1),
+      results,
+      targets: 'gap <= max(1.5x floor, floor + 5 ms) on every repo; launch -> first agent <= 150 ms and last agent -> exit <= 40 ms on the small repo',
+      met: results.every((r) => r.gapWithinTarget) && small.launchToFirstAgentMs <= 150 && small.lastAgentToExitMs <= 40,
+    },
+    null,
+    2,
+  ) + '\n',
 );

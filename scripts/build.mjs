@@ -45,6 +45,16 @@ function bundleOnly(names) {
   };
 }
 
+const START_UP_PACKAGES = ['commander', '@commander-js/extra-typings', 'zod', 'yaml'];
+// execa and its dependency tree: the loop spawns its first agent (and every post-check) through it, and loading
+// its ~150 files from node_modules was most of the loop's start-up. All are imported statically by execa (ESM
+// or CommonJS through a static import), so the dynamic-import caveat above does not apply.
+const AGENT_SPAWN_PACKAGES = [
+  'execa', 'cross-spawn', 'get-stream', 'human-signals', '@sec-ant/readable-stream', 'isexe', 'npm-run-path', 'signal-exit',
+  'unicorn-magic', 'yoctocolors', 'path-key', 'shebang-command', 'shebang-regex', 'which', '@sindresorhus/merge-streams', 'figures',
+  'is-plain-obj', 'is-stream', 'is-unicode-supported', 'parse-ms', 'pretty-ms', 'strip-final-newline', 'p-retry', 'is-network-error',
+];
+
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
@@ -60,7 +70,7 @@ const result = await build({
   minify: true,
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [englishOnlyZod, bundleOnly(['commander', '@commander-js/extra-typings', 'zod', 'yaml'])],
+  plugins: [englishOnlyZod, bundleOnly([...START_UP_PACKAGES, ...AGENT_SPAWN_PACKAGES])],
   // Bundled CommonJS dependencies call require(); ESM output has none, so provide one per chunk.
   banner: {
     js: "import { createRequire as __gdnctlCreateRequire } from 'node:module'; const require = __gdnctlCreateRequire(import.meta.url);",

@@ -37,8 +37,11 @@ export interface Ledger {
   iterDir(iteration: number): string;
   /** Append one event line (with schemaVersion and timestamp) to events.jsonl. */
   event(type: LedgerEventType, data?: Record<string, unknown>): Promise<void>;
-  /** Atomic write of state.json (temp file, fsync, rename). */
-  writeState(state: unknown): Promise<void>;
+  /**
+   * Atomic write of state.json (temp file, fsync, rename). `durable: false` skips the fsync: the write survives
+   * a killed process, not an OS crash; for a state an earlier durable write already implies.
+   */
+  writeState(state: unknown, opts?: { durable?: boolean }): Promise<void>;
   readState<T>(): Promise<T | undefined>;
   writeFile(relPath: string, content: string): Promise<string>;
   writeJson(relPath: string, value: unknown): Promise<string>;

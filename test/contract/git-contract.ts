@@ -292,6 +292,21 @@ export function runGitContract(name: string, make: HarnessFactory): void {
       assert.deepEqual((await h.git.status()).map((e) => [e.code, e.path]), [['M ', 'a.txt']]);
     }));
 
+  test(`${name}: commitPaths commits a path git did not track yet, and one deleted from the tree`, () =>
+    withHarness(async (h) => {
+      const before = await h.git.head();
+      await h.write({ 'new-log.md': 'first entry\n' });
+      const added = await h.git.commitPaths(['new-log.md'], 'gdnctl: record failed iteration 001');
+      assert.equal(await h.git.head(), added);
+      assert.equal(await h.show(added, 'new-log.md'), 'first entry\n');
+      await h.remove('new-log.md');
+      const removed = await h.git.commitPaths(['new-log.md'], 'gdnctl: stamp iteration 002');
+      assert.equal(await h.git.head(), removed);
+      assert.equal(await h.show(removed, 'new-log.md'), undefined);
+      assert.deepEqual((await h.git.commitsBetween(before, removed)).map((c) => c.subject), ['gdnctl: record failed iteration 001', 'gdnctl: stamp iteration 002']);
+      assert.deepEqual(await h.git.status(), []);
+    }));
+
   test(`${name}: fetch + merge brings upstream commits; a conflicting merge is aborted cleanly`, () =>
     withHarness(
       async (h) => {

@@ -205,3 +205,15 @@ test('a failed iteration is reverted together with its stamp commit; the agent r
   assert.equal(repo.read('log.md'), '# log\n');
   assert.deepEqual(repo.log().map((l) => l.subject), ['gdnctl: revert iteration 001 (post-check-failed)', 'gdnctl: stamp iteration 001', 'agent', 'initial']);
 });
+
+test('commitSubject names a commit: from the range commitsBetween listed, else from git', async (t) => {
+  const { repo, git } = await setup({ 'a.txt': 'one\n' });
+  t.after(() => repo.dispose());
+  const start = await git.head();
+  repo.write({ 'a.txt': 'two\n' });
+  const sha = await git.commitPaths(['a.txt'], 'second: a subject');
+  assert.equal(await git.commitSubject(start), 'initial');
+  assert.deepEqual((await git.commitsBetween(start, sha)).map((c) => c.subject), ['second: a subject']);
+  assert.equal(await git.commitSubject(sha), 'second: a subject');
+  assert.equal(await git.commitSubject('0'.repeat(40)), undefined);
+});

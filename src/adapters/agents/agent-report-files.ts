@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentReportJsonSchema, parseAgentReport, type AgentReportParse } from '../../core/agent-report.js';
 import type { Redactor } from '../../redact.js';
@@ -10,6 +10,20 @@ export async function writeReportSchema(iterDir: string): Promise<string> {
   const path = join(iterDir, 'report.schema.json');
   await writeFile(path, `${JSON.stringify(agentReportJsonSchema(), null, 2)}\n`, { mode: 0o600 });
   return path;
+}
+
+/**
+ * writeReportSchema for one run: the schema is the same in every iteration, so it is written once (in the first
+ * iteration's folder) and that file is named again, unless it has gone since (an agent deleted it, a redone
+ * iteration's files were archived): then the current folder gets it.
+ */
+export function runReportSchema(): (iterDir: string) => Promise<string> {
+  let written: string | undefined;
+  return async (iterDir) => {
+    if (written !== undefined && (await stat(written).then((s) => s.isFile(), () => false))) return written;
+    written = await writeReportSchema(iterDir);
+    return written;
+  };
 }
 
 const MAX_RAW_CHARS = 4096;

@@ -91,6 +91,22 @@ function stashReflog(text: string | undefined): GitDirState['stashes'] {
   return out.reverse();
 }
 
+/**
+ * HEAD's commit read from the files (HEAD, then the loose ref or packed-refs), or undefined when they do not
+ * say (a symbolic ref outside refs/, an unborn branch): the caller asks git then. Right after a commit of
+ * gdnctl's own the branch's loose ref holds the new SHA.
+ */
+export async function headFromFiles(dirs: GitDirs): Promise<string | undefined> {
+  const head = (await readText(join(dirs.gitDir, 'HEAD')))?.trim() ?? '';
+  if (SHA.test(head)) return head;
+  const ref = /^ref: (refs\/\S+)$/.exec(head)?.[1];
+  if (ref === undefined) return undefined;
+  const loose = (await readText(join(dirs.commonDir, ref)))?.trim() ?? '';
+  if (SHA.test(loose)) return loose;
+  const packed = packedRefs(await readText(join(dirs.commonDir, 'packed-refs'))).get(ref);
+  return packed;
+}
+
 export async function readGitDirState(dirs: GitDirs): Promise<GitDirState> {
   const { gitDir, commonDir } = dirs;
   const [headText, packedText, stashLog, looseStash, indexLock, marks] = await Promise.all([

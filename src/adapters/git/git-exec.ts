@@ -1,5 +1,12 @@
 /**
- * One way to run git through simple-git that keeps the exit code.
+ * One way to run git that keeps the exit code: spawned directly for the loop's hot path, through simple-git for
+ * the rest.
+ *
+ * Direct (`DIRECT` below): the commands every iteration and the start-up run (status, rev-parse, log, diff, var,
+ * the stamp's add and commit, update-ref…). simple-git 4 waits 50 ms after a command that prints nothing (a
+ * clean `status`), which was most of the loop's own time between two agent runs; a direct spawn costs only git.
+ * simple-git (loaded on first use) keeps the commands where its cost does not matter: stash, revert, merge,
+ * checkout, reset, fetch, worktree.
  *
  * simple-git resolves a command that exits non-zero with an EMPTY stderr as a success (verified with
  * `merge-base --is-ancestor` and `rev-parse --verify -q`), and wraps other failures in a GitError whose
@@ -8,7 +15,7 @@
  * record of {exitCode, stdout, stderr}; `GitExec.run` decodes it back into data.
  */
 import { spawn } from 'node:child_process';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 
 export interface GitRunResult {
   exitCode: number;
@@ -44,6 +51,32 @@ export interface GitExecOptions {
 const EXIT_MARK = 'gdnctl-git-exit:';
 
 /**
+ * Commands spawned directly: read-only ones and the few writes of the loop's hot path (the stamp's add and
+ * commit, update-ref). Everything else goes through simple-git.
+ */
+const DIRECT = new Set([
+  'status', 'rev-parse', 'log', 'diff', 'diff-tree', 'var', 'config', 'symbolic-ref', 'cat-file', 'merge-base',
+  'show', 'ls-files', 'ls-tree', 'for-each-ref', 'update-ref', 'add', 'commit', 'commit-tree', 'write-tree',
+  'read-tree', 'hash-object', 'merge-tree', 'rev-list',
+]);
+
+/** Spawn git once and collect its output; a spawn failure (no git on PATH) rejects. */
+export function spawnGit(cwd: string, env: Record<string, string>, args: readonly string[], input?: string): Promise<GitRunResult> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn('git', args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolveRun({ exitCode: code ?? (signal ? 128 : -1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/**
  * Variables that would point git at ANOTHER repository or index (set when gdnctl is started from a git hook
  * or alias), or start an editor or pager in an unattended run. Everything else of the operator's environment
  * is kept: identity (GIT_AUTHOR_*, GIT_COMMITTER_*) and transport (GIT_SSH_COMMAND, GIT_ASKPASS…) are needed
@@ -72,8 +105,8 @@ export function isLockError(stderr: string): boolean {
 }
 
 export class GitExec {
-  private readonly git: SimpleGit;
-  private readonly networkGit: SimpleGit;
+  private git: Promise<SimpleGit> | undefined;
+  private networkGit: Promise<SimpleGit> | undefined;
   private readonly lockRetries: number;
   private readonly lockRetrySleepMs: number;
   private readonly networkIdleTimeoutMs: number;
@@ -88,13 +121,20 @@ export class GitExec {
     this.networkIdleTimeoutMs = opts.networkIdleTimeoutMs ?? 120_000;
     const env = { ...gitEnvironment(opts.env ?? process.env), ...opts.extraEnv };
     this.env = env;
-    this.git = GitExec.client(cwd, env);
-    // Talking to a remote can hang (a dead host, a credential prompt nobody answers): stop git when it has
-    // been silent this long. Local commands get no such limit: a big merge-tree may legitimately be quiet.
-    this.networkGit = GitExec.client(cwd, env, this.networkIdleTimeoutMs);
   }
 
-  private static client(cwd: string, env: Record<string, string>, blockMs?: number): SimpleGit {
+  /**
+   * The simple-git client, loaded on first use: the loop's first iteration needs none. Talking to a remote can
+   * hang (a dead host, a credential prompt nobody answers), so the network client stops git when it has been
+   * silent for networkIdleTimeoutMs. Local commands get no such limit: a big merge-tree may legitimately be quiet.
+   */
+  private client(network: boolean): Promise<SimpleGit> {
+    if (network) return (this.networkGit ??= GitExec.client(this.cwd, this.env, this.networkIdleTimeoutMs));
+    return (this.git ??= GitExec.client(this.cwd, this.env));
+  }
+
+  private static async client(cwd: string, env: Record<string, string>, blockMs?: number): Promise<SimpleGit> {
+    const { simpleGit } = await import('simple-git');
     const git = simpleGit({
       baseDir: cwd,
       ...(blockMs ? { timeout: { block: blockMs } } : {}),
@@ -155,18 +195,9 @@ export class GitExec {
    * directly, same environment, must exit 0.
    */
   async withInput(args: string[], input: string): Promise<string> {
-    const child = spawn('git', args, { cwd: this.cwd, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    const code = await new Promise<number>((res, rej) => {
-      child.on('error', rej);
-      child.on('close', (c) => res(c ?? -1));
-      child.stdin.end(input);
-    });
-    if (code !== 0) throw new GitCommandError(args, code, stderr);
-    return stdout;
+    const r = await spawnGit(this.cwd, this.env, args, input);
+    if (r.exitCode !== 0) throw new GitCommandError(args, r.exitCode, r.stderr);
+    return r.stdout;
   }
 
   /** Stdout of a command that must succeed, trailing newline removed. */
@@ -175,8 +206,9 @@ export class GitExec {
   }
 
   private async once(args: string[], network: boolean): Promise<GitRunResult> {
+    if (!network && DIRECT.has(args[0] ?? '')) return spawnGit(this.cwd, this.env, args);
     try {
-      const stdout = await (network ? this.networkGit : this.git).raw(args);
+      const stdout = await (await this.client(network)).raw(args);
       return { exitCode: 0, stdout, stderr: '' };
     } catch (e) {
       if ((e as { plugin?: string }).plugin === 'timeout') {

@@ -4,7 +4,7 @@
  * UsageError line saying what is wrong and how to fix it (exit 2).
  */
 import { stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { GitCommandError, GitExec } from './git-exec.js';
 import { SimpleGitRepo, type SimpleGitRepoOptions } from './simple-git-repo.js';
@@ -62,7 +62,7 @@ export async function openLoopRepository(
   if (branch === undefined) {
     problems.push(`HEAD is detached in ${git.root}; check out a branch for the loop to commit on (git switch -c <name>)`);
   }
-  const op = await operationInProgress(git.root, opts);
+  const op = await operationInProgress(git);
   if (op && !(opts.resuming && op.resumable)) problems.push(op.problem);
   if (problems.length > 0) throw new UsageError(problems);
   return git;
@@ -71,20 +71,28 @@ export async function openLoopRepository(
 /**
  * Can gdnctl make its own commits here (stamps, reverts, recorded failures), unattended? A commit needs an
  * identity, and under `commit.gpgsign=true` a signature: a revert whose commit fails halfway through a night
- * would leave the range it was undoing on the branch. Both are tried for real (`git var`, and `commit-tree -S`
- * writing an object no ref points at), since only git knows what its config, gpg and the agents make of them.
+ * would leave the range it was undoing on the branch. The signature is tried for real (`commit-tree -S` writing
+ * an object no ref points at), since only git knows what its config and gpg make of it.
+ *
+ * One `git var -l` answers the usual case (start-up runs few git processes): it lists the effective config
+ * (includes resolved) and so shows commit.gpgsign and an identity set as user.name / user.email. Only when the
+ * identity comes from anywhere else (the environment, author.* / committer.*, the host's defaults) does the
+ * strict check run: `git var GIT_AUTHOR_IDENT` and `GIT_COMMITTER_IDENT`, which fail where a commit would.
  */
 export async function commitProblems(root: string, opts: SimpleGitRepoOptions = {}): Promise<string[]> {
   const exec = new GitExec(root, opts);
   const firstLine = (stderr: string): string => stderr.trim().split('\n').find((l) => l.trim() !== '')?.trim() ?? 'no output';
-  for (const who of ['GIT_AUTHOR_IDENT', 'GIT_COMMITTER_IDENT']) {
-    const r = await exec.run(['var', who], 'any');
-    if (r.exitCode !== 0) {
-      return [`git cannot make commits in ${root} (${firstLine(r.stderr)}); set an identity: git config user.name "<name>" && git config user.email "<email>"`];
+  const listed = await exec.run(['var', '-l'], 'any');
+  const config = configListing(listed.exitCode === 0 ? listed.stdout : '');
+  if (!identityFromConfig(config, opts.env ?? process.env)) {
+    for (const who of ['GIT_AUTHOR_IDENT', 'GIT_COMMITTER_IDENT']) {
+      const r = await exec.run(['var', who], 'any');
+      if (r.exitCode !== 0) {
+        return [`git cannot make commits in ${root} (${firstLine(r.stderr)}); set an identity: git config user.name "<name>" && git config user.email "<email>"`];
+      }
     }
   }
-  const sign = await exec.run(['config', '--type=bool', '--get', 'commit.gpgsign'], 'any');
-  if (sign.stdout.trim() !== 'true') return [];
+  if (!configBool(config.get('commit.gpgsign'))) return [];
   const probe = await exec.run(['commit-tree', '-S', 'HEAD^{tree}', '-p', 'HEAD', '-m', 'gdnctl: signing probe (no ref points here)'], 'any');
   if (probe.exitCode === 0) return [];
   return [
@@ -94,18 +102,56 @@ export async function commitProblems(root: string, opts: SimpleGitRepoOptions = 
 }
 
 /**
- * The first half-done git operation (merge, revert, cherry-pick, rebase, am) in the repository at `root`, as a
- * problem line; `resumable` when a resumed loop run may abort it itself.
+ * The config part of `git var -l` (`key=value`, or a bare `key` for a value-less boolean), the last value of a
+ * key winning as in git; the identity lines (GIT_*_IDENT…) are not config and are left out.
+ */
+export function configListing(out: string): Map<string, string | null> {
+  const config = new Map<string, string | null>();
+  for (const line of out.split('\n')) {
+    if (line === '' || line.startsWith('GIT_')) continue;
+    const eq = line.indexOf('=');
+    config.set((eq < 0 ? line : line.slice(0, eq)).toLowerCase(), eq < 0 ? null : line.slice(eq + 1));
+  }
+  return config;
+}
+
+/** git's boolean: a bare key is true; true/yes/on or a non-zero number too; anything else (and unset) false. */
+export function configBool(value: string | null | undefined): boolean {
+  if (value === undefined) return false;
+  if (value === null) return true;
+  const v = value.trim().toLowerCase();
+  if (['true', 'yes', 'on'].includes(v)) return true;
+  return /^-?\d+$/.test(v) && Number(v) !== 0;
+}
+
+/** Characters git strips from the ends of an ident name; a name of only these fails a strict ident. */
+const CRUD = /^[\x00-\x20.,:;<>"'\\]*$/;
+
+/**
+ * Does config alone give a strict identity, as git would use it: user.name with a real character and a
+ * user.email, no author.* / committer.* config and no GIT_AUTHOR_* / GIT_COMMITTER_* / EMAIL in the environment
+ * (which git would take instead)? Undecided cases say no, so the strict check runs.
+ */
+export function identityFromConfig(config: Map<string, string | null>, env: Record<string, string | undefined>): boolean {
+  const name = config.get('user.name');
+  const email = config.get('user.email');
+  if (typeof name !== 'string' || CRUD.test(name) || typeof email !== 'string' || email.trim() === '') return false;
+  if ([...config.keys()].some((k) => /^(author|committer)\.(name|email)$/.test(k))) return false;
+  return !Object.keys(env).some((k) => /^(GIT_AUTHOR_(NAME|EMAIL)|GIT_COMMITTER_(NAME|EMAIL)|EMAIL)$/.test(k) && env[k] !== undefined);
+}
+
+/**
+ * The first half-done git operation (merge, revert, cherry-pick, rebase, am) in the repository, as a problem
+ * line; `resumable` when a resumed loop run may abort it itself. Read from the files git leaves in this
+ * worktree's git dir (MERGE_HEAD, rebase-merge/…): no git process.
  */
 export async function operationInProgress(
-  root: string,
-  opts: SimpleGitRepoOptions = {},
+  repo: { root: string; gitDir(): Promise<string> },
 ): Promise<{ problem: string; resumable: boolean } | undefined> {
-  const probe = new GitExec(root, opts);
+  const gitDir = await repo.gitDir();
   for (const op of IN_PROGRESS) {
-    // --git-path: MERGE_HEAD is per worktree, while a linked worktree's .git is a file.
-    const p = resolve(root, await probe.out(['rev-parse', '--git-path', op.path]));
-    if (await exists(p)) return { problem: `${op.what} is in progress in ${root}; finish or abort it first (${op.fix})`, resumable: op.resumable === true };
+    // The git dir, not <root>/.git: MERGE_HEAD is per worktree, and a linked worktree's .git is a file.
+    if (await exists(join(gitDir, op.path))) return { problem: `${op.what} is in progress in ${repo.root}; finish or abort it first (${op.fix})`, resumable: op.resumable === true };
   }
   return undefined;
 }

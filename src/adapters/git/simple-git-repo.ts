@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { faultPoint } from '../../fault.js';
 import type { CommitInfo, Git, GitDirState, GitOperation, MergeResult, RefUpdate, RevertResult, StashTrialResult, StatusEntry, TreeSnapshot } from '../../ports/git.js';
 import { ExcludeFile } from './exclude-file.js';
-import { readGitDirState, type GitDirs } from './git-dir-state.js';
+import { headFromFiles, readGitDirState, type GitDirs } from './git-dir-state.js';
 import { GitCommandError, GitExec, type GitExecOptions } from './git-exec.js';
 import { abortLoopOperation, removeStaleLock, saveAndAbortOperation, stashWorkCommitted, untrack } from './git-repair.js';
 import { parsePorcelainV2Z, unmergedPaths } from './porcelain-status.js';
@@ -18,11 +18,22 @@ import { stashTrialApply } from './stash-trial.js';
 
 const SHA_RE = /^[0-9a-f]{7,64}$/i;
 
+const SUBJECTS_KEPT = 64;
+
+const DIRS_ARGS = ['--absolute-git-dir', '--git-common-dir', '--git-path', 'info/exclude'];
+
+/** The answer to DIRS_ARGS, asked in `cwd`. */
+function gitDirs(cwd: string, [gitDir = '', common = '', exclude = '']: string[]): GitDirs & { exclude: ExcludeFile } {
+  return { gitDir, commonDir: resolve(cwd, common), exclude: new ExcludeFile(resolve(cwd, exclude)) };
+}
+
 export type SimpleGitRepoOptions = GitExecOptions;
 
 export class SimpleGitRepo implements Git {
   private readonly exec: GitExec;
   private dirsOnce: Promise<GitDirs & { exclude: ExcludeFile }> | undefined;
+  /** Subjects commitsBetween printed, for commitSubject(); the newest few only (a long run lists thousands). */
+  private readonly subjects = new Map<string, string>();
 
   constructor(
     readonly root: string,
@@ -31,10 +42,17 @@ export class SimpleGitRepo implements Git {
     this.exec = new GitExec(root, opts);
   }
 
-  /** Open the repository containing `dir` (root = its top level). Throws GitCommandError outside a repository. */
+  /**
+   * Open the repository containing `dir` (root = its top level). Throws GitCommandError outside a repository.
+   * One rev-parse also answers the git dirs (gitDir(), info/exclude), asked for right after at start-up.
+   */
   static async open(dir: string, opts: SimpleGitRepoOptions = {}): Promise<SimpleGitRepo> {
-    const top = await new GitExec(dir, opts).out(['rev-parse', '--show-toplevel']);
-    return new SimpleGitRepo(top, opts);
+    const out = await new GitExec(dir, opts).out(['rev-parse', '--show-toplevel', ...DIRS_ARGS]);
+    const [top = '', ...dirs] = out.split('\n');
+    const repo = new SimpleGitRepo(top, opts);
+    // Relative answers are relative to where git ran.
+    repo.dirsOnce = Promise.resolve(gitDirs(dir, dirs));
+    return repo;
   }
 
   /** This worktree's own git dir, absolute (the run lock lives there: see run-lock.ts). */
@@ -44,10 +62,7 @@ export class SimpleGitRepo implements Git {
 
   /** Asked once: the git dir, the common dir and info/exclude (in a linked worktree, the common one). */
   private dirs(): Promise<GitDirs & { exclude: ExcludeFile }> {
-    this.dirsOnce ??= this.exec.out(['rev-parse', '--absolute-git-dir', '--git-common-dir', '--git-path', 'info/exclude']).then((out) => {
-      const [gitDir = '', common = '', exclude = ''] = out.split('\n');
-      return { gitDir, commonDir: resolve(this.root, common), exclude: new ExcludeFile(resolve(this.root, exclude)) };
-    });
+    this.dirsOnce ??= this.exec.out(['rev-parse', ...DIRS_ARGS]).then((out) => gitDirs(this.root, out.split('\n')));
     // A failed answer is not kept: the next call asks again.
     this.dirsOnce.catch(() => (this.dirsOnce = undefined));
     return this.dirsOnce;
@@ -212,13 +227,30 @@ export class SimpleGitRepo implements Git {
 
   async commitsBetween(oldSha: string, newSha: string): Promise<CommitInfo[]> {
     const out = (await this.exec.run(['log', '--reverse', '--format=%H%x00%P%x00%s', `${oldSha}..${newSha}`])).stdout;
-    return out
+    const commits = out
       .split('\n')
       .filter((l) => l.length > 0)
       .map((l) => {
         const [sha = '', parents = '', subject = ''] = l.split('\0');
         return { sha, subject, parents: parents.split(' ').filter((p) => p.length > 0) };
       });
+    for (const c of commits.slice(-SUBJECTS_KEPT)) this.subjects.set(c.sha, c.subject);
+    for (const sha of this.subjects.keys()) {
+      if (this.subjects.size <= SUBJECTS_KEPT) break;
+      this.subjects.delete(sha);
+    }
+    return commits;
+  }
+
+  /**
+   * A commit's subject (`git log -1 --format=%s`), or undefined when git cannot name it. The iteration memory
+   * asks for the agent's last commit, which verify-commit's range listing has just printed: no git then.
+   */
+  async commitSubject(sha: string): Promise<string | undefined> {
+    const known = this.subjects.get(sha);
+    if (known !== undefined) return known || undefined;
+    const r = await this.exec.run(['log', '-1', '--format=%s', sha], 'any');
+    return r.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
   }
 
   async changedPaths(oldSha: string, newSha: string): Promise<string[]> {
@@ -259,10 +291,17 @@ export class SimpleGitRepo implements Git {
     if (paths.length === 0) throw new Error('commitPaths: no paths given');
     // :(literal) so a path containing * or ? is never read as a glob.
     const specs = paths.map((p) => `:(literal)${p}`);
-    await this.exec.run(['add', '--all', '--', ...specs]);
-    // A pathspec commit is `--only`: whatever else is staged stays staged and out of this commit.
-    await this.exec.run(['commit', '--quiet', '--no-verify', '-m', message, '--', ...specs]);
-    return this.head();
+    // A pathspec commit is `--only`: whatever else is staged stays staged and out of this commit. It takes the
+    // paths' changes and deletions as `add --all` would, but not an untracked path: only then is `add` needed
+    // (the stamp's log is tracked, so it costs one git process).
+    const commit = ['commit', '--quiet', '--no-verify', '-m', message, '--', ...specs];
+    const direct = await this.exec.run(commit, [1]);
+    if (direct.exitCode !== 0) {
+      if (!/did not match any file\(s\) known to git/.test(direct.stderr)) throw new GitCommandError(commit, direct.exitCode, direct.stderr);
+      await this.exec.run(['add', '--all', '--', ...specs]);
+      await this.exec.run(commit);
+    }
+    return (await headFromFiles(await this.dirs())) ?? this.head();
   }
 
   async fetch(remote: string, branch: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { appendFile, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { appendFileSync, closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ExperimentRecord, LedgerEventType, RunLedger, RunListing, RunStore } from '../../ports/ledger.js';
 import type { Redactor } from '../../redact.js';
@@ -45,9 +45,14 @@ export class FileLedger implements RunLedger {
     return join(this.runDir, iterName(iteration));
   }
 
+  /**
+   * Appended, not fsynced (a resume reads what the page cache kept; an OS crash may lose the last lines). The
+   * ledger's writes are synchronous: they are small, and a write through the thread pool costs a round trip
+   * per open, write and close, which was a good part of the loop's own time between two agent runs.
+   */
   async event(type: LedgerEventType, data: Record<string, unknown> = {}): Promise<void> {
     const line = JSON.stringify({ schemaVersion: LEDGER_SCHEMA_VERSION, ts: new Date(this.now()).toISOString(), type, ...data });
-    await this.inRunDir(() => appendFile(join(this.runDir, 'events.jsonl'), this.redact(line) + '\n', { mode: 0o600 }));
+    await this.inRunDir(async () => appendFileSync(join(this.runDir, 'events.jsonl'), this.redact(line) + '\n', { mode: 0o600 }));
   }
 
   /**
@@ -68,18 +73,19 @@ export class FileLedger implements RunLedger {
    * temp file + fsync + rename: a reader (or a resume after SIGKILL) sees the old state or the new one, never
    * half of one. rename(2) is atomic within one filesystem, and the temp file sits next to the target.
    */
-  async writeState(state: unknown): Promise<void> {
+  async writeState(state: unknown, opts: { durable?: boolean } = {}): Promise<void> {
     const target = join(this.runDir, 'state.json');
     const tmp = `${target}.tmp-${process.pid}`;
-    const fh = await this.inRunDir(() => open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600));
+    const text = this.redact(JSON.stringify(state, null, 2)) + '\n';
+    const fd = await this.inRunDir(async () => openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600));
     try {
-      await fh.writeFile(this.redact(JSON.stringify(state, null, 2)) + '\n');
-      await fh.sync();
+      writeFileSync(fd, text);
+      if (opts.durable !== false) fsyncSync(fd);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     faultPoint('during-state-write');
-    await rename(tmp, target);
+    renameSync(tmp, target);
   }
 
   async readState<T>(): Promise<T | undefined> {
@@ -88,13 +94,8 @@ export class FileLedger implements RunLedger {
 
   async writeFile(relPath: string, content: string): Promise<string> {
     const file = join(this.runDir, relPath);
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
-    try {
-      await fh.writeFile(this.redact(content));
-    } finally {
-      await fh.close();
-    }
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, this.redact(content), { mode: 0o600 });
     return file;
   }
 

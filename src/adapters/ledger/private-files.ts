@@ -1,4 +1,5 @@
-import { chmod, copyFile, lstat, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmod, copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -13,16 +14,17 @@ export async function mkdirPrivate(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: DIR_MODE });
 }
 
+/** Synchronous, as the ledger's writes (file-ledger.ts): small files, no thread-pool round trips. */
 export async function writePrivate(file: string, text: string): Promise<void> {
-  await mkdirPrivate(dirname(file));
-  await writeFile(file, text, { mode: FILE_MODE });
+  mkdirSync(dirname(file), { recursive: true, mode: DIR_MODE });
+  writeFileSync(file, text, { mode: FILE_MODE });
 }
 
 /** Temp file + rename: readers see the old or the new content, never half of it. */
 export async function writePrivateAtomic(file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await writePrivate(tmp, text);
-  await rename(tmp, file);
+  renameSync(tmp, file);
 }
 
 export async function copyPrivate(from: string, to: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { Config } from '../../config/schema.js';
-import type { Git } from '../../ports/git.js';
+import type { StatusEntry, TreeSnapshot } from '../../ports/git.js';
 import { loadPreset, readDirectiveFile } from '../../adapters/directive-presets.js';
 import { SimpleGitRepo } from '../../adapters/git/simple-git-repo.js';
 import { commitProblems, operationInProgress } from '../../adapters/git/repo-preflight.js';
@@ -26,6 +26,8 @@ export interface PreflightResult {
   /** Presets, then directive files, then directive texts (docs/architecture.md order). */
   directives: string[];
   iterations: number;
+  /** HEAD, branch and status as preflight found them (nothing has touched the tree since). */
+  snapshot: TreeSnapshot;
 }
 
 async function readNonEmpty(file: string, what: string, flag: string): Promise<string> {
@@ -56,13 +58,15 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   } catch {
     throw new UsageError(`${v.workdir} is not a git repository; run git init there or pass --workdir <repo>`);
   }
-  if (!(await git.hasCommits())) throw new UsageError(`${git.root} has no commit yet; make a first commit, then run the loop`);
+  // One git status answers "a commit?", "on a branch?" and "clean?"; the first iteration reuses it.
+  const snapshot = await git.snapshot();
+  if (snapshot.head === undefined) throw new UsageError(`${git.root} has no commit yet; make a first commit, then run the loop`);
   // Before the branch check: a rebase detaches HEAD, and "rebase in progress" is the useful message.
-  const op = await operationInProgress(git.root, { env });
+  const op = await operationInProgress(git);
   if (op && !(op.resumable && !v.newRun && (await resumableRun(v)))) {
     throw new UsageError(op.problem);
   }
-  const branch = await git.branch();
+  const branch = snapshot.branch;
   if (!branch) throw new UsageError(`${git.root} is on a detached HEAD; check out a branch (git switch -c <name>) first`);
   // gdnctl commits unattended (stamps, reverts): an identity and, under commit.gpgsign, a working signature.
   problems.push(...(await commitProblems(git.root, { env })));
@@ -106,8 +110,8 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   }
   if (problems.length > 0) throw new UsageError(problems);
 
-  if (!v.allowDirty && v.dirtyPolicy === 'fail') await refuseDirty(git, v.logDir);
-  return { git, branch, promptTemplate, directives, iterations: v.iterations! };
+  if (!v.allowDirty && v.dirtyPolicy === 'fail') refuseDirty(snapshot.entries, git.root, v.logDir);
+  return { git, branch, promptTemplate, directives, iterations: v.iterations!, snapshot };
 }
 
 /** The run the loop would resume (the same test the run session makes), so its half-done merge is not refused. */
@@ -116,7 +120,7 @@ async function resumableRun(v: Config): Promise<boolean> {
   return (await findResumable(runs, configFingerprint(v as unknown as Record<string, unknown>), ownerLiveness)) !== undefined;
 }
 
-async function refuseDirty(git: Git, logDir: string): Promise<void> {
-  const verdict = judgeDirtyTree(await git.status(), { requireClean: true, dirtyPolicy: 'fail', ledgerRel: relative(git.root, logDir) });
+function refuseDirty(status: StatusEntry[], root: string, logDir: string): void {
+  const verdict = judgeDirtyTree(status, { requireClean: true, dirtyPolicy: 'fail', ledgerRel: relative(root, logDir) });
   if (verdict.kind === 'refuse') throw new UsageError(verdict.message);
 }

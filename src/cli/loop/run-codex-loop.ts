@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { delimiter, relative } from 'node:path';
 import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
-import { writeReportSchema } from '../../adapters/agents/agent-report-files.js';
+import { runReportSchema } from '../../adapters/agents/agent-report-files.js';
 import { FileRunStore } from '../../adapters/ledger/file-ledger.js';
 import { ExecaCommandRunner } from '../../adapters/process/execa-command-runner.js';
 import { ownerLiveness, processStartTime } from '../../adapters/process/liveness.js';
@@ -65,14 +65,16 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   // The heartbeat and --notify-cmd (run-watch.ts): the notifier is one more subscriber of the loop's events.
   const watch = runWatch(v, ctx.env, out, owner, settings.iterations, redact);
   const session = new RunSession(settings, {
-    git, agent, runner, clock: systemClock, files: textFiles, console: watch.console, signal: ctx.interrupt.signal, env: { ...ctx.env, ...settingsEnv }, reportSchema: writeReportSchema,
+    // A clean preflight status stands for the first iteration's; any entry (the run directory before it is
+    // excluded, say) makes the guard look again.
+    git, startSnapshot: pre.snapshot.entries.length === 0 ? pre.snapshot : undefined, agent, runner, clock: systemClock, files: textFiles, console: watch.console, signal: ctx.interrupt.signal, env: { ...ctx.env, ...settingsEnv }, reportSchema: runReportSchema(),
     runs: new FileRunStore(v.logDir, redact),
     owner,
     probeOwner: ownerLiveness,
     killGraceMs,
     extras: (ledger) => {
       watch.opened(ledger.runDir);
-      return buildLoopExtras({ values: sessionValues(v), env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv }, ledger);
+      return buildLoopExtras({ values: sessionValues(v), env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv, commitSubject: (sha) => git.commitSubject(sha) }, ledger);
     },
     alert: (m) => ctx.stderr.write(redact(`gdnctl: ${m}\n`)),
     engine: parallelEngineFor({ values: v, env: ctx.env, agentEnv, log: ctx.log, runner, redact, settingsEnv, repoRoot: git.root, killGraceMs, onHurry: (fn) => ctx.interrupt.onHurry(fn) }),

@@ -26,6 +26,8 @@ export interface LoopExtrasContext {
   redact?: Redactor;
   /** The loop's shared settings as GDNCTL_* for the benchmark (bench-measurer.ts MeasurerDeps.settingsEnv). */
   settingsEnv?: Record<string, string>;
+  /** A commit's subject from the loop's git (which knows the range's subjects already); else `git log -1`. */
+  commitSubject?: (sha: string) => Promise<string | undefined>;
   /** The loop's TPU hold once built (the benchmark runs on its workers under --bench-on tpu/auto). */
   tpu?: () => TpuHold | undefined;
 }
@@ -58,10 +60,10 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
     repoRoot: workdir,
     redact: ctx.redact ?? createRedactor(ctx.env),
     mfuOf: mfuOfValue(v),
-    commitSubject: async (sha) => {
+    commitSubject: ctx.commitSubject ?? (async (sha) => {
       const r = await execa('git', ['log', '-1', '--format=%s', sha], { cwd: workdir, reject: false });
       return r.exitCode === 0 ? String(r.stdout).trim() || undefined : undefined;
-    },
+    }),
     experimentPlan: renderExperimentPlan({ ...v, scope: v.scopeGlob, tests: v.postCheck, iterations: v.iterations, created: new Date().toISOString().slice(0, 10) }),
   });
   // Redacted as the measurer stores it, so the two snapshots compare.

@@ -17,10 +17,13 @@ export interface LoopRun {
   readonly state: RunState;
   /** The run's one event stream; the ledger and the console subscribe to it (events.ts). */
   readonly emit: EmitLoopEvent;
-  /** Atomic write of state.json, only where a resume needs it (docs/decisions.md). */
-  saveState(): Promise<void>;
-  /** A clean status taken at the end of the previous iteration, reused when nothing ran in between. */
-  readonly cache: { cleanStatus?: StatusEntry[] | undefined };
+  /** Atomic write of state.json, only where a resume needs it (docs/decisions.md); `durable: false`, no fsync. */
+  saveState(opts?: { durable?: boolean }): Promise<void>;
+  /**
+   * What git last said when nothing has touched the tree since: the status (clean at the end of the previous
+   * iteration, or preflight's for the first) and HEAD, so the next iteration need not ask again.
+   */
+  readonly cache: { cleanStatus?: StatusEntry[] | undefined; head?: string | undefined };
   /** The run's budgets (--max-tokens, --max-cost-usd, --max-wall-hours, --max-tpu-hours), when any is set. */
   readonly budget?: BudgetTracker | undefined;
 }
@@ -71,11 +74,11 @@ export function loopRun(s: LoopSettings, d: LoopDeps, state: RunState): LoopRun 
     d,
     state,
     emit: loopEventStream(d.ledger, d.console),
-    cache: {},
+    cache: d.startSnapshot ? { cleanStatus: d.startSnapshot.entries, head: d.startSnapshot.head } : {},
     budget: s.budget ? new BudgetTracker(s.budget, state, d.clock, d.tpu, (m) => d.console.warn(m)) : undefined,
-    saveState: async () => {
+    saveState: async (opts) => {
       state.updatedAt = new Date(d.clock.now()).toISOString();
-      await d.ledger.writeState(state);
+      await d.ledger.writeState(state, opts);
     },
   };
 }
@@ -98,7 +101,7 @@ export function check(c: LoopRun): void {
  * Enter a phase: its event is in the ledger (and, with `persist`, state.json is written) before the phase's
  * work starts, so a resumed run knows where it stopped. The previous phase's time is booked to it.
  */
-export async function enter(c: IterationContext, entered: PhaseEntered, opts: { persist?: boolean; checkAbort?: boolean } = {}): Promise<void> {
+export async function enter(c: IterationContext, entered: PhaseEntered, opts: { persist?: boolean; durable?: boolean; checkAbort?: boolean } = {}): Promise<void> {
   if (opts.checkAbort !== false) check(c);
   const now = c.d.clock.now();
   const it = c.it;
@@ -107,7 +110,7 @@ export async function enter(c: IterationContext, entered: PhaseEntered, opts: { 
   it.phase = entered.phase;
   c.state.phase = entered.phase;
   await c.emit({ type: 'phase', iteration: it.i, of: c.s.iterations, elapsedMs: now - it.startedMs, ...entered });
-  if (opts.persist) await c.saveState();
+  if (opts.persist) await c.saveState(opts.durable === false ? { durable: false } : undefined);
 }
 
 /** The iteration fails in the phase it is in. */
@@ -126,12 +129,13 @@ export function treePorts(c: LoopRun): TreeStepPorts {
 export async function stashLeftovers(c: IterationContext, message: string, status?: StatusEntry[]): Promise<void> {
   const r = await stashLeftoversStep(treePorts(c), c.it.i, message, c.s.requireClean, status);
   c.cache.cleanStatus = r.status.length === 0 ? r.status : undefined;
+  if (!c.cache.cleanStatus) c.cache.head = undefined;
   if (r.sha) c.it.leftoverStash = r.sha;
 }
 
 /** The operator's stash comes back (tree-steps.ts); returns the stop --stash-restore-policy fail asks for. */
 export async function restoreOperatorWork(c: IterationContext): Promise<LoopStop | undefined> {
   const r = await restoreOperatorStashStep(treePorts(c), c.it.i, c.s.stashRestorePolicy);
-  if (r?.restored) c.cache.cleanStatus = undefined;
+  if (r?.restored) Object.assign(c.cache, { cleanStatus: undefined, head: undefined });
   return r?.stop;
 }

@@ -1,7 +1,7 @@
 import type { AgentRunner } from '../../ports/agent.js';
 import type { Clock } from '../../ports/clock.js';
 import type { CommandRunner } from '../../ports/process.js';
-import type { Git } from '../../ports/git.js';
+import type { Git, TreeSnapshot } from '../../ports/git.js';
 import type { IterationMemory, Measurer } from '../../ports/bench.js';
 import type { Ledger } from '../../ports/ledger.js';
 import type { TpuHold } from '../../ports/tpu.js';
@@ -42,4 +42,9 @@ export interface LoopDeps {
   tpu?: TpuHold | undefined;
   measurer?: Measurer | undefined;
   memory?: IterationMemory | undefined;
+  /**
+   * HEAD, branch and a clean status taken when nothing has touched the tree since (preflight's, on a fresh start): the
+   * first iteration's guard-tree and prompt use it instead of asking git again.
+   */
+  startSnapshot?: TreeSnapshot | undefined;
 }

@@ -115,7 +115,7 @@ export async function runLoop(r: LoopRun, first: number): Promise<LoopResult> {
     if (end.stop) return stopped(r, end.stop);
     if (i < s.iterations && s.sleepMs > 0) {
       // Someone may touch the tree while we sleep: the next guard-tree asks git again.
-      r.cache.cleanStatus = undefined;
+      Object.assign(r.cache, { cleanStatus: undefined, head: undefined });
       await d.clock.sleep(s.sleepMs, d.signal).catch(() => undefined);
     }
   }

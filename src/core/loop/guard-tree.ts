@@ -1,4 +1,5 @@
 import { faultPoint } from '../../fault.js';
+import type { StatusEntry } from '../../ports/git.js';
 import { iterNumber } from '../text/iteration-name.js';
 import { enter, fail, NEXT, type IterationContext, type PhaseOutcome } from './context.js';
 import { judgeDirtyTree } from './dirty-tree.js';
@@ -8,10 +9,19 @@ import { judgeDirtyTree } from './dirty-tree.js';
  * about it is dirty-tree.ts's verdict (shared with preflight and resume); under --dirty-policy stash the
  * operator's work is stashed by SHA and comes back in the record phase.
  */
+/** A status of the tree now; its HEAD is the prompt phase's, unless sync-main moves it. */
+async function fresh(c: IterationContext): Promise<StatusEntry[]> {
+  const snap = await c.d.git.snapshot();
+  c.cache.head = snap.head;
+  return snap.entries;
+}
+
 export async function guardTree(c: IterationContext): Promise<PhaseOutcome> {
-  // The iteration's start is durable: a resume redoes this iteration, never the one before.
-  await enter(c, { phase: 'guard-tree' }, { persist: true });
-  const status = c.cache.cleanStatus ?? (await c.d.git.status());
+  // The iteration's start is in state.json: a resume after a kill redoes this iteration, never the one before.
+  // Not fsynced: after an OS crash the last durable state (the previous iteration recorded, or the run's start)
+  // leads a resume to this same iteration.
+  await enter(c, { phase: 'guard-tree' }, { persist: true, durable: false });
+  const status = c.cache.cleanStatus ?? (await fresh(c));
   c.cache.cleanStatus = undefined;
   const dirty = judgeDirtyTree(status, { requireClean: c.s.requireClean, dirtyPolicy: c.s.dirtyPolicy, ledgerRel: c.s.ledgerRel });
   switch (dirty.kind) {

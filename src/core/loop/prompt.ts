@@ -14,7 +14,9 @@ import type { LoopSettings } from './settings.js';
  */
 export async function prompt(c: IterationContext): Promise<PhaseOutcome> {
   await enter(c, { phase: 'prompt' });
-  const headBefore = await c.d.git.head();
+  // Known when guard-tree's status (or the previous iteration's end) saw it and nothing moved HEAD since.
+  const headBefore = c.cache.head ?? (await c.d.git.head());
+  c.cache.head = undefined;
   c.it.headBefore = headBefore;
   c.it.head = headBefore;
   c.state.headBefore = headBefore;

@@ -69,6 +69,8 @@ export async function record(c: IterationContext, result: IterationResult): Prom
     durationMs,
     tokens: c.it.tokens,
   });
+  // The next iteration starts from this HEAD, known without git while the clean status is.
+  c.cache.head = c.cache.cleanStatus ? head : undefined;
   c.state.iterationDone = true;
   c.state.attempt = 0;
   c.state.headBefore = undefined;

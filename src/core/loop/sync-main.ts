@@ -11,6 +11,8 @@ export function syncsIn(sync: LoopSettings['syncMain'], i: number): boolean {
 export async function syncMain(c: IterationContext): Promise<PhaseOutcome> {
   const sync = c.s.syncMain;
   await enter(c, { phase: 'sync-main', remote: sync.remote, branch: sync.branch });
+  // A merge moves HEAD: the prompt phase asks git again.
+  c.cache.head = undefined;
   const r = await fetchAndMerge(c.d.git, sync);
   switch (r.kind) {
     case 'up-to-date':

@@ -82,6 +82,8 @@ export async function runCandidate(x: CandidateInput): Promise<CandidateRun> {
   let record: IterationRecord | undefined;
   const deps: LoopDeps = {
     ...d,
+    // Preflight's status and HEAD are the operator's tree at start-up, not this candidate's worktree.
+    startSnapshot: undefined,
     git: candidateGit(seams.git, `gdnctl/${state.runId}/`, branch),
     agent: seams.agent,
     env: seams.env,

@@ -86,6 +86,8 @@ export class RunSession {
   /** The run of the same experiment this one continues. */
   private carried: Carried | undefined;
   private nothingToDo: { message: string; state: RunState } | undefined;
+  /** start() ran (not resume()). */
+  private startedFresh = false;
 
   constructor(
     private readonly s: LoopSettings,
@@ -118,6 +120,7 @@ export class RunSession {
   async start(experiment?: ExperimentStart): Promise<number> {
     const now = new Date(this.d.clock.now());
     const ledger = await this.d.runs.create(now);
+    this.startedFresh = true;
     const { runId } = ledger;
     const prev = experiment?.previous;
     const first = prev?.first ?? 1;
@@ -221,6 +224,8 @@ export class RunSession {
       git: d.git, agent: d.agent, runner: d.runner, ledger, clock: d.clock, files: d.files, console: d.console, signal: d.signal, env: d.env,
       ...(d.reportSchema ? { reportSchema: d.reportSchema } : {}),
       tpu, measurer: this.extras.measurer, memory: this.extras.memory,
+      // Only when nothing touched the tree since preflight: no resume recovery, iteration 0 or baseline run.
+      ...(this.startedFresh && !this.o.bootstrap && !this.carried && !this.extras.measurer ? { startSnapshot: d.startSnapshot } : {}),
     };
     if (this.o.bootstrap) {
       const boot = await bootstrapInfra(this.s, deps, state, this.o.bootstrap);
