@@ -4,10 +4,15 @@ import { spawn } from 'node:child_process';
  * Commit subjects for report.html's hover texts: one `git log --no-walk` for the shas not seen yet. Commits do
  * not change, so a loop that rewrites the report every iteration asks git only about the newest commit.
  * `--ignore-missing` skips shas that are gone (a reset branch); a failing git gives no subjects, not an error.
+ * `seen` answers from what the loop's git already printed (its range log), so the loop's iterations cost no spawn.
  */
-export function commitSubjectLookup(repoDir: string): (shas: readonly string[]) => Promise<ReadonlyMap<string, string>> {
+export function commitSubjectLookup(repoDir: string, seen?: (sha: string) => string | undefined): (shas: readonly string[]) => Promise<ReadonlyMap<string, string>> {
   const known = new Map<string, string | null>();
   return async (shas) => {
+    for (const s of shas) {
+      const subject = known.has(s) ? undefined : seen?.(s);
+      if (subject) known.set(s, subject);
+    }
     const fresh = [...new Set(shas)].filter((s) => /^[0-9a-f]{7,64}$/i.test(s) && !known.has(s));
     if (fresh.length > 0) {
       const found = await gitSubjects(repoDir, fresh);

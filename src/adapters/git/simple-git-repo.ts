@@ -246,6 +246,11 @@ export class SimpleGitRepo implements Git {
    * A commit's subject (`git log -1 --format=%s`), or undefined when git cannot name it. The iteration memory
    * asks for the agent's last commit, which verify-commit's range listing has just printed: no git then.
    */
+  /** A subject the range log already printed, without asking git (undefined when not seen). */
+  knownSubject(sha: string): string | undefined {
+    return this.subjects.get(sha) || undefined;
+  }
+
   async commitSubject(sha: string): Promise<string | undefined> {
     const known = this.subjects.get(sha);
     if (known !== undefined) return known || undefined;
@@ -301,7 +306,10 @@ export class SimpleGitRepo implements Git {
       await this.exec.run(['add', '--all', '--', ...specs]);
       await this.exec.run(commit);
     }
-    return (await headFromFiles(await this.dirs())) ?? this.head();
+    const sha = (await headFromFiles(await this.dirs())) ?? (await this.head());
+    // Its subject is the first line of the message we gave: known without asking git (the report's hover).
+    this.subjects.set(sha, message.split('\n')[0]!);
+    return sha;
   }
 
   async fetch(remote: string, branch: string): Promise<void> {

@@ -74,7 +74,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     killGraceMs,
     extras: (ledger) => {
       watch.opened(ledger.runDir);
-      return buildLoopExtras({ values: sessionValues(v), env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv, commitSubject: (sha) => git.commitSubject(sha) }, ledger);
+      return buildLoopExtras({ values: sessionValues(v), env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv, commitSubject: (sha) => git.commitSubject(sha), knownSubject: (sha) => git.knownSubject(sha) }, ledger);
     },
     alert: (m) => ctx.stderr.write(redact(`gdnctl: ${m}\n`)),
     engine: parallelEngineFor({ values: v, env: ctx.env, agentEnv, log: ctx.log, runner, redact, settingsEnv, repoRoot: git.root, killGraceMs, onHurry: (fn) => ctx.interrupt.onHurry(fn) }),

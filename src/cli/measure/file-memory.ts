@@ -14,6 +14,8 @@ export type FileMemory = RunMemory;
 export interface FileMemoryOptions extends IterationMemoryOptions {
   /** Subject of a commit: the strategy name when the agent gave no structured report. */
   commitSubject?: (sha: string) => Promise<string | undefined>;
+  /** A subject the loop's git already knows, without a spawn (report.html's hover texts). */
+  knownSubject?: (sha: string) => string | undefined;
   /** Repository whose .git/info/exclude gets the experiments folder, so it never dirties the tree. */
   repoRoot?: string;
 }
@@ -27,7 +29,7 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     baselines: fileBaselineStore,
     commitSubject: o.commitSubject,
     hideFromGit: repoRoot ? (dir) => excludeFromGit(repoRoot, dir) : undefined,
-    reportAssets: { chart: chartLibrary(), ...(repoRoot ? { commitSubjects: commitSubjectLookup(repoRoot) } : {}) },
+    reportAssets: { chart: chartLibrary(), ...(repoRoot ? { commitSubjects: commitSubjectLookup(repoRoot, o.knownSubject) } : {}) },
   });
 }
 

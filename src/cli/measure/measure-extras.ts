@@ -28,6 +28,8 @@ export interface LoopExtrasContext {
   settingsEnv?: Record<string, string>;
   /** A commit's subject from the loop's git (which knows the range's subjects already); else `git log -1`. */
   commitSubject?: (sha: string) => Promise<string | undefined>;
+  /** A subject the loop's git already printed, without a spawn. */
+  knownSubject?: (sha: string) => string | undefined;
   /** The loop's TPU hold once built (the benchmark runs on its workers under --bench-on tpu/auto). */
   tpu?: () => TpuHold | undefined;
 }
@@ -64,6 +66,7 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
       const r = await execa('git', ['log', '-1', '--format=%s', sha], { cwd: workdir, reject: false });
       return r.exitCode === 0 ? String(r.stdout).trim() || undefined : undefined;
     }),
+    ...(ctx.knownSubject ? { knownSubject: ctx.knownSubject } : {}),
     experimentPlan: renderExperimentPlan({ ...v, scope: v.scopeGlob, tests: v.postCheck, iterations: v.iterations, created: new Date().toISOString().slice(0, 10) }),
   });
   // Redacted as the measurer stores it, so the two snapshots compare.
