@@ -1,5 +1,6 @@
 import type { AgentRunner } from '../../ports/agent.js';
 import type { Clock } from '../../ports/clock.js';
+import type { RunChildren } from '../../ports/children.js';
 import type { CommandRunner } from '../../ports/process.js';
 import type { Git } from '../../ports/git.js';
 import type { IterationMemory, Measurer } from '../../ports/bench.js';
@@ -42,4 +43,6 @@ export interface LoopDeps {
   tpu?: TpuHold | undefined;
   measurer?: Measurer | undefined;
   memory?: IterationMemory | undefined;
+  /** The run's children (GDNCTL_RUN_MARKER): those that left their group are ended after the agent, post-check and bench phases. */
+  children?: RunChildren | undefined;
 }

@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { ResourceError, UsageError } from '../../errors.js';
 import type { EnvSnapshotter, IterationMemory, Measurer } from '../../ports/bench.js';
+import type { RunChildren } from '../../ports/children.js';
 import type { Ledger, OwnerProbe, RunLedger, RunListing, RunOwner, RunStore } from '../../ports/ledger.js';
 import type { TpuHold } from '../../ports/tpu.js';
 import { LoopEngine, type LoopDeps } from '../loop/engine.js';
@@ -10,18 +11,20 @@ import type { LoopSettings } from '../loop/settings.js';
 import { bootstrapInfra, type BootstrapPlan } from './bootstrap.js';
 import { carriedState, carryChampion, carryMemory, type Carried } from './carry-over.js';
 import { noteRun, planExperiment, type ExperimentStart } from './experiment.js';
-import { findResumable, recoverRun } from './recover.js';
+import { endRunChildren, recordChildGroups, serialStateWrites } from './child-record.js';
+import { findResumable, operatorChangesRefusal, recoverRun } from './recover.js';
 
 /**
  * One run of the loop, from its first file to its last, over ports only:
  *
- *   execute ─▶ open ─┬─ a resumable run ─▶ resume: end its agent group, recover the tree, next attempt
+ *   execute ─▶ open ─┬─ a resumable run ─▶ resume: end its children, recover the tree, refuse the operator's
+ *                    │                     own changes under --dirty-policy fail, next attempt
  *                    ├─ its experiment has run --iterations ─▶ nothing to do (nothing is started)
  *                    └─ otherwise ───────▶ start: new id, state.json, run.json, run-started; a run that
  *                                          continues its experiment takes over its numbering and memory
  *           ─▶ extras (TPU acquired, its lease named in state.json) ─▶ bootstrap (iteration 0)
  *           ─▶ (continuing) champion and baseline carried over ─▶ baseline ─▶ engine (iterations first..N)
- *           ─▶ finish, on every way out: TPU released, `interrupted` on a signal or an error, run.json's end,
+ *           ─▶ finish, on every way out: children ended, TPU released, `interrupted` on a signal or an error, run.json's end,
  *              the experiment's record
  */
 
@@ -47,6 +50,11 @@ export interface RunSessionDeps extends Omit<LoopDeps, 'ledger' | 'tpu' | 'measu
   alert(message: string): void;
   /** What runs the iterations; the loop's own engine unless given (--parallel: src/core/parallel/). */
   engine?: ((s: LoopSettings, deps: LoopDeps, state: RunState) => { run(first: number): Promise<LoopResult> }) | undefined;
+  /**
+   * The children this process starts: their groups are recorded in state.json, and a resume or the end of the
+   * run ends them (child-record.ts). Without it (in-process tests) only the agent's group is recorded.
+   */
+  children?: RunChildren | undefined;
 }
 
 export interface RunSessionOptions {
@@ -86,6 +94,9 @@ export class RunSession {
   /** The run of the same experiment this one continues. */
   private carried: Carried | undefined;
   private nothingToDo: { message: string; state: RunState } | undefined;
+  private stopRecording: (() => void) | undefined;
+  /** A resume refused the operator's own changes: the run stays resumable once they are committed or stashed. */
+  private refusedResume = false;
 
   constructor(
     private readonly s: LoopSettings,
@@ -101,7 +112,8 @@ export class RunSession {
     } catch (e) {
       // A refusal with a typed error (no credentials, no TPU, a bad setting found late) is a stop, not an
       // interruption: the run is not left looking resumable, and the error reaches the operator as one line.
-      if ((e instanceof ResourceError || e instanceof UsageError) && !this.d.signal.aborted) await this.markStopped(e.message);
+      const refusal = (e instanceof ResourceError || e instanceof UsageError) && !this.d.signal.aborted && !this.refusedResume;
+      if (refusal) await this.markStopped(e.message);
       await this.finish(undefined);
       throw e;
     }
@@ -117,7 +129,7 @@ export class RunSession {
    */
   async start(experiment?: ExperimentStart): Promise<number> {
     const now = new Date(this.d.clock.now());
-    const ledger = await this.d.runs.create(now);
+    const ledger = serialStateWrites(await this.d.runs.create(now));
     const { runId } = ledger;
     const prev = experiment?.previous;
     const first = prev?.first ?? 1;
@@ -137,6 +149,7 @@ export class RunSession {
       ownerPid: this.d.owner.pid, ownerHost: this.d.owner.host, branch: r.branch, repo: this.d.git.root, ...inExperiment,
     });
     await ledger.event('run-started', { runId, iterations: this.s.iterations, fingerprint: r.fingerprint, ...inExperiment, ...(prev ? { continues: prev.runId } : {}) });
+    this.recordChildren();
     await ledger.writeState(this.state);
     await this.noteInExperiment();
     const left = first > this.s.iterations ? 'no iteration left' : `iterations ${first}–${this.s.iterations}`;
@@ -150,7 +163,7 @@ export class RunSession {
    * notes the resume, and the repository is recovered before anything else touches it. Returns the next iteration.
    */
   async resume(found: RunListing): Promise<number> {
-    const ledger = await this.d.runs.open(found.runId);
+    const ledger = serialStateWrites(await this.d.runs.open(found.runId));
     const state: RunState = { ...(found.state as unknown as RunState), ...this.ownerFields() };
     this.ledger = ledger;
     this.state = state;
@@ -160,7 +173,15 @@ export class RunSession {
     // stopReason undefined: a budget stop being resumed is no longer how the run ended (JSON drops the key).
     await this.writeRun({ resumes: [...resumes, { at: new Date(this.d.clock.now()).toISOString(), pid: this.d.owner.pid }], stopReason: undefined });
     const d = this.d;
-    const first = await recoverRun(state, { git: d.git, runner: d.runner, ledger, console: d.console, killGraceMs: d.killGraceMs, requireClean: this.s.requireClean });
+    const first = await recoverRun(state, { git: d.git, runner: d.runner, ledger, console: d.console, killGraceMs: d.killGraceMs, requireClean: this.s.requireClean, children: d.children });
+    this.recordChildren();
+    const refusal = await operatorChangesRefusal(d.git, { requireClean: this.s.requireClean, dirtyPolicy: this.s.dirtyPolicy, ledgerRel: this.s.ledgerRel });
+    if (refusal !== undefined) {
+      this.refusedResume = true;
+      state.status = 'interrupted';
+      await ledger.writeState(state);
+      throw new UsageError(`${refusal} (the interrupted run ${found.runId} was recovered and resumes once they are gone)`);
+    }
     state.status = 'running';
     // A run a budget stopped is going on: the stop is history (events.jsonl keeps it).
     delete state.stopReason;
@@ -179,6 +200,7 @@ export class RunSession {
     const aborted = this.d.signal.aborted;
     const signalName = aborted ? signalNameOf(this.d.signal) : undefined;
     const final: LoopResult | undefined = aborted ? { kind: 'interrupted', signalName: signalName ?? 'SIGINT' } : result;
+    await this.endChildren();
     await this.extras.tpu?.release({ hurry: this.hurried }).catch((e: Error) => this.d.console.warn(`releasing the TPU failed: ${e.message}`));
     const { ledger, state } = this;
     if (ledger && state) {
@@ -220,7 +242,7 @@ export class RunSession {
     const deps: LoopDeps = {
       git: d.git, agent: d.agent, runner: d.runner, ledger, clock: d.clock, files: d.files, console: d.console, signal: d.signal, env: d.env,
       ...(d.reportSchema ? { reportSchema: d.reportSchema } : {}),
-      tpu, measurer: this.extras.measurer, memory: this.extras.memory,
+      tpu, measurer: this.extras.measurer, memory: this.extras.memory, children: d.children,
     };
     if (this.o.bootstrap) {
       const boot = await bootstrapInfra(this.s, deps, state, this.o.bootstrap);
@@ -241,6 +263,24 @@ export class RunSession {
     }
     if (first > this.s.iterations) return { kind: 'done', iterations: this.s.iterations };
     return (this.d.engine?.(this.s, deps, state) ?? new LoopEngine(this.s, deps, state)).run(first);
+  }
+
+  /** state.json names every group the run starts from now on (child-record.ts). */
+  private recordChildren(): void {
+    const { children } = this.d;
+    const { ledger, state } = this;
+    if (!children || !ledger || !state || this.stopRecording) return;
+    this.stopRecording = recordChildGroups(children, state, () => ledger.writeState(state));
+  }
+
+  /** No child outlives the run: groups still running, then (Linux) every process carrying the marker. */
+  private async endChildren(): Promise<void> {
+    this.stopRecording?.();
+    this.stopRecording = undefined;
+    const { children } = this.d;
+    if (!children) return;
+    const found = await endRunChildren(children, this.state).catch(() => []);
+    if (found.length > 0) this.d.console.warn(`ended ${found.length} process(es) the run's children left running (pid ${found.join(', ')})`);
   }
 
   /** The run ended on a refusal before or between iterations: state.json says `stopped`, with the reason. */
