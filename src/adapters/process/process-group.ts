@@ -96,6 +96,17 @@ export function untrackGroup(pgid: number): void {
   runningGroups.delete(pgid);
 }
 
+/** Track the group of a detached child (ssh, rsync, a bench) until `done` settles. */
+export async function trackedWhile<T>(pgid: number | undefined, done: Promise<T>): Promise<T> {
+  if (pgid === undefined) return done;
+  trackGroup(pgid);
+  try {
+    return await done;
+  } finally {
+    untrackGroup(pgid);
+  }
+}
+
 /** The groups running now, leader start time included (absent off Linux). */
 export function trackedGroups(): Array<{ pgid: number; startTime?: string }> {
   return [...runningGroups].map(([pgid, startTime]) => (startTime === undefined ? { pgid } : { pgid, startTime }));

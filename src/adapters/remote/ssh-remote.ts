@@ -10,7 +10,7 @@ import { exportLines, rsyncShellArg, shPath } from '../../core/shell-quote.js';
 import { sshOptionArgs, type SshSettings } from './ssh-options.js';
 import { listFilesUnder } from './local-files.js';
 import { sleepMs } from '../process/long-timer.js';
-import { trackGroup, untrackGroup } from '../process/process-group.js';
+import { trackedWhile } from '../process/process-group.js';
 
 /**
  * The first line the remote script prints. ssh exits 255 both when it cannot connect and when the remote
@@ -31,15 +31,6 @@ export const BENCH_TREES_PROTECT = ['/champion/', '/candidate/'];
  * reaches them only through gdnctl's abort (cancelSignal), which keeps the order of the signal path.
  */
 const TRACKED = { detached: true } as const;
-
-function track(pid: number | undefined): number | undefined {
-  if (pid !== undefined) trackGroup(pid);
-  return pid;
-}
-
-function untrack(pgid: number | undefined): void {
-  if (pgid !== undefined) untrackGroup(pgid);
-}
 
 export interface SshRemoteDeps {
   /** Applied to every output line before it reaches onLine or a result. */
@@ -111,10 +102,17 @@ ${command}
     return { argv, stdin };
   }
 
-  private async sleep(ms: number): Promise<void> {
-    if (ms <= 0) return;
-    if (this.deps.sleep) return this.deps.sleep(ms);
-    await sleepMs(ms);
+  /** The wait between connection attempts (any length: long-timer.ts); false when the signal cut it short. */
+  private async sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (ms <= 0) return true;
+    if (this.deps.sleep) {
+      await this.deps.sleep(ms);
+      return true;
+    }
+    return sleepMs(ms, signal).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Run one command on one worker; retries only while the connection itself fails. */
@@ -141,12 +139,10 @@ ${command}
         ...(opts.signal ? { cancelSignal: opts.signal } : {}),
         ...TRACKED,
       });
-      const pgid = track(child.pid);
       // Written but never ended: the open pipe is the remote watcher's lifeline (see buildRun).
       child.stdin?.on('error', () => {});
       child.stdin?.write(stdin);
-      let res: Awaited<typeof child>;
-      try {
+      const res = await trackedWhile(child.pid, (async () => {
         for await (const raw of child.iterable({ from: 'all' })) {
           const line = redact(String(raw));
           if (!started) {
@@ -157,10 +153,8 @@ ${command}
           tail = (tail + line + '\n').slice(-TAIL_BYTES);
           opts.onLine?.(line);
         }
-        res = await child;
-      } finally {
-        untrack(pgid);
-      }
+        return child;
+      })());
       if (res.isCanceled) {
         return { worker: worker.index, host: worker.host, exitCode: null, unreachable: false, output: tail, attempts: attempt };
       }
@@ -180,7 +174,9 @@ ${command}
           attempts: attempt,
         };
       }
-      await this.sleep(this.settings.retrySleepMs);
+      if (!(await this.sleep(this.settings.retrySleepMs, opts.signal))) {
+        return { worker: worker.index, host: worker.host, exitCode: null, unreachable: false, output: connectNoise.slice(-TAIL_BYTES), attempts: attempt };
+      }
     }
   }
 
@@ -250,8 +246,7 @@ ${command}
             all: true,
             ...TRACKED,
           });
-          const pgid = track(child.pid);
-          const r = await child.finally(() => untrack(pgid));
+          const r = await trackedWhile(child.pid, child);
           if (r.exitCode !== 0) return `failed:worker ${w.index}: rsync exited ${r.exitCode}: ${String(r.all ?? '').trim().slice(-2000)}`;
         }
         return undefined;
@@ -275,8 +270,7 @@ ${command}
     this.usedHosts.add(worker.host);
     this.deps.debug?.(argv.join(' '));
     const child = execa(argv[0]!, argv.slice(1), { reject: false, all: true, ...TRACKED });
-    const pgid = track(child.pid);
-    const r = await child.finally(() => untrack(pgid));
+    const r = await trackedWhile(child.pid, child);
     if (r.exitCode === 255) throw new ResourceError(`fetch from worker ${worker.index} (${worker.host}): connection failed`);
     if (r.exitCode !== 0) throw new Error(`fetch from worker ${worker.index}: rsync exited ${r.exitCode}: ${String(r.all ?? '').trim()}`);
     return listFilesUnder(localDir);

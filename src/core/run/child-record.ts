@@ -6,25 +6,33 @@ import type { RunState } from '../loop/run-state.js';
  * state.json always names the process groups running now: each start is written at once (a SIGKILL of gdnctl
  * a moment later still leaves it findable), and every other state write carries the current set too. A group
  * that ended is dropped at the next write; until then its recorded start time keeps a reused pid safe.
- * Returns the unsubscribe.
  */
-export function recordChildGroups(children: RunChildren, state: RunState, save: () => Promise<void>): () => void {
-  state.childMarker = children.marker;
-  return children.onStart(() => {
-    state.childGroups = children.running();
-    void save().catch(() => undefined);
-  });
-}
+export class ChildRecorder {
+  private stop: (() => void) | undefined;
+  constructor(private readonly children: RunChildren) {}
 
-/**
- * The end of a run, on every way out: any group still running is ended, then (Linux) every process still
- * carrying the marker, so no daemon an agent or a check left behind outlives gdnctl.
- */
-export async function endRunChildren(children: RunChildren, state: RunState | undefined): Promise<number[]> {
-  await children.endGroups(children.running());
-  const found = await children.sweep();
-  if (state) state.childGroups = [];
-  return found;
+  /** From now on state.json names this process's marker and every group it starts. */
+  record(state: RunState, save: () => Promise<void>): void {
+    if (this.stop) return;
+    state.childMarker = this.children.marker;
+    this.stop = this.children.onStart(() => {
+      state.childGroups = this.children.running();
+      void save().catch(() => undefined);
+    });
+  }
+
+  /**
+   * The end of a run, on every way out: any group still running is ended, then (Linux) every process still
+   * carrying the marker, so no daemon an agent or a check left behind outlives gdnctl. Returns their pids.
+   */
+  async end(state: RunState | undefined): Promise<number[]> {
+    this.stop?.();
+    this.stop = undefined;
+    await this.children.endGroups(this.children.running());
+    const found = await this.children.sweep();
+    if (state) state.childGroups = [];
+    return found;
+  }
 }
 
 /**

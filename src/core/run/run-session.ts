@@ -11,7 +11,7 @@ import type { LoopSettings } from '../loop/settings.js';
 import { bootstrapInfra, type BootstrapPlan } from './bootstrap.js';
 import { carriedState, carryChampion, carryMemory, type Carried } from './carry-over.js';
 import { noteRun, planExperiment, type ExperimentStart } from './experiment.js';
-import { endRunChildren, recordChildGroups, serialStateWrites } from './child-record.js';
+import { ChildRecorder, serialStateWrites } from './child-record.js';
 import { findResumable, operatorChangesRefusal, recoverRun } from './recover.js';
 
 /**
@@ -94,7 +94,7 @@ export class RunSession {
   /** The run of the same experiment this one continues. */
   private carried: Carried | undefined;
   private nothingToDo: { message: string; state: RunState } | undefined;
-  private stopRecording: (() => void) | undefined;
+  private readonly children: ChildRecorder | undefined;
   /** A resume refused the operator's own changes: the run stays resumable once they are committed or stashed. */
   private refusedResume = false;
 
@@ -102,7 +102,9 @@ export class RunSession {
     private readonly s: LoopSettings,
     private readonly d: RunSessionDeps,
     private readonly o: RunSessionOptions,
-  ) {}
+  ) {
+    this.children = d.children ? new ChildRecorder(d.children) : undefined;
+  }
 
   /** Resume the matching run or start one, drive it to its end, and finish it on every way out. */
   async execute(): Promise<RunOutcome> {
@@ -149,7 +151,7 @@ export class RunSession {
       ownerPid: this.d.owner.pid, ownerHost: this.d.owner.host, branch: r.branch, repo: this.d.git.root, ...inExperiment,
     });
     await ledger.event('run-started', { runId, iterations: this.s.iterations, fingerprint: r.fingerprint, ...inExperiment, ...(prev ? { continues: prev.runId } : {}) });
-    this.recordChildren();
+    this.children?.record(this.state, () => ledger.writeState(this.state!));
     await ledger.writeState(this.state);
     await this.noteInExperiment();
     const left = first > this.s.iterations ? 'no iteration left' : `iterations ${first}–${this.s.iterations}`;
@@ -174,7 +176,7 @@ export class RunSession {
     await this.writeRun({ resumes: [...resumes, { at: new Date(this.d.clock.now()).toISOString(), pid: this.d.owner.pid }], stopReason: undefined });
     const d = this.d;
     const first = await recoverRun(state, { git: d.git, runner: d.runner, ledger, console: d.console, killGraceMs: d.killGraceMs, requireClean: this.s.requireClean, children: d.children });
-    this.recordChildren();
+    this.children?.record(state, () => ledger.writeState(state));
     const refusal = await operatorChangesRefusal(d.git, { requireClean: this.s.requireClean, dirtyPolicy: this.s.dirtyPolicy, ledgerRel: this.s.ledgerRel });
     if (refusal !== undefined) {
       this.refusedResume = true;
@@ -265,21 +267,9 @@ export class RunSession {
     return (this.d.engine?.(this.s, deps, state) ?? new LoopEngine(this.s, deps, state)).run(first);
   }
 
-  /** state.json names every group the run starts from now on (child-record.ts). */
-  private recordChildren(): void {
-    const { children } = this.d;
-    const { ledger, state } = this;
-    if (!children || !ledger || !state || this.stopRecording) return;
-    this.stopRecording = recordChildGroups(children, state, () => ledger.writeState(state));
-  }
-
   /** No child outlives the run: groups still running, then (Linux) every process carrying the marker. */
   private async endChildren(): Promise<void> {
-    this.stopRecording?.();
-    this.stopRecording = undefined;
-    const { children } = this.d;
-    if (!children) return;
-    const found = await endRunChildren(children, this.state).catch(() => []);
+    const found = (await this.children?.end(this.state).catch(() => [])) ?? [];
     if (found.length > 0) this.d.console.warn(`ended ${found.length} process(es) the run's children left running (pid ${found.join(', ')})`);
   }
 
