@@ -5,6 +5,8 @@ import { ProcRunChildren } from '../../src/adapters/process/run-children.js';
 import { markedPids, MARKER_VAR } from '../../src/adapters/process/marked-processes.js';
 import { processStartTime } from '../../src/adapters/process/liveness.js';
 import { isPidDead } from '../helpers/proc.js';
+import { trackGroup, untrackGroup } from '../../src/adapters/process/process-group.js';
+import { runChildrenContract } from '../contract/run-children-contract.js';
 
 // Hostile suite, issue 13: what a killed run left is ended by pid, group or marker, and nothing else is.
 
@@ -61,4 +63,29 @@ test('the marker scan finds exactly the processes started with this marker, and 
   assert.ok(await gone(marked));
   assert.ok(!isPidDead(prefixed) && !isPidDead(foreign), 'only the exact marker is ended');
   assert.deepEqual(await children.sweep(), [], 'nothing left: a second sweep finds nothing');
+});
+
+runChildrenContract('ProcRunChildren', async () => {
+  const children = new ProcRunChildren(200);
+  const started: number[] = [];
+  return {
+    children,
+    start: async (o) => {
+      const pid = startGroup({ ...process.env, ...(o.marker ? { [MARKER_VAR]: o.marker } : {}) });
+      started.push(pid);
+      if (o.tracked) trackGroup(pid);
+      return pid;
+    },
+    isAlive: async (pid) => !(await gone(pid, 300)),
+    dispose: async () => {
+      for (const p of started) {
+        untrackGroup(p);
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    },
+  };
 });
