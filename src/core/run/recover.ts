@@ -1,6 +1,7 @@
 import type { ChildGroup, RunChildren } from '../../ports/children.js';
 import type { CommandRunner } from '../../ports/process.js';
 import type { Git } from '../../ports/git.js';
+import { UsageError } from '../../errors.js';
 import type { OwnerProbe, RunLedger, RunListing, RunStore } from '../../ports/ledger.js';
 import type { LoopConsole } from '../loop/deps.js';
 import { judgeDirtyTree, type DirtyRules } from '../loop/dirty-tree.js';
@@ -48,6 +49,8 @@ export interface RecoverDeps {
   console: LoopConsole;
   killGraceMs: number;
   requireClean: boolean;
+  /** The dirty policy the operator's own changes meet once the killed run's leftovers are stashed. */
+  dirtyRules?: DirtyRules | undefined;
   /** Without it (in-process tests), only the recorded agent group is ended. */
   children?: RunChildren | undefined;
 }
@@ -84,6 +87,7 @@ export async function recoverRun(st: RunState, deps: RecoverDeps): Promise<numbe
   await ledger.event('resume', { iteration: i, phase: st.phase, agentPgid: st.agentPgid ?? null });
   await endOwnerChildren(st, deps);
   if (st.iterationDone) {
+    await refuseOperatorChanges(git, deps.dirtyRules);
     await ledger.writeState(st);
     return i + 1;
   }
@@ -94,6 +98,8 @@ export async function recoverRun(st: RunState, deps: RecoverDeps): Promise<numbe
   if (killed && deps.requireClean && phaseMayLeaveAgentEdits(st.phase)) {
     await stashLeftovers(steps, i, leftoverMessage(i, 'interrupted'), true);
   }
+  // Before the revert and the attempt's archive, so a refused resume is redone whole the next time.
+  await refuseOperatorChanges(git, deps.dirtyRules);
   if (st.headBefore) {
     const head = await git.head();
     if (head !== st.headBefore && (await git.isAncestor(st.headBefore, head))) {
@@ -110,13 +116,16 @@ export async function recoverRun(st: RunState, deps: RecoverDeps): Promise<numbe
   return i;
 }
 
+/** A resume refused on the operator's own changes (exit 2): the run stays resumable once they are gone. */
+export class ResumeRefused extends UsageError {}
+
 /**
- * After recovery has ended the killed run's children and stashed what they left, whatever is still uncommitted
- * is the operator's own work, and only that meets --dirty-policy: under `fail` its refusal message, else none.
- * (codex-loop's preflight skips its own dirty check when a run will be resumed, for this reason.)
+ * Once the killed run's children are ended and their leftovers stashed, whatever is still uncommitted is the
+ * operator's own work, and only that meets --dirty-policy: under `fail` it is refused. (codex-loop's preflight
+ * skips its own dirty check when a run will be resumed, for this reason.)
  */
-export async function operatorChangesRefusal(git: Pick<Git, 'status'>, rules: DirtyRules): Promise<string | undefined> {
-  if (!rules.requireClean || rules.dirtyPolicy !== 'fail') return undefined;
+async function refuseOperatorChanges(git: Pick<Git, 'status'>, rules: DirtyRules | undefined): Promise<void> {
+  if (!rules || !rules.requireClean || rules.dirtyPolicy !== 'fail') return;
   const verdict = judgeDirtyTree(await git.status(), rules);
-  return verdict.kind === 'refuse' ? verdict.message : undefined;
+  if (verdict.kind === 'refuse') throw new ResumeRefused(`${verdict.message} (the interrupted run resumes once they are gone)`);
 }

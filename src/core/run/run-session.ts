@@ -12,7 +12,7 @@ import { bootstrapInfra, type BootstrapPlan } from './bootstrap.js';
 import { carriedState, carryChampion, carryMemory, type Carried } from './carry-over.js';
 import { noteRun, planExperiment, type ExperimentStart } from './experiment.js';
 import { ChildRecorder, serialStateWrites } from './child-record.js';
-import { findResumable, operatorChangesRefusal, recoverRun } from './recover.js';
+import { findResumable, recoverRun, ResumeRefused } from './recover.js';
 
 /**
  * One run of the loop, from its first file to its last, over ports only:
@@ -175,15 +175,19 @@ export class RunSession {
     // stopReason undefined: a budget stop being resumed is no longer how the run ended (JSON drops the key).
     await this.writeRun({ resumes: [...resumes, { at: new Date(this.d.clock.now()).toISOString(), pid: this.d.owner.pid }], stopReason: undefined });
     const d = this.d;
-    const first = await recoverRun(state, { git: d.git, runner: d.runner, ledger, console: d.console, killGraceMs: d.killGraceMs, requireClean: this.s.requireClean, children: d.children });
-    this.children?.record(state, () => ledger.writeState(state));
-    const refusal = await operatorChangesRefusal(d.git, { requireClean: this.s.requireClean, dirtyPolicy: this.s.dirtyPolicy, ledgerRel: this.s.ledgerRel });
-    if (refusal !== undefined) {
-      this.refusedResume = true;
-      state.status = 'interrupted';
-      await ledger.writeState(state);
-      throw new UsageError(`${refusal} (the interrupted run ${found.runId} was recovered and resumes once they are gone)`);
+    const dirtyRules = { requireClean: this.s.requireClean, dirtyPolicy: this.s.dirtyPolicy, ledgerRel: this.s.ledgerRel };
+    let first: number;
+    try {
+      first = await recoverRun(state, { git: d.git, runner: d.runner, ledger, console: d.console, killGraceMs: d.killGraceMs, requireClean: this.s.requireClean, dirtyRules, children: d.children });
+    } catch (e) {
+      if (e instanceof ResumeRefused) {
+        this.refusedResume = true;
+        state.status = 'interrupted';
+        await ledger.writeState(state);
+      }
+      throw e;
     }
+    this.children?.record(state, () => ledger.writeState(state));
     state.status = 'running';
     // A run a budget stopped is going on: the stop is history (events.jsonl keeps it).
     delete state.stopReason;
