@@ -131,3 +131,18 @@ test('a daemon the agent starts with setsid nohup is ended after the agent phase
   assert.equal(readFileSync(victim, 'utf8'), 'one\n', 'the operator\'s file is untouched');
   assert.match(r.stderr, /ended \d+ process\(es\) left running after the agent phase/);
 });
+
+test('SIGTERM during a post-check: its group and the daemon it started outside the group are both gone at exit', async (t) => {
+  const repo = await repoFor(t);
+  const daemonPid = repo.scratch('check-daemon.pid');
+  const checkPid = repo.scratch('check.pid');
+  const postCheck = `setsid nohup bash -c 'echo $$ > ${daemonPid}; exec sleep 60' >/dev/null 2>&1 < /dev/null & sleep 60 & echo $! > ${checkPid}; wait`;
+  const run = spawnLoop(repo, ['--iterations', '1', ...FAST, '--post-check', postCheck], loopEnv(repo, [{ steps: [uniqueCommit] }]));
+  t.after(() => run.child.kill('SIGKILL'));
+  await until(() => [daemonPid, checkPid].every((f) => existsSync(f) && readFileSync(f, 'utf8').length > 0), 20_000, 'the post-check and its daemon');
+  run.child.kill('SIGTERM');
+  const r = await run.done;
+  assert.equal(r.code, 130, r.stderr);
+  assert.ok(isPidDead(pidIn(checkPid)), 'the post-check group was ended');
+  assert.ok(isPidDead(pidIn(daemonPid)), 'the daemon that left the group was ended');
+});
