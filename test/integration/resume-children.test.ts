@@ -146,3 +146,46 @@ test('SIGTERM during a post-check: its group and the daemon it started outside t
   assert.ok(isPidDead(pidIn(checkPid)), 'the post-check group was ended');
   assert.ok(isPidDead(pidIn(daemonPid)), 'the daemon that left the group was ended');
 });
+
+test('kill -9 during a `gdnctl dev-tpu-test` post-check: its remote test on the worker is gone after the resume', async (t) => {
+  const { startSshWorkers } = await import('../helpers/sshd.js');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { execFileSync } = await import('node:child_process');
+  const workers = await startSshWorkers({ count: 1 });
+  t.after(() => workers.dispose());
+  const remoteDir = mkdtempSync(join(tmpdir(), 'gdnctl-remote-'));
+  t.after(() => rmSync(remoteDir, { recursive: true, force: true }));
+  const tag = `gdnctl-remote-test-${process.pid}-${Date.now()}`;
+  const once = join(remoteDir, 'once');
+  const repo = await TempRepo.create({
+    files: {
+      'a.txt': 'one\n',
+      'gdnctl.yaml': `testSuites:\n  hang: { cwd: ., command: "if [ ! -e ${once} ]; then touch ${once}; exec -a ${tag} sleep 60; fi; echo ok", files: [] }\n`,
+    },
+  });
+  t.after(() => repo.dispose());
+  const ssh = [`--worker-host ${workers.hosts[0]}`, `--ssh-user ${workers.user}`, `--ssh-port ${workers.port}`, `--ssh-key-file ${workers.keyFile}`, `--known-hosts-file ${join(workers.dir, 'kh')}`].join(' ');
+  const postCheck = `gdnctl dev-tpu-test ${ssh} --no-sync --remote-dir ${remoteDir} --tests hang`;
+  const args = ['--iterations', '1', ...FAST, '--post-check', postCheck];
+  const env = loopEnv(repo, [{ steps: [uniqueCommit] }]);
+  const remoteAlive = (): boolean => {
+    try {
+      execFileSync('pgrep', ['-f', tag]);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const first = spawnLoop(repo, args, env);
+  t.after(() => first.child.kill('SIGKILL'));
+  await until(remoteAlive, 30_000, 'the remote test to start');
+  first.child.kill('SIGKILL');
+  await first.done;
+  await new Promise((res) => setTimeout(res, 500));
+  assert.ok(remoteAlive(), 'the remote test outlives a SIGKILLed loop (the setup of this test)');
+
+  const again = await spawnLoop(repo, args, env).done;
+  assert.equal(again.code, 0, again.stderr);
+  await until(() => !remoteAlive(), 8000, 'the remote test to end');
+});
