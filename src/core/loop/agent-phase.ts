@@ -122,7 +122,8 @@ export async function runAgentPhase(p: AgentPhaseInput): Promise<AgentPhaseResul
         onFailedAttempt: async ({ error, retriesLeft, retriesConsumed }) => {
           if (retriesLeft <= 0 || error instanceof AbortError) return;
           p.note(`agent: transient failure (${error.message}); backing off, ${retriesLeft} retries left`);
-          await p.clock.sleep(backoffMs(retriesConsumed, p.retrySleepMs, Math.max(p.retrySleepMs, p.maxBackoffMs)), p.signal);
+          const waitMs = backoffMs(retriesConsumed, p.retrySleepMs, Math.max(p.retrySleepMs, p.maxBackoffMs));
+          if (waitMs > 0) await p.clock.sleep(waitMs, p.signal);
         },
       });
     } catch (e) {
