@@ -3,6 +3,7 @@
  * hold that records its calls, and a command runner that records the process groups it was asked to end.
  */
 import type { ExperimentRecord, LedgerEventType, OwnerProbe, RunLedger, RunListing, RunStore } from '../../src/ports/ledger.js';
+import type { ChildGroup, RunChildren } from '../../src/ports/children.js';
 import type { CommandRunner, ProcessResult, ProcessSpec } from '../../src/ports/process.js';
 import type { TpuHold, TpuNode } from '../../src/ports/tpu.js';
 import { MemoryLedger, ScriptedRunner } from './loop-fakes.js';
@@ -167,4 +168,61 @@ export function probeFrom(alive: Record<number, string>, seen: Array<Parameters<
     if (now === undefined) return 'dead';
     return owner.startTime === undefined || owner.startTime === now ? 'alive' : 'dead';
   };
+}
+
+/**
+ * RunChildren over a pretend process table: `start` adds a process (with its group and, optionally, a marker in
+ * its environment), endGroups and sweep end them; what was ended is kept for the assertions.
+ */
+export class FakeRunChildren implements RunChildren {
+  readonly env: Record<string, string>;
+  readonly procs = new Map<number, { pgid: number; startTime: string; marker?: string | undefined; tracked: boolean }>();
+  readonly ended: number[] = [];
+  private readonly listeners = new Set<() => void>();
+  private nextPid = 1000;
+
+  constructor(readonly marker = 'fake-marker') {
+    this.env = { GDNCTL_RUN_MARKER: marker };
+  }
+
+  /** A process of this run (tracked: a group its runner records) or left behind by another, with `marker`. */
+  start(opts: { marker?: string; tracked?: boolean; pgid?: number } = {}): number {
+    const pid = this.nextPid++;
+    const tracked = opts.tracked ?? true;
+    this.procs.set(pid, { pgid: opts.pgid ?? pid, startTime: String(pid * 7), marker: opts.marker, tracked });
+    if (tracked) for (const l of this.listeners) l();
+    return pid;
+  }
+
+  isAlive(pid: number): boolean {
+    return this.procs.has(pid);
+  }
+
+  running(): ChildGroup[] {
+    return [...this.procs].filter(([pid, p]) => p.tracked && p.pgid === pid).map(([pid, p]) => ({ pgid: pid, startTime: p.startTime }));
+  }
+
+  onStart(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async endGroups(groups: readonly ChildGroup[]): Promise<void> {
+    for (const g of groups) {
+      const leader = this.procs.get(g.pgid);
+      if (leader && g.startTime !== undefined && leader.startTime !== g.startTime) continue;
+      for (const [pid, p] of this.procs) if (p.pgid === g.pgid) this.end(pid);
+    }
+  }
+
+  async sweep(marker = this.marker): Promise<number[]> {
+    const found = [...this.procs].filter(([, p]) => p.marker === marker).map(([pid]) => pid);
+    for (const pid of found) this.end(pid);
+    return found;
+  }
+
+  private end(pid: number): void {
+    this.procs.delete(pid);
+    this.ended.push(pid);
+  }
 }

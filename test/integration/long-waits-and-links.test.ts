@@ -60,3 +60,47 @@ test('a --workdir given as a symlink: the ledger stays out of the stash and the 
   assert.equal(repo.git('stash', 'list'), '', 'nothing is left stashed');
   assert.ok(existsSync(join(logDir(repo), 'runs')), 'the ledger is where it belongs');
 });
+
+// Issue 13, "Resume and children" item: the bench timeout, the agent's backoff and ssh's retry wait went
+// through a bare setTimeout, which fires at once past 24.8 days.
+
+test('a 35-day bench timeout does not end the benchmark at once', async () => {
+  const { execaBenchRunner } = await import('../../src/adapters/measure/bench-runner.js');
+  const r = await execaBenchRunner({ command: 'sleep 0.3; echo "GDNCTL_METRIC {\\"v\\": 7}"', cwd: process.cwd(), metric: { metric: 'v' }, timeoutMs: 35 * DAY_S * 1000 });
+  assert.equal(r.timedOut, false);
+  assert.deepEqual(r.reading.ok && r.reading.value, 7);
+});
+
+test('a 35-day transient backoff of the agent is waited on the clock, not skipped', async () => {
+  const { runAgentPhase } = await import('../../src/core/loop/agent-phase.js');
+  const { ZERO_TOKENS } = await import('../../src/core/loop/outcome.js');
+  const sleeps: number[] = [];
+  let calls = 0;
+  const result = (ok: boolean) => ({ ok, exitCode: ok ? 0 : 1, durationMs: 1, usage: ZERO_TOKENS, argv: [], ...(ok ? {} : { failure: 'agent-server-error' as const }) });
+  const r = await runAgentPhase({
+    agent: { name: 'fake', preflight: async () => ({}), run: async () => result(++calls > 1) } as never,
+    input: { iteration: 1, workdir: '/x', prompt: 'p', iterDir: '/x' } as never,
+    retries: 0, transientRetries: 2, retrySleepMs: 35 * DAY_S * 1000, maxBackoffMs: 40 * DAY_S * 1000,
+    clock: { now: () => Date.now(), sleep: async (ms: number) => void sleeps.push(ms) },
+    signal: new AbortController().signal,
+    betweenAttempts: async () => undefined,
+    note: () => undefined,
+  });
+  assert.equal(r.result.ok, true);
+  assert.equal(sleeps.length, 1, 'one backoff between the two attempts');
+  assert.ok(sleeps[0]! >= 35 * DAY_S * 1000 && sleeps[0]! <= 40 * DAY_S * 1000, String(sleeps[0]));
+});
+
+test('a 35-day ssh retry wait waits (until aborted) instead of retrying at once', async () => {
+  const { SshRemote } = await import('../../src/adapters/remote/ssh-remote.js');
+  const r = new SshRemote({ user: 'nobody', port: 1, keyFile: '/dev/null', knownHostsFile: '/dev/null', connectTimeoutS: 1, retries: 1, retrySleepMs: 35 * DAY_S * 1000, serverAliveIntervalS: 5, controlPersistS: 0 });
+  const ac = new AbortController();
+  let done = false;
+  const running = r.runOne({ index: 0, host: '127.0.0.1' }, 'true', { signal: ac.signal }).finally(() => (done = true));
+  await new Promise((res) => setTimeout(res, 1500));
+  assert.equal(done, false, 'the retry wait did not wait');
+  ac.abort();
+  const res = await running;
+  assert.equal(res.attempts, 1, 'not retried');
+  await r.close();
+});

@@ -9,7 +9,8 @@ import type { Measurer } from '../../src/ports/bench.js';
 import type { OwnerProbe, RunListing } from '../../src/ports/ledger.js';
 import { FakeGit } from '../fakes/fake-git.js';
 import { gitFiles, instantClock, newState, recordingConsole, ScriptedAgent, settings, type AgentAct } from '../fakes/loop-fakes.js';
-import { KillRecordingRunner, MemoryRunStore, probeFrom, RecordingTpuHold } from '../fakes/run-fakes.js';
+import { FakeRunChildren, KillRecordingRunner, MemoryRunStore, probeFrom, RecordingTpuHold } from '../fakes/run-fakes.js';
+import { runChildrenContract } from '../contract/run-children-contract.js';
 
 const FP = 'fingerprint-1';
 const OWNER = { pid: 4242, host: 'here', startTime: '777' };
@@ -34,6 +35,7 @@ function rig(o: {
   extras?: (r: Rig) => Promise<RunExtras>;
   probe?: OwnerProbe;
   options?: Partial<RunSessionOptions>;
+  children?: FakeRunChildren;
 } = {}): Rig {
   const git = o.git ?? new FakeGit({ 'a.txt': 'a' });
   const r = {
@@ -45,6 +47,7 @@ function rig(o: {
     runs: r.runs, owner: OWNER, probeOwner: o.probe ?? probeFrom({}), killGraceMs: 10,
     extras: () => (o.extras ? o.extras(r) : Promise.resolve({})),
     alert: (m) => void r.alerts.push(m),
+    children: o.children,
   };
   const s = settings({ iterations: 2, ...o.values });
   s.ledgerRel = '.agents/logs/gdn_codex_loop';
@@ -297,4 +300,69 @@ test('bootstrap already accepted in a resumed run: not repeated; its post-check 
   assert.equal(r.agent.calls.length, 1, 'iteration 1 only; no iteration 0');
   assert.ok(r.runner.specs.some((s) => s.argv.join(' ').includes('bash .gdnctl/regression-test.sh')), 'the bootstrap test ran as a post-check');
   assert.equal(out.state.completed.at(-1)!.status, 'promoted');
+});
+
+// Issue 13, "Resume and children".
+
+runChildrenContract('FakeRunChildren', async () => {
+  const f = new FakeRunChildren();
+  return { children: f, start: async (o) => f.start(o), isAlive: async (pid) => f.isAlive(pid), dispose: async () => undefined };
+});
+
+function killedRun(state: Partial<RunState>): RunListing {
+  return listing('r-killed', { fingerprint: FP, runId: 'r-killed', startedAt: '2026-01-01T00:00:00.000Z', status: 'running' }, {
+    status: 'running', ownerPid: 9, ownerHost: 'here', ownerStartTime: 'gone', iteration: 1, attempt: 1, ...state,
+  });
+}
+
+test('resume: every recorded group and every process with the killed owner\'s marker is ended before the tree is touched', async () => {
+  const children = new FakeRunChildren('new-marker');
+  const agentLeader = children.start({ tracked: false, marker: 'old-marker' });
+  const checkLeader = children.start({ tracked: false });
+  const checkMember = children.start({ tracked: false, pgid: checkLeader });
+  const daemon = children.start({ tracked: false, marker: 'old-marker', pgid: 77 });
+  const stranger = children.start({ tracked: false });
+  const groups = [{ pgid: agentLeader, startTime: children.procs.get(agentLeader)!.startTime }, { pgid: checkLeader }, { pgid: stranger, startTime: 'an earlier process' }];
+  const runs = new MemoryRunStore();
+  runs.listings = [killedRun({ phase: 'post-checks', childGroups: groups, childMarker: 'old-marker', agentPgid: agentLeader })];
+  const r = rig({ runs, children, values: { iterations: 1 } });
+  const out = await r.session.execute();
+  assert.deepEqual(out.result, { kind: 'done', iterations: 1 });
+  for (const pid of [agentLeader, checkLeader, checkMember, daemon]) assert.ok(!children.isAlive(pid), `pid ${pid} was ended`);
+  assert.ok(children.isAlive(stranger), 'a pid reused by a stranger was left alone');
+  assert.deepEqual(r.runner.killed, [], 'the groups went through RunChildren, with their start times');
+  const st = runs.only().state as RunState;
+  assert.equal(st.childMarker, 'new-marker', 'state.json names the new process\'s marker');
+  assert.deepEqual(st.childGroups, []);
+});
+
+test('a group the run starts is written to state.json at once; finish sweeps what is left', async () => {
+  const children = new FakeRunChildren('m');
+  const git = new FakeGit({ 'a.txt': 'a' });
+  const runs = new MemoryRunStore();
+  let pid = 0;
+  const act: AgentAct = (g, input) => {
+    pid = children.start({ marker: 'm' });
+    void g.commitAll(`agent ${input.iteration}`, { 'b.txt': 'b' });
+  };
+  const r = rig({ git, runs, children, acts: [act], values: { iterations: 1 } });
+  await r.session.execute();
+  const writes = runs.only().stateWrites.map((w) => (JSON.parse(JSON.stringify(w.state)) as RunState).childGroups?.map((x) => x.pgid));
+  assert.ok(writes.some((g) => g?.includes(pid)), `a state write named the group: ${JSON.stringify(writes)}`);
+  assert.equal((runs.only().state as RunState).childMarker, 'm');
+  assert.ok(!children.isAlive(pid), 'nothing the run started outlived it');
+});
+
+test('resume under --dirty-policy fail: after recovery the operator\'s own change is refused (exit 2), the run stays interrupted', async () => {
+  const children = new FakeRunChildren('new');
+  const agent = children.start({ tracked: false, marker: 'old' });
+  const git = new FakeGit({ 'a.txt': 'a' });
+  git.write({ 'mine.txt': 'operator work' });
+  const runs = new MemoryRunStore();
+  runs.listings = [killedRun({ phase: 'prompt', childGroups: [{ pgid: agent }], childMarker: 'old' })];
+  const r = rig({ git, runs, children, values: { iterations: 1 } });
+  await assert.rejects(r.session.execute(), (e: Error) => e instanceof UsageError && /working tree is dirty \(1 path: mine\.txt\)/.test(e.message));
+  assert.ok(!children.isAlive(agent), 'the killed run\'s agent was ended first');
+  assert.equal((runs.only().state as RunState).status, 'interrupted', 'not stopped: the same command resumes later');
+  assert.equal(git.read('mine.txt'), 'operator work');
 });

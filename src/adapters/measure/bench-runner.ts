@@ -1,6 +1,8 @@
 import { childEnv } from '../../core/child-env.js';
 import { execa } from 'execa';
 import { gdnctlBinDir } from '../../package-root.js';
+import { setLongTimeout } from '../process/long-timer.js';
+import { trackGroup, untrackGroup } from '../process/process-group.js';
 import { readMetric, type MetricReading, type MetricSpec } from '../../core/metric.js';
 import type { BenchRunner, BenchSample } from '../../ports/bench.js';
 
@@ -57,6 +59,9 @@ export const execaBenchRunner: RunBench = async (o) => {
     stdin: 'ignore',
     maxBuffer: 64 * 1024 * 1024,
   });
+  // Recorded with the run's other children, so a resume ends a bench a killed gdnctl left (process-group.ts).
+  const pgid = child.pid;
+  if (pgid !== undefined) trackGroup(pgid);
   let timedOut = false;
   let aborted = false;
   const stop = (why: 'timeout' | 'abort'): void => {
@@ -65,7 +70,8 @@ export const execaBenchRunner: RunBench = async (o) => {
     killGroup(child.pid, 'SIGTERM');
     setTimeout(() => killGroup(child.pid, 'SIGKILL'), o.killGraceMs ?? 5000).unref();
   };
-  const timer = setTimeout(() => stop('timeout'), o.timeoutMs);
+  // --bench-timeout-seconds may pass Node's 24.8-day timer limit (long-timer.ts).
+  const timer = setLongTimeout(() => stop('timeout'), o.timeoutMs);
   const onAbort = (): void => stop('abort');
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
@@ -83,7 +89,8 @@ export const execaBenchRunner: RunBench = async (o) => {
     }
     return { reading, exitCode, timedOut, aborted, durationMs };
   } finally {
-    clearTimeout(timer);
+    timer.clear();
+    if (pgid !== undefined) untrackGroup(pgid);
     o.signal?.removeEventListener('abort', onAbort);
   }
 };

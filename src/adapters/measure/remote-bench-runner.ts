@@ -9,6 +9,7 @@ import type { RemoteRunResult } from '../../ports/remote.js';
 import { outputTail, readMetric, type MetricSpec } from '../../core/metric.js';
 import { tpuBusyLine } from '../../core/tpu-busy.js';
 import type { RemoteBenchTarget } from './remote-target.js';
+import { setLongTimeout } from '../process/long-timer.js';
 
 export interface RemoteBenchRunnerOptions {
   target: RemoteBenchTarget;
@@ -60,7 +61,8 @@ export function remoteBenchRunner(o: RemoteBenchRunnerOptions): BenchRunner {
       // ends the local ssh, and the remote watcher then kills the command's process group (ssh-remote.ts).
       const ac = new AbortController();
       let timedOut = false;
-      const timer = setTimeout(() => {
+      // --bench-timeout-seconds may pass Node's 24.8-day timer limit (long-timer.ts).
+      const timer = setLongTimeout(() => {
         timedOut = true;
         ac.abort();
       }, o.timeoutMs);
@@ -76,7 +78,7 @@ export function remoteBenchRunner(o: RemoteBenchRunnerOptions): BenchRunner {
         if (failed) return { ...failed, workers };
         return { ok: true, value: workers.find((w) => w.worker === 0)?.value ?? workers[0]!.value!, durationMs, workers };
       } finally {
-        clearTimeout(timer);
+        timer.clear();
         signal?.removeEventListener('abort', onAbort);
       }
     },

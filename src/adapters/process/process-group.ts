@@ -72,24 +72,50 @@ export function liveMembers(pgid: number): number[] {
 }
 
 /**
- * Groups of children that are running now. If gdnctl exits while one runs (an uncaught error, process.exit
- * from a signal handler that skipped cleanup), the 'exit' hook SIGKILLs them: detached children are outside
- * execa's own cleanup. A SIGKILL of gdnctl itself bypasses this; resume ends those groups from state.json.
+ * Groups of children that are running now, each with its leader's start time. If gdnctl exits while one runs
+ * (an uncaught error, process.exit from a signal handler that skipped cleanup), the 'exit' hook SIGKILLs
+ * them: detached children are outside execa's own cleanup. A SIGKILL of gdnctl itself bypasses this; the run
+ * records the set in state.json (run-children.ts), and a resume ends those groups.
  */
-const runningGroups = new Set<number>();
+const runningGroups = new Map<number, string | undefined>();
+const startListeners = new Set<() => void>();
 let exitHookInstalled = false;
 
 export function trackGroup(pgid: number): void {
-  runningGroups.add(pgid);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const g of runningGroups) signalGroup(g, 'SIGKILL');
-  });
+  runningGroups.set(pgid, processStartTime(pgid));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const g of runningGroups.keys()) signalGroup(g, 'SIGKILL');
+    });
+  }
+  for (const l of startListeners) l();
 }
 
 export function untrackGroup(pgid: number): void {
   runningGroups.delete(pgid);
+}
+
+/** Track the group of a detached child (ssh, rsync, a bench) until `done` settles. */
+export async function trackedWhile<T>(pgid: number | undefined, done: Promise<T>): Promise<T> {
+  if (pgid === undefined) return done;
+  trackGroup(pgid);
+  try {
+    return await done;
+  } finally {
+    untrackGroup(pgid);
+  }
+}
+
+/** The groups running now, leader start time included (absent off Linux). */
+export function trackedGroups(): Array<{ pgid: number; startTime?: string }> {
+  return [...runningGroups].map(([pgid, startTime]) => (startTime === undefined ? { pgid } : { pgid, startTime }));
+}
+
+/** Called synchronously after each trackGroup; returns the unsubscribe. */
+export function onGroupStart(listener: () => void): () => void {
+  startListeners.add(listener);
+  return () => startListeners.delete(listener);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -5,6 +5,7 @@ import type { Remote, RemoteRunResult } from '../../ports/remote.js';
 import type { TpuWorker } from '../../ports/tpu.js';
 import type { Redactor } from '../../redact.js';
 import { listFilesUnder } from './local-files.js';
+import { trackGroup, untrackGroup } from '../process/process-group.js';
 
 /** Shell-glob subset used for trace names: `*` and `?` within one file name. */
 export function globToRegExp(glob: string): RegExp {
@@ -42,6 +43,9 @@ export class LocalRemote implements Remote {
           // signals the direct child only).
           detached: true,
         });
+        // Recorded with the run's other children, so a resume ends what a killed gdnctl left (process-group.ts).
+        const pgid = child.pid;
+        if (pgid !== undefined) trackGroup(pgid);
         const killGroup = (): void => {
           try {
             if (child.pid) process.kill(-child.pid, 'SIGTERM');
@@ -55,7 +59,7 @@ export class LocalRemote implements Remote {
           tail = (tail + line + '\n').slice(-64 * 1024);
           opts.onLine?.(w.index, line);
         }
-        const res = await child;
+        const res = await child.finally(() => pgid !== undefined && untrackGroup(pgid));
         opts.signal?.removeEventListener('abort', killGroup);
         const aborted = opts.signal?.aborted === true;
         return { worker: w.index, host: w.host, exitCode: aborted ? null : (res.exitCode ?? null), unreachable: false, output: tail, attempts: 1 };

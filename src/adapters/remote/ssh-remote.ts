@@ -9,6 +9,8 @@ import type { Redactor } from '../../redact.js';
 import { exportLines, rsyncShellArg, shPath } from '../../core/shell-quote.js';
 import { sshOptionArgs, type SshSettings } from './ssh-options.js';
 import { listFilesUnder } from './local-files.js';
+import { sleepMs } from '../process/long-timer.js';
+import { trackedWhile } from '../process/process-group.js';
 
 /**
  * The first line the remote script prints. ssh exits 255 both when it cannot connect and when the remote
@@ -22,6 +24,13 @@ const TAIL_BYTES = 64 * 1024;
  * the TPU"); a sync of the root itself (dev-tpu-test, dev-tpu-profile, the TPU setup) must not delete them.
  */
 export const BENCH_TREES_PROTECT = ['/champion/', '/candidate/'];
+
+/**
+ * ssh and rsync run in their own process groups, recorded with the run's other children (process-group.ts), so
+ * a resume can end what a killed gdnctl left (a sync half-way, a session still open). A terminal's Ctrl-C then
+ * reaches them only through gdnctl's abort (cancelSignal), which keeps the order of the signal path.
+ */
+const TRACKED = { detached: true } as const;
 
 export interface SshRemoteDeps {
   /** Applied to every output line before it reaches onLine or a result. */
@@ -64,7 +73,10 @@ export class SshRemote implements Remote {
    * Without a tty, sshd does not signal the remote command when the client goes away, so a Ctrl-C here would
    * leave pytest holding the TPU. We therefore keep ssh's stdin open for the whole run (fd 3 remotely): the
    * command runs as its own process group (`set -m`), and a watcher kills that group once fd 3 reaches EOF,
-   * which happens when the local ssh exits, is killed, or gdnctl itself dies.
+   * which happens when the local ssh exits, is killed, or gdnctl itself dies. Once it has seen EOF the watcher
+   * ignores the TERM that ends it after a normal exit: a leader that died of the TERM while a member ignores
+   * it must not cancel the KILL five seconds later. (A pty through `-tt` would make sshd HUP the command, but
+   * it merges stderr into stdout, rewrites newlines and lets a trapped HUP survive.)
    */
   buildRun(worker: TpuWorker, command: string, env: Record<string, string> = {}): BuiltRun {
     const argv = ['ssh', '-T', ...sshOptionArgs(this.settings), this.target(worker), 'bash -l -s'];
@@ -79,7 +91,7 @@ export class SshRemote implements Remote {
 ${command}
 ) &`,
       '__gdnctl_pid=$!',
-      '( read -r _ <&3; kill -TERM -- -$__gdnctl_pid 2>/dev/null; sleep 5; kill -KILL -- -$__gdnctl_pid 2>/dev/null ) >/dev/null 2>&1 &',
+      '( read -r _ <&3; trap "" TERM; kill -TERM -- -$__gdnctl_pid 2>/dev/null; sleep 5; kill -KILL -- -$__gdnctl_pid 2>/dev/null ) >/dev/null 2>&1 &',
       '__gdnctl_watch=$!',
       'wait $__gdnctl_pid; __gdnctl_rc=$?',
       'kill $__gdnctl_watch 2>/dev/null',
@@ -90,10 +102,17 @@ ${command}
     return { argv, stdin };
   }
 
-  private async sleep(ms: number): Promise<void> {
-    if (ms <= 0) return;
-    if (this.deps.sleep) return this.deps.sleep(ms);
-    await new Promise((r) => setTimeout(r, ms));
+  /** The wait between connection attempts (any length: long-timer.ts); false when the signal cut it short. */
+  private async sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (ms <= 0) return true;
+    if (this.deps.sleep) {
+      await this.deps.sleep(ms);
+      return true;
+    }
+    return sleepMs(ms, signal).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Run one command on one worker; retries only while the connection itself fails. */
@@ -118,21 +137,24 @@ ${command}
         reject: false,
         stripFinalNewline: false,
         ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+        ...TRACKED,
       });
       // Written but never ended: the open pipe is the remote watcher's lifeline (see buildRun).
       child.stdin?.on('error', () => {});
       child.stdin?.write(stdin);
-      for await (const raw of child.iterable({ from: 'all' })) {
-        const line = redact(String(raw));
-        if (!started) {
-          if (line === STARTED_MARKER) started = true;
-          else connectNoise += line + '\n';
-          continue;
+      const res = await trackedWhile(child.pid, (async () => {
+        for await (const raw of child.iterable({ from: 'all' })) {
+          const line = redact(String(raw));
+          if (!started) {
+            if (line === STARTED_MARKER) started = true;
+            else connectNoise += line + '\n';
+            continue;
+          }
+          tail = (tail + line + '\n').slice(-TAIL_BYTES);
+          opts.onLine?.(line);
         }
-        tail = (tail + line + '\n').slice(-TAIL_BYTES);
-        opts.onLine?.(line);
-      }
-      const res = await child;
+        return child;
+      })());
       if (res.isCanceled) {
         return { worker: worker.index, host: worker.host, exitCode: null, unreachable: false, output: tail, attempts: attempt };
       }
@@ -152,7 +174,9 @@ ${command}
           attempts: attempt,
         };
       }
-      await this.sleep(this.settings.retrySleepMs);
+      if (!(await this.sleep(this.settings.retrySleepMs, opts.signal))) {
+        return { worker: worker.index, host: worker.host, exitCode: null, unreachable: false, output: connectNoise.slice(-TAIL_BYTES), attempts: attempt };
+      }
     }
   }
 
@@ -215,12 +239,14 @@ ${command}
         const { send, prune } = this.buildSync(w, localRoot, remoteDir, protect);
         for (const argv of [prune, send]) {
           this.deps.debug?.(argv.join(' '));
-          const r = await execa(argv[0]!, argv.slice(1), {
+          const child = execa(argv[0]!, argv.slice(1), {
             cwd: localRoot,
             input: argv === send ? files.join('\0') : '',
             reject: false,
             all: true,
+            ...TRACKED,
           });
+          const r = await trackedWhile(child.pid, child);
           if (r.exitCode !== 0) return `failed:worker ${w.index}: rsync exited ${r.exitCode}: ${String(r.all ?? '').trim().slice(-2000)}`;
         }
         return undefined;
@@ -243,7 +269,8 @@ ${command}
     ];
     this.usedHosts.add(worker.host);
     this.deps.debug?.(argv.join(' '));
-    const r = await execa(argv[0]!, argv.slice(1), { reject: false, all: true });
+    const child = execa(argv[0]!, argv.slice(1), { reject: false, all: true, ...TRACKED });
+    const r = await trackedWhile(child.pid, child);
     if (r.exitCode === 255) throw new ResourceError(`fetch from worker ${worker.index} (${worker.host}): connection failed`);
     if (r.exitCode !== 0) throw new Error(`fetch from worker ${worker.index}: rsync exited ${r.exitCode}: ${String(r.all ?? '').trim()}`);
     return listFilesUnder(localDir);

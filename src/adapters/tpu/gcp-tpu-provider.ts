@@ -1,9 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../log.js';
 import type { TpuCreateOutcome, TpuCreateSpec, TpuNode, TpuNodeRef, TpuProvider } from '../../ports/tpu.js';
 import { nodePath, queuedStateName, toTpuNode, type RawNode } from './tpu-node-shape.js';
 import { tpuAccessError } from './tpu-api-errors.js';
 import { ResourceError } from '../../errors.js';
+// --tpu-poll-interval-ms has no upper bound: waits go through long-timer.ts, which holds any length.
+import { sleepMs } from '../process/long-timer.js';
 
 export interface GcpTpuProviderOptions {
   /** e.g. http://127.0.0.1:PORT (the emulator); unset in production (tpu.googleapis.com). */
@@ -131,7 +132,7 @@ export class GcpTpuProvider implements TpuProvider {
       const node = await this.getNode(ref, signal);
       if (!node || !['CREATING', 'STARTING', 'RESTARTING', 'REPAIRING', 'OTHER'].includes(node.state)) return node;
       if (Date.now() >= deadline) return node;
-      await sleep(Math.min(delayMs, Math.max(0, deadline - Date.now())), undefined, signal ? { signal } : {});
+      await sleepMs(Math.min(delayMs, Math.max(0, deadline - Date.now())), signal);
       delayMs = Math.min(delayMs * 1.5, this.o.pollIntervalMs);
     }
   }
@@ -148,7 +149,7 @@ export class GcpTpuProvider implements TpuProvider {
       const op = await this.call('getOperation', name, () => check(name), signal);
       if (op.done) return op;
       if (Date.now() >= deadline) return undefined;
-      await sleep(Math.min(delayMs, Math.max(0, deadline - Date.now())), undefined, signal ? { signal } : {});
+      await sleepMs(Math.min(delayMs, Math.max(0, deadline - Date.now())), signal);
       delayMs = Math.min(delayMs * 1.5, this.o.pollIntervalMs);
     }
   }
@@ -238,7 +239,7 @@ export class GcpTpuProvider implements TpuProvider {
         return { failed: `queued resource ${name} is ${state}: ${qr.state?.failedData?.error?.message ?? 'no detail'}` };
       }
       if (Date.now() >= deadline) return 'timeout';
-      await sleep(Math.min(delayMs, Math.max(0, deadline - Date.now())), undefined, signal ? { signal } : {});
+      await sleepMs(Math.min(delayMs, Math.max(0, deadline - Date.now())), signal);
       delayMs = Math.min(delayMs * 1.5, this.o.pollIntervalMs);
     }
   }
@@ -293,7 +294,7 @@ export class GcpTpuProvider implements TpuProvider {
     }
     let delayMs = Math.min(200, this.o.pollIntervalMs);
     while (await this.getNode(ref, signal)) {
-      await sleep(delayMs, undefined, signal ? { signal } : {});
+      await sleepMs(delayMs, signal);
       delayMs = Math.min(delayMs * 1.5, this.o.pollIntervalMs);
     }
   }

@@ -1,7 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../../errors.js';
 import { refuseSpecialFileSync } from '../regular-file.js';
 import type { Config } from '../../config/schema.js';
@@ -12,6 +11,7 @@ import { findGitTop } from '../../config/resolve.js';
 import { checkoutHash } from './holder-labels.js';
 import { LeasedTpuHold, type TpuHoldDeps } from './tpu-hold.js';
 import type { HolderIdentity } from './tpu-holder.js';
+import { sleepMs } from '../process/long-timer.js';
 
 /** The loop's default log dir (docs/architecture.md "The run directory"), used when the config has no logDir key. */
 export const DEFAULT_LOG_DIR = '.agents/logs/gdn_codex_loop';
@@ -150,7 +150,8 @@ export function createTpuHold(values: Config, deps: CreateTpuHoldDeps): LeasedTp
     {
       provider: deps.provider ?? providerFactory(values, deps.log),
       log: deps.log,
-      sleep: deps.sleep ?? ((ms, signal) => sleep(ms, undefined, signal ? { signal } : {})),
+      // --dev-tpu-allocate-retry-sleep may pass Node's 24.8-day timer limit (long-timer.ts).
+      sleep: deps.sleep ?? ((ms, signal) => sleepMs(ms, signal)),
       runSetup: deps.runSetup,
       onEvent: deps.onEvent,
     },

@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createTpuHold, setupRunnerFor } from '../../adapters/tpu/tpu-hold-factory.js';
 import type { TpuNode } from '../../ports/tpu.js';
 import type { CommandContext } from '../command-spec.js';
 import { ExitCode } from '../exit-codes.js';
+import { sleepMs } from '../../adapters/process/long-timer.js';
 
 export function describeNode(node: TpuNode): string {
   const hosts = node.workers.map((w) => w.host).join(', ') || 'none';
@@ -32,7 +32,7 @@ export async function runDevTpuAllocate(ctx: CommandContext): Promise<number> {
     ctx.stdout.write(`${describeNode(node)}\n${readyLine(node)}`);
     ctx.stdout.write(`holding; press Ctrl-C to release${v.keepDevTpu ? ' (--keep-dev-tpu: the node is kept)' : ''}\n`);
     while (!interrupt.signal.aborted) {
-      await sleep(v.devTpuCheckInterval * 1000, undefined, { signal: interrupt.signal }).catch(() => undefined);
+      await sleepMs(v.devTpuCheckInterval * 1000, interrupt.signal).catch(() => undefined);
       if (interrupt.signal.aborted) break;
       const alive = await hold.ensureAlive(interrupt.signal);
       if (alive.reacquired && alive.node) ctx.stdout.write(`re-acquired after loss: ${describeNode(alive.node)}\n${readyLine(alive.node)}`);

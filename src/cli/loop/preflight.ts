@@ -46,7 +46,8 @@ async function readNonEmpty(file: string, what: string, flag: string): Promise<s
  * Everything checked before the loop touches anything (a failure here exits 2 and writes nothing): a
  * repository with a commit on a branch, readable non-empty prompt/preset/directive files, a valid template,
  * no half-done merge or rebase (unless a resumable run left it), a log dir that can be created, shell commands
- * bash can parse, valid measurement and TPU settings, and, under --dirty-policy fail, a clean tree.
+ * bash can parse, valid measurement and TPU settings, and, under --dirty-policy fail, a clean tree (unless a
+ * run will be resumed: its recovery comes first).
  */
 export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<PreflightResult> {
   const problems: string[] = [];
@@ -63,7 +64,9 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   if (snapshot.head === undefined) throw new UsageError(`${git.root} has no commit yet; make a first commit, then run the loop`);
   // Before the branch check: a rebase detaches HEAD, and "rebase in progress" is the useful message.
   const op = await operationInProgress(git);
-  if (op && !(op.resumable && !v.newRun && (await resumableRun(v)))) {
+  let resumes: Promise<boolean> | undefined;
+  const willResume = (): Promise<boolean> => (resumes ??= !v.newRun && !v.newExperiment ? resumableRun(v) : Promise.resolve(false));
+  if (op && !(op.resumable && (await willResume()))) {
     throw new UsageError(op.problem);
   }
   const branch = snapshot.branch;
@@ -110,7 +113,9 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   }
   if (problems.length > 0) throw new UsageError(problems);
 
-  if (!v.allowDirty && v.dirtyPolicy === 'fail') refuseDirty(snapshot.entries, git.root, v.logDir);
+  // A run to resume is recovered first (its killed children ended, their leftovers stashed); the run session
+  // then refuses only what is still dirty, the operator's own changes (src/core/run/recover.ts).
+  if (!v.allowDirty && v.dirtyPolicy === 'fail' && !(await willResume())) refuseDirty(snapshot.entries, git.root, v.logDir);
   return { git, branch, promptTemplate, directives, iterations: v.iterations!, snapshot };
 }
 

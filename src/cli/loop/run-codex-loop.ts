@@ -5,6 +5,7 @@ import { runReportSchema } from '../../adapters/agents/agent-report-files.js';
 import { FileRunStore } from '../../adapters/ledger/file-ledger.js';
 import { ExecaCommandRunner } from '../../adapters/process/execa-command-runner.js';
 import { ownerLiveness, processStartTime } from '../../adapters/process/liveness.js';
+import { ProcRunChildren } from '../../adapters/process/run-children.js';
 import { acquireRunLock, runLockPath } from '../../adapters/run-lock.js';
 import type { Config } from '../../config/schema.js';
 import { sharedSettingsEnv } from '../../config/shared-env.js';
@@ -39,7 +40,9 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   const runner = new ExecaCommandRunner({ killGraceMs });
   // One source for the settings children share with the loop (docs/architecture.md "What post-checks see"):
   // post-checks, benches and the agent's own `gdnctl …` commands read the loop's values, not their defaults.
-  const settingsEnv = sharedSettingsEnv(v);
+  // Every child carries this process's marker too, so what leaves its process group is still found (run-children.ts).
+  const children = new ProcRunChildren(killGraceMs);
+  const settingsEnv = { ...sharedSettingsEnv(v), ...children.env };
   const binDir = gdnctlBinDir();
   // The agent finds this gdnctl first on PATH (its shell may still reset PATH: the prompt names it by path too).
   const agentEnv = { ...ctx.env, ...settingsEnv, PATH: [binDir, ctx.env.PATH].filter(Boolean).join(delimiter) };
@@ -72,6 +75,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     owner,
     probeOwner: ownerLiveness,
     killGraceMs,
+    children,
     extras: (ledger) => {
       watch.opened(ledger.runDir);
       return buildLoopExtras({ values: sessionValues(v), env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv, commitSubject: (sha) => git.commitSubject(sha), knownSubject: (sha) => git.knownSubject(sha) }, ledger);

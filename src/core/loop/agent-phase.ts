@@ -112,16 +112,18 @@ export async function runAgentPhase(p: AgentPhaseInput): Promise<AgentPhaseResul
   for (;;) {
     let r: AgentRunResult;
     try {
-      // Exponential backoff with jitter (randomize: ×1–2) from --retry-sleep-seconds, capped.
+      // Exponential backoff with jitter (×1–2) from --retry-sleep-seconds, capped; waited on the clock, whose
+      // sleep holds any length (p-retry's own setTimeout would fire at once past 24.8 days).
       r = await pRetry(once, {
         retries: p.transientRetries,
-        factor: 2,
-        minTimeout: p.retrySleepMs,
-        maxTimeout: Math.max(p.retrySleepMs, p.maxBackoffMs),
-        randomize: true,
+        minTimeout: 0,
+        maxTimeout: 0,
         signal: p.signal,
-        onFailedAttempt: ({ error, retriesLeft }) => {
-          if (retriesLeft > 0) p.note(`agent: transient failure (${error.message}); backing off, ${retriesLeft} retries left`);
+        onFailedAttempt: async ({ error, retriesLeft, retriesConsumed }) => {
+          if (retriesLeft <= 0 || error instanceof AbortError) return;
+          p.note(`agent: transient failure (${error.message}); backing off, ${retriesLeft} retries left`);
+          const waitMs = backoffMs(retriesConsumed, p.retrySleepMs, Math.max(p.retrySleepMs, p.maxBackoffMs));
+          if (waitMs > 0) await p.clock.sleep(waitMs, p.signal);
         },
       });
     } catch (e) {
@@ -138,6 +140,11 @@ export async function runAgentPhase(p: AgentPhaseInput): Promise<AgentPhaseResul
     await p.clock.sleep(p.retrySleepMs, p.signal).catch(() => undefined);
     if (p.signal.aborted) return { result: interrupted(), attempts, tokens, processMs };
   }
+}
+
+/** p-retry's schedule: min × 2^(retries consumed), jittered ×1–2, capped at max. */
+export function backoffMs(retriesConsumed: number, minMs: number, maxMs: number, random = Math.random()): number {
+  return Math.min(Math.round((1 + random) * minMs * 2 ** Math.max(0, retriesConsumed)), maxMs);
 }
 
 function interrupted(): AgentRunResult {

@@ -1,5 +1,6 @@
 import type { AgentRunner } from '../../ports/agent.js';
 import type { Clock } from '../../ports/clock.js';
+import type { RunChildren } from '../../ports/children.js';
 import type { CommandRunner } from '../../ports/process.js';
 import type { Git, TreeSnapshot } from '../../ports/git.js';
 import type { IterationMemory, Measurer } from '../../ports/bench.js';
@@ -47,4 +48,6 @@ export interface LoopDeps {
    * first iteration's guard-tree and prompt use it instead of asking git again.
    */
   startSnapshot?: TreeSnapshot | undefined;
+  /** The run's children (GDNCTL_RUN_MARKER): those that left their group are ended after the agent, post-check and bench phases. */
+  children?: RunChildren | undefined;
 }

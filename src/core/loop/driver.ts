@@ -35,6 +35,7 @@ import { stamp } from './stamp.js';
 import { syncMain, syncsIn } from './sync-main.js';
 import { verifyCommit } from './verify-commit.js';
 import { leftoverMessage } from './tree-steps.js';
+import { endMarkedChildren, phaseStartsChildren } from './marked-children.js';
 
 type Walked = Exclude<IterationPhase, 'record'>;
 
@@ -159,6 +160,7 @@ async function iteration(r: LoopRun, i: number): Promise<RecordOutcome> {
 async function walk(c: IterationContext): Promise<IterationResult> {
   for (let phase: Walked = 'guard-tree'; ; ) {
     const out = await PHASES[phase](c);
+    if (phaseStartsChildren(phase)) await endMarkedChildren(c, phase);
     switch (out.kind) {
       case 'end':
         return out.result;
@@ -183,6 +185,7 @@ async function walk(c: IterationContext): Promise<IterationResult> {
  */
 async function cleanUpInterrupted(c: IterationContext): Promise<void> {
   c.state.agentPgid = undefined;
+  await endMarkedChildren(c, c.state.phase);
   await stashLeftovers(c, leftoverMessage(c.it.i));
   await restoreOperatorWork(c);
 }

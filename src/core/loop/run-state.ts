@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../../ports/agent.js';
 import type { BudgetReason, TimeSpent } from '../budget/caps.js';
+import type { ChildGroup } from '../../ports/children.js';
 import type { FailureReason } from './outcome.js';
 import type { Phase } from './phases.js';
 import type { IterationStatus } from './iteration-status.js';
@@ -51,6 +52,13 @@ export interface RunState {
   leftoverStashes: string[];
   /** Process group of the running agent; a resume ends it before touching the repository. */
   agentPgid?: number;
+  /**
+   * Every process group the owner started that is still running (agent, post-checks, benches, ssh, rsync),
+   * with each leader's start time: a resume ends them all before anything else runs.
+   */
+  childGroups?: ChildGroup[];
+  /** GDNCTL_RUN_MARKER of the owner's children: a resume ends every process still carrying it (Linux). */
+  childMarker?: string;
   champion?: string;
   tpuLeaseFile?: string;
   tokens: TokenUsage;

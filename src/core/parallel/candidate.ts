@@ -93,6 +93,9 @@ export async function runCandidate(x: CandidateInput): Promise<CandidateRun> {
     measurer: seams.measurer,
     tpu: seams.tpu,
     console: slotConsole(d.console, sl.slot),
+    // Candidates run at once and share the run's marker: a sweep after one's agent phase would end the
+    // others' agents. Their leftovers are swept when the run ends (and on resume).
+    children: undefined,
   };
   const cstate = candidateState(state, sl.iteration, base);
   let result: LoopResult | undefined;

@@ -1,7 +1,10 @@
+import type { ChildGroup, RunChildren } from '../../ports/children.js';
 import type { CommandRunner } from '../../ports/process.js';
 import type { Git } from '../../ports/git.js';
+import { UsageError } from '../../errors.js';
 import type { OwnerProbe, RunLedger, RunListing, RunStore } from '../../ports/ledger.js';
 import type { LoopConsole } from '../loop/deps.js';
+import { judgeDirtyTree, type DirtyRules } from '../loop/dirty-tree.js';
 import { leftoverMessage, restoreOperatorStash, revertUnvalidated, stashLeftovers, type TreeStepDeps } from '../loop/tree-steps.js';
 import type { RunState } from '../loop/run-state.js';
 import { phaseMayLeaveAgentEdits } from '../loop/phases.js';
@@ -46,11 +49,35 @@ export interface RecoverDeps {
   console: LoopConsole;
   killGraceMs: number;
   requireClean: boolean;
+  /** The dirty policy the operator's own changes meet once the killed run's leftovers are stashed. */
+  dirtyRules?: DirtyRules | undefined;
+  /** Without it (in-process tests), only the recorded agent group is ended. */
+  children?: RunChildren | undefined;
+}
+
+/**
+ * End everything the killed owner started, before anything touches the repository: every recorded group (the
+ * agent's too; an old state.json names only agentPgid), then, on Linux, every process still carrying the
+ * owner's marker (daemons that left their group). A pid reused since by a stranger is left alone.
+ */
+export async function endOwnerChildren(st: RunState, deps: Pick<RecoverDeps, 'runner' | 'console' | 'killGraceMs' | 'children'>): Promise<void> {
+  const groups: ChildGroup[] = [...(st.childGroups ?? [])];
+  if (st.agentPgid && !groups.some((g) => g.pgid === st.agentPgid)) groups.push({ pgid: st.agentPgid });
+  if (groups.length > 0) deps.console.info(`ending the interrupted run's children (process group${groups.length === 1 ? '' : 's'} ${groups.map((g) => g.pgid).join(', ')})`);
+  const children = deps.children;
+  if (children) await children.endGroups(groups);
+  else await Promise.all(groups.map((g) => deps.runner.killGroup(g.pgid, deps.killGraceMs, g.startTime)));
+  if (children && st.childMarker) {
+    const left = await children.sweep(st.childMarker);
+    if (left.length > 0) deps.console.info(`ended ${left.length} process(es) of the interrupted run outside its groups (pid ${left.join(', ')})`);
+  }
+  st.agentPgid = undefined;
+  st.childGroups = [];
 }
 
 /**
  * Bring the repository back to a validated state before the resumed run touches it, in this order:
- * end the killed run's agent process group (it may still be editing), stash its partial edits by SHA,
+ * end the killed run's children (its agent may still be editing, its post-check may still hold the TPU), stash its partial edits by SHA,
  * revert the unvalidated commit range with a revert commit, restore the operator's stash, and move the
  * interrupted attempt's files to iter-NNN/attempt-K/. Returns the iteration to run next.
  */
@@ -58,12 +85,9 @@ export async function recoverRun(st: RunState, deps: RecoverDeps): Promise<numbe
   const { git, ledger, console: out } = deps;
   const i = st.iteration;
   await ledger.event('resume', { iteration: i, phase: st.phase, agentPgid: st.agentPgid ?? null });
-  if (st.agentPgid) {
-    out.info(`ending the interrupted run's agent (process group ${st.agentPgid})`);
-    await deps.runner.killGroup(st.agentPgid, deps.killGraceMs);
-    st.agentPgid = undefined;
-  }
+  await endOwnerChildren(st, deps);
   if (st.iterationDone) {
+    await refuseOperatorChanges(git, deps.dirtyRules);
     await ledger.writeState(st);
     return i + 1;
   }
@@ -74,6 +98,8 @@ export async function recoverRun(st: RunState, deps: RecoverDeps): Promise<numbe
   if (killed && deps.requireClean && phaseMayLeaveAgentEdits(st.phase)) {
     await stashLeftovers(steps, i, leftoverMessage(i, 'interrupted'), true);
   }
+  // Before the revert and the attempt's archive, so a refused resume is redone whole the next time.
+  await refuseOperatorChanges(git, deps.dirtyRules);
   if (st.headBefore) {
     const head = await git.head();
     if (head !== st.headBefore && (await git.isAncestor(st.headBefore, head))) {
@@ -88,4 +114,18 @@ export async function recoverRun(st: RunState, deps: RecoverDeps): Promise<numbe
   st.headBefore = undefined;
   await ledger.writeState(st);
   return i;
+}
+
+/** A resume refused on the operator's own changes (exit 2): the run stays resumable once they are gone. */
+export class ResumeRefused extends UsageError {}
+
+/**
+ * Once the killed run's children are ended and their leftovers stashed, whatever is still uncommitted is the
+ * operator's own work, and only that meets --dirty-policy: under `fail` it is refused. (codex-loop's preflight
+ * skips its own dirty check when a run will be resumed, for this reason.)
+ */
+async function refuseOperatorChanges(git: Pick<Git, 'status'>, rules: DirtyRules | undefined): Promise<void> {
+  if (!rules || !rules.requireClean || rules.dirtyPolicy !== 'fail') return;
+  const verdict = judgeDirtyTree(await git.status(), rules);
+  if (verdict.kind === 'refuse') throw new ResumeRefused(`${verdict.message} (the interrupted run resumes once they are gone)`);
 }

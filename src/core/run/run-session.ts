@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { ResourceError, UsageError } from '../../errors.js';
 import type { EnvSnapshotter, IterationMemory, Measurer } from '../../ports/bench.js';
+import type { RunChildren } from '../../ports/children.js';
 import type { Ledger, OwnerProbe, RunLedger, RunListing, RunOwner, RunStore } from '../../ports/ledger.js';
 import type { TpuHold } from '../../ports/tpu.js';
 import { LoopEngine, type LoopDeps } from '../loop/engine.js';
@@ -10,18 +11,20 @@ import type { LoopSettings } from '../loop/settings.js';
 import { bootstrapInfra, type BootstrapPlan } from './bootstrap.js';
 import { carriedState, carryChampion, carryMemory, type Carried } from './carry-over.js';
 import { noteRun, planExperiment, type ExperimentStart } from './experiment.js';
-import { findResumable, recoverRun } from './recover.js';
+import { ChildRecorder, serialStateWrites } from './child-record.js';
+import { findResumable, recoverRun, ResumeRefused } from './recover.js';
 
 /**
  * One run of the loop, from its first file to its last, over ports only:
  *
- *   execute ─▶ open ─┬─ a resumable run ─▶ resume: end its agent group, recover the tree, next attempt
+ *   execute ─▶ open ─┬─ a resumable run ─▶ resume: end its children, recover the tree, refuse the operator's
+ *                    │                     own changes under --dirty-policy fail, next attempt
  *                    ├─ its experiment has run --iterations ─▶ nothing to do (nothing is started)
  *                    └─ otherwise ───────▶ start: new id, state.json, run.json, run-started; a run that
  *                                          continues its experiment takes over its numbering and memory
  *           ─▶ extras (TPU acquired, its lease named in state.json) ─▶ bootstrap (iteration 0)
  *           ─▶ (continuing) champion and baseline carried over ─▶ baseline ─▶ engine (iterations first..N)
- *           ─▶ finish, on every way out: TPU released, `interrupted` on a signal or an error, run.json's end,
+ *           ─▶ finish, on every way out: children ended, TPU released, `interrupted` on a signal or an error, run.json's end,
  *              the experiment's record
  */
 
@@ -47,6 +50,11 @@ export interface RunSessionDeps extends Omit<LoopDeps, 'ledger' | 'tpu' | 'measu
   alert(message: string): void;
   /** What runs the iterations; the loop's own engine unless given (--parallel: src/core/parallel/). */
   engine?: ((s: LoopSettings, deps: LoopDeps, state: RunState) => { run(first: number): Promise<LoopResult> }) | undefined;
+  /**
+   * The children this process starts: their groups are recorded in state.json, and a resume or the end of the
+   * run ends them (child-record.ts). Without it (in-process tests) only the agent's group is recorded.
+   */
+  children?: RunChildren | undefined;
 }
 
 export interface RunSessionOptions {
@@ -88,12 +96,17 @@ export class RunSession {
   private nothingToDo: { message: string; state: RunState } | undefined;
   /** start() ran (not resume()). */
   private startedFresh = false;
+  private readonly children: ChildRecorder | undefined;
+  /** A resume refused the operator's own changes: the run stays resumable once they are committed or stashed. */
+  private refusedResume = false;
 
   constructor(
     private readonly s: LoopSettings,
     private readonly d: RunSessionDeps,
     private readonly o: RunSessionOptions,
-  ) {}
+  ) {
+    this.children = d.children ? new ChildRecorder(d.children) : undefined;
+  }
 
   /** Resume the matching run or start one, drive it to its end, and finish it on every way out. */
   async execute(): Promise<RunOutcome> {
@@ -103,7 +116,8 @@ export class RunSession {
     } catch (e) {
       // A refusal with a typed error (no credentials, no TPU, a bad setting found late) is a stop, not an
       // interruption: the run is not left looking resumable, and the error reaches the operator as one line.
-      if ((e instanceof ResourceError || e instanceof UsageError) && !this.d.signal.aborted) await this.markStopped(e.message);
+      const refusal = (e instanceof ResourceError || e instanceof UsageError) && !this.d.signal.aborted && !this.refusedResume;
+      if (refusal) await this.markStopped(e.message);
       await this.finish(undefined);
       throw e;
     }
@@ -119,7 +133,7 @@ export class RunSession {
    */
   async start(experiment?: ExperimentStart): Promise<number> {
     const now = new Date(this.d.clock.now());
-    const ledger = await this.d.runs.create(now);
+    const ledger = serialStateWrites(await this.d.runs.create(now));
     this.startedFresh = true;
     const { runId } = ledger;
     const prev = experiment?.previous;
@@ -140,6 +154,7 @@ export class RunSession {
       ownerPid: this.d.owner.pid, ownerHost: this.d.owner.host, branch: r.branch, repo: this.d.git.root, ...inExperiment,
     });
     await ledger.event('run-started', { runId, iterations: this.s.iterations, fingerprint: r.fingerprint, ...inExperiment, ...(prev ? { continues: prev.runId } : {}) });
+    this.children?.record(this.state, () => ledger.writeState(this.state!));
     await ledger.writeState(this.state);
     await this.noteInExperiment();
     const left = first > this.s.iterations ? 'no iteration left' : `iterations ${first}–${this.s.iterations}`;
@@ -153,7 +168,7 @@ export class RunSession {
    * notes the resume, and the repository is recovered before anything else touches it. Returns the next iteration.
    */
   async resume(found: RunListing): Promise<number> {
-    const ledger = await this.d.runs.open(found.runId);
+    const ledger = serialStateWrites(await this.d.runs.open(found.runId));
     const state: RunState = { ...(found.state as unknown as RunState), ...this.ownerFields() };
     this.ledger = ledger;
     this.state = state;
@@ -163,7 +178,19 @@ export class RunSession {
     // stopReason undefined: a budget stop being resumed is no longer how the run ended (JSON drops the key).
     await this.writeRun({ resumes: [...resumes, { at: new Date(this.d.clock.now()).toISOString(), pid: this.d.owner.pid }], stopReason: undefined });
     const d = this.d;
-    const first = await recoverRun(state, { git: d.git, runner: d.runner, ledger, console: d.console, killGraceMs: d.killGraceMs, requireClean: this.s.requireClean });
+    const dirtyRules = { requireClean: this.s.requireClean, dirtyPolicy: this.s.dirtyPolicy, ledgerRel: this.s.ledgerRel };
+    let first: number;
+    try {
+      first = await recoverRun(state, { git: d.git, runner: d.runner, ledger, console: d.console, killGraceMs: d.killGraceMs, requireClean: this.s.requireClean, dirtyRules, children: d.children });
+    } catch (e) {
+      if (e instanceof ResumeRefused) {
+        this.refusedResume = true;
+        state.status = 'interrupted';
+        await ledger.writeState(state);
+      }
+      throw e;
+    }
+    this.children?.record(state, () => ledger.writeState(state));
     state.status = 'running';
     // A run a budget stopped is going on: the stop is history (events.jsonl keeps it).
     delete state.stopReason;
@@ -182,6 +209,7 @@ export class RunSession {
     const aborted = this.d.signal.aborted;
     const signalName = aborted ? signalNameOf(this.d.signal) : undefined;
     const final: LoopResult | undefined = aborted ? { kind: 'interrupted', signalName: signalName ?? 'SIGINT' } : result;
+    await this.endChildren();
     await this.extras.tpu?.release({ hurry: this.hurried }).catch((e: Error) => this.d.console.warn(`releasing the TPU failed: ${e.message}`));
     const { ledger, state } = this;
     if (ledger && state) {
@@ -223,7 +251,7 @@ export class RunSession {
     const deps: LoopDeps = {
       git: d.git, agent: d.agent, runner: d.runner, ledger, clock: d.clock, files: d.files, console: d.console, signal: d.signal, env: d.env,
       ...(d.reportSchema ? { reportSchema: d.reportSchema } : {}),
-      tpu, measurer: this.extras.measurer, memory: this.extras.memory,
+      tpu, measurer: this.extras.measurer, memory: this.extras.memory, children: d.children,
       // Only when nothing touched the tree since preflight: no resume recovery, iteration 0 or baseline run.
       ...(this.startedFresh && !this.o.bootstrap && !this.carried && !this.extras.measurer ? { startSnapshot: d.startSnapshot } : {}),
     };
@@ -246,6 +274,12 @@ export class RunSession {
     }
     if (first > this.s.iterations) return { kind: 'done', iterations: this.s.iterations };
     return (this.d.engine?.(this.s, deps, state) ?? new LoopEngine(this.s, deps, state)).run(first);
+  }
+
+  /** No child outlives the run: groups still running, then (Linux) every process carrying the marker. */
+  private async endChildren(): Promise<void> {
+    const found = (await this.children?.end(this.state).catch(() => [])) ?? [];
+    if (found.length > 0) this.d.console.warn(`ended ${found.length} process(es) the run's children left running (pid ${found.join(', ')})`);
   }
 
   /** The run ended on a refusal before or between iterations: state.json says `stopped`, with the reason. */

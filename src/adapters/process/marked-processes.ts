@@ -1,0 +1,90 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { processStartTime, statFields } from './liveness.js';
+
+/**
+ * Children that left their process group (`setsid`, `nohup … &` daemons, an ssh ControlMaster) are out of
+ * reach of kill(-pgid). Every child of a run carries GDNCTL_RUN_MARKER in its environment and passes it on to
+ * its own children, so on Linux /proc/<pid>/environ (the environment a process was started with) finds them
+ * all, wherever they moved. Other platforms have no such table: there the process groups are all that is
+ * ended (docs/architecture.md "The signal path").
+ */
+
+export const MARKER_VAR = 'GDNCTL_RUN_MARKER';
+
+/** Pids of this user's processes started with `GDNCTL_RUN_MARKER=<marker>`, never this process or its parent. */
+export function markedPids(marker: string): Array<{ pid: number; startTime: string | undefined }> {
+  if (process.platform !== 'linux' || marker === '') return [];
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const needle = Buffer.from(`\0${MARKER_VAR}=${marker}\0`);
+  const uid = process.getuid?.();
+  const out: Array<{ pid: number; startTime: string | undefined }> = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (pid === process.pid || pid === process.ppid) continue;
+    let env: Buffer;
+    try {
+      if (uid !== undefined && statSync(`/proc/${name}`).uid !== uid) continue;
+      env = readFileSync(`/proc/${name}/environ`);
+    } catch {
+      continue; // gone while we looked, or not readable
+    }
+    if (!hasEntry(env, needle)) continue;
+    const state = statFields(name)?.[0];
+    if (state === undefined || state === 'Z' || state === 'X') continue;
+    out.push({ pid, startTime: processStartTime(pid) });
+  }
+  return out;
+}
+
+/** environ is NUL-separated `KEY=value` entries (the last may lack its NUL); the needle is one whole entry. */
+function hasEntry(env: Buffer, needle: Buffer): boolean {
+  return Buffer.concat([NUL, env, NUL]).includes(needle);
+}
+
+const NUL = Buffer.from([0]);
+
+function sameProcess(p: { pid: number; startTime: string | undefined }): boolean {
+  const now = processStartTime(p.pid);
+  if (now === undefined) return false;
+  return p.startTime === undefined || now === p.startTime;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone already, or not ours to signal
+  }
+}
+
+function alive(p: { pid: number; startTime: string | undefined }): boolean {
+  const state = statFields(p.pid)?.[0];
+  return state !== undefined && state !== 'Z' && state !== 'X' && sameProcess(p);
+}
+
+/**
+ * End every process carrying the marker: SIGTERM, up to graceMs for them to go, then SIGKILL. Each is checked
+ * against the start time seen in the scan before it is signalled, so a pid reused meanwhile is left alone.
+ * A process that forks while it is being ended is caught by a second scan. Returns the pids that were found.
+ */
+export async function endMarkedProcesses(marker: string, graceMs: number): Promise<number[]> {
+  const found: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const procs = markedPids(marker);
+    if (procs.length === 0) break;
+    for (const p of procs) {
+      found.push(p.pid);
+      if (sameProcess(p)) signal(p.pid, 'SIGTERM');
+    }
+    const deadline = Date.now() + graceMs;
+    while (procs.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    for (const p of procs) if (alive(p)) signal(p.pid, 'SIGKILL');
+  }
+  return [...new Set(found)];
+}

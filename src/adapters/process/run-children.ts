@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import type { ChildGroup, RunChildren } from '../../ports/children.js';
+import { endMarkedProcesses, MARKER_VAR } from './marked-processes.js';
+import { isSameGroup, killGroupEscalating, onGroupStart, trackedGroups } from './process-group.js';
+
+/**
+ * The run's children through this process's group registry (process-group.ts: every detached child is
+ * tracked there by the runner that spawned it) and the /proc marker scan (marked-processes.ts).
+ */
+export class ProcRunChildren implements RunChildren {
+  readonly marker: string;
+  readonly env: Record<string, string>;
+
+  constructor(
+    private readonly graceMs: number,
+    marker = `gdnctl-${process.pid}-${randomBytes(6).toString('hex')}`,
+  ) {
+    this.marker = marker;
+    this.env = { [MARKER_VAR]: marker };
+  }
+
+  running(): ChildGroup[] {
+    return trackedGroups();
+  }
+
+  onStart(listener: () => void): () => void {
+    return onGroupStart(listener);
+  }
+
+  async endGroups(groups: readonly ChildGroup[]): Promise<void> {
+    await Promise.all(
+      groups.map(async (g) => {
+        if (!Number.isInteger(g.pgid) || g.pgid <= 1 || g.pgid === process.pid) return;
+        if (g.startTime !== undefined && !isSameGroup(g.pgid, g.startTime)) return;
+        await killGroupEscalating(g.pgid, this.graceMs);
+      }),
+    );
+  }
+
+  sweep(marker = this.marker): Promise<number[]> {
+    return endMarkedProcesses(marker, this.graceMs);
+  }
+}

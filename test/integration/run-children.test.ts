@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { ProcRunChildren } from '../../src/adapters/process/run-children.js';
+import { markedPids, MARKER_VAR } from '../../src/adapters/process/marked-processes.js';
+import { processStartTime } from '../../src/adapters/process/liveness.js';
+import { isPidDead } from '../helpers/proc.js';
+import { trackGroup, untrackGroup } from '../../src/adapters/process/process-group.js';
+import { runChildrenContract } from '../contract/run-children-contract.js';
+
+// Hostile suite, issue 13: what a killed run left is ended by pid, group or marker, and nothing else is.
+
+function startGroup(env: NodeJS.ProcessEnv = process.env): number {
+  const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env });
+  child.unref();
+  return child.pid!;
+}
+
+async function gone(pid: number, ms = 3000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && !isPidDead(pid)) await new Promise((r) => setTimeout(r, 25));
+  return isPidDead(pid);
+}
+
+test('endGroups ends a recorded group, and leaves alone a pid whose start time says it is a stranger now', async (t) => {
+  const children = new ProcRunChildren(200);
+  const ours = startGroup();
+  const stranger = startGroup();
+  t.after(() => {
+    for (const p of [ours, stranger]) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+  const started = processStartTime(ours);
+  assert.ok(started, 'Linux start time');
+  // The stranger's pid as a killed run would have recorded it for an earlier process with that pid.
+  await children.endGroups([{ pgid: ours, startTime: started! }, { pgid: stranger, startTime: String(Number(processStartTime(stranger)) - 1) }]);
+  assert.ok(await gone(ours), 'the recorded group was ended');
+  assert.ok(!isPidDead(stranger), 'a reused pid was not touched');
+});
+
+test('the marker scan finds exactly the processes started with this marker, and sweep ends them', async (t) => {
+  const children = new ProcRunChildren(200);
+  const other = new ProcRunChildren(200);
+  const marked = startGroup({ ...process.env, ...children.env });
+  const prefixed = startGroup({ ...process.env, [MARKER_VAR]: `${children.marker}-not-quite` });
+  const foreign = startGroup({ ...process.env, ...other.env });
+  t.after(() => {
+    for (const p of [marked, prefixed, foreign]) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+  assert.deepEqual(markedPids(children.marker).map((p) => p.pid), [marked]);
+  assert.deepEqual(await children.sweep(), [marked]);
+  assert.ok(await gone(marked));
+  assert.ok(!isPidDead(prefixed) && !isPidDead(foreign), 'only the exact marker is ended');
+  assert.deepEqual(await children.sweep(), [], 'nothing left: a second sweep finds nothing');
+});
+
+runChildrenContract('ProcRunChildren', async () => {
+  const children = new ProcRunChildren(200);
+  const started: number[] = [];
+  return {
+    children,
+    start: async (o) => {
+      const pid = startGroup({ ...process.env, ...(o.marker ? { [MARKER_VAR]: o.marker } : {}) });
+      started.push(pid);
+      if (o.tracked) trackGroup(pid);
+      return pid;
+    },
+    isAlive: async (pid) => !(await gone(pid, 300)),
+    dispose: async () => {
+      for (const p of started) {
+        untrackGroup(p);
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    },
+  };
+});
