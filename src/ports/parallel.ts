@@ -63,6 +63,8 @@ export interface ParallelPorts {
   finalistBench?: BenchRunner | undefined;
   /** The run's champion.json becomes the promoted candidate's, at `sha` (its commit on the loop's branch). */
   championPromoted(slot: number, sha: string, iteration: number): Promise<void>;
+  /** iter-NNN/record.json as written, for a candidate a resumed round did not run itself; undefined if absent. */
+  readRecord?(iteration: number): Promise<unknown>;
   /** Grace between SIGTERM and SIGKILL when a resume ends a dead run's candidate agents. */
   killGraceMs: number;
   /** The slots' TPU holds, released on every way out (empty without --hold-dev-tpu). */

@@ -3,7 +3,7 @@
  * adapters, built once per candidate (its worktree's git, an agent working there, a measurer testing it at
  * α/K against the run's champion). Without --parallel (K = 1) nothing here is built and the loop runs as ever.
  */
-import { cp, mkdir } from 'node:fs/promises';
+import { cp, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
 import { candidateWorktrees } from '../../adapters/git/candidate-worktrees.js';
@@ -117,6 +117,7 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
         const c = v.bench ? await fileChampionStore.read(candDir(slot)) : undefined;
         if (c) await fileChampionStore.write(runDir, { ...c, sha, iteration, source: 'promoted' });
       },
+      readRecord: async (iteration) => JSON.parse(await readFile(join(deps.ledger.iterDir(iteration), 'record.json'), 'utf8')) as unknown,
       killGraceMs: x.killGraceMs,
       releaseAll: async (opts) => {
         await Promise.all([...holds.values()].map((h) => h.hold.release(opts)));
