@@ -47,7 +47,7 @@ test('explored rows: the champion line and the chart follow the winner only', ()
 
 test('a decided round: every change kept on its own branch becomes explored, reverted and failed ones stay', () => {
   for (const s of ['promoted', 'kept-within-noise', 'kept-inconclusive', 'kept'] as const) assert.equal(keptOnBranch(s), true, s);
-  for (const s of ['explored', 'regression-reverted', 'reverted-post-check', 'no-commit', 'no-change', 'failed'] as const) assert.equal(keptOnBranch(s), false, s);
+  for (const s of ['explored', 'regression-reverted', 'reverted-post-check', 'no-commit', 'no-change', 'failed', 'round-timeout'] as const) assert.equal(keptOnBranch(s), false, s);
   const rec = exploredRecord({ iteration: 1, status: 'promoted' as const, decision: { outcome: 'promoted' } }, 1, 2);
   assert.deepEqual(rec, { iteration: 1, status: 'explored', decision: { outcome: 'promoted' }, explored: { from: 'promoted', round: 1, promotedSlot: 2 } });
   assert.deepEqual(exploredRecord({ iteration: 1, status: 'kept' as const }, 3, undefined).explored, { from: 'kept', round: 3, promotedSlot: null });

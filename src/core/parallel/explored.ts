@@ -6,7 +6,10 @@
  */
 import type { IterationStatus } from '../loop/outcome.js';
 
-export function keptOnBranch(status: IterationStatus): boolean {
+/** A candidate's status: record.json's, or `round-timeout` for one the round's timeout ended (the orchestrator's). */
+export type CandidateStatus = IterationStatus | 'round-timeout';
+
+export function keptOnBranch(status: CandidateStatus): boolean {
   switch (status) {
     case 'promoted':
     case 'kept-within-noise':
@@ -24,6 +27,7 @@ export function keptOnBranch(status: IterationStatus): boolean {
     case 'no-commit':
     case 'no-change':
     case 'failed':
+    case 'round-timeout':
       return false;
     default: {
       const never: never = status;

@@ -18,13 +18,13 @@
  */
 import type { LoopDeps } from '../loop/engine.js';
 import { loopEventStream, type EmitLoopEvent } from '../loop/events.js';
-import { addTokens, type IterationRecord, type IterationStatus, type LoopResult, type LoopStop } from '../loop/outcome.js';
+import { addTokens, type IterationRecord, type LoopResult, type LoopStop } from '../loop/outcome.js';
 import type { RunLedger } from '../../ports/ledger.js';
 import type { LoopSettings } from '../loop/settings.js';
 import type { ParallelPorts } from '../../ports/parallel.js';
 import { runCandidate, type CandidateRun } from './candidate.js';
 import { directions, slotTexts, type Explored } from './diversity.js';
-import { keptOnBranch } from './explored.js';
+import { keptOnBranch, type CandidateStatus } from './explored.js';
 import { rankFinalists } from './finalists.js';
 import { roundOf, roundSlots, type ParallelPlan } from './plan.js';
 import { promoteWinner } from './promotion.js';
@@ -208,7 +208,7 @@ export class ParallelOrchestrator {
   /** The round's candidates kept on their own branch but not promoted become explored (explored.ts). */
   private async markExplored(round: number, promotedSlot: number | undefined): Promise<void> {
     for (const e of this.p.candidates) {
-      if (!e.done || e.slot === promotedSlot || e.status === undefined || !keptOnBranch(e.status as IterationStatus)) continue;
+      if (!e.done || e.slot === promotedSlot || e.status === undefined || !keptOnBranch(e.status as CandidateStatus)) continue;
       const rec = this.records.get(e.iteration) ?? ((await this.ports.readRecord?.(e.iteration).catch(() => undefined)) as IterationRecord | undefined);
       // Already marked by the run this one resumes (it died before the round was saved as done).
       if (!rec || rec.status === 'explored') continue;
