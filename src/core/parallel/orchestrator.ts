@@ -58,6 +58,7 @@ export class ParallelOrchestrator {
     const { s, d } = this;
     const k = this.cfg.plan.k;
     try {
+      await this.ports.holdAll?.(k, d.signal, (slot) => (type, data) => this.w.event(type, { ...data, slot }));
       const last = roundOf(s.iterations, k);
       for (let round = roundOf(first, k); round <= last; round++) {
         if (d.signal.aborted) return this.interrupted();
