@@ -63,8 +63,16 @@ export interface ParallelPorts {
   finalistBench?: BenchRunner | undefined;
   /** The run's champion.json becomes the promoted candidate's, at `sha` (its commit on the loop's branch). */
   championPromoted(slot: number, sha: string, iteration: number): Promise<void>;
+  /** iter-NNN/record.json as written, for a candidate a resumed round did not run itself; undefined if absent. */
+  readRecord?(iteration: number): Promise<unknown>;
   /** Grace between SIGTERM and SIGKILL when a resume ends a dead run's candidate agents. */
   killGraceMs: number;
+  /**
+   * With --hold-dev-tpu: every slot's node, acquired together before the first round, so a run that cannot have
+   * all K (a project quota) refuses before any agent starts. Throws a ResourceError; the nodes it got stay held
+   * for releaseAll.
+   */
+  holdAll?(k: number, signal: AbortSignal, report: (slot: number) => ReportEvent): Promise<void>;
   /** The slots' TPU holds, released on every way out (empty without --hold-dev-tpu). */
   releaseAll?(opts: { hurry: boolean }): Promise<void>;
 }

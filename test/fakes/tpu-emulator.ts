@@ -131,6 +131,8 @@ export class TpuEmulator {
   private readonly httpFaults: HttpFault[] = [];
   private readonly unknownProjects = new Set<string>();
   private readonly capacityFaults = new Map<string, number>();
+  /** A project's node quota (setNodeQuota): creates past it answer 429 as the real API words it. */
+  private readonly nodeQuotas = new Map<string, { limit: number; quota: string }>();
   private readonly zoneReadyDelayMs = new Map<string, number>();
   private opCounter = 0;
   /** Accepted nodes.patch calls (rejected ones are not counted). */
@@ -189,7 +191,17 @@ export class TpuEmulator {
     this.httpFaults.length = 0;
     this.unknownProjects.clear();
     this.capacityFaults.clear();
+    this.nodeQuotas.clear();
     this.zoneReadyDelayMs.clear();
+  }
+
+  /**
+   * At most `limit` nodes (any state but gone) in `project`: a create past it answers HTTP 429 RESOURCE_EXHAUSTED
+   * "Quota limit '<quota>' has been exceeded. Limit: <limit> in region <region>." on the call itself, as the
+   * real API does for a project quota. Cleared by clearFaults.
+   */
+  setNodeQuota(project: string, limit: number, quota = 'TPUV5PPerProjectPerRegionForTPUAPI'): void {
+    this.nodeQuotas.set(project, { limit, quota });
   }
 
   /** The next `count` creates in this zone fail in their operation with RESOURCE_EXHAUSTED (code 8). */
@@ -410,6 +422,10 @@ export class TpuEmulator {
   private createNode(project: string, zone: string, nodeId: string, body: Record<string, unknown>, intEnums: boolean): [number, unknown] {
     const admitted = this.admitNode(project, zone, nodeId, body);
     if (Array.isArray(admitted)) return admitted;
+    const q = this.nodeQuotas.get(project);
+    if (q && [...this.nodes.values()].filter((n) => n.project === project).length >= q.limit) {
+      return [429, errorBody(429, `Quota limit '${q.quota}' has been exceeded. Limit: ${q.limit} in region ${zone.replace(/-[a-z]$/, '')}.`)];
+    }
     const capacity = this.takeCapacityFault(zone);
     if (!capacity) this.nodes.set(admitted.name, admitted);
     const op = this.newOperation(project, zone, 'create', admitted.name, () => {

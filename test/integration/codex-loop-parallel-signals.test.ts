@@ -107,4 +107,6 @@ test('kill -9 mid-round, then the same command: the dead run\'s agents are ended
   assert.deepEqual(starts, [[1, 2, 3], [2, 3]], 'the resumed round continues from what finished: c1 is not run again');
   assert.ok(!existsSync(join(run(), 'iter-001', 'attempt-1')), 'c1\'s files untouched');
   assert.equal(events(run()).filter((e) => e.type === 'candidate-promoted').length, 1);
+  // c1, finished by the dead run, is the lowest kept slot and wins; the resumed run's c2 and c3 are explored.
+  assert.deepEqual([1, 2, 3].map((i) => readJson<{ status: string }>(join(run(), `iter-00${i}`, 'record.json')).status), ['kept', 'explored', 'explored']);
 });

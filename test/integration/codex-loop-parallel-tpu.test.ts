@@ -94,3 +94,25 @@ test('kill -9 mid-round with --hold-dev-tpu, then the same command: the slots\' 
   const leases = join(logDir(repo), 'leases');
   assert.deepEqual(existsSync(leases) ? readdirSync(leases) : [], []);
 });
+
+test('K nodes over the project\'s quota: one line naming the quota and got/needed, exit 4, no agent started, the nodes it got released', async (t) => {
+  const repo = await TempRepo.create({ files: { 'a.txt': 'a\n' } });
+  t.after(() => repo.dispose());
+  emu.setNodeQuota('quota-proj', 2);
+  t.after(() => emu.clearFaults());
+  const started = repo.scratch('started');
+  const env = { ...tpuEnv(repo, [{ steps: [{ do: 'shell', cmd: `touch ${started}; ${COMMIT}` }] }]), GOOGLE_CLOUD_PROJECT: 'quota-proj' };
+  const t0 = Date.now();
+  // A real process: the refusal reaches the operator through the CLI's own exit path.
+  const child = spawnLoop(repo, ['--iterations', '3', '--parallel', '3', ...FAST, '--hillclimb-log', LOG, '--hold-dev-tpu', '--dev-tpu-name', 'qtpu'], env);
+  t.after(() => child.child.kill('SIGKILL'));
+  const r = await child.done;
+  assert.equal(r.code, 4, r.stdout + r.stderr);
+  const lines = r.stderr.trim().split('\n').filter((l) => /quota/.test(l));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /--parallel 3 needs 3 TPU nodes but the project's quota TPUV5PPerProjectPerRegionForTPUAPI \(limit 2 in [a-z0-9-]+\) ran out: got 2 \(qtpu-\d, qtpu-\d\), released; pass --parallel 2 or lower, or raise the quota/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.ok(!existsSync(started), 'no agent started');
+  assert.deepEqual(live('qtpu'), [], 'the two it got are released');
+  assert.ok(Date.now() - t0 < 20_000, 'a quota limit is not retried');
+});

@@ -40,6 +40,8 @@ test('--parallel 3: three candidates per round in their own worktrees, distinct 
     assert.equal(rec.round, Math.ceil(i / 3), `round of ${i}`);
     assert.equal(rec.slot, ((i - 1) % 3) + 1, `slot of ${i}`);
     assert.equal(rec.outcome, 'kept');
+    // Without --bench the lowest slot wins; the others' changes stay on their branches only.
+    assert.equal(rec.status, i % 3 === 1 ? 'kept' : 'explored', `status of ${i}`);
   }
   // Distinct prompts per slot, each naming its slot.
   const seen = prompts(codexLog);
@@ -96,8 +98,11 @@ test('--parallel 3 --bench: each candidate tested at α/3, the finalists ranked,
   const r = await runLoopInProcess(repo, args, env);
   assert.equal(r.code, 0, r.stderr);
   const run = runDirs(repo)[0]!;
-  const rec = (i: number) => readJson<{ status: string; decision?: { candidate?: number } }>(join(run, `iter-00${i}`, 'record.json'));
-  assert.equal(rec(1).status, 'promoted');
+  const rec = (i: number) => readJson<{ status: string; decision?: { candidate?: number; outcome?: string }; explored?: unknown }>(join(run, `iter-00${i}`, 'record.json'));
+  // c1 beat the champion at α/3 too, but lost the finalist round: explored, not a second champion.
+  assert.equal(rec(1).status, 'explored');
+  assert.equal(rec(1).decision?.outcome, 'promoted');
+  assert.deepEqual(rec(1).explored, { from: 'promoted', round: 1, promotedSlot: 2 });
   assert.equal(rec(2).status, 'promoted');
   assert.equal(rec(3).status, 'regression-reverted');
   const promoted = events(run).filter((e) => e.type === 'candidate-promoted');
@@ -108,5 +113,26 @@ test('--parallel 3 --bench: each candidate tested at α/3, the finalists ranked,
   const champ = readJson<{ sha: string; median: number }>(join(run, 'champion.json'));
   assert.equal(champ.sha, repo.head());
   assert.equal(champ.median, 50);
-  assert.match(readFileSync(join(run, 'leaderboard.md'), 'utf8'), /\(r1-c2\)/);
+  const board = readFileSync(join(run, 'leaderboard.md'), 'utf8');
+  assert.match(board, /\(r1-c2\)/);
+  // The lineage follows the winner only: c2 first, then the baseline it beat, then the explored c1.
+  const ranked = board.split('\n').filter((l) => /^\| \d/.test(l)).map((l) => l.split('|').map((c) => c.trim()));
+  assert.deepEqual(ranked.map((c) => [c[1], c[2]!.split('-').slice(0, 2).join('-'), c.at(-2)]), [
+    ['1', 'iter-002', '✅ kept'],
+    ['2', 'baseline', 'Baseline'],
+    ['3', 'iter-001', '🔎 explored'],
+    ['4', 'iter-003', '❌ reverted'],
+  ]);
+  const rows = readJson<{ rows: Array<{ iteration: number; outcome: string }> }>(join(run, 'ledger.json')).rows;
+  assert.deepEqual(rows.map((r) => r.outcome), ['explored', 'promoted', 'regression']);
+  // report.html's champion line steps only onto the winner's 50, never onto c1's 90.
+  const html = readFileSync(join(run, 'report.html'), 'utf8');
+  const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!) as { charts: Array<{ champion: Array<{ y: number }>; points: Array<{ iteration: number; kind: string }> }> };
+  const champLine = data.charts[0]!.champion.map((p) => p.y);
+  assert.ok(!champLine.includes(90), `champion line ${champLine.join(',')}`);
+  assert.equal(champLine.at(-1), 50);
+  assert.equal(data.charts[0]!.points.find((p) => p.iteration === 1)?.kind, 'explored');
+  assert.match(html, /🔎<\/span> explored/);
+  const state = readJson<{ completed: Array<{ iteration: number; status?: string }> }>(join(run, 'state.json'));
+  assert.deepEqual(state.completed.map((c) => c.status), ['explored', 'promoted', 'regression-reverted']);
 });

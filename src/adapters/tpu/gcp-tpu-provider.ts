@@ -1,7 +1,7 @@
 import type { Logger } from '../../log.js';
 import type { TpuCreateOutcome, TpuCreateSpec, TpuNode, TpuNodeRef, TpuProvider } from '../../ports/tpu.js';
 import { nodePath, queuedStateName, toTpuNode, type RawNode } from './tpu-node-shape.js';
-import { tpuAccessError } from './tpu-api-errors.js';
+import { tpuAccessError, tpuQuotaExceeded } from './tpu-api-errors.js';
 import { ResourceError } from '../../errors.js';
 // --tpu-poll-interval-ms has no upper bound: waits go through long-timer.ts, which holds any length.
 import { sleepMs } from '../process/long-timer.js';
@@ -96,9 +96,10 @@ export class GcpTpuProvider implements TpuProvider {
       maxTimeout: Math.max(this.o.retryMinMs, 30_000),
       factor: 2,
       ...(signal ? { signal } : {}),
-      shouldRetry: ({ error }) => TRANSIENT.has(errorCode(error) ?? -1),
+      // A 429 over a quota limit is no rate: retrying the same create only waits.
+      shouldRetry: ({ error }) => TRANSIENT.has(errorCode(error) ?? -1) && !tpuQuotaExceeded(error),
       onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-        if (TRANSIENT.has(errorCode(error) ?? -1) && retriesLeft > 0) {
+        if (TRANSIENT.has(errorCode(error) ?? -1) && !tpuQuotaExceeded(error) && retriesLeft > 0) {
           this.o.log?.warn({ what, attempt: attemptNumber, code: errorCode(error) }, `TPU API ${what}: ${error.message}; retrying`);
         }
       },

@@ -81,3 +81,24 @@ export function tpuAccessError(e: unknown, resource: string): ResourceError | un
   }
   return undefined;
 }
+
+/** A project quota the TPU API refused a create over. */
+export interface TpuQuota {
+  /** The quota's name as the API gives it, e.g. TPUV5PPerProjectPerRegionForTPUAPI. */
+  quota: string;
+  limit?: number | undefined;
+  /** The region or zone the limit applies in. */
+  where?: string | undefined;
+}
+
+/**
+ * A quota *limit* the create ran into ("Quota limit 'X' has been exceeded. Limit: N in region R.", HTTP 429),
+ * from an error or its message; undefined for anything else, including a per-minute request rate, which
+ * waiting does fix. No retry of the same create raises a limit, so callers do not retry it.
+ */
+export function tpuQuotaExceeded(e: unknown): TpuQuota | undefined {
+  const message = typeof e === 'string' ? e : typeof (e as ApiErrorLike | null)?.message === 'string' ? ((e as ApiErrorLike).message as string) : String(e);
+  const m = /Quota limit '([^']+)' has been exceeded(?:\. Limit: (\d+)(?: in (?:region|zone) ([\w-]+))?)?/.exec(message);
+  if (!m || /per ?minute/i.test(m[1]!)) return undefined;
+  return { quota: m[1]!, limit: m[2] === undefined ? undefined : Number(m[2]), where: m[3] };
+}

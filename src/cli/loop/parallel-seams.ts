@@ -3,13 +3,15 @@
  * adapters, built once per candidate (its worktree's git, an agent working there, a measurer testing it at
  * α/K against the run's champion). Without --parallel (K = 1) nothing here is built and the loop runs as ever.
  */
-import { cp, mkdir } from 'node:fs/promises';
+import { cp, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
 import { candidateWorktrees } from '../../adapters/git/candidate-worktrees.js';
 import { SimpleGitRepo } from '../../adapters/git/simple-git-repo.js';
 import { fileChampionStore } from '../../adapters/measure/champion-store.js';
 import { createBenchRunner } from '../../adapters/measure/bench-runner.js';
+import { tpuQuotaExceeded } from '../../adapters/tpu/tpu-api-errors.js';
+import { ResourceError } from '../../errors.js';
 import type { CommandRunner } from '../../ports/process.js';
 import type { ParallelPorts, ReportEvent } from '../../ports/parallel.js';
 import type { TpuHold } from '../../ports/tpu.js';
@@ -36,6 +38,14 @@ export function slotTpuValues(v: Config, slot: number): Config {
 export function parallelTpuProblems(v: Config): string[] {
   if (parallelK(v) <= 1 || !v.holdDevTpu || !v.bench || benchRunsOn(v) !== 'tpu') return [];
   return ['--parallel with --hold-dev-tpu runs the benchmark on this machine for now; pass --bench-on local (post-checks still see each candidate\'s own node)'];
+}
+
+/** One line: which quota stopped the K nodes, how many there are, and what to do. */
+export function quotaRefusal(q: { quota: string; limit?: number | undefined; where?: string | undefined }, held: readonly string[], k: number): string {
+  const limit = q.limit !== undefined ? ` (limit ${q.limit}${q.where ? ` in ${q.where}` : ''})` : '';
+  const got = held.length > 0 ? `got ${held.length} (${held.join(', ')}), released` : 'got none';
+  const fix = held.length > 0 ? `pass --parallel ${held.length} or lower, or raise the quota` : 'raise the quota, or free nodes that count against it';
+  return `--parallel ${k} needs ${k} TPU nodes but the project's quota ${q.quota}${limit} ran out: ${got}; ${fix}`;
 }
 
 /**
@@ -92,7 +102,24 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
       await hold.acquire(signal);
       return entry;
     }
+    async function holdAll(k: number, signal: AbortSignal, report: (slot: number) => ReportEvent): Promise<void> {
+      if (!v.holdDevTpu) return;
+      const got = await Promise.allSettled(Array.from({ length: k }, (_, i) => holdFor(i + 1, signal, report(i + 1))));
+      const failed = got.flatMap((g) => (g.status === 'rejected' ? [g.reason as unknown] : []));
+      if (failed.length === 0 || signal.aborted) {
+        if (failed[0] !== undefined) throw failed[0];
+        return;
+      }
+      const quota = failed.map((e) => tpuQuotaExceeded(e)).find((q) => q !== undefined);
+      if (!quota) throw failed[0];
+      const held = got.flatMap((g) => {
+        const n = g.status === 'fulfilled' ? g.value.hold.current() : undefined;
+        return n ? [n.name] : [];
+      });
+      throw new ResourceError(quotaRefusal(quota, held, k));
+    }
     const ports: ParallelPorts = {
+      holdAll,
       trees: candidateWorktrees({ repoRoot: x.repoRoot, root: join(logDir, 'worktrees', state.runId), env: x.env }),
       async seams(slot, dir, championSha, signal, report) {
         const git = new SimpleGitRepo(dir, { env: x.env });
@@ -117,6 +144,7 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
         const c = v.bench ? await fileChampionStore.read(candDir(slot)) : undefined;
         if (c) await fileChampionStore.write(runDir, { ...c, sha, iteration, source: 'promoted' });
       },
+      readRecord: async (iteration) => JSON.parse(await readFile(join(deps.ledger.iterDir(iteration), 'record.json'), 'utf8')) as unknown,
       killGraceMs: x.killGraceMs,
       releaseAll: async (opts) => {
         await Promise.all([...holds.values()].map((h) => h.hold.release(opts)));

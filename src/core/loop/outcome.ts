@@ -200,4 +200,6 @@ export type IterationStatus =
   | 'reverted'
   | 'no-commit'
   | 'no-change'
-  | 'failed';
+  | 'failed'
+  /** --parallel: kept on its candidate branch, but another candidate of its round was promoted (or none could be). */
+  | 'explored';

@@ -1,4 +1,4 @@
-import type { LedgerRow } from './leaderboard.js';
+import { standing, type LedgerRow } from './leaderboard.js';
 
 export interface FinalReportInput {
   title: string;
@@ -15,9 +15,9 @@ export interface FinalReportInput {
 }
 
 export function renderFinalReport(i: FinalReportInput): string {
-  const kept = i.rows.filter((r) => !r.reverted);
-  const reverted = i.rows.filter((r) => r.reverted);
-  const promoted = i.rows.filter((r) => r.outcome === 'promoted');
+  const count = (s: ReturnType<typeof standing>): number => i.rows.filter((r) => standing(r) === s).length;
+  const promoted = count('champion');
+  const explored = count('explored');
   const tokens = i.rows.reduce((a, r) => a + (r.tokens ?? 0), 0);
   const minutes = i.rows.reduce((a, r) => a + (r.durationMs ?? 0), 0) / 60000;
   const gain =
@@ -38,7 +38,7 @@ export function renderFinalReport(i: FinalReportInput): string {
     i.target === undefined ? 'No target was set.' : reached ? `🎯 Target ${i.target} reached.` : `Target ${i.target} not reached.`,
     '',
     '## Iterations',
-    `${i.rows.length} iterations: ${promoted.length} promoted, ${kept.length - promoted.length} kept within noise, ${reverted.length} reverted. ` +
+    `${i.rows.length} iterations: ${promoted} promoted, ${count('kept')} kept within noise, ${explored > 0 ? `${explored} explored, ` : ''}${count('reverted')} reverted. ` +
       `Agent tokens: ${tokens}; time: ${minutes.toFixed(1)} min.`,
     '',
     i.leaderboard.replace(/^# .*\n/, ''),

@@ -32,6 +32,8 @@ export interface IterationRecordInput {
   decision?: MeasureDecision;
   /** The loop's outcome: 'kept' | 'no-change' | 'failed'. */
   outcome?: string;
+  /** record.json's status; `explored` (--parallel) makes the row explored whatever its decision was. */
+  status?: string;
   /** Failure reason, e.g. 'post-check-failed'. */
   reason?: string;
   detail?: string;
@@ -219,7 +221,7 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
       iteration,
       slug: kebab(strategy),
       strategy: strategy.split('\n')[0]!.slice(0, 120),
-      outcome: d?.outcome ?? (failed ? 'failed' : rec.outcome === 'no-change' ? 'no-change' : 'kept'),
+      outcome: rec.status === 'explored' ? 'explored' : d?.outcome ?? (failed ? 'failed' : rec.outcome === 'no-change' ? 'no-change' : 'kept'),
       reverted: d?.revert ?? rec.reverted ?? (rec.revertSha !== undefined || failed),
       targetReached: d?.targetReached ?? false,
       reason: d?.reason ?? (rec.reason && rec.detail ? `${rec.reason}: ${rec.detail}` : rec.detail ?? rec.reason ?? rec.outcome ?? 'not measured'),

@@ -13,8 +13,11 @@ export interface LedgerRow {
   value?: number;
   /** Against the champion of that decision, % (positive = better). */
   deltaPct?: number;
-  /** The decision, or the loop's outcome when nothing was measured. */
-  outcome: MeasureOutcome | 'failed' | 'kept' | 'no-change';
+  /**
+   * The decision, or the loop's outcome when nothing was measured. `explored` (--parallel): the change stays on
+   * its candidate branch, not on the loop's, because another candidate of its round was promoted (or none could be).
+   */
+  outcome: MeasureOutcome | 'failed' | 'kept' | 'no-change' | 'explored';
   reverted: boolean;
   targetReached: boolean;
   reason: string;
@@ -64,9 +67,40 @@ export { iterName };
  * many Linux desktops) still says what happened.
  */
 export function statusMark(r: LedgerRow): string {
-  const base = r.reverted ? '❌ reverted' : '✅ kept';
+  const base = STATUS_WORDS[standing(r)];
   return r.targetReached ? `${base} 🎯 target reached` : base;
 }
+
+/**
+ * Where a row's change stands: the lineage's champion, kept on the loop's branch, explored (kept on its own
+ * candidate branch only) or reverted. Everything that ranks, marks or charts a row goes through this switch.
+ */
+export type Standing = 'champion' | 'kept' | 'explored' | 'reverted';
+
+export function standing(r: LedgerRow): Standing {
+  if (r.reverted) return 'reverted';
+  switch (r.outcome) {
+    case 'promoted':
+      return 'champion';
+    case 'explored':
+      return 'explored';
+    case 'kept-within-noise':
+    case 'inconclusive':
+    case 'regression':
+    case 'no-metric':
+    case 'kept':
+    case 'no-change':
+    case 'failed':
+      return 'kept';
+    default: {
+      const never: never = r.outcome;
+      throw new Error(`unknown outcome ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The status cell's emoji and word per standing (a champion is a kept change too). */
+export const STATUS_WORDS: Record<Standing, string> = { champion: '✅ kept', kept: '✅ kept', explored: '🔎 explored', reverted: '❌ reverted' };
 
 function fmtNum(x: number): string {
   return Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4);
@@ -94,28 +128,51 @@ export interface RankedEntry {
  * Ranked by the champion lineage, not by each row's own sample: the newest champion first (every promotion beat
  * the champion before it in an A/B), each followed by the changes kept within noise while it was champion, at its
  * rank; the baseline is the lineage's root. A kept-within-noise sample that happened to come out better than its
- * champion's therefore never ranks above a promotion. Reverted rows follow, best result first in the metric's
+ * champion's therefore never ranks above a promotion. Explored candidates (--parallel: kept on their own branch
+ * while another was promoted) follow, then reverted rows, each group best result first in the metric's
  * direction; rows without a value sink to the bottom in iteration order.
  */
 export function rankBoard(rows: readonly LedgerRow[], ctx: Pick<BoardContext, 'direction' | 'baseline'>): RankedEntry[] {
   const lineage: Array<{ head: LedgerRow | 'baseline' | undefined; kept: LedgerRow[] }> = [{ head: ctx.baseline !== undefined ? 'baseline' : undefined, kept: [] }];
+  const explored: LedgerRow[] = [];
   const reverted: LedgerRow[] = [];
   const unmeasured: LedgerRow[] = [];
   for (const r of [...rows].sort((a, b) => a.iteration - b.iteration)) {
-    if (r.value === undefined) unmeasured.push(r);
-    else if (r.reverted) reverted.push(r);
-    else if (r.outcome === 'promoted') lineage.push({ head: r, kept: [] });
-    else lineage[lineage.length - 1]!.kept.push(r);
+    if (r.value === undefined) {
+      unmeasured.push(r);
+      continue;
+    }
+    const st = standing(r);
+    switch (st) {
+      case 'reverted':
+        reverted.push(r);
+        break;
+      case 'explored':
+        explored.push(r);
+        break;
+      case 'champion':
+        lineage.push({ head: r, kept: [] });
+        break;
+      case 'kept':
+        lineage[lineage.length - 1]!.kept.push(r);
+        break;
+      default: {
+        const never: never = st;
+        throw new Error(`unknown standing ${JSON.stringify(never)}`);
+      }
+    }
   }
   const sign = ctx.direction === 'higher' ? -1 : 1;
-  reverted.sort((a, b) => sign * (a.value! - b.value!) || a.iteration - b.iteration);
+  const byResult = (a: LedgerRow, b: LedgerRow): number => sign * (a.value! - b.value!) || a.iteration - b.iteration;
+  explored.sort(byResult);
+  reverted.sort(byResult);
   const out: RankedEntry[] = [];
   for (const g of lineage.reverse()) {
     const rank = out.length + 1;
     if (g.head !== undefined) out.push({ rank, row: g.head, withChampion: false });
     for (const k of g.kept) out.push({ rank, row: k, withChampion: g.head !== undefined });
   }
-  for (const r of [...reverted, ...unmeasured]) out.push({ rank: out.length + 1, row: r, withChampion: false });
+  for (const r of [...explored, ...reverted, ...unmeasured]) out.push({ rank: out.length + 1, row: r, withChampion: false });
   return out;
 }
 
@@ -128,6 +185,14 @@ export function rankRows(rows: readonly LedgerRow[], ctx: Pick<BoardContext, 'di
 export const RANKING_NOTE =
   'Ranked by the champion lineage: each promotion above the champion it beat; a change kept within noise ranks with the champion it did not beat (same rank, listed after it), never above a promotion on its own noisy sample; reverted changes follow, by their own result.';
 
+/** Added to RANKING_NOTE when a row is explored (--parallel), so a sequential run's header stays as it was. */
+export const EXPLORED_NOTE =
+  'Explored candidates (🔎) were kept on their own branch while another candidate of their round was promoted: they follow the lineage, by their own result, and are not champions.';
+
+export function rankingNote(rows: readonly LedgerRow[]): string {
+  return rows.some((r) => standing(r) === 'explored') ? `${RANKING_NOTE} ${EXPLORED_NOTE}` : RANKING_NOTE;
+}
+
 export function renderLeaderboard(rows: readonly LedgerRow[], ctx: BoardContext): string {
   const withMfu = hasMfu(rows, ctx.baselineMfu);
   const mfuCell = (m: number | undefined): string => (withMfu ? ` ${fmtMfu(m)} |` : '');
@@ -135,7 +200,7 @@ export function renderLeaderboard(rows: readonly LedgerRow[], ctx: BoardContext)
     `# Experiment Leaderboard: ${ctx.title}`,
     `Last updated: ${ctx.date}`,
     '',
-    `Metric direction: ${ctx.direction} is better. ${RANKING_NOTE} Delta is against the baseline.${withMfu ? ' MFU is against the chips\' bf16 peak.' : ''}`,
+    `Metric direction: ${ctx.direction} is better. ${rankingNote(rows)} Delta is against the baseline.${withMfu ? ' MFU is against the chips\' bf16 peak.' : ''}`,
     '',
     `| Rank | Iteration | Result |${withMfu ? ' MFU |' : ''} Delta | Strategy | Status |`,
     `|------|-----------|--------|${withMfu ? '-----|' : ''}-------|----------|--------|`,

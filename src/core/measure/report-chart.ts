@@ -2,14 +2,14 @@
  * The data behind report.html's charts, computed here (pure, tested) so the page's script only hands it to the
  * charting library: points with their hover text, the champion's step line, the target, and the y scale.
  */
-import { iterName, type LedgerRow } from './leaderboard.js';
+import { iterName, standing, type LedgerRow, type Standing } from './leaderboard.js';
 
 export interface ChartPoint {
   iteration: number;
   y: number;
   outcome: string;
-  /** 'baseline' | 'promoted' | 'kept' (within noise or inconclusive, kept) | 'reverted'. */
-  kind: 'baseline' | 'promoted' | 'kept' | 'reverted';
+  /** 'baseline' | 'promoted' | 'kept' (within noise or inconclusive, kept) | 'explored' (--parallel) | 'reverted'. */
+  kind: 'baseline' | 'promoted' | 'kept' | 'explored' | 'reverted';
   /** Hover text: iteration, metric value, decision, change and commit, one per line. */
   title: string;
 }
@@ -37,14 +37,14 @@ export function spansMoreThanTenfold(values: readonly number[]): boolean {
   return Math.max(...finite) / Math.min(...finite) > 10;
 }
 
-/** The champion value after each iteration: starts at the baseline, moves only on promotions. */
+/** The champion value after each iteration: starts at the baseline, moves only on promotions (never an explored one). */
 export function championSeries(rows: readonly LedgerRow[], baseline: number | undefined, valueOf: (r: LedgerRow) => number | undefined = (r) => r.value): Array<{ iteration: number; value: number }> {
   const out: Array<{ iteration: number; value: number }> = [];
   let cur = baseline;
   if (cur !== undefined) out.push({ iteration: 0, value: cur });
   for (const r of rows) {
     const v = valueOf(r);
-    if (r.outcome === 'promoted' && !r.reverted && v !== undefined) cur = v;
+    if (standing(r) === 'champion' && v !== undefined) cur = v;
     if (cur !== undefined) out.push({ iteration: r.iteration, value: cur });
   }
   return out;
@@ -67,10 +67,11 @@ export interface ChartInput {
   subjects?: ReadonlyMap<string, string> | undefined;
 }
 
-const kindOf = (r: LedgerRow): ChartPoint['kind'] => (r.reverted ? 'reverted' : r.outcome === 'promoted' ? 'promoted' : 'kept');
+const KIND: Record<Standing, Exclude<ChartPoint['kind'], 'baseline'>> = { champion: 'promoted', kept: 'kept', explored: 'explored', reverted: 'reverted' };
+const kindOf = (r: LedgerRow): ChartPoint['kind'] => KIND[standing(r)];
 
 function hoverText(r: LedgerRow, value: string | undefined, name: string, subjects: ReadonlyMap<string, string> | undefined): string {
-  const status = r.reverted ? 'reverted' : r.outcome === 'promoted' ? 'promoted' : 'kept';
+  const status = kindOf(r);
   const delta = r.deltaPct !== undefined ? ` (${r.deltaPct >= 0 ? '+' : '−'}${Math.abs(r.deltaPct).toFixed(2)} % vs champion)` : '';
   const subject = r.commit ? subjects?.get(r.commit) : undefined;
   return [

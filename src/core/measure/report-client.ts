@@ -1,7 +1,7 @@
 /**
  * The script report.html runs at view time: it hands the chart data (report-chart.ts) to Observable Plot, which
  * the page inlines. Plain ES5-style JavaScript in a string: it runs in the reader's browser, not in Node.
- * Each mark's group has a class (mark-baseline, -promoted, -kept, -reverted, -unmeasured, -champion, -target) and
+ * Each mark's group has a class (mark-baseline, -promoted, -kept, -explored, -reverted, -unmeasured, -champion, -target) and
  * every point a <title>: what people hover, and what the headless-Chromium test reads.
  * Emojis: a browser without an emoji font draws them as empty boxes; the page then hides them (the status
  * words stay), found by drawing one on a canvas and looking for colour.
@@ -35,6 +35,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
       if (c.champion.length) marks.push(Plot.line(c.champion, { x: 'iteration', y: 'y', curve: 'step-after', stroke: '#1f6feb', strokeWidth: 2.5, className: 'mark-champion' }));
       marks.push(Plot.dot(pick(c.points, 'baseline'), Object.assign({ r: 5, fill: '#1f6feb', className: 'mark-baseline' }, xy)));
       marks.push(Plot.dot(pick(c.points, 'kept'), Object.assign({ r: 5, fill: 'white', stroke: '#1a7f37', strokeWidth: 2, className: 'mark-kept' }, xy)));
+      marks.push(Plot.dot(pick(c.points, 'explored'), Object.assign({ r: 5, symbol: 'diamond', fill: 'white', stroke: '#8250df', strokeWidth: 2, className: 'mark-explored' }, xy)));
       marks.push(Plot.dot(pick(c.points, 'promoted'), Object.assign({ r: 6, fill: '#1a7f37', stroke: '#0b3d1a', strokeWidth: 1.5, className: 'mark-promoted' }, xy)));
       marks.push(Plot.dot(pick(c.points, 'reverted'), Object.assign({ r: 6, symbol: 'times', stroke: '#cf222e', strokeWidth: 3, className: 'mark-reverted' }, xy)));
       marks.push(Plot.tip(c.points, Plot.pointer({ x: 'iteration', y: 'y', title: 'title' })));

@@ -5,7 +5,7 @@
  * readable without scripts. renderReportHtml is pure and cheap: the loop calls it after every iteration.
  */
 import type { ChartLibrary } from '../../ports/report-assets.js';
-import { fmtMfu, hasMfu, iterName, rankBoard, RANKING_NOTE, type LedgerRow } from './leaderboard.js';
+import { fmtMfu, hasMfu, iterName, rankBoard, rankingNote, standing, STATUS_WORDS, type LedgerRow } from './leaderboard.js';
 import { chartData, type ChartData } from './report-chart.js';
 import { REPORT_CLIENT_SCRIPT } from './report-client.js';
 
@@ -86,7 +86,8 @@ export function reportCharts(i: ReportInput): ChartData[] {
 /** Emoji and word side by side: the word is what a browser without an emoji font shows. */
 function statusCell(r: LedgerRow): string {
   const e = (emoji: string): string => `<span class="emoji" aria-hidden="true">${emoji}</span>`;
-  const base = r.reverted ? `${e('❌')} reverted` : `${e('✅')} kept`;
+  const [emoji, word] = STATUS_WORDS[standing(r)].split(' ') as [string, string];
+  const base = `${e(emoji)} ${word}`;
   return r.targetReached ? `${base}, ${e('🎯')} target reached` : base;
 }
 
@@ -96,11 +97,12 @@ function leaderboardTable(i: ReportInput): string {
   const rows = rankBoard(i.rows, i).map(({ rank, row: r, withChampion }) => {
     if (r === 'baseline') return `<tr class="baseline"><td>${rank}</td><td>baseline</td><td>${esc(num(i.baseline!))}</td>${mfuTd(i.baselineMfu)}<td>—</td><td>—</td><td>Baseline</td></tr>`;
     const delta = r.value !== undefined && i.baseline ? `${(((r.value - i.baseline) / Math.abs(i.baseline)) * 100).toFixed(2)} %` : '—';
-    const cls = `${r.reverted ? 'reverted' : 'kept'}${withChampion ? ' with-champion' : ''}`;
+    const st = standing(r);
+    const cls = `${st === 'champion' ? 'kept' : st}${withChampion ? ' with-champion' : ''}`;
     const rankCell = withChampion ? `<td title="ranks with the champion it did not beat">${rank} =</td>` : `<td>${rank}</td>`;
     return `<tr class="${cls}" data-iteration="${r.iteration}">${rankCell}<td>${iterName(r.iteration)}-${esc(r.slug)}</td><td>${r.value === undefined ? '—' : esc(num(r.value))}</td>${mfuTd(r.mfu)}<td>${delta}</td><td>${esc(r.strategy)} <small>(${esc(r.outcome)})</small></td><td class="status">${statusCell(r)}</td></tr>`;
   });
-  return `<p class="note" id="ranking-note">${esc(RANKING_NOTE)}</p>
+  return `<p class="note" id="ranking-note">${esc(rankingNote(i.rows))}</p>
 <table id="leaderboard"><thead><tr><th>Rank</th><th>Iteration</th><th>Result</th>${withMfu ? '<th>MFU</th>' : ''}<th>Δ vs baseline</th><th>Strategy</th><th>Status</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
@@ -127,7 +129,7 @@ function scriptCode(lib: ChartLibrary): string {
 
 const LEGEND =
   '<div class="legend"><span class="c-champion">━ champion</span><span class="c-baseline">● baseline</span><span class="c-promoted">● promoted</span>' +
-  '<span class="c-kept">○ kept within noise</span><span class="c-reverted">✕ reverted</span><span class="c-reverted">┆ reverted, not measured</span><span class="c-target">┅ target</span></div>';
+  '<span class="c-kept">○ kept within noise</span><span class="c-explored">◇ explored</span><span class="c-reverted">✕ reverted</span><span class="c-reverted">┆ reverted, not measured</span><span class="c-target">┅ target</span></div>';
 
 function chartHost(c: ChartData, lib: ChartLibrary | undefined): string {
   const fallback = lib ? '' : 'Chart not drawn: the charting library (@observablehq/plot) is not installed with gdnctl; the tables below have every value.';
@@ -148,8 +150,8 @@ body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d232a;background:#f
 h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:24px 0 8px}
 .meta,.note{color:#5b6670} .chart{min-height:40px;max-width:760px}
 table{border-collapse:collapse;margin-top:4px} th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left} th{background:#f6f8fa}
-tr.reverted td{color:#8c959f} tr.with-champion td:first-child{color:#5b6670} .legend span{margin-right:16px}
-.no-emoji .emoji{display:none} .c-champion,.c-baseline{color:#1f6feb} .c-promoted,.c-kept{color:#1a7f37} .c-reverted{color:#cf222e} .c-target{color:#bf8700}
+tr.reverted td{color:#8c959f} tr.explored td{color:#6e40c9} tr.with-champion td:first-child{color:#5b6670} .legend span{margin-right:16px}
+.no-emoji .emoji{display:none} .c-champion,.c-baseline{color:#1f6feb} .c-promoted,.c-kept{color:#1a7f37} .c-explored{color:#8250df} .c-reverted{color:#cf222e} .c-target{color:#bf8700}
 </style></head><body>
 <h1>gdnctl run ${esc(i.runId)}</h1>
 <div class="meta">${esc(i.metric)}, ${i.direction} is better${i.baseline !== undefined ? ` · baseline ${esc(num(i.baseline))}` : ''}${i.target !== undefined ? ` · target ${esc(num(i.target))}` : ''} · generated ${esc(i.generatedAt)}${i.chart ? ` · charts by ${esc(i.chart.label)}` : ''}</div>

@@ -72,7 +72,7 @@ export interface SlotText {
 export function slotTexts(round: number, k: number, dirs: readonly string[], previous: readonly Explored[]): SlotText[] {
   const last = previous.length === 0
     ? ''
-    : ` Last round: ${previous.map((e) => `candidate ${e.slot}${e.change ? ` tried "${oneLine(e.change, 100)}"` : ''} → ${e.status}${e.promoted ? ' (now the champion)' : ''}${e.reflexion ? `; reflexion: ${oneLine(e.reflexion, 120)}` : ''}`).join('; ')}.`;
+    : ` Last round: ${previous.map((e) => `candidate ${e.slot}${e.change ? ` tried "${oneLine(e.change, 100)}"` : ''} → ${e.status}${e.promoted ? ' (now the champion)' : e.promoted === false && e.status === 'promoted' ? ' against the champion, but another finalist was chosen (explored)' : ''}${e.reflexion ? `; reflexion: ${oneLine(e.reflexion, 120)}` : ''}`).join('; ')}.`;
   return dirs.map((dir, i) => {
     const others = dirs.map((d, j) => (j === i ? undefined : `candidate ${j + 1}: ${d}`)).filter((x): x is string => x !== undefined);
     return {

@@ -18,12 +18,13 @@
  */
 import type { LoopDeps } from '../loop/engine.js';
 import { loopEventStream, type EmitLoopEvent } from '../loop/events.js';
-import { addTokens, type LoopResult, type LoopStop } from '../loop/outcome.js';
+import { addTokens, type IterationRecord, type LoopResult, type LoopStop } from '../loop/outcome.js';
 import type { RunLedger } from '../../ports/ledger.js';
 import type { LoopSettings } from '../loop/settings.js';
 import type { ParallelPorts } from '../../ports/parallel.js';
 import { runCandidate, type CandidateRun } from './candidate.js';
 import { directions, slotTexts, type Explored } from './diversity.js';
+import { keptOnBranch, type CandidateStatus } from './explored.js';
 import { rankFinalists } from './finalists.js';
 import { roundOf, roundSlots, type ParallelPlan } from './plan.js';
 import { promoteWinner } from './promotion.js';
@@ -39,6 +40,8 @@ type RoundEnd = { result?: LoopResult };
 export class ParallelOrchestrator {
   private readonly w: RunWriter;
   private readonly emit: EmitLoopEvent;
+  /** record.json of each candidate absorbed by this process, by iteration (a resumed round reads the others'). */
+  private readonly records = new Map<number, IterationRecord>();
 
   constructor(
     private readonly s: LoopSettings,
@@ -55,6 +58,7 @@ export class ParallelOrchestrator {
     const { s, d } = this;
     const k = this.cfg.plan.k;
     try {
+      await this.ports.holdAll?.(k, d.signal, (slot) => (type, data) => this.w.event(type, { ...data, slot }));
       const last = roundOf(s.iterations, k);
       for (let round = roundOf(first, k); round <= last; round++) {
         if (d.signal.aborted) return this.interrupted();
@@ -140,6 +144,7 @@ export class ParallelOrchestrator {
     }
     state.completed.sort((a, b) => a.iteration - b.iteration);
     const promoted = await this.promote(round, base);
+    await this.markExplored(round, promoted?.slot);
     p.previous = p.candidates.map((e) => ({ ...(e.explored ?? { slot: e.slot, iteration: e.iteration, status: e.status ?? 'failed' }), promoted: e.slot === promoted?.slot }));
     state.iteration = slots.at(-1)?.iteration ?? state.iteration;
     await this.w.event('round-done', { round, promoted: promoted ? { slot: promoted.slot, iteration: promoted.iteration, head: state.champion } : null, explored: p.previous.map((e) => ({ slot: e.slot, iteration: e.iteration, status: e.status })) });
@@ -172,6 +177,7 @@ export class ParallelOrchestrator {
     state.failures += cs.failures - start.failures;
     state.consecutiveFailures = cs.consecutiveFailures === 0 ? 0 : state.consecutiveFailures + Math.max(0, cs.consecutiveFailures - start.consecutive);
     const late = r.result?.kind === 'interrupted' && timedOut;
+    if (r.record && !late) this.records.set(r.slot.iteration, r.record);
     if (late) await this.recordLate(r);
     else state.completed.push(...cs.completed);
     const rec = r.record;
@@ -198,6 +204,17 @@ export class ParallelOrchestrator {
     await this.d.ledger.writeJson(rel, { iteration: i, round: r.slot.round, slot: r.slot.slot, outcome: 'failed', status: 'round-timeout', reason: 'agent-timeout', detail, branch: r.branch });
     this.state.completed.push({ iteration: i, outcome: 'failed', reason: 'agent-timeout', durationMs: 0, tokens: r.state.tokens });
     await this.w.event('iteration-recorded', { iteration: i, outcome: 'failed', status: 'round-timeout', reason: 'agent-timeout', round: r.slot.round, slot: r.slot.slot });
+  }
+
+  /** The round's candidates kept on their own branch but not promoted become explored (explored.ts). */
+  private async markExplored(round: number, promotedSlot: number | undefined): Promise<void> {
+    for (const e of this.p.candidates) {
+      if (!e.done || e.slot === promotedSlot || e.status === undefined || !keptOnBranch(e.status as CandidateStatus)) continue;
+      const rec = this.records.get(e.iteration) ?? ((await this.ports.readRecord?.(e.iteration).catch(() => undefined)) as IterationRecord | undefined);
+      // Already marked by the run this one resumes (it died before the round was saved as done).
+      if (!rec || rec.status === 'explored') continue;
+      await this.w.markExplored(rec, round, promotedSlot);
+    }
   }
 
   /** Finalists ranked, the best brought onto the loop's branch; returns its entry, or undefined. */

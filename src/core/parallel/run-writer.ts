@@ -10,6 +10,7 @@ import type { Ledger, LedgerEventType } from '../../ports/ledger.js';
 import type { IterationRecord } from '../loop/outcome.js';
 import type { RunState } from '../loop/run-state.js';
 import type { Explored } from './diversity.js';
+import { exploredRecord } from './explored.js';
 
 /** A candidate as state.json records it: what a resume needs to end its agent and pick the round up. */
 export interface CandidateEntry {
@@ -105,6 +106,18 @@ export class RunWriter {
         return base.writeJson(rel, value);
       },
     };
+  }
+
+  /**
+   * A candidate whose change stays on its own branch once its round is decided: record.json, its ledger row
+   * (leaderboard.md, report.html) and its summary row in state.json say explored, naming the promoted slot.
+   */
+  async markExplored(rec: IterationRecord, round: number, promotedSlot: number | undefined): Promise<void> {
+    const out = exploredRecord(rec, round, promotedSlot);
+    const dir = this.ledger.iterDir(rec.iteration);
+    await this.serial(() => this.ledger.writeJson(`${dir.slice(this.ledger.runDir.length + 1)}/record.json`, out));
+    await this.memoryRecord(rec.iteration, out as unknown as Record<string, unknown>);
+    for (const c of this.state.completed) if (c.iteration === rec.iteration) c.status = 'explored';
   }
 
   /** The memory candidate `slot` reads from and records through (its record with round and slot). */
