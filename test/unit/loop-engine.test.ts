@@ -127,6 +127,27 @@ test('an abort during the agent ends the iteration as interrupted after restorin
   assert.ok(git.stashes.some((s) => s.message.includes('gdnctl-leftover-iter-001')));
 });
 
+test('an abort before the agent ran leaves the operator\'s uncommitted work in the tree, not in a leftover stash', async () => {
+  const git = new FakeGit();
+  git.write({ 'wip.txt': 'mine' });
+  const ac = new AbortController();
+  const node = { project: 'p', zone: 'z', cluster: 'c', name: 'n', acceleratorType: 'v5p-8', state: 'READY' as const, workers: [], labels: {} };
+  // The signal lands during the TPU check at the iteration's start, before guard-tree stashed anything.
+  const tpu = {
+    acquire: async () => node,
+    ensureAlive: async () => (ac.abort(), { node, reacquired: false }),
+    current: () => node,
+    release: async () => {},
+    leaseFile: () => undefined,
+  };
+  const agent = new ScriptedAgent(git, [commits]);
+  const r = await new LoopEngine(settings({ dirtyPolicy: 'stash' }), deps(git, agent, { signal: ac.signal, tpu }), newState()).run(1);
+  assert.equal(r.kind, 'interrupted');
+  assert.equal(agent.calls.length, 0, 'the agent never ran');
+  assert.equal(git.read('wip.txt'), 'mine');
+  assert.deepEqual(git.stashes.map((x) => x.message), [], 'nothing of the operator\'s was stashed as a leftover');
+});
+
 test('seams: memory fills placeholders and directives; a held TPU is checked and named to post-checks', async () => {
   const git = new FakeGit();
   const agent = new ScriptedAgent(git, [commits]);

@@ -26,7 +26,7 @@ import { guardTree } from './guard-tree.js';
 import { measure } from './measure.js';
 import { isBudgetReason } from '../budget/caps.js';
 import type { IterationResult, LoopResult, LoopStop } from './outcome.js';
-import type { IterationPhase } from './phases.js';
+import { phaseMayLeaveAgentEdits, type IterationPhase } from './phases.js';
 import { postChecks } from './post-checks.js';
 import { plan, prompt } from './prompt.js';
 import { record, type RecordOutcome } from './record.js';
@@ -186,7 +186,9 @@ async function walk(c: IterationContext): Promise<IterationResult> {
 async function cleanUpInterrupted(c: IterationContext): Promise<void> {
   c.state.agentPgid = undefined;
   await endMarkedChildren(c, c.state.phase);
-  await stashLeftovers(c, leftoverMessage(c.it.i));
+  // Before the agent ran, what is uncommitted is the operator's own (not yet stashed by guard-tree, or restored
+  // by the previous iteration's record): it stays in the tree, never swept into a "leftover" stash.
+  if (phaseMayLeaveAgentEdits(c.state.phase)) await stashLeftovers(c, leftoverMessage(c.it.i));
   await restoreOperatorWork(c);
 }
 

@@ -41,8 +41,8 @@ export class ChildRecorder {
  */
 export function serialStateWrites<L extends Ledger>(ledger: L): L {
   let last: Promise<void> = Promise.resolve();
-  const writeState = (state: unknown): Promise<void> => {
-    const next = last.then(() => ledger.writeState(state));
+  const writeState = (state: unknown, opts?: { durable?: boolean }): Promise<void> => {
+    const next = last.then(() => ledger.writeState(state, opts));
     last = next.catch(() => undefined);
     return next;
   };
