@@ -4,6 +4,7 @@ import { basename, join, relative } from 'node:path';
 import { ExitCode } from '../exit-codes.js';
 import { ResourceError } from '../../errors.js';
 import { InterruptedError } from '../interrupt.js';
+import type { Config } from '../../config/schema.js';
 import type { CommandContext } from '../command-spec.js';
 import { parseEnvPairs } from '../../core/env-pairs.js';
 import { hotspotsMarkdown, type HotspotSummary } from '../../core/hotspots.js';
@@ -25,14 +26,9 @@ export function pickTrace(files: string[]): string | undefined {
   return pool.sort((a, b) => statSync(b).size - statSync(a).size)[0];
 }
 
-/**
- * `gdnctl dev-tpu-profile`: the profile command on every worker, worker 0's traces copied back into the ledger
- * ($GDNCTL_ITER_DIR/profile/ in a loop, else <profilesDir>/<run-name>/; profile-output.ts), hotspots summarised
- * from the trace, throughput printed as GDNCTL_METRIC.
- */
-export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Promise<TpuProvider>): Promise<number> {
-  const v = ctx.config.values;
-  const opts: ProfileOptions = {
+/** The profile's options from the config (the same for dev-tpu-profile and ray-profile); `tpuVariant` as each names it. */
+export function profileOptions(v: Config, env: NodeJS.ProcessEnv, tpuVariant: string | undefined): ProfileOptions {
+  return {
     size: v.size,
     numSteps: v.numSteps,
     profileStartStep: v.profileStartStep,
@@ -40,8 +36,8 @@ export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Pro
     batchSize: v.batchSize,
     runNamePrefix: v.runNamePrefix,
     includeXplane: v.includeXplane,
-    ...(ctx.env.GDNCTL_ITERATION ? { iteration: ctx.env.GDNCTL_ITERATION } : {}),
-    ...(v.tpu ? { tpuVariant: v.tpu } : {}),
+    ...(env.GDNCTL_ITERATION ? { iteration: env.GDNCTL_ITERATION } : {}),
+    ...(tpuVariant ? { tpuVariant } : {}),
     model: {
       chunkSize: v.chunkSize,
       segmentSize: v.segmentSize,
@@ -54,6 +50,16 @@ export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Pro
       marinPrefix: v.marinPrefix,
     },
   };
+}
+
+/**
+ * `gdnctl dev-tpu-profile`: the profile command on every worker, worker 0's traces copied back into the ledger
+ * ($GDNCTL_ITER_DIR/profile/ in a loop, else <profilesDir>/<run-name>/; profile-output.ts), hotspots summarised
+ * from the trace, throughput printed as GDNCTL_METRIC.
+ */
+export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Promise<TpuProvider>): Promise<number> {
+  const v = ctx.config.values;
+  const opts = profileOptions(v, ctx.env, v.tpu || undefined);
   checkProfileWindow(opts);
   const extra = { ...parseEnvPairs(v.profileEnv, '--profile-env'), ...parseUserEnv(ctx) };
   const runName = profileRunName(opts, Date.now());

@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js';
 import { parseEnvPairs } from '../../core/env-pairs.js';
 import { hotspotsMarkdown, type HotspotSummary } from '../../core/hotspots.js';
 import { metricLine, parseProfileMetrics } from '../../core/profile-metrics.js';
-import { checkProfileWindow, profileEnv, profileRunName, tracePatterns, type ProfileOptions } from '../../core/profile-plan.js';
+import { checkProfileWindow, profileEnv, profileRunName, tracePatterns } from '../../core/profile-plan.js';
 import { shQuote } from '../../core/shell-quote.js';
 import { fetchArtifacts } from '../../adapters/ray/gcs-artifacts.js';
 import { iterationJobRecords } from '../../adapters/ray/ray-job-records.js';
@@ -14,7 +14,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../command-spec.js';
 import { buildForwardEnv, parseUserEnv } from '../dev-tpu/session.js';
 import { planProfileOutput } from '../dev-tpu/profile-output.js';
-import { pickTrace } from '../dev-tpu/run-profile.js';
+import { pickTrace, profileOptions } from '../dev-tpu/run-profile.js';
 import { planRaySession, withTokenRedaction } from './ray-session.js';
 import { runRayJob } from './run-job.js';
 import { jobReport, withRayErrors } from './ray-test.js';
@@ -26,28 +26,7 @@ import { jobReport, withRayErrors } from './ray-test.js';
  */
 export async function runRayProfile(ctx: CommandContext): Promise<number> {
   const v = ctx.config.values;
-  const opts: ProfileOptions = {
-    size: v.size,
-    numSteps: v.numSteps,
-    profileStartStep: v.profileStartStep,
-    profileNumSteps: v.profileNumSteps,
-    batchSize: v.batchSize,
-    runNamePrefix: v.runNamePrefix,
-    includeXplane: v.includeXplane,
-    ...(ctx.env.GDNCTL_ITERATION ? { iteration: ctx.env.GDNCTL_ITERATION } : {}),
-    ...(v.rayTpu !== 'auto' ? { tpuVariant: v.rayTpu } : {}),
-    model: {
-      chunkSize: v.chunkSize,
-      segmentSize: v.segmentSize,
-      gdnLayersPerBlock: v.gdnLayersPerBlock,
-      gdnBlockSize: v.gdnBlockSize,
-      allTransformer: v.allTransformer,
-      ceImplementation: v.ceImplementation,
-      ceBwdMode: v.ceBwdMode,
-      wandbMode: v.wandbMode,
-      marinPrefix: v.marinPrefix,
-    },
-  };
+  const opts = profileOptions(v, ctx.env, v.rayTpu !== 'auto' ? v.rayTpu : undefined);
   checkProfileWindow(opts);
   if (!v.rayArtifactUri) throw new UsageError('ray-profile needs --ray-artifact-uri gs://BUCKET/PREFIX (rayArtifactUri), where the job leaves its traces');
   const extra = { ...parseEnvPairs(v.profileEnv, '--profile-env'), ...parseUserEnv(ctx) };
