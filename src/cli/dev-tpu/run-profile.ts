@@ -100,20 +100,9 @@ export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Pro
       ctx.log.info(`copied ${traces.length} trace file(s) from w0 into ${outDir}`);
     }
     // The XSpace first when it was copied, the JSON trace as the fallback (docs/decisions.md "XPlane input").
-    const picked = await summarizeProfile({ xplane: pickXPlane(traces), json: pickTrace(traces) }, { top: v.hotspotsTop }, (m) => ctx.log.warn(m));
-    if (picked.kind === 'table') {
-      hotspots = picked.summary;
-      hotspots.source = relative(outDir, picked.file);
-      writeHotspots(outDir, hotspots);
-      if (ctx.env.GDNCTL_ITER_DIR) writeHotspots(ctx.env.GDNCTL_ITER_DIR, hotspots);
-      if (!v.json) ctx.stdout.write(hotspotsMarkdown(hotspots));
-    } else if (picked.kind === 'unreadable') {
-      ctx.log.error(picked.problem);
-      if (code === ExitCode.ok) code = ExitCode.failed;
-    } else if (code === ExitCode.ok) {
-      ctx.log.error(`no trace files (${tracePatterns(v.includeXplane).join(', ')}) under GDNCTL_PROFILE_DIR on w0; make the profile command write its traces there`);
-      code = ExitCode.failed;
-    }
+    const summary = await summarizeTraces(ctx, traces, outDir, code, 'under GDNCTL_PROFILE_DIR on w0; make the profile command write its traces there');
+    code = summary.code;
+    hotspots = summary.hotspots;
     const metrics: ProfileMetrics = parseProfileMetrics(w0?.output ?? '');
     if (metrics.step_time_ms === undefined && hotspots?.stepTimeMs !== undefined) metrics.step_time_ms = hotspots.stepTimeMs;
     const line = metricLine(metrics);
@@ -138,6 +127,26 @@ export async function runDevTpuProfile(ctx: CommandContext, provider?: () => Pro
     await session?.close();
     if (localProfileDir) rmSync(localProfileDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The hotspot table of copied traces (dev-tpu-profile and ray-profile): the XSpace first, the JSON trace as the
+ * fallback (docs/decisions.md "XPlane input"), written beside the traces and into the iteration. No readable trace
+ * fails a run that had passed; `noTraces` says where they were looked for and how to fix it.
+ */
+export async function summarizeTraces(ctx: CommandContext, traces: string[], outDir: string, code: number, noTraces: string): Promise<{ code: number; hotspots?: HotspotSummary }> {
+  const v = ctx.config.values;
+  const picked = await summarizeProfile({ xplane: pickXPlane(traces), json: pickTrace(traces) }, { top: v.hotspotsTop }, (m) => ctx.log.warn(m));
+  if (picked.kind === 'table') {
+    const hotspots = { ...picked.summary, source: relative(outDir, picked.file) };
+    writeHotspots(outDir, hotspots);
+    if (ctx.env.GDNCTL_ITER_DIR) writeHotspots(ctx.env.GDNCTL_ITER_DIR, hotspots);
+    if (!v.json) ctx.stdout.write(hotspotsMarkdown(hotspots));
+    return { code, hotspots };
+  }
+  if (picked.kind === 'unreadable') ctx.log.error(picked.problem);
+  else if (code === ExitCode.ok) ctx.log.error(`no trace files (${tracePatterns(v.includeXplane).join(', ')}) ${noTraces}`);
+  return { code: code === ExitCode.ok ? ExitCode.failed : code };
 }
 
 function writeHotspots(dir: string, s: HotspotSummary): void {

@@ -1,20 +1,18 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { parseEnvPairs } from '../../core/env-pairs.js';
-import { hotspotsMarkdown, type HotspotSummary } from '../../core/hotspots.js';
+import type { HotspotSummary } from '../../core/hotspots.js';
 import { metricLine, parseProfileMetrics } from '../../core/profile-metrics.js';
 import { checkProfileWindow, profileEnv, profileRunName, tracePatterns } from '../../core/profile-plan.js';
 import { shQuote } from '../../core/shell-quote.js';
 import { fetchArtifacts } from '../../adapters/ray/gcs-artifacts.js';
 import { iterationJobRecords } from '../../adapters/ray/ray-job-records.js';
-import { pickXPlane, summarizeProfile } from '../../adapters/profile/profile-summary.js';
 import { writeProfileMeta } from '../../adapters/profile/profile-store.js';
-import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../command-spec.js';
 import { buildForwardEnv, parseUserEnv } from '../dev-tpu/session.js';
 import { planProfileOutput } from '../dev-tpu/profile-output.js';
-import { pickTrace, profileOptions } from '../dev-tpu/run-profile.js';
+import { profileOptions, summarizeTraces } from '../dev-tpu/run-profile.js';
 import { planRaySession, withTokenRedaction } from './ray-session.js';
 import { runRayJob } from './run-job.js';
 import { jobReport, withRayErrors } from './ray-test.js';
@@ -69,20 +67,9 @@ export async function runRayProfile(ctx: CommandContext): Promise<number> {
       writeProfileMeta(outDir, { runName, workerDir: artifactUri, createdAt: new Date().toISOString() });
       output.pruneLocal();
       ctx.log.info(`copied ${traces.length} trace file(s) from ${artifactUri} into ${outDir}`);
-      const picked = await summarizeProfile({ xplane: pickXPlane(traces), json: pickTrace(traces) }, { top: v.hotspotsTop }, (m) => ctx.log.warn(m));
-      if (picked.kind === 'table') {
-        hotspots = picked.summary;
-        hotspots.source = relative(outDir, picked.file);
-        writeHotspots(outDir, hotspots);
-        if (ctx.env.GDNCTL_ITER_DIR) writeHotspots(ctx.env.GDNCTL_ITER_DIR, hotspots);
-        if (!v.json) ctx.stdout.write(hotspotsMarkdown(hotspots));
-      } else if (picked.kind === 'unreadable') {
-        ctx.log.error(picked.problem);
-        if (code === ExitCode.ok) code = ExitCode.failed;
-      } else if (code === ExitCode.ok) {
-        ctx.log.error(`no trace files (${tracePatterns(v.includeXplane).join(', ')}) under ${artifactUri}; make the profile command write its traces to $GDNCTL_PROFILE_DIR`);
-        code = ExitCode.failed;
-      }
+      const summary = await summarizeTraces(ctx, traces, outDir, code, `under ${artifactUri}; make the profile command write its traces to $GDNCTL_PROFILE_DIR`);
+      code = summary.code;
+      hotspots = summary.hotspots;
     }
     const metrics = parseProfileMetrics(r.outcome.logs);
     if (metrics.step_time_ms === undefined && hotspots?.stepTimeMs !== undefined) metrics.step_time_ms = hotspots.stepTimeMs;
@@ -93,10 +80,4 @@ export async function runRayProfile(ctx: CommandContext): Promise<number> {
     } else if (line) ctx.stdout.write(line + '\n');
     return code;
   });
-}
-
-function writeHotspots(dir: string, s: HotspotSummary): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'hotspots.json'), JSON.stringify(s, null, 2) + '\n');
-  writeFileSync(join(dir, 'hotspots.md'), hotspotsMarkdown(s));
 }
