@@ -76,7 +76,8 @@ test('--parallel bad input exits 2 with one line and writes nothing', async (t) 
     [['--parallel', '2', '--plan-first'], /--plan-first/],
     [['--parallel', '2', '--bootstrap-infra'], /--bootstrap-infra/],
     [['--parallel', '4', '--bench', 'true', '--metric', 'x', '--max-bench-runs', '3'], /α\/4 .* cannot promote within --max-bench-runs 3/],
-    [['--parallel', '2', '--hold-dev-tpu', '--dev-tpu-name', 'n', '--bench', 'true', '--metric', 'x'], /--parallel with --hold-dev-tpu .* pass --bench-on local/],
+    // One named TPU would take K benchmarks at once: a node per candidate needs --hold-dev-tpu.
+    [['--parallel', '2', '--bench-on', 'tpu', '--tpu-name', 'one', '--project', 'p', '--bench', 'true', '--metric', 'x'], /--parallel 2 with the benchmark on the TPU needs a node per candidate; add --hold-dev-tpu/],
   ];
   for (const [args, re] of cases) {
     const r = await runLoopInProcess(repo, ['--iterations', '2', ...FAST, ...args], env);

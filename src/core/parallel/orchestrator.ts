@@ -33,6 +33,8 @@ import { RunWriter, type CandidateEntry, type ParallelRunState, type ParallelSta
 export interface ParallelConfig {
   plan: ParallelPlan;
   direction: 'higher' | 'lower';
+  /** --bench: candidates are measured against the champion (the session's measurer may be absent: on the nodes). */
+  measured: boolean;
 }
 
 type RoundEnd = { result?: LoopResult };
@@ -58,7 +60,12 @@ export class ParallelOrchestrator {
     const { s, d } = this;
     const k = this.cfg.plan.k;
     try {
-      await this.ports.holdAll?.(k, d.signal, (slot) => (type, data) => this.w.event(type, { ...data, slot }));
+      const notes = (await this.ports.holdAll?.(k, d.signal, (slot) => (type, data) => this.w.event(type, { ...data, slot }))) ?? [];
+      for (const n of notes) d.console.warn(n);
+      if (this.ports.baseline && !d.signal.aborted) {
+        const b = await this.ports.baseline(await d.git.head(), d.signal);
+        if (!b.ok) return await this.stopped({ reason: 'iteration-error', cause: 'policy-fail', iteration: first, message: `baseline refused: ${b.reason}` });
+      }
       const last = roundOf(s.iterations, k);
       for (let round = roundOf(first, k); round <= last; round++) {
         if (d.signal.aborted) return this.interrupted();
@@ -220,13 +227,13 @@ export class ParallelOrchestrator {
   /** Finalists ranked, the best brought onto the loop's branch; returns its entry, or undefined. */
   private async promote(round: number, base: string): Promise<CandidateEntry | undefined> {
     const { d, state } = this;
-    const measured = this.d.measurer !== undefined;
+    const measured = this.cfg.measured;
     const finalists = this.p.candidates.filter((e) => e.done && e.head && (measured ? e.status === 'promoted' : e.outcome === 'kept'));
     if (finalists.length === 0) return undefined;
     const ranked = await rankFinalists(
       finalists.map((e) => ({ slot: e.slot, dir: e.dir, measured: e.measured })),
       { bench: measured ? this.ports.finalistBench : undefined, direction: this.cfg.direction, signal: d.signal },
-    );
+    ).finally(() => this.ports.finalistsDone?.().catch(() => undefined));
     for (const slot of ranked.order) {
       const e = finalists.find((f) => f.slot === slot)!;
       const got = await promoteWinner({ s: this.s, d, ports: this.ports, state }, { round, slot, iteration: e.iteration, base, tip: e.head! });
