@@ -95,10 +95,17 @@ test('--parallel 3 --bench: each candidate tested at α/3, the finalists ranked,
   // c1 gets faster, c2 fastest, c3 slower.
   const speed = [{ do: 'shell', cmd: 'case "$(basename "$PWD")" in c1) echo 90 > speed.txt;; c2) echo 50 > speed.txt;; *) echo 120 > speed.txt;; esac' }];
   const env = loopEnv(repo, candidateAgent(speed));
-  const args = ['--iterations', '3', '--parallel', '3', ...FAST, '--hillclimb-log', LOG, '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '3', '--max-bench-runs', '8', '--no-commit-policy', 'count-failure', '--max-failures', '-1', '--post-check-policy', 'count-failure'];
+  const notes = repo.scratch('notes.jsonl');
+  const args = ['--iterations', '3', '--parallel', '3', ...FAST, '--hillclimb-log', LOG, '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '3', '--max-bench-runs', '8', '--no-commit-policy', 'count-failure', '--max-failures', '-1', '--post-check-policy', 'count-failure', '--notify-cmd', `cat >> '${notes}'`];
   const r = await runLoopInProcess(repo, args, env);
   assert.equal(r.code, 0, r.stderr);
   const run = runDirs(repo)[0]!;
+  // One promotion notification for the round, the winner's, though c1 beat the champion too.
+  const sent = readFileSync(notes, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; iteration: number | null; metric?: { value: number | null } });
+  const promotions = sent.filter((p) => p.event === 'promotion');
+  assert.equal(promotions.length, 1, JSON.stringify(sent.map((p) => p.event)));
+  assert.equal(promotions[0]!.iteration, 2);
+  assert.equal(promotions[0]!.metric?.value, 50);
   const rec = (i: number) => readJson<{ status: string; decision?: { candidate?: number; outcome?: string }; explored?: unknown }>(join(run, `iter-00${i}`, 'record.json'));
   // c1 beat the champion at α/3 too, but lost the finalist round: explored, not a second champion.
   assert.equal(rec(1).status, 'explored');

@@ -17,7 +17,7 @@
  *   their worktrees' leftovers stashed by SHA before they run again.
  */
 import type { LoopDeps } from '../loop/engine.js';
-import { loopEventStream, type EmitLoopEvent } from '../loop/events.js';
+import { loopEventStream, type EmitLoopEvent, type LoopEvent } from '../loop/events.js';
 import { addTokens, type IterationRecord, type LoopResult, type LoopStop } from '../loop/outcome.js';
 import type { RunLedger } from '../../ports/ledger.js';
 import type { LoopSettings } from '../loop/settings.js';
@@ -44,6 +44,8 @@ export class ParallelOrchestrator {
   private readonly emit: EmitLoopEvent;
   /** record.json of each candidate absorbed by this process, by iteration (a resumed round reads the others'). */
   private readonly records = new Map<number, IterationRecord>();
+  /** Each absorbed candidate's held-back promoted events (candidate.ts), shown once the round is decided. */
+  private readonly held = new Map<number, LoopEvent[]>();
 
   constructor(
     private readonly s: LoopSettings,
@@ -152,6 +154,7 @@ export class ParallelOrchestrator {
     state.completed.sort((a, b) => a.iteration - b.iteration);
     const promoted = await this.promote(round, base);
     await this.markExplored(round, promoted?.slot);
+    this.showHeld(promoted?.slot);
     p.previous = p.candidates.map((e) => ({ ...(e.explored ?? { slot: e.slot, iteration: e.iteration, status: e.status ?? 'failed' }), promoted: e.slot === promoted?.slot }));
     state.iteration = slots.at(-1)?.iteration ?? state.iteration;
     await this.w.event('round-done', { round, promoted: promoted ? { slot: promoted.slot, iteration: promoted.iteration, head: state.champion } : null, explored: p.previous.map((e) => ({ slot: e.slot, iteration: e.iteration, status: e.status })) });
@@ -185,6 +188,7 @@ export class ParallelOrchestrator {
     state.consecutiveFailures = cs.consecutiveFailures === 0 ? 0 : state.consecutiveFailures + Math.max(0, cs.consecutiveFailures - start.consecutive);
     const late = r.result?.kind === 'interrupted' && timedOut;
     if (r.record && !late) this.records.set(r.slot.iteration, r.record);
+    if (r.held.length > 0 && !late) this.held.set(r.slot.slot, r.held);
     if (late) await this.recordLate(r);
     else state.completed.push(...cs.completed);
     const rec = r.record;
@@ -200,6 +204,14 @@ export class ParallelOrchestrator {
     });
     await this.w.saveState();
     return r.result?.kind === 'stopped' ? r.result.stop : undefined;
+  }
+
+  /** The round's one promotion reaches the console (and the notifier) as the winner's; the others as explored. */
+  private showHeld(promotedSlot: number | undefined): void {
+    for (const [slot, evs] of [...this.held].sort((a, b) => a[0] - b[0])) {
+      for (const e of evs) this.d.console.event(slot === promotedSlot || e.type !== 'iteration-recorded' ? e : { ...e, status: 'explored' });
+    }
+    this.held.clear();
   }
 
   /** A candidate the round timeout ended: its record says so (the loop's own record never ran). */
