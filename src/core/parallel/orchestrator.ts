@@ -14,7 +14,8 @@
  *     ─▶ what each explored feeds the next round's prompts (diversity.ts)
  *
  *   resume: the round in state.json continues: finished candidates stay, the others' agents are ended and
- *   their worktrees' leftovers stashed by SHA before they run again.
+ *   their worktrees' leftovers stashed by SHA before they run again; a promotion begun (its intent is saved
+ *   before the branch moves) is found on the loop's branch and kept, never ranked or applied twice.
  */
 import type { LoopDeps } from '../loop/engine.js';
 import { loopEventStream, type EmitLoopEvent, type LoopEvent } from '../loop/events.js';
@@ -28,7 +29,9 @@ import { keptOnBranch, type CandidateStatus } from './explored.js';
 import { rankFinalists } from './finalists.js';
 import { roundOf, roundSlots, type ParallelPlan } from './plan.js';
 import { promoteWinner } from './promotion.js';
+import { announcePromotion, resumePromotion, type PromotionRecordContext } from './promotion-record.js';
 import { RunWriter, type CandidateEntry, type ParallelRunState, type ParallelStateFields } from './run-writer.js';
+import { faultPoint } from '../../fault.js';
 
 export interface ParallelConfig {
   plan: ParallelPlan;
@@ -157,6 +160,7 @@ export class ParallelOrchestrator {
     this.showHeld(promoted?.slot);
     p.previous = p.candidates.map((e) => ({ ...(e.explored ?? { slot: e.slot, iteration: e.iteration, status: e.status ?? 'failed' }), promoted: e.slot === promoted?.slot }));
     state.iteration = slots.at(-1)?.iteration ?? state.iteration;
+    p.promotion = undefined;
     await this.w.event('round-done', { round, promoted: promoted ? { slot: promoted.slot, iteration: promoted.iteration, head: state.champion } : null, explored: p.previous.map((e) => ({ slot: e.slot, iteration: e.iteration, status: e.status })) });
     await this.w.saveState();
     if (stop) return { result: await this.stopped(stop) };
@@ -236,11 +240,21 @@ export class ParallelOrchestrator {
     }
   }
 
+  private ledgerSide(): PromotionRecordContext {
+    return { d: this.d, state: this.state, p: this.p, w: this.w, ports: this.ports };
+  }
+
   /** Finalists ranked, the best brought onto the loop's branch; returns its entry, or undefined. */
   private async promote(round: number, base: string): Promise<CandidateEntry | undefined> {
     const { d, state } = this;
+    const p = this.p;
+    const pending = p.promotion?.round === round ? p.promotion : undefined;
+    if (pending) {
+      const done = await resumePromotion(this.ledgerSide(), pending);
+      if (done) return done;
+    }
     const measured = this.cfg.measured;
-    const finalists = this.p.candidates.filter((e) => e.done && e.head && (measured ? e.status === 'promoted' : e.outcome === 'kept'));
+    const finalists = p.candidates.filter((e) => e.done && e.head && (measured ? e.status === 'promoted' : e.outcome === 'kept'));
     if (finalists.length === 0) return undefined;
     const ranked = await rankFinalists(
       finalists.map((e) => ({ slot: e.slot, dir: e.dir, measured: e.measured })),
@@ -248,14 +262,20 @@ export class ParallelOrchestrator {
     ).finally(() => this.ports.finalistsDone?.().catch(() => undefined));
     for (const slot of ranked.order) {
       const e = finalists.find((f) => f.slot === slot)!;
-      const got = await promoteWinner({ s: this.s, d, ports: this.ports, state }, { round, slot, iteration: e.iteration, base, tip: e.head! });
+      const intent = async (stash: string | undefined): Promise<void> => {
+        p.promotion = { round, slot, iteration: e.iteration, base, tip: e.head!, before: await d.git.head(), stash };
+        await this.w.saveState();
+      };
+      const got = await promoteWinner({ s: this.s, d, ports: this.ports, state, intent }, { round, slot, iteration: e.iteration, base, tip: e.head! });
       if (!got.ok) {
+        p.promotion = undefined;
         d.console.warn(`round ${round}: candidate ${slot} was not promoted: ${got.reason}`);
         continue;
       }
-      state.champion = got.head;
-      await this.ports.championPromoted(slot, got.head, e.iteration);
-      await this.w.event('candidate-promoted', { round, slot, iteration: e.iteration, how: got.how, head: got.head, ranking: ranked.order, finalistValues: ranked.values });
+      faultPoint('after-promotion');
+      Object.assign(p.promotion!, { head: got.head, how: got.how });
+      await this.w.saveState();
+      await announcePromotion(this.ledgerSide(), e, got.head, got.how, { ranking: ranked.order, finalistValues: ranked.values });
       d.console.info(`round ${round}: candidate ${slot} (iteration ${e.iteration}) promoted by ${got.how}; ${ranked.order.length - 1} other finalist(s) stay on their branches`);
       return e;
     }
