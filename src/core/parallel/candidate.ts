@@ -99,7 +99,8 @@ export async function runCandidate(x: CandidateInput): Promise<CandidateRun> {
     startSnapshot: undefined,
     git: candidateGit(seams.git, `gdnctl/${state.runId}/`, branch),
     agent: seams.agent,
-    env: seams.env,
+    // Its post-checks say which candidate they check (a Ray job's metadata names the round and candidate).
+    env: { ...seams.env, GDNCTL_ROUND: String(sl.round), GDNCTL_CANDIDATE: String(sl.slot) },
     signal: x.signal,
     ledger: writer.candidateLedger(sl.slot, sl.round, (r) => (record = r)),
     memory: seams.memory ? seams.memory(writer.candidateMemory(sl.slot, sl.round)) : writer.candidateMemory(sl.slot, sl.round),
