@@ -34,6 +34,11 @@ export interface CandidateTrees {
    * tip of `branch` kept under a ref first.
    */
   open(slot: number, branch: string, sha: string): Promise<CandidateTree>;
+  /**
+   * Slot k's worktree removed (its branch stays): uncommitted work in it is stashed first, the stash's SHA
+   * returned. Throws when git will not remove it.
+   */
+  remove?(slot: number): Promise<{ stash?: string | undefined }>;
   /** Bring base..tip onto the operator's branch (checked out in the operator's tree at base, or past it). */
   promote(base: string, tip: string, message: string): Promise<PromoteResult>;
 }

@@ -30,7 +30,8 @@ test('--parallel 3: three candidates per round in their own worktrees, distinct 
   const codexLog = repo.scratch('codex-log.jsonl');
   const env = loopEnv(repo, candidateAgent(), { FAKE_CODEX_LOG: codexLog });
   const before = repo.head();
-  const r = await runLoopInProcess(repo, ['--iterations', '6', '--parallel', '3', ...FAST, '--hillclimb-log', LOG], env);
+  // Candidate 5's post-check leaves an untracked file behind in its worktree: stashed when the worktree goes.
+  const r = await runLoopInProcess(repo, ['--iterations', '6', '--parallel', '3', ...FAST, '--hillclimb-log', LOG, '--post-check', 'if [ "$GDNCTL_ITERATION" = 5 ]; then echo stray > stray.txt; fi'], env);
   assert.equal(r.code, 0, r.stderr);
   const run = runDirs(repo)[0]!;
   const runId = run.split('/').at(-1)!;
@@ -58,11 +59,17 @@ test('--parallel 3: three candidates per round in their own worktrees, distinct 
   // The others stay as refs.
   const branches = repo.git('for-each-ref', '--format=%(refname:short)', `refs/heads/gdnctl/${runId}/`).trim().split('\n');
   assert.deepEqual(branches.sort(), ['r1-c1', 'r1-c2', 'r1-c3', 'r2-c1', 'r2-c2', 'r2-c3'].map((b) => `gdnctl/${runId}/${b}`));
-  for (const k of [1, 2, 3]) assert.ok(existsSync(join(repo.dir, '.agents', 'logs', 'gdn_codex_loop', 'worktrees', runId, `c${k}`)));
+  // The run's worktrees are gone once its rounds are saved; the branches above stay.
+  for (const k of [1, 2, 3]) assert.ok(!existsSync(join(repo.dir, '.agents', 'logs', 'gdn_codex_loop', 'worktrees', runId, `c${k}`)), `c${k} removed`);
+  assert.equal(repo.git('worktree', 'list', '--porcelain').match(/^worktree /gm)?.length, 1, repo.git('worktree', 'list'));
   assert.ok(repo.isClean(), 'operator tree clean');
-  const state = readJson<{ status: string; completed: unknown[] }>(join(run, 'state.json'));
+  const state = readJson<{ status: string; completed: unknown[]; leftoverStashes: string[] }>(join(run, 'state.json'));
   assert.equal(state.status, 'done');
   assert.equal(state.completed.length, 6);
+  // c2's stray file was stashed by SHA before its worktree went, never discarded.
+  const kept = state.leftoverStashes.filter((sha) => repo.git('show', '--format=', '--name-only', `${sha}^3`).includes('stray.txt'));
+  assert.equal(kept.length, 1, JSON.stringify(state.leftoverStashes));
+  assert.ok(repo.git('stash', 'list', '--format=%H').includes(kept[0]!), 'in git stash list');
 });
 
 test('--parallel bad input exits 2 with one line and writes nothing', async (t) => {

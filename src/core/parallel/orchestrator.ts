@@ -32,6 +32,7 @@ import { promoteWinner } from './promotion.js';
 import { announcePromotion, resumePromotion, type PromotionRecordContext } from './promotion-record.js';
 import { RunWriter, type CandidateEntry, type ParallelRunState, type ParallelStateFields } from './run-writer.js';
 import { faultPoint } from '../../fault.js';
+import { removeCandidateTrees } from './tree-cleanup.js';
 
 export interface ParallelConfig {
   plan: ParallelPlan;
@@ -84,6 +85,7 @@ export class ParallelOrchestrator {
       await this.emit({ type: 'run-done', iterations: s.iterations });
       return { kind: 'done', iterations: s.iterations };
     } finally {
+      await removeCandidateTrees({ d, state: this.state, w: this.w, ports: this.ports, k }).catch((e: Error) => d.console.warn(`removing the candidates' worktrees failed: ${e.message}`));
       await this.ports.releaseAll?.({ hurry: false }).catch((e: Error) => d.console.warn(`releasing the candidates' TPUs failed: ${e.message}`));
     }
   }
