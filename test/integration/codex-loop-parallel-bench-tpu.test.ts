@@ -22,14 +22,17 @@ host = conn.split()[2] if conn else "local"
 ts = []
 for _ in range(3):
     t = time.perf_counter()
-    time.sleep(kern.DELAY_MS / 1000)
+    time.sleep(kern.DELAY_MS * (1.5 if os.environ.get("GDNCTL_TPU_TYPE", "").startswith("v4") else 1.0) / 1000)
     ts.append((time.perf_counter() - t) * 1000)
 with open(os.environ["BENCH_MARKS"], "a") as f:
     f.write(host + " " + os.environ.get("GDNCTL_TPU_NAME", "") + " " + kern.__file__ + "\\n")
 print('GDNCTL_METRIC {"step_ms": %.3f}' % (sum(ts) / len(ts)))
 `;
 
-const CLUSTERS = JSON.stringify({ main: { zone: 'us-central1-a', acceleratorType: 'v5p-8', runtimeVersion: 'v2-alpha-tpuv5' } });
+const CLUSTERS = JSON.stringify({
+  main: { zone: 'us-central1-a', acceleratorType: 'v5p-8', runtimeVersion: 'v2-alpha-tpuv5' },
+  alt: { zone: 'us-east5-a', acceleratorType: 'v4-8', runtimeVersion: 'tpu-ubuntu2204-base' },
+});
 const LOG = 'notes/hillclimb.md';
 // Candidate 1 makes the kernel 30 ms, candidate 2 45 ms: both beat the champion's 80, candidate 1 ranks first.
 const AGENT = 'slot=$(basename "$PWD"); if [ "$slot" = c1 ]; then d=30; else d=45; fi; printf "DELAY_MS = %s\\n" "$d" > kern.py; n=$(git rev-list --count HEAD); mkdir -p notes; printf "# log\\n\\n### Iteration %s - faster\\n- Commit: this commit\\n" "$n" >> notes/hillclimb.md; git add -A && git commit -qm "kernel at $d ms in $slot"';
@@ -47,7 +50,9 @@ after(async () => {
   await Promise.all([emu.close(), workers.dispose()]);
 });
 
-test('--parallel 2 --bench-on tpu: each candidate measured on its own node, the baseline on node 1 after both are held, the finalists ranked on node 1', async (t) => {
+/** A repository with the kernel and its bench, a remote root of its own, and the loop's flags. */
+async function world(t: { after: (fn: () => unknown) => void }) {
+  emu.clearFaults();
   const repo = await TempRepo.create({ files: { 'kern.py': 'DELAY_MS = 80\n', 'bench.py': BENCH, '.gitignore': '__pycache__/\n', 'gdnctl.yaml': 'forwardEnv: [BENCH_MARKS]\n' } });
   const name = `gdnctl-pbench-${Math.random().toString(36).slice(2, 8)}`;
   // sshd's user expands ~ to this user's home: both "nodes" share this machine's file system.
@@ -59,7 +64,7 @@ test('--parallel 2 --bench-on tpu: each candidate measured on its own node, the 
   const marks = repo.scratch('marks.txt');
   writeFileSync(marks, '');
   const env = loopEnv(repo, [{ steps: [{ do: 'shell', cmd: AGENT }] }], { ...emulatorEnv(emu, 'pbench-proj', workers.keyFile), GDNCTL_TPU_POLL_INTERVAL_MS: '20', BENCH_MARKS: marks });
-  const r = await runLoopInProcess(repo, [
+  const args = [
     '--iterations', '2', '--parallel', '2', ...FAST, '--hillclimb-log', LOG,
     '--hold-dev-tpu', '--dev-tpu-name', 'pb', '--clusters', CLUSTERS, '--dev-tpu-cluster', 'main', '--bench-on', 'tpu',
     '--ssh-user', workers.user, '--ssh-port', String(workers.port), '--ssh-key-file', workers.keyFile,
@@ -67,7 +72,13 @@ test('--parallel 2 --bench-on tpu: each candidate measured on its own node, the 
     '--remote-dir', `~/${name}`,
     '--bench', 'python3 bench.py', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '3', '--accept-noise',
     '--max-bench-runs', '12', '--min-improvement-pct', '5', '--max-regression-pct', '15',
-  ], env);
+  ];
+  return { repo, remoteRoot, marks, env, args };
+}
+
+test('--parallel 2 --bench-on tpu: each candidate measured on its own node, the baseline on node 1 after both are held, the finalists ranked on node 1', async (t) => {
+  const { repo, remoteRoot, marks, env, args } = await world(t);
+  const r = await runLoopInProcess(repo, args, env);
   assert.equal(r.code, 0, r.stderr);
   const run = runDirs(repo)[0]!;
 
@@ -107,5 +118,26 @@ test('--parallel 2 --bench-on tpu: each candidate measured on its own node, the 
   assert.equal(promoted[0]!.slot, 1);
   assert.equal(readFileSync(join(repo.dir, 'kern.py'), 'utf8'), 'DELAY_MS = 30\n');
   assert.equal(readJson(join(run, 'iter-002', 'record.json')).status, 'explored');
+  assert.deepEqual(emu.liveNodes().filter((n) => n.nodeId.startsWith('pb-')), [], 'both nodes released');
+});
+
+test('--parallel 2 --bench-on tpu, one node from the fallback cluster (another type): said once, that candidate re-baselined on its own node', async (t) => {
+  const { repo, env, args } = await world(t);
+  // The first create in the main zone finds no capacity: that slot's node comes from the v4 fallback.
+  emu.failCapacity('us-central1-a', 1);
+  t.after(() => emu.clearFaults());
+  const r = await runLoopInProcess(repo, [...args, '--dev-tpu-fallback-cluster', 'alt'], env);
+  assert.equal(r.code, 0, r.stderr);
+  const run = runDirs(repo)[0]!;
+  const types = new Map(events(run).filter((e) => e.type === 'tpu-acquired').map((e) => [Number(e.slot), e.cluster === 'alt' ? 'v4-8' : 'v5p-8']));
+  assert.deepEqual([...types.values()].sort(), ['v4-8', 'v5p-8'], JSON.stringify([...types]));
+  const [t1, t2] = [types.get(1)!, types.get(2)!];
+  assert.equal(r.stderr.match(/candidate 2\) is a/g)?.length, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`node pb-2 \\(candidate 2\\) is a ${t2}, node 1 \\(pb-1\\) a ${t1}: candidate 2's baseline and champion are measured again on its own node`));
+  const runBase = readJson<{ envLabel: string }>(join(run, 'baseline', 'baseline.json'));
+  const c2Base = readJson<{ envLabel: string; replaced?: { envLabel: string } }>(join(run, 'candidates', 'c2', 'baseline', 'baseline.json'));
+  assert.ok(runBase.envLabel.startsWith(`${t1} `), runBase.envLabel);
+  assert.ok(c2Base.envLabel.startsWith(`${t2} `), `candidate 2's baseline measured on its own ${t2}: ${c2Base.envLabel}`);
+  assert.ok(c2Base.replaced?.envLabel.startsWith(`${t1} `), 'it replaced the copy of node 1\'s');
   assert.deepEqual(emu.liveNodes().filter((n) => n.nodeId.startsWith('pb-')), [], 'both nodes released');
 });

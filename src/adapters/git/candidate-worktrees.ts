@@ -1,8 +1,9 @@
 /**
  * The parallel run's candidate worktrees (`<logDir>/worktrees/<run>/c<k>`, one per slot, reused round after
- * round, removed with the run's end) and the promotion of a winner onto the operator's branch. Plain git processes: `worktree add`,
- * `checkout -B`, `merge --ff-only`, `cherry-pick`, `merge --no-ff`. Nothing is discarded: leftovers in a reused
- * worktree are stashed by SHA, an earlier tip of a branch about to be reset is kept under refs/gdnctl/.
+ * round, removed at the run's end) and the promotion of a winner onto the operator's branch. Plain git
+ * processes: `worktree add`, `checkout -B`, `merge --ff-only`, `cherry-pick`, `merge --no-ff`, `worktree remove`.
+ * Nothing is discarded: leftovers in a worktree are stashed by SHA, an earlier tip of a branch about to be reset
+ * is kept under refs/gdnctl/.
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
