@@ -9,7 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { TempRepo } from '../helpers/temp-repo.js';
-import { events, FAST, loopEnv, readJson, runDirs, runLoopInProcess } from '../helpers/loop-harness.js';
+import { events, FAST, loopEnv, readJson, runDirs, runLoopInProcess, spawnLoop } from '../helpers/loop-harness.js';
 import { startSshWorkers, type SshWorkers } from '../helpers/sshd.js';
 import { TpuEmulator } from '../fakes/tpu-emulator.js';
 import { emulatorEnv } from '../fakes/tpu-fixtures.js';
@@ -139,5 +139,32 @@ test('--parallel 2 --bench-on tpu, one node from the fallback cluster (another t
   assert.ok(runBase.envLabel.startsWith(`${t1} `), runBase.envLabel);
   assert.ok(c2Base.envLabel.startsWith(`${t2} `), `candidate 2's baseline measured on its own ${t2}: ${c2Base.envLabel}`);
   assert.ok(c2Base.replaced?.envLabel.startsWith(`${t1} `), 'it replaced the copy of node 1\'s');
+  assert.deepEqual(emu.liveNodes().filter((n) => n.nodeId.startsWith('pb-')), [], 'both nodes released');
+});
+
+test('--parallel 2 --bench-on tpu, kill -9 after the promotion, the same command: nodes taken back, nothing measured, ranked or promoted again', async (t) => {
+  const { repo, remoteRoot, marks, env, args } = await world(t);
+  const marker = repo.scratch('fault-marker');
+  const child = spawnLoop(repo, args, { ...env, GDNCTL_FAULT: 'after-promotion', GDNCTL_FAULT_MARKER: marker });
+  t.after(() => child.child.kill('SIGKILL'));
+  const killed = await child.done;
+  assert.equal(readFileSync(marker, 'utf8').trim(), 'after-promotion', killed.stderr);
+  assert.equal(emu.liveNodes().filter((n) => n.nodeId.startsWith('pb-')).length, 2, 'a killed run leaves its nodes held');
+  const run = runDirs(repo)[0]!;
+  const baseAt = readJson(join(run, 'baseline', 'baseline.json')).createdAt;
+  const head = repo.head();
+  const runsBefore = readFileSync(marks, 'utf8').trim().split('\n').length;
+
+  const r = await runLoopInProcess(repo, args, env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(runDirs(repo).length, 1, 'resumed, not a new run');
+  assert.equal(repo.head(), head, 'the promotion is not applied again');
+  assert.equal(readJson(join(run, 'baseline', 'baseline.json')).createdAt, baseAt, 'the baseline is not measured again');
+  // The resume ran nothing on the nodes but the env snapshot's look: no bench, no finalist pass.
+  assert.equal(readFileSync(marks, 'utf8').trim().split('\n').length, runsBefore);
+  assert.equal(readFileSync(join(remoteRoot, 'c1', 'candidate', 'kern.py'), 'utf8'), 'DELAY_MS = 30\n');
+  const promoted = events(run).filter((e) => e.type === 'candidate-promoted');
+  assert.equal(promoted.length, 1);
+  assert.equal(readJson(join(run, 'state.json')).status, 'done');
   assert.deepEqual(emu.liveNodes().filter((n) => n.nodeId.startsWith('pb-')), [], 'both nodes released');
 });
