@@ -34,6 +34,11 @@ export interface CandidateTrees {
    * tip of `branch` kept under a ref first.
    */
   open(slot: number, branch: string, sha: string): Promise<CandidateTree>;
+  /**
+   * Slot k's worktree removed (its branch stays): uncommitted work in it is stashed first, the stash's SHA
+   * returned. Throws when git will not remove it.
+   */
+  remove?(slot: number): Promise<{ stash?: string | undefined }>;
   /** Bring base..tip onto the operator's branch (checked out in the operator's tree at base, or past it). */
   promote(base: string, tip: string, message: string): Promise<PromoteResult>;
 }
@@ -61,6 +66,13 @@ export interface ParallelPorts {
   seams(slot: number, dir: string, championSha: string, signal: AbortSignal, report: ReportEvent): Promise<CandidateSeams>;
   /** One benchmark run in a folder, for the finalists' ranking round; undefined without --bench. */
   finalistBench?: BenchRunner | undefined;
+  /** After the ranking round: the finalist benchmark's connections closed (on the TPU). */
+  finalistsDone?: (() => Promise<void>) | undefined;
+  /**
+   * The run's baseline, measured once all K nodes are held (--bench-on tpu: on node 1); undefined when the
+   * session measured it before the engine started.
+   */
+  baseline?: ((head: string, signal: AbortSignal) => Promise<{ ok: true } | { ok: false; reason: string }>) | undefined;
   /** The run's champion.json becomes the promoted candidate's, at `sha` (its commit on the loop's branch). */
   championPromoted(slot: number, sha: string, iteration: number): Promise<void>;
   /** iter-NNN/record.json as written, for a candidate a resumed round did not run itself; undefined if absent. */
@@ -70,9 +82,9 @@ export interface ParallelPorts {
   /**
    * With --hold-dev-tpu: every slot's node, acquired together before the first round, so a run that cannot have
    * all K (a project quota) refuses before any agent starts. Throws a ResourceError; the nodes it got stay held
-   * for releaseAll.
+   * for releaseAll. Returns lines the operator should read (nodes of another type than node 1).
    */
-  holdAll?(k: number, signal: AbortSignal, report: (slot: number) => ReportEvent): Promise<void>;
+  holdAll?(k: number, signal: AbortSignal, report: (slot: number) => ReportEvent): Promise<string[]>;
   /** The slots' TPU holds, released on every way out (empty without --hold-dev-tpu). */
   releaseAll?(opts: { hurry: boolean }): Promise<void>;
 }

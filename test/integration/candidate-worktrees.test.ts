@@ -58,3 +58,35 @@ test('candidate worktrees: created, reused with leftovers stashed by SHA and an 
   assert.equal(repo.head(), head);
   assert.ok(repo.isClean());
 });
+
+test('candidate worktrees removed: a clean one simply, a dirty one after its work is stashed by SHA; branches stay', async (t) => {
+  const repo = await TempRepo.create({ files: { 'a.txt': 'one\n', '.gitignore': 'build/\n' } });
+  t.after(() => repo.dispose());
+  const env = repo.env as NodeJS.ProcessEnv;
+  const trees = candidateWorktrees({ repoRoot: repo.dir, root: repo.scratch('wt'), env });
+  const base = repo.head();
+  const c1 = await trees.open(1, 'gdnctl/run/r1-c1', base);
+  const c2 = await trees.open(2, 'gdnctl/run/r1-c2', base);
+  commitIn(c1.dir, env, 'b.txt', 'b\n');
+  writeFileSync(join(c2.dir, 'wip.txt'), 'wip\n');
+  writeFileSync(join(c2.dir, 'a.txt'), 'edited\n');
+  execFileSync('mkdir', ['-p', join(c2.dir, 'build')]);
+  writeFileSync(join(c2.dir, 'build', 'out.o'), 'ignored\n');
+
+  assert.deepEqual(await trees.remove!(1), { stash: undefined });
+  const r2 = await trees.remove!(2);
+  assert.ok(r2.stash, 'the uncommitted work is stashed');
+  assert.ok(repo.stashList().some((s) => s.sha === r2.stash));
+  assert.equal(execFileSync('git', ['show', `${r2.stash}:a.txt`], { cwd: repo.dir, env, encoding: 'utf8' }), 'edited\n');
+  assert.equal(execFileSync('git', ['show', `${r2.stash}^3:wip.txt`], { cwd: repo.dir, env, encoding: 'utf8' }), 'wip\n');
+  const list = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo.dir, env, encoding: 'utf8' });
+  assert.equal(list.match(/^worktree /gm)?.length, 1, list);
+  const branches = execFileSync('git', ['for-each-ref', '--format=%(refname:short)', 'refs/heads/gdnctl/'], { cwd: repo.dir, env, encoding: 'utf8' }).trim().split('\n');
+  assert.deepEqual(branches.sort(), ['gdnctl/run/r1-c1', 'gdnctl/run/r1-c2']);
+  // Gone already: nothing to do.
+  assert.deepEqual(await trees.remove!(1), {});
+  // Reopened after removal: created afresh.
+  const back = await trees.open(1, 'gdnctl/run/r2-c1', base);
+  assert.equal(back.dir, c1.dir);
+  assert.equal(readFileSync(join(back.dir, 'a.txt'), 'utf8'), 'one\n');
+});

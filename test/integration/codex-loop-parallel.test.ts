@@ -30,7 +30,8 @@ test('--parallel 3: three candidates per round in their own worktrees, distinct 
   const codexLog = repo.scratch('codex-log.jsonl');
   const env = loopEnv(repo, candidateAgent(), { FAKE_CODEX_LOG: codexLog });
   const before = repo.head();
-  const r = await runLoopInProcess(repo, ['--iterations', '6', '--parallel', '3', ...FAST, '--hillclimb-log', LOG], env);
+  // Candidate 5's post-check leaves an untracked file behind in its worktree: stashed when the worktree goes.
+  const r = await runLoopInProcess(repo, ['--iterations', '6', '--parallel', '3', ...FAST, '--hillclimb-log', LOG, '--post-check', 'if [ "$GDNCTL_ITERATION" = 5 ]; then echo stray > stray.txt; fi'], env);
   assert.equal(r.code, 0, r.stderr);
   const run = runDirs(repo)[0]!;
   const runId = run.split('/').at(-1)!;
@@ -58,11 +59,17 @@ test('--parallel 3: three candidates per round in their own worktrees, distinct 
   // The others stay as refs.
   const branches = repo.git('for-each-ref', '--format=%(refname:short)', `refs/heads/gdnctl/${runId}/`).trim().split('\n');
   assert.deepEqual(branches.sort(), ['r1-c1', 'r1-c2', 'r1-c3', 'r2-c1', 'r2-c2', 'r2-c3'].map((b) => `gdnctl/${runId}/${b}`));
-  for (const k of [1, 2, 3]) assert.ok(existsSync(join(repo.dir, '.agents', 'logs', 'gdn_codex_loop', 'worktrees', runId, `c${k}`)));
+  // The run's worktrees are gone once its rounds are saved; the branches above stay.
+  for (const k of [1, 2, 3]) assert.ok(!existsSync(join(repo.dir, '.agents', 'logs', 'gdn_codex_loop', 'worktrees', runId, `c${k}`)), `c${k} removed`);
+  assert.equal(repo.git('worktree', 'list', '--porcelain').match(/^worktree /gm)?.length, 1, repo.git('worktree', 'list'));
   assert.ok(repo.isClean(), 'operator tree clean');
-  const state = readJson<{ status: string; completed: unknown[] }>(join(run, 'state.json'));
+  const state = readJson<{ status: string; completed: unknown[]; leftoverStashes: string[] }>(join(run, 'state.json'));
   assert.equal(state.status, 'done');
   assert.equal(state.completed.length, 6);
+  // c2's stray file was stashed by SHA before its worktree went, never discarded.
+  const kept = state.leftoverStashes.filter((sha) => repo.git('show', '--format=', '--name-only', `${sha}^3`).includes('stray.txt'));
+  assert.equal(kept.length, 1, JSON.stringify(state.leftoverStashes));
+  assert.ok(repo.git('stash', 'list', '--format=%H').includes(kept[0]!), 'in git stash list');
 });
 
 test('--parallel bad input exits 2 with one line and writes nothing', async (t) => {
@@ -76,7 +83,8 @@ test('--parallel bad input exits 2 with one line and writes nothing', async (t) 
     [['--parallel', '2', '--plan-first'], /--plan-first/],
     [['--parallel', '2', '--bootstrap-infra'], /--bootstrap-infra/],
     [['--parallel', '4', '--bench', 'true', '--metric', 'x', '--max-bench-runs', '3'], /α\/4 .* cannot promote within --max-bench-runs 3/],
-    [['--parallel', '2', '--hold-dev-tpu', '--dev-tpu-name', 'n', '--bench', 'true', '--metric', 'x'], /--parallel with --hold-dev-tpu .* pass --bench-on local/],
+    // One named TPU would take K benchmarks at once: a node per candidate needs --hold-dev-tpu.
+    [['--parallel', '2', '--bench-on', 'tpu', '--tpu-name', 'one', '--project', 'p', '--bench', 'true', '--metric', 'x'], /--parallel 2 with the benchmark on the TPU needs a node per candidate; add --hold-dev-tpu/],
   ];
   for (const [args, re] of cases) {
     const r = await runLoopInProcess(repo, ['--iterations', '2', ...FAST, ...args], env);
@@ -94,10 +102,17 @@ test('--parallel 3 --bench: each candidate tested at α/3, the finalists ranked,
   // c1 gets faster, c2 fastest, c3 slower.
   const speed = [{ do: 'shell', cmd: 'case "$(basename "$PWD")" in c1) echo 90 > speed.txt;; c2) echo 50 > speed.txt;; *) echo 120 > speed.txt;; esac' }];
   const env = loopEnv(repo, candidateAgent(speed));
-  const args = ['--iterations', '3', '--parallel', '3', ...FAST, '--hillclimb-log', LOG, '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '3', '--max-bench-runs', '8', '--no-commit-policy', 'count-failure', '--max-failures', '-1', '--post-check-policy', 'count-failure'];
+  const notes = repo.scratch('notes.jsonl');
+  const args = ['--iterations', '3', '--parallel', '3', ...FAST, '--hillclimb-log', LOG, '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '3', '--max-bench-runs', '8', '--no-commit-policy', 'count-failure', '--max-failures', '-1', '--post-check-policy', 'count-failure', '--notify-cmd', `cat >> '${notes}'`];
   const r = await runLoopInProcess(repo, args, env);
   assert.equal(r.code, 0, r.stderr);
   const run = runDirs(repo)[0]!;
+  // One promotion notification for the round, the winner's, though c1 beat the champion too.
+  const sent = readFileSync(notes, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; iteration: number | null; metric?: { value: number | null } });
+  const promotions = sent.filter((p) => p.event === 'promotion');
+  assert.equal(promotions.length, 1, JSON.stringify(sent.map((p) => p.event)));
+  assert.equal(promotions[0]!.iteration, 2);
+  assert.equal(promotions[0]!.metric?.value, 50);
   const rec = (i: number) => readJson<{ status: string; decision?: { candidate?: number; outcome?: string }; explored?: unknown }>(join(run, `iter-00${i}`, 'record.json'));
   // c1 beat the champion at α/3 too, but lost the finalist round: explored, not a second champion.
   assert.equal(rec(1).status, 'explored');

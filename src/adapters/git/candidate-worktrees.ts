@@ -1,8 +1,9 @@
 /**
  * The parallel run's candidate worktrees (`<logDir>/worktrees/<run>/c<k>`, one per slot, reused round after
- * round) and the promotion of a winner onto the operator's branch. Plain git processes: `worktree add`,
- * `checkout -B`, `merge --ff-only`, `cherry-pick`, `merge --no-ff`. Nothing is discarded: leftovers in a reused
- * worktree are stashed by SHA, an earlier tip of a branch about to be reset is kept under refs/gdnctl/.
+ * round, removed at the run's end) and the promotion of a winner onto the operator's branch. Plain git
+ * processes: `worktree add`, `checkout -B`, `merge --ff-only`, `cherry-pick`, `merge --no-ff`, `worktree remove`.
+ * Nothing is discarded: leftovers in a worktree are stashed by SHA, an earlier tip of a branch about to be reset
+ * is kept under refs/gdnctl/.
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
@@ -37,19 +38,32 @@ export function candidateWorktrees(o: { repoRoot: string; root: string; env: Env
     return ref;
   }
 
+  /** Uncommitted work in a worktree, stashed (untracked files too); the stash commit's SHA, never a position. */
+  async function stashLeftovers(dir: string, label: string): Promise<string | undefined> {
+    const status = await must(dir, ['status', '--porcelain', '-uall'], env);
+    if (status === '') return undefined;
+    const before = await git(dir, ['rev-parse', '-q', '--verify', 'refs/stash'], env);
+    await must(dir, ['stash', 'push', '-u', '-m', `gdnctl-candidate-leftover ${label}`], env);
+    const after = await must(dir, ['rev-parse', 'refs/stash'], env);
+    return after !== before.out ? after : undefined;
+  }
+
   return {
+    async remove(slot) {
+      const dir = dirOf(slot);
+      if (!existsSync(join(dir, '.git'))) return {};
+      const branch = await git(dir, ['branch', '--show-current'], env);
+      const stash = await stashLeftovers(dir, branch.out || `c${slot}`);
+      // Clean now (ignored build outputs aside, which go with it); a worktree git still finds dirty stays.
+      const r = await withWorktreeLock(() => git(repoRoot, ['worktree', 'remove', dir], env));
+      if (!r.ok) throw new Error(`git worktree remove ${dir} failed: ${r.err.split('\n')[0] ?? ''}`);
+      return { stash };
+    },
     async open(slot, branch, sha): Promise<CandidateTree> {
       const dir = dirOf(slot);
       const keptRef = await keepTip(branch, sha);
       if (existsSync(join(dir, '.git'))) {
-        let leftoverStash: string | undefined;
-        const status = await must(dir, ['status', '--porcelain', '-uall'], env);
-        if (status !== '') {
-          const before = await git(dir, ['rev-parse', '-q', '--verify', 'refs/stash'], env);
-          await must(dir, ['stash', 'push', '-u', '-m', `gdnctl-candidate-leftover ${branch}`], env);
-          const after = await must(dir, ['rev-parse', 'refs/stash'], env);
-          if (after !== before.out) leftoverStash = after;
-        }
+        const leftoverStash = await stashLeftovers(dir, branch);
         // A git operation a killed agent left half done would block the checkout.
         for (const op of ['merge', 'cherry-pick', 'revert', 'rebase']) await git(dir, [op, '--abort'], env);
         await must(dir, ['checkout', '-q', '-B', branch, sha], env);

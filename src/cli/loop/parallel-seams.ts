@@ -25,19 +25,25 @@ import type { Redactor } from '../../redact.js';
 import { createMeasurer } from '../measure/bench-measurer.js';
 import { mfuMetricSpec } from '../measure/mfu-context.js';
 import { benchRunsOn } from '../measure/bench-site.js';
+import { finalistTpuBench, nodeMeasurer, nodeTypeNotes, type NodeBenchContext } from './parallel-bench.js';
 
 /** Slot k's TPU settings: the node `<name>-k` (K named nodes, each with its own lease, fallbacks and re-acquire). */
 export function slotTpuValues(v: Config, slot: number): Config {
   return { ...v, devTpuName: `${v.devTpuName}-${slot}` };
 }
 
+/** The benchmark runs on each candidate's own node (parallel-bench.ts). */
+function benchOnNodes(v: Config): boolean {
+  return parallelK(v) > 1 && v.holdDevTpu && Boolean(v.bench) && benchRunsOn(v) === 'tpu';
+}
+
 /**
- * What the parallel run cannot do yet, found in preflight (exit 2): with --hold-dev-tpu the benchmark runs on this
- * machine (each candidate's post-checks see its own node; a bench on node k is not built yet).
+ * Found in preflight (exit 2): K candidates benchmarking on the TPU need a node each, which only --hold-dev-tpu
+ * gives (one named TPU or lease would be shared by K benchmarks at once).
  */
 export function parallelTpuProblems(v: Config): string[] {
-  if (parallelK(v) <= 1 || !v.holdDevTpu || !v.bench || benchRunsOn(v) !== 'tpu') return [];
-  return ['--parallel with --hold-dev-tpu runs the benchmark on this machine for now; pass --bench-on local (post-checks still see each candidate\'s own node)'];
+  if (parallelK(v) <= 1 || v.holdDevTpu || !v.bench || benchRunsOn(v) !== 'tpu') return [];
+  return [`--parallel ${parallelK(v)} with the benchmark on the TPU needs a node per candidate; add --hold-dev-tpu --dev-tpu-name NAME (nodes NAME-1 … NAME-${parallelK(v)}), or pass --bench-on local`];
 }
 
 /** One line: which quota stopped the K nodes, how many there are, and what to do. */
@@ -50,9 +56,11 @@ export function quotaRefusal(q: { quota: string; limit?: number | undefined; whe
 
 /**
  * The session's own config: with --parallel and --hold-dev-tpu the run session holds no node itself (the slots
- * hold `<name>-1 … <name>-K`), so its baseline runs where the candidates' benches run.
+ * hold `<name>-1 … <name>-K`). With the benchmark on the nodes it measures nothing either: the run's baseline is
+ * measured on node 1 once all K are held (the orchestrator's `baseline` port).
  */
 export function sessionValues(v: Config): Config {
+  if (benchOnNodes(v)) return { ...v, holdDevTpu: false, bench: undefined };
   return parallelK(v) > 1 && v.holdDevTpu ? { ...v, holdDevTpu: false } : v;
 }
 
@@ -79,6 +87,7 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
   const logDir = resolve(x.repoRoot, v.logDir);
   const metric = { metric: v.metric, metricPattern: v.metricPattern, ...mfuMetricSpec(v) };
   const benchEnv = { ...x.env, ...x.settingsEnv };
+  const onNodes = benchOnNodes(v);
   return (s, deps, state) => {
     const runDir = deps.ledger.runDir;
     const candDir = (slot: number): string => join(runDir, 'candidates', `c${slot}`);
@@ -102,13 +111,14 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
       await hold.acquire(signal);
       return entry;
     }
-    async function holdAll(k: number, signal: AbortSignal, report: (slot: number) => ReportEvent): Promise<void> {
-      if (!v.holdDevTpu) return;
+    const nodes: NodeBenchContext = { values: v, repoRoot: x.repoRoot, env: x.env, settingsEnv: x.settingsEnv, log: x.log, redact: x.redact, logDir, hold: (slot) => holds.get(slot)?.hold };
+    async function holdAll(k: number, signal: AbortSignal, report: (slot: number) => ReportEvent): Promise<string[]> {
+      if (!v.holdDevTpu) return [];
       const got = await Promise.allSettled(Array.from({ length: k }, (_, i) => holdFor(i + 1, signal, report(i + 1))));
       const failed = got.flatMap((g) => (g.status === 'rejected' ? [g.reason as unknown] : []));
       if (failed.length === 0 || signal.aborted) {
         if (failed[0] !== undefined) throw failed[0];
-        return;
+        return onNodes ? nodeTypeNotes([...holds].map(([slot, h]) => ({ slot, node: h.hold.current() }))) : [];
       }
       const quota = failed.map((e) => tpuQuotaExceeded(e)).find((q) => q !== undefined);
       if (!quota) throw failed[0];
@@ -118,6 +128,9 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
       });
       throw new ResourceError(quotaRefusal(quota, held, k));
     }
+    const finalistBench = !v.bench ? undefined
+      : onNodes ? finalistTpuBench(nodes)
+        : createBenchRunner({ command: v.bench, metric, timeoutMs: v.benchTimeoutSeconds * 1000, env: benchEnv });
     const ports: ParallelPorts = {
       holdAll,
       trees: candidateWorktrees({ repoRoot: x.repoRoot, root: join(logDir, 'worktrees', state.runId), env: x.env }),
@@ -132,14 +145,19 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
         await mkdir(own, { recursive: true, mode: 0o700 });
         await cp(join(runDir, 'baseline'), join(own, 'baseline'), { recursive: true, force: true });
         await cp(join(runDir, 'champion.json'), join(own, 'champion.json'), { force: true });
-        const measurer = createMeasurer({ ...v, alpha: plan.alpha, logDir }, {
-          repoRoot: dir, env: x.env, onLine: (l) => x.log.info(`[c${slot}] ${l}`), redact: x.redact, settingsEnv: x.settingsEnv,
-        });
+        const measurer = onNodes
+          ? nodeMeasurer(nodes, slot, dir, plan.alpha)
+          : createMeasurer({ ...v, alpha: plan.alpha, logDir }, {
+            repoRoot: dir, env: x.env, onLine: (l) => x.log.info(`[c${slot}] ${l}`), redact: x.redact, settingsEnv: x.settingsEnv,
+          });
         const b = await measurer.ensureBaseline(own, championSha, signal);
         if (!b.ok) throw new Error(`candidate ${slot}: ${b.reason}`);
         return { git, agent, measurer, env: deps.env, ...tpu };
       },
-      finalistBench: v.bench ? createBenchRunner({ command: v.bench, metric, timeoutMs: v.benchTimeoutSeconds * 1000, env: benchEnv }) : undefined,
+      finalistBench,
+      finalistsDone: onNodes ? () => (finalistBench as ReturnType<typeof finalistTpuBench>).idle() : undefined,
+      // The run's baseline, on node 1 after all K nodes are held (the session measured none: sessionValues).
+      baseline: onNodes ? (head, signal) => nodeMeasurer(nodes, 1, x.repoRoot, v.alpha).ensureBaseline(runDir, head, signal) : undefined,
       async championPromoted(slot, sha, iteration) {
         const c = v.bench ? await fileChampionStore.read(candDir(slot)) : undefined;
         if (c) await fileChampionStore.write(runDir, { ...c, sha, iteration, source: 'promoted' });
@@ -150,6 +168,6 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
         await Promise.all([...holds.values()].map((h) => h.hold.release(opts)));
       },
     };
-    return new ParallelOrchestrator(s, deps, state, { plan, direction: v.direction }, ports);
+    return new ParallelOrchestrator(s, deps, state, { plan, direction: v.direction, measured: Boolean(v.bench) }, ports);
   };
 }

@@ -142,6 +142,9 @@ function jobMetadata(ctx: CommandContext, kind: string): Record<string, string> 
     gdnctl_repo: basename(ctx.config.repoRoot),
     ...(e.GDNCTL_RUN_DIR ? { gdnctl_run: basename(e.GDNCTL_RUN_DIR) } : {}),
     ...(e.GDNCTL_ITERATION ? { gdnctl_iteration: e.GDNCTL_ITERATION } : {}),
+    // --parallel: which round and candidate (src/core/parallel/candidate.ts sets them for its post-checks).
+    ...(e.GDNCTL_ROUND ? { gdnctl_round: e.GDNCTL_ROUND } : {}),
+    ...(e.GDNCTL_CANDIDATE ? { gdnctl_candidate: e.GDNCTL_CANDIDATE } : {}),
     ...(e.GDNCTL_COMMIT ? { gdnctl_commit: e.GDNCTL_COMMIT } : {}),
   };
 }

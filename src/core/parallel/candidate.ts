@@ -9,6 +9,7 @@ import { ZERO_TOKENS } from '../loop/outcome.js';
 import { LoopEngine, type LoopConsole, type LoopDeps } from '../loop/engine.js';
 import type { RunState } from '../loop/run-state.js';
 import type { LoopSettings } from '../loop/settings.js';
+import type { LoopEvent } from '../loop/events.js';
 import type { ParallelPorts } from '../../ports/parallel.js';
 import { candidateGit } from './candidate-git.js';
 import { candidatePrompt, type SlotText } from './diversity.js';
@@ -24,6 +25,8 @@ export interface CandidateRun {
   /** The candidate's own state after its iteration (counters, tokens, its summary row, stashes). */
   state: RunState;
   result: LoopResult | undefined;
+  /** Its `iteration-recorded` events with status promoted, held back from the console until the round is decided. */
+  held: LoopEvent[];
 }
 
 export interface CandidateInput {
@@ -37,9 +40,18 @@ export interface CandidateInput {
   signal: AbortSignal;
 }
 
-function slotConsole(c: LoopConsole, slot: number): LoopConsole {
+/**
+ * The candidate's lines tagged with its slot. "Promoted" against the champion is not yet the round's promotion:
+ * those events wait in `held` for the orchestrator, so the console and --notify-cmd's subscriber see one
+ * promotion per round, the winner's (the others then say explored).
+ */
+function slotConsole(c: LoopConsole, slot: number, held: LoopEvent[]): LoopConsole {
   const tag = (l: string): string => `[c${slot}] ${l}`;
-  return { event: (e) => c.event(e), status: (l) => c.status(tag(l)), info: (l) => c.info(tag(l)), warn: (l) => c.warn(tag(l)), echo: (l) => c.echo(tag(l)) };
+  const event = (e: LoopEvent): void => {
+    if (e.type === 'iteration-recorded' && e.status === 'promoted') held.push(e);
+    else c.event(e);
+  };
+  return { event, status: (l) => c.status(tag(l)), info: (l) => c.info(tag(l)), warn: (l) => c.warn(tag(l)), echo: (l) => c.echo(tag(l)) };
 }
 
 /** The run's state as the candidate's loop starts from it: its counters, none of the run's stashes or rows. */
@@ -80,19 +92,21 @@ export async function runCandidate(x: CandidateInput): Promise<CandidateRun> {
     sleepMs: 0,
   };
   let record: IterationRecord | undefined;
+  const held: LoopEvent[] = [];
   const deps: LoopDeps = {
     ...d,
     // Preflight's status and HEAD are the operator's tree at start-up, not this candidate's worktree.
     startSnapshot: undefined,
     git: candidateGit(seams.git, `gdnctl/${state.runId}/`, branch),
     agent: seams.agent,
-    env: seams.env,
+    // Its post-checks say which candidate they check (a Ray job's metadata names the round and candidate).
+    env: { ...seams.env, GDNCTL_ROUND: String(sl.round), GDNCTL_CANDIDATE: String(sl.slot) },
     signal: x.signal,
     ledger: writer.candidateLedger(sl.slot, sl.round, (r) => (record = r)),
     memory: seams.memory ? seams.memory(writer.candidateMemory(sl.slot, sl.round)) : writer.candidateMemory(sl.slot, sl.round),
     measurer: seams.measurer,
     tpu: seams.tpu,
-    console: slotConsole(d.console, sl.slot),
+    console: slotConsole(d.console, sl.slot, held),
     // Candidates run at once and share the run's marker: a sweep after one's agent phase would end the
     // others' agents. Their leftovers are swept when the run ends (and on resume).
     children: undefined,
@@ -105,5 +119,5 @@ export async function runCandidate(x: CandidateInput): Promise<CandidateRun> {
     if (x.signal.aborted) result = { kind: 'interrupted', signalName: 'SIGINT' };
     else result = { kind: 'stopped', stop: { reason: 'iteration-error', cause: 'policy-fail', iteration: sl.iteration, message: `candidate ${sl.slot}: ${(e as Error).message}` } };
   }
-  return { slot: sl, branch, dir: tree.dir, record, state: cstate, result };
+  return { slot: sl, branch, dir: tree.dir, record, state: cstate, result, held };
 }

@@ -14,10 +14,11 @@
  *     ─▶ what each explored feeds the next round's prompts (diversity.ts)
  *
  *   resume: the round in state.json continues: finished candidates stay, the others' agents are ended and
- *   their worktrees' leftovers stashed by SHA before they run again.
+ *   their worktrees' leftovers stashed by SHA before they run again; a promotion begun (its intent is saved
+ *   before the branch moves) is found on the loop's branch and kept, never ranked or applied twice.
  */
 import type { LoopDeps } from '../loop/engine.js';
-import { loopEventStream, type EmitLoopEvent } from '../loop/events.js';
+import { loopEventStream, type EmitLoopEvent, type LoopEvent } from '../loop/events.js';
 import { addTokens, type IterationRecord, type LoopResult, type LoopStop } from '../loop/outcome.js';
 import type { RunLedger } from '../../ports/ledger.js';
 import type { LoopSettings } from '../loop/settings.js';
@@ -28,11 +29,16 @@ import { keptOnBranch, type CandidateStatus } from './explored.js';
 import { rankFinalists } from './finalists.js';
 import { roundOf, roundSlots, type ParallelPlan } from './plan.js';
 import { promoteWinner } from './promotion.js';
+import { announcePromotion, resumePromotion, type PromotionRecordContext } from './promotion-record.js';
 import { RunWriter, type CandidateEntry, type ParallelRunState, type ParallelStateFields } from './run-writer.js';
+import { faultPoint } from '../../fault.js';
+import { removeCandidateTrees } from './tree-cleanup.js';
 
 export interface ParallelConfig {
   plan: ParallelPlan;
   direction: 'higher' | 'lower';
+  /** --bench: candidates are measured against the champion (the session's measurer may be absent: on the nodes). */
+  measured: boolean;
 }
 
 type RoundEnd = { result?: LoopResult };
@@ -42,6 +48,8 @@ export class ParallelOrchestrator {
   private readonly emit: EmitLoopEvent;
   /** record.json of each candidate absorbed by this process, by iteration (a resumed round reads the others'). */
   private readonly records = new Map<number, IterationRecord>();
+  /** Each absorbed candidate's held-back promoted events (candidate.ts), shown once the round is decided. */
+  private readonly held = new Map<number, LoopEvent[]>();
 
   constructor(
     private readonly s: LoopSettings,
@@ -58,7 +66,12 @@ export class ParallelOrchestrator {
     const { s, d } = this;
     const k = this.cfg.plan.k;
     try {
-      await this.ports.holdAll?.(k, d.signal, (slot) => (type, data) => this.w.event(type, { ...data, slot }));
+      const notes = (await this.ports.holdAll?.(k, d.signal, (slot) => (type, data) => this.w.event(type, { ...data, slot }))) ?? [];
+      for (const n of notes) d.console.warn(n);
+      if (this.ports.baseline && !d.signal.aborted) {
+        const b = await this.ports.baseline(await d.git.head(), d.signal);
+        if (!b.ok) return await this.stopped({ reason: 'iteration-error', cause: 'policy-fail', iteration: first, message: `baseline refused: ${b.reason}` });
+      }
       const last = roundOf(s.iterations, k);
       for (let round = roundOf(first, k); round <= last; round++) {
         if (d.signal.aborted) return this.interrupted();
@@ -72,6 +85,7 @@ export class ParallelOrchestrator {
       await this.emit({ type: 'run-done', iterations: s.iterations });
       return { kind: 'done', iterations: s.iterations };
     } finally {
+      await removeCandidateTrees({ d, state: this.state, w: this.w, ports: this.ports, k }).catch((e: Error) => d.console.warn(`removing the candidates' worktrees failed: ${e.message}`));
       await this.ports.releaseAll?.({ hurry: false }).catch((e: Error) => d.console.warn(`releasing the candidates' TPUs failed: ${e.message}`));
     }
   }
@@ -145,8 +159,10 @@ export class ParallelOrchestrator {
     state.completed.sort((a, b) => a.iteration - b.iteration);
     const promoted = await this.promote(round, base);
     await this.markExplored(round, promoted?.slot);
+    this.showHeld(promoted?.slot);
     p.previous = p.candidates.map((e) => ({ ...(e.explored ?? { slot: e.slot, iteration: e.iteration, status: e.status ?? 'failed' }), promoted: e.slot === promoted?.slot }));
     state.iteration = slots.at(-1)?.iteration ?? state.iteration;
+    p.promotion = undefined;
     await this.w.event('round-done', { round, promoted: promoted ? { slot: promoted.slot, iteration: promoted.iteration, head: state.champion } : null, explored: p.previous.map((e) => ({ slot: e.slot, iteration: e.iteration, status: e.status })) });
     await this.w.saveState();
     if (stop) return { result: await this.stopped(stop) };
@@ -178,6 +194,7 @@ export class ParallelOrchestrator {
     state.consecutiveFailures = cs.consecutiveFailures === 0 ? 0 : state.consecutiveFailures + Math.max(0, cs.consecutiveFailures - start.consecutive);
     const late = r.result?.kind === 'interrupted' && timedOut;
     if (r.record && !late) this.records.set(r.slot.iteration, r.record);
+    if (r.held.length > 0 && !late) this.held.set(r.slot.slot, r.held);
     if (late) await this.recordLate(r);
     else state.completed.push(...cs.completed);
     const rec = r.record;
@@ -193,6 +210,14 @@ export class ParallelOrchestrator {
     });
     await this.w.saveState();
     return r.result?.kind === 'stopped' ? r.result.stop : undefined;
+  }
+
+  /** The round's one promotion reaches the console (and the notifier) as the winner's; the others as explored. */
+  private showHeld(promotedSlot: number | undefined): void {
+    for (const [slot, evs] of [...this.held].sort((a, b) => a[0] - b[0])) {
+      for (const e of evs) this.d.console.event(slot === promotedSlot || e.type !== 'iteration-recorded' ? e : { ...e, status: 'explored' });
+    }
+    this.held.clear();
   }
 
   /** A candidate the round timeout ended: its record says so (the loop's own record never ran). */
@@ -217,26 +242,42 @@ export class ParallelOrchestrator {
     }
   }
 
+  private ledgerSide(): PromotionRecordContext {
+    return { d: this.d, state: this.state, p: this.p, w: this.w, ports: this.ports };
+  }
+
   /** Finalists ranked, the best brought onto the loop's branch; returns its entry, or undefined. */
   private async promote(round: number, base: string): Promise<CandidateEntry | undefined> {
     const { d, state } = this;
-    const measured = this.d.measurer !== undefined;
-    const finalists = this.p.candidates.filter((e) => e.done && e.head && (measured ? e.status === 'promoted' : e.outcome === 'kept'));
+    const p = this.p;
+    const pending = p.promotion?.round === round ? p.promotion : undefined;
+    if (pending) {
+      const done = await resumePromotion(this.ledgerSide(), pending);
+      if (done) return done;
+    }
+    const measured = this.cfg.measured;
+    const finalists = p.candidates.filter((e) => e.done && e.head && (measured ? e.status === 'promoted' : e.outcome === 'kept'));
     if (finalists.length === 0) return undefined;
     const ranked = await rankFinalists(
       finalists.map((e) => ({ slot: e.slot, dir: e.dir, measured: e.measured })),
       { bench: measured ? this.ports.finalistBench : undefined, direction: this.cfg.direction, signal: d.signal },
-    );
+    ).finally(() => this.ports.finalistsDone?.().catch(() => undefined));
     for (const slot of ranked.order) {
       const e = finalists.find((f) => f.slot === slot)!;
-      const got = await promoteWinner({ s: this.s, d, ports: this.ports, state }, { round, slot, iteration: e.iteration, base, tip: e.head! });
+      const intent = async (stash: string | undefined): Promise<void> => {
+        p.promotion = { round, slot, iteration: e.iteration, base, tip: e.head!, before: await d.git.head(), stash };
+        await this.w.saveState();
+      };
+      const got = await promoteWinner({ s: this.s, d, ports: this.ports, state, intent }, { round, slot, iteration: e.iteration, base, tip: e.head! });
       if (!got.ok) {
+        p.promotion = undefined;
         d.console.warn(`round ${round}: candidate ${slot} was not promoted: ${got.reason}`);
         continue;
       }
-      state.champion = got.head;
-      await this.ports.championPromoted(slot, got.head, e.iteration);
-      await this.w.event('candidate-promoted', { round, slot, iteration: e.iteration, how: got.how, head: got.head, ranking: ranked.order, finalistValues: ranked.values });
+      faultPoint('after-promotion');
+      Object.assign(p.promotion!, { head: got.head, how: got.how });
+      await this.w.saveState();
+      await announcePromotion(this.ledgerSide(), e, got.head, got.how, { ranking: ranked.order, finalistValues: ranked.values });
       d.console.info(`round ${round}: candidate ${slot} (iteration ${e.iteration}) promoted by ${got.how}; ${ranked.order.length - 1} other finalist(s) stay on their branches`);
       return e;
     }

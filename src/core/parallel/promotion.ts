@@ -11,13 +11,15 @@ import { postCheckEnv, runPostChecks } from '../loop/post-check-phase.js';
 import { iterNumber } from '../text/iteration-name.js';
 import type { ParallelPorts, PromoteResult } from '../../ports/parallel.js';
 import type { RunState } from '../loop/run-state.js';
+import type { Git } from '../../ports/git.js';
+import type { PromotionIntent } from './run-writer.js';
 
 export type Promotion = { ok: true; how: PromoteResult['kind']; head: string } | { ok: false; reason: string };
 
 const under = (path: string, dir: string | undefined): boolean => dir !== undefined && dir !== '' && (path === dir || path.startsWith(`${dir.replace(/\/$/, '')}/`));
 
 export async function promoteWinner(
-  x: { s: LoopSettings; d: LoopDeps; ports: ParallelPorts; state: RunState },
+  x: { s: LoopSettings; d: LoopDeps; ports: ParallelPorts; state: RunState; intent?: (stash: string | undefined) => Promise<void> },
   w: { round: number; slot: number; iteration: number; base: string; tip: string },
 ): Promise<Promotion> {
   const { s, d } = x;
@@ -26,6 +28,8 @@ export async function promoteWinner(
   const stash = dirty.length > 0 ? await git.stashPush(`gdnctl-operator-round-${w.round}`) : undefined;
   try {
     const message = `gdnctl: promote candidate ${w.slot} of round ${w.round} (iteration ${iterNumber(w.iteration)})`;
+    // Saved before the branch moves: a run killed from here on finds the promotion on resume, never applies it twice.
+    await x.intent?.(stash);
     const r = await x.ports.trees.promote(w.base, w.tip, message);
     switch (r.kind) {
       case 'conflict':
@@ -63,9 +67,19 @@ async function recheck(x: { s: LoopSettings; d: LoopDeps }, iteration: number, h
   return pc.ok;
 }
 
-async function putBack(x: { d: LoopDeps; state: RunState }, sha: string): Promise<void> {
+export async function putBack(x: { d: LoopDeps; state: RunState }, sha: string): Promise<void> {
   const git = x.d.git;
   if ((await git.stashTrial(sha)).ok && (await git.stashApplyAndDrop(sha)).applied) return;
   x.state.keptStashes.push(sha);
   x.d.console.warn(`your uncommitted work no longer applies after the promotion; it is kept as stash ${sha.slice(0, 12)} (git stash list)`);
+}
+
+/** HEAD when the branch moved from `before` by the winner's range (fast-forward, merge, or its commits picked). */
+export async function appliedHead(git: Git, x: PromotionIntent): Promise<string | undefined> {
+  const head = await git.head();
+  if (head === x.before) return undefined;
+  if (await git.isAncestor(x.tip, head)) return head;
+  const picked = (await git.commitsBetween(x.before, head)).map((c) => c.subject);
+  const range = (await git.commitsBetween(x.base, x.tip)).map((c) => c.subject);
+  return range.length > 0 && picked.length === range.length && picked.every((sub, i) => sub === range[i]) ? head : undefined;
 }

@@ -31,6 +31,25 @@ export interface CandidateEntry {
   explored?: Explored | undefined;
 }
 
+/**
+ * The round's promotion, saved before the loop's branch moves (`before` is its HEAD then) and completed with
+ * `head` once applied, so a resume neither applies it twice nor ranks the finalists again.
+ */
+export interface PromotionIntent {
+  round: number;
+  slot: number;
+  iteration: number;
+  base: string;
+  tip: string;
+  before: string;
+  /** The operator's work stashed around the promotion (put back by SHA on resume if still stashed). */
+  stash?: string | undefined;
+  head?: string | undefined;
+  how?: string | undefined;
+  /** The candidate-promoted event is written. */
+  announced?: boolean | undefined;
+}
+
 export interface ParallelStateFields {
   k: number;
   round: number;
@@ -39,6 +58,7 @@ export interface ParallelStateFields {
   candidates: CandidateEntry[];
   /** What the last finished round explored, for the next round's prompts. */
   previous: Explored[];
+  promotion?: PromotionIntent | undefined;
 }
 
 export type ParallelRunState = RunState & { parallel?: ParallelStateFields };
