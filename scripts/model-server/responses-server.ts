@@ -8,6 +8,7 @@
  * A function_call named `exec_command` with arguments `{"cmd": "…"}` makes codex run `/bin/bash -lc cmd`
  * in the repo; its output comes back in the next request as a `function_call_output` item with the same
  * call_id. codex's turn.completed usage is the sum of the usage of every response in the turn.
+ * Several codex processes may share one server at once (codex-loop --parallel K): see `match` in script.ts.
  *
  * Import `startResponsesServer` in tests, or run:
  *   node --import tsx scripts/model-server/responses-server.ts --script FILE [--port N] [--log FILE]

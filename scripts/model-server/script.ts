@@ -21,6 +21,17 @@
  * before. A request without any tool result is a new agent run and starts the next session; calls a killed run
  * left unanswered are recorded as abandoned. Anything else is a script violation, answered with HTTP 409 so the
  * mismatch is loud instead of silently replaying the wrong turn.
+ *
+ * Concurrent agent runs (gdnctl codex-loop --parallel K): a session with `match` is played by the new run whose
+ * prompt (the text of the request's user messages) contains that text, e.g. `match: "you are candidate 2 of 3"`;
+ * the other sessions go, in order, to new runs no unclaimed `match` fits. Each session played keeps its own
+ * position (a lane); a continuation goes to the lane whose calls it answers (call ids are unique per server), so
+ * several runs can be mid-session at once. A matched session runs alongside the others: starting another run
+ * abandons only the calls of unmatched sessions, which are played one at a time as before.
+ *
+ *     sessions:
+ *       - { name: c1, match: "you are candidate 1 of 2", turns: [...] }
+ *       - { name: c2, match: "you are candidate 2 of 2", turns: [...] }
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -62,6 +73,8 @@ const turnSchema = z.union([
 
 const sessionSchema = z.strictObject({
   name: z.string().min(1).optional(),
+  /** Played by the new agent run whose prompt contains this text (see the header). */
+  match: z.string().min(1).optional(),
   turns: z.array(turnSchema).min(1),
 });
 
@@ -96,15 +109,24 @@ export function loadModelScript(file: string): ModelScript {
   return parseModelScript(readFileSync(file, 'utf8'), file);
 }
 
-/** What the cursor decided for one request. */
+/** What the cursor decided for one request; `lane` names the session being played (pass it to `expect()`). */
 export type CursorStep =
-  | { kind: 'turn'; session: number; turn: number; play: ScriptTurn; abandoned: string[] }
+  | { kind: 'turn'; lane: number; session: number; turn: number; play: ScriptTurn; abandoned: string[] }
   | { kind: 'violation'; reason: string };
 
+/** One session being played: its place in the script and the calls its last turn sent. */
+interface Lane {
+  session: number;
+  turn: number;
+  pending: string[];
+  matched: boolean;
+}
+
 export class ScriptCursor {
-  private session = -1;
-  private turn = -1;
-  private pending: string[] = [];
+  private readonly lanes = new Map<number, Lane>();
+  private nextLane = 0;
+  /** Sessions a run has started (each is played once). */
+  private readonly claimed = new Set<number>();
 
   private readonly sessions: ScriptSession[];
 
@@ -117,40 +139,73 @@ export class ScriptCursor {
     this.sessions.push(sessionSchema.parse(session));
   }
 
-  /** Decide the turn for a request that carried tool results for `resultIds`; then call `expect()`. */
-  next(resultIds: ReadonlySet<string>): CursorStep {
-    let abandoned: string[] = [];
-    if (resultIds.size === 0) {
-      abandoned = this.pending;
-      this.session += 1;
-      this.turn = 0;
-    } else if (this.pending.length > 0 && this.pending.every((id) => resultIds.has(id))) {
-      this.turn += 1;
-    } else {
-      const waiting = this.pending.length > 0 ? this.pending.join(', ') : 'nothing (the last turn was final)';
-      return {
-        kind: 'violation',
-        reason: `request carried tool results for [${[...resultIds].join(', ')}] but the script waits for ${waiting}`,
-      };
+  /**
+   * Decide the turn for a request that carried tool results for `resultIds`; then call `expect()`.
+   * `prompt` is the text of the request's user messages, which a session's `match` is looked for in.
+   */
+  next(resultIds: ReadonlySet<string>, prompt = ''): CursorStep {
+    if (resultIds.size === 0) return this.start(prompt);
+    for (const [id, lane] of this.lanes) {
+      if (lane.pending.length > 0 && lane.pending.every((c) => resultIds.has(c))) {
+        lane.turn += 1;
+        lane.pending = [];
+        return this.play(id, lane, []);
+      }
     }
-    this.pending = [];
-    const session = this.sessions[this.session];
-    if (!session) {
-      return { kind: 'violation', reason: `script exhausted: all ${this.sessions.length} sessions were played` };
-    }
-    const play = session.turns[this.turn];
-    if (!play) {
-      return {
-        kind: 'violation',
-        reason: `session ${this.session + 1}${session.name ? ` (${session.name})` : ''} has no turn ${this.turn + 1}; end it with a message turn`,
-      };
-    }
-    return { kind: 'turn', session: this.session, turn: this.turn, play, abandoned };
+    const waiting = [...this.lanes.values()].flatMap((l) => l.pending);
+    return {
+      kind: 'violation',
+      reason: `request carried tool results for [${[...resultIds].join(', ')}] but the script waits for ${waiting.length > 0 ? waiting.join(', ') : 'nothing (the last turn was final)'}`,
+    };
   }
 
-  /** The call ids the turn just sent; the next continuation must answer all of them. */
-  expect(callIds: string[]): void {
-    this.pending = [...callIds];
+  /** A new agent run: the first unclaimed session whose `match` is in its prompt, else the next unmatched one. */
+  private start(prompt: string): CursorStep {
+    const free = (i: number): boolean => !this.claimed.has(i);
+    let session = this.sessions.findIndex((s, i) => free(i) && s.match !== undefined && prompt.includes(s.match));
+    if (session < 0) session = this.sessions.findIndex((s, i) => free(i) && s.match === undefined);
+    const matched = session >= 0 && this.sessions[session]!.match !== undefined;
+    // Unmatched sessions are played one at a time: a new run means the one before was killed.
+    const abandoned: string[] = [];
+    if (!matched) {
+      for (const [id, lane] of this.lanes) {
+        if (lane.matched) continue;
+        abandoned.push(...lane.pending);
+        this.lanes.delete(id);
+      }
+    }
+    if (session < 0) {
+      const unmatched = this.sessions.filter((s) => s.match === undefined).length;
+      const open = this.sessions.filter((s, i) => free(i) && s.match !== undefined).map((s) => JSON.stringify(s.match));
+      const reason = unmatched === this.sessions.length
+        ? `script exhausted: all ${this.sessions.length} sessions were played`
+        : `script exhausted: no session left for this run (${this.claimed.size} of ${this.sessions.length} played${open.length > 0 ? `; its prompt contains none of ${open.join(', ')}` : ''})`;
+      return { kind: 'violation', reason };
+    }
+    this.claimed.add(session);
+    const id = this.nextLane++;
+    const lane: Lane = { session, turn: 0, pending: [], matched };
+    this.lanes.set(id, lane);
+    return this.play(id, lane, abandoned);
+  }
+
+  private play(id: number, lane: Lane, abandoned: string[]): CursorStep {
+    const session = this.sessions[lane.session]!;
+    const play = session.turns[lane.turn];
+    if (!play) {
+      this.lanes.delete(id);
+      return {
+        kind: 'violation',
+        reason: `session ${lane.session + 1}${session.name ? ` (${session.name})` : ''} has no turn ${lane.turn + 1}; end it with a message turn`,
+      };
+    }
+    return { kind: 'turn', lane: id, session: lane.session, turn: lane.turn, play, abandoned };
+  }
+
+  /** The call ids the lane's turn just sent; its next continuation must answer all of them. */
+  expect(lane: number, callIds: string[]): void {
+    const l = this.lanes.get(lane);
+    if (l) l.pending = [...callIds];
   }
 }
 

@@ -26,6 +26,10 @@ export interface RecordedRequest {
   /** 0-based session and turn of the script this request was answered with. */
   session?: number;
   turn?: number;
+  /** Which session being played (one per agent run) the request was routed to. */
+  lane?: number;
+  /** The client's own id for its session, when it sends one (codex 0.171: the `session-id` header). */
+  clientSession?: string;
   reply: { kind: ReplyKind; callIds?: string[]; detail?: string };
   /** The JSON Schema the client asked the final message to follow (codex --output-schema → text.format). */
   outputSchema?: unknown;

@@ -47,6 +47,7 @@ export class ScriptState {
       headers: req.headers,
       body,
       receivedAt: new Date().toISOString(),
+      ...(typeof req.headers['session-id'] === 'string' ? { clientSession: req.headers['session-id'] } : {}),
       toolResults: toolResults(body),
       reply: { kind: 'not-found' },
     };
@@ -60,7 +61,7 @@ export class ScriptState {
    */
   advance(rec: RecordedRequest): { play: ScriptTurn; session: number; turn: number } | { violation: string } {
     answerCalls(this.calls, rec.toolResults, rec.receivedAt);
-    const step = this.cursor.next(new Set(rec.toolResults.map((r) => r.callId)));
+    const step = this.cursor.next(new Set(rec.toolResults.map((r) => r.callId)), userText(rec.body));
     if (step.kind === 'violation') {
       this.violations.push(`request ${rec.seq}: ${step.reason}`);
       rec.reply = { kind: 'violation', detail: step.reason };
@@ -69,6 +70,7 @@ export class ScriptState {
     markAbandoned(this.calls, step.abandoned);
     rec.session = step.session;
     rec.turn = step.turn;
+    rec.lane = step.lane;
     return step;
   }
 
@@ -76,7 +78,7 @@ export class ScriptState {
   sendCalls(rec: RecordedRequest, cmds: string[], idFor: (index: number) => string): string[] {
     const ids = cmds.map((_, i) => idFor(i));
     cmds.forEach((cmd, i) => this.calls.push({ callId: ids[i]!, cmd, session: rec.session ?? 0, turn: rec.turn ?? 0, sentAt: rec.receivedAt }));
-    this.cursor.expect(ids);
+    this.cursor.expect(rec.lane ?? -1, ids);
     rec.reply = { kind: 'calls', callIds: ids };
     return ids;
   }
@@ -92,6 +94,24 @@ export class ScriptState {
       close: listener.close,
     };
   }
+}
+
+/**
+ * The text of a request's user messages (Responses `input`, Messages `messages`): the agent's prompt and, for
+ * codex, its environment context (working directory). A session's `match` is looked for here.
+ */
+export function userText(body: unknown): string {
+  const b = body as { input?: unknown; messages?: unknown } | undefined;
+  const items = Array.isArray(b?.input) ? b.input : Array.isArray(b?.messages) ? b.messages : [];
+  const parts: string[] = [];
+  for (const item of items as Array<{ role?: unknown; content?: unknown }>) {
+    if (item?.role !== 'user') continue;
+    if (typeof item.content === 'string') parts.push(item.content);
+    else if (Array.isArray(item.content)) {
+      for (const c of item.content as Array<{ text?: unknown }>) if (typeof c?.text === 'string') parts.push(c.text);
+    }
+  }
+  return parts.join('\n');
 }
 
 /** The usage a response reports: the turn's scripted numbers, else estimates from what went each way. */

@@ -11,6 +11,7 @@ import { CodexEventReader } from './codex-events.js';
 import { classifyCodexMessage } from './codex-failures.js';
 import { codexLimitResetAt } from './codex-limits.js';
 import { prepareCodexHome } from './codex-home.js';
+import { gitWritableDirs } from './codex-git-dirs.js';
 import { classifyRun, describeFailure, UnknownFailureMemory } from './failure-classifier.js';
 import { runEventStreamAgent } from './event-stream-run.js';
 import { sealTree } from '../ledger/private-files.js';
@@ -83,6 +84,10 @@ export class CodexAgent implements AgentRunner {
           this.dropped.add('--ephemeral');
           warnings.push(`${this.resolvedBin} exec does not offer --ephemeral; its sessions are kept in codex's state`);
         }
+        if (this.opts.sandbox === 'workspace-write' && !offers('--add-dir')) {
+          this.dropped.add('--add-dir');
+          warnings.push(`${this.resolvedBin} exec does not offer --add-dir; under --codex-sandbox workspace-write the agent may be unable to commit`);
+        }
         if (!offers('--output-schema')) {
           this.dropped.add('--output-schema');
           warnings.push(`${this.resolvedBin} exec does not offer --output-schema; the agent's report is read from its last message unchecked`);
@@ -94,7 +99,12 @@ export class CodexAgent implements AgentRunner {
 
   describe(input: AgentRunInput): string[] {
     const o = this.opts;
-    const argv = [this.resolvedBin ?? o.bin, 'exec', '-C', input.workdir, ...SANDBOX_FLAGS[input.sandbox ?? o.sandbox]];
+    const sandbox = input.sandbox ?? o.sandbox;
+    const argv = [this.resolvedBin ?? o.bin, 'exec', '-C', input.workdir, ...SANDBOX_FLAGS[sandbox]];
+    // The agent must be able to commit: its git dirs are read-only in codex's sandbox unless named (codex-git-dirs.ts).
+    if (sandbox === 'workspace-write' && !this.dropped.has('--add-dir')) {
+      for (const dir of gitWritableDirs(input.workdir)) argv.push('--add-dir', dir);
+    }
     argv.push('-o', join(input.iterDir, 'last-message.md'));
     if (o.ephemeral && !this.dropped.has('--ephemeral')) argv.push('--ephemeral');
     if (o.model) argv.push('-m', o.model);
