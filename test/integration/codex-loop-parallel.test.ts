@@ -151,3 +151,22 @@ test('--parallel 3 --bench: each candidate tested at α/3, the finalists ranked,
   const state = readJson<{ completed: Array<{ iteration: number; status?: string }> }>(join(run, 'state.json'));
   assert.deepEqual(state.completed.map((c) => c.status), ['explored', 'promoted', 'regression-reverted']);
 });
+
+test('--parallel 2: a candidate\'s agent, post-checks and bench see its own worktree\'s experiment log, not the operator\'s', async (t) => {
+  const repo = await TempRepo.create({ files: { 'speed.txt': '100\n', 'bench.sh': `echo "$GDNCTL_HILLCLIMB_LOG" >> "$SEEN"\n${BENCH}` } });
+  t.after(() => repo.dispose());
+  const seen = repo.scratch('seen.txt');
+  const record = { do: 'shell', cmd: `echo "$GDNCTL_HILLCLIMB_LOG" >> '${seen}'` };
+  const env = { ...loopEnv(repo, candidateAgent([record])), SEEN: seen };
+  const args = ['--iterations', '2', '--parallel', '2', ...FAST, '--hillclimb-log', LOG, '--post-check', `echo "$GDNCTL_HILLCLIMB_LOG" >> '${seen}'`,
+    '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '2', '--max-bench-runs', '4', '--no-commit-policy', 'count-failure', '--max-failures', '-1'];
+  const r = await runLoopInProcess(repo, args, env);
+  assert.equal(r.code, 0, r.stderr);
+  const runId = runDirs(repo)[0]!.split('/').at(-1)!;
+  const lines = readFileSync(seen, 'utf8').trim().split('\n');
+  const inCandidate = (k: number) => join(repo.dir, '.agents', 'logs', 'gdn_codex_loop', 'worktrees', runId, `c${k}`, LOG);
+  const operator = join(repo.dir, LOG);
+  for (const k of [1, 2]) assert.ok(lines.filter((l) => l === inCandidate(k)).length >= 3, `agent, post-check and bench of c${k}: ${lines.join('\n')}`);
+  // The run's own baseline is measured in the operator's tree; no candidate's child is pointed there.
+  assert.ok(lines.every((l) => l === operator || l === inCandidate(1) || l === inCandidate(2)), lines.join('\n'));
+});

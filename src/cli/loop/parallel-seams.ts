@@ -4,7 +4,7 @@
  * α/K against the run's champion). Without --parallel (K = 1) nothing here is built and the loop runs as ever.
  */
 import { cp, mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
 import { candidateWorktrees } from '../../adapters/git/candidate-worktrees.js';
 import { SimpleGitRepo } from '../../adapters/git/simple-git-repo.js';
@@ -79,6 +79,18 @@ export interface ParallelContext {
   onHurry?: ((fn: () => void) => unknown) | undefined;
 }
 
+/**
+ * The shared settings that name a file of the operator's tree, said of candidate k's worktree: the experiment log
+ * the candidate's agent writes, lints and benches against is the worktree's copy (candidate.ts rebases the loop's
+ * own setting the same way). The ledger, keys and known-hosts files stay the operator's.
+ */
+export function candidateTreeEnv(settingsEnv: Readonly<Record<string, string>>, workdir: string, dir: string): Record<string, string> {
+  const log = settingsEnv.GDNCTL_HILLCLIMB_LOG;
+  if (log === undefined) return {};
+  const rel = relative(workdir, resolve(workdir, log));
+  return rel.startsWith('..') || isAbsolute(rel) ? {} : { GDNCTL_HILLCLIMB_LOG: join(dir, rel) };
+}
+
 /** The engine of a parallel run, or undefined for K = 1 (the loop's own engine). */
 export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] {
   const v = x.values;
@@ -136,23 +148,26 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
       trees: candidateWorktrees({ repoRoot: x.repoRoot, root: join(logDir, 'worktrees', state.runId), env: x.env }),
       async seams(slot, dir, championSha, signal, report) {
         const git = new SimpleGitRepo(dir, { env: x.env });
-        const agent = createAgentRunner(v, { runner: x.runner, env: x.agentEnv, cwd: dir, redact: x.redact });
+        const own = candidateTreeEnv(x.settingsEnv, v.workdir, dir);
+        const env = { ...deps.env, ...own };
+        const agent = createAgentRunner(v, { runner: x.runner, env: { ...x.agentEnv, ...own }, cwd: dir, redact: x.redact });
         const held = v.holdDevTpu ? await holdFor(slot, signal, report) : undefined;
         const tpu = held ? { tpu: held.hold, memory: held.wrap } : {};
-        if (!v.bench) return { git, agent, env: deps.env, ...tpu };
+        if (!v.bench) return { git, agent, env, ...tpu };
         // The candidate's measurer keeps its champion.json apart from the run's: the run's changes only at promotion.
-        const own = candDir(slot);
-        await mkdir(own, { recursive: true, mode: 0o700 });
-        await cp(join(runDir, 'baseline'), join(own, 'baseline'), { recursive: true, force: true });
-        await cp(join(runDir, 'champion.json'), join(own, 'champion.json'), { force: true });
+        const ledgerDir = candDir(slot);
+        await mkdir(ledgerDir, { recursive: true, mode: 0o700 });
+        await cp(join(runDir, 'baseline'), join(ledgerDir, 'baseline'), { recursive: true, force: true });
+        await cp(join(runDir, 'champion.json'), join(ledgerDir, 'champion.json'), { force: true });
+        const settingsEnv = { ...x.settingsEnv, ...own };
         const measurer = onNodes
-          ? nodeMeasurer(nodes, slot, dir, plan.alpha)
+          ? nodeMeasurer({ ...nodes, settingsEnv }, slot, dir, plan.alpha)
           : createMeasurer({ ...v, alpha: plan.alpha, logDir }, {
-            repoRoot: dir, env: x.env, onLine: (l) => x.log.info(`[c${slot}] ${l}`), redact: x.redact, settingsEnv: x.settingsEnv,
+            repoRoot: dir, env: x.env, onLine: (l) => x.log.info(`[c${slot}] ${l}`), redact: x.redact, settingsEnv,
           });
-        const b = await measurer.ensureBaseline(own, championSha, signal);
+        const b = await measurer.ensureBaseline(ledgerDir, championSha, signal);
         if (!b.ok) throw new Error(`candidate ${slot}: ${b.reason}`);
-        return { git, agent, measurer, env: deps.env, ...tpu };
+        return { git, agent, measurer, env, ...tpu };
       },
       finalistBench,
       finalistsDone: onNodes ? () => (finalistBench as ReturnType<typeof finalistTpuBench>).idle() : undefined,
