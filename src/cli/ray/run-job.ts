@@ -50,7 +50,7 @@ export async function runRayJob(ctx: CommandContext, req: RayJobRequest, plan: {
     const iterDir = ctx.env.GDNCTL_ITER_DIR ? resolve(ctx.env.GDNCTL_ITER_DIR) : undefined;
     const recordName = `ray-${req.kind}.json`;
 
-    const earlier = iterDir ? await earlierJob(session, iterDir, recordName, pkg.uri, entrypoint, ctx) : undefined;
+    const earlier = iterDir ? await earlierJob(session, iterDir, recordName, pkg.uri, entrypoint, ctx.log) : undefined;
     const submissionId = earlier?.submissionId ?? newSubmissionId(req.kind, ctx.env.GDNCTL_ITERATION);
     const file = iterDir ? join(iterDir, recordName) : join(resolve(ctx.config.repoRoot, v.logDir), 'ray-jobs', `${submissionId}.json`);
     const record: RayJobRecord = { submissionId, kind: req.kind, cluster: session.target.name, packageUri: pkg.uri, entrypoint, state: 'submitting', at: new Date().toISOString(), ...(req.runName ? { runName: req.runName } : {}) };
@@ -103,7 +103,7 @@ export async function runRayJob(ctx: CommandContext, req: RayJobRequest, plan: {
   }
 }
 
-async function ensurePackage(session: RaySession, pkg: RayPackage): Promise<boolean> {
+export async function ensurePackage(session: RaySession, pkg: RayPackage): Promise<boolean> {
   if (await session.jobs.packageExists(pkg.uri)) return false;
   await session.jobs.uploadPackage(pkg.uri, pkg.zip);
   return true;
@@ -113,7 +113,7 @@ async function ensurePackage(session: RaySession, pkg: RayPackage): Promise<bool
  * A job an interrupted attempt of this iteration left: the same package and entrypoint is re-attached to
  * (or submitted under its recorded id when the cluster never got it); a different one still running is stopped.
  */
-async function earlierJob(session: RaySession, iterDir: string, name: string, uri: string, entrypoint: string, ctx: CommandContext): Promise<{ submissionId: string; attach: boolean; file: string; record: RayJobRecord } | undefined> {
+export async function earlierJob(session: RaySession, iterDir: string, name: string, uri: string, entrypoint: string, log: Pick<CommandContext['log'], 'warn'>): Promise<{ submissionId: string; attach: boolean; file: string; record: RayJobRecord } | undefined> {
   for (const { file, record } of iterationJobRecords(iterDir, name)) {
     if (record.state === 'ended' || record.cluster !== session.target.name) continue;
     const info = await session.jobs.status(record.submissionId);
@@ -121,7 +121,7 @@ async function earlierJob(session: RaySession, iterDir: string, name: string, ur
       return { submissionId: record.submissionId, attach: info !== undefined, file, record };
     }
     if (info && !isTerminal(info.status)) {
-      ctx.log.warn(`stopping ${record.submissionId}: an earlier attempt's job for a different tree`);
+      log.warn(`stopping ${record.submissionId}: an earlier attempt's job for a different tree`);
       await session.jobs.stop(record.submissionId);
     }
     await writeJobRecord(file, { ...record, state: 'ended', status: info?.status ?? 'unknown' });
@@ -129,7 +129,7 @@ async function earlierJob(session: RaySession, iterDir: string, name: string, ur
   return undefined;
 }
 
-function newSubmissionId(kind: string, iteration: string | undefined): string {
+export function newSubmissionId(kind: string, iteration: string | undefined): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const iter = iteration && /^\d+$/.test(iteration) ? `iter${iteration.padStart(3, '0')}-` : '';
   return `gdnctl-${kind}-${iter}${stamp}-${randomBytes(3).toString('hex')}`;
