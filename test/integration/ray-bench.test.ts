@@ -133,4 +133,9 @@ test('--bench-on ray without a Ray cluster is exit 2 with one line, nothing writ
   const bad = await runLoopInProcess(repo, ['--iterations', '1', ...a, '--ray-address', 'not a url'], loopEnv(repo, []));
   assert.equal(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /is not a URL/);
+  assert.ok(!existsSync(join(logDir(repo), 'runs')), 'nothing written');
+  const par = await runLoopInProcess(repo, ['--iterations', '1', ...args(), '--parallel', '2'], loopEnv(repo, []));
+  assert.equal(par.code, 2, par.stderr);
+  assert.match(par.stderr, /--bench-on ray does not work with --parallel yet/);
+  assert.ok(!existsSync(join(logDir(repo), 'runs')), 'nothing written');
 });

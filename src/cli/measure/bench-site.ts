@@ -23,9 +23,10 @@ import { remoteEnvSnapshotter } from '../../adapters/measure/remote-env-snapshot
 import { envSnapshot } from '../../adapters/measure/env-snapshot.js';
 import { resolveRunTarget } from '../dev-tpu/target.js';
 import { createRayBench } from '../ray/ray-bench.js';
+import { rayTargetProblem } from '../ray/ray-session.js';
 import type { RayBench } from '../../ports/ray.js';
 
-type SiteValues = Pick<Config, 'benchOn' | 'tpuName' | 'devTpuName' | 'workerHost' | 'workdir'> & Partial<Pick<Config, 'rayAddress' | 'rayCluster'>> & { logDir?: string };
+type SiteValues = Pick<Config, 'benchOn' | 'tpuName' | 'devTpuName' | 'workerHost' | 'workdir'> & Partial<Pick<Config, 'rayAddress' | 'rayCluster' | 'parallel'>> & { logDir?: string };
 
 /**
  * A TPU is held or named for this command (pure on the resolved config, plus the lease folder). --hold-dev-tpu
@@ -43,7 +44,12 @@ export function benchRunsOn(v: SiteValues): 'tpu' | 'local' | 'ray' {
 /** `--bench-on tpu` or `ray` with nothing to run on: refused before anything is written. */
 export function benchOnProblems(v: SiteValues): string[] {
   if (v.benchOn === 'ray') {
-    if (v.rayAddress !== undefined || v.rayCluster !== undefined) return [];
+    // The parallel candidates' measurers are built without the Ray site (parallel-seams.ts): refused, not benched locally.
+    if ((v.parallel ?? 1) > 1) return ['--bench-on ray does not work with --parallel yet; pass --bench-on local or drop --parallel'];
+    if (v.rayAddress !== undefined || v.rayCluster !== undefined) {
+      const p = rayTargetProblem(v as Config);
+      return p ? [p] : [];
+    }
     return ['--bench-on ray, but no Ray cluster given; pass --ray-address http://HOST:8265 or --cluster NAME from rayClusters (or rayAddress: in gdnctl.yaml)'];
   }
   if (v.benchOn !== 'tpu' || tpuHeldOrNamed(v)) return [];

@@ -6,6 +6,7 @@ import { openSshTunnel, type SshTunnel } from '../../adapters/ray/ssh-tunnel.js'
 import type { RayJobs, RayVersion } from '../../ports/ray.js';
 import { createRedactor, type Redactor } from '../../redact.js';
 import type { CommandContext } from '../command-spec.js';
+import type { Config } from '../../config/schema.js';
 
 /** What a Ray session needs of a command's context (a command's, or the loop's measurer's for --bench-on ray). */
 export interface RayContext {
@@ -43,6 +44,17 @@ export function resolveRayTarget(ctx: Pick<RayContext, 'config' | 'env'>): RayTa
   if (v.rayAddress === undefined) throw new UsageError('no Ray cluster given; pass --ray-address http://HOST:8265 or --cluster NAME from rayClusters');
   checkUrl(v.rayAddress, '--ray-address');
   return { name: v.rayAddress, address: v.rayAddress };
+}
+
+/** The target's usage problem, if any, before anything runs (`--bench-on ray` checks it in the loop's preflight). */
+export function rayTargetProblem(values: Config): string | undefined {
+  try {
+    resolveRayTarget({ config: { values, repoRoot: '.' }, env: {} });
+    return undefined;
+  } catch (e) {
+    if (e instanceof UsageError) return e.message;
+    throw e;
+  }
 }
 
 /** `~/…` from the caller's HOME; a relative path from the repository (where gdnctl.yaml lives). */
