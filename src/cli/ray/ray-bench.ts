@@ -52,6 +52,16 @@ export function createRayBench(d: RayBenchDeps): RayBench {
 
   async function runBatch(input: RayBenchBatchInput): Promise<RayBenchBatchResult> {
     const signal = input.signal ?? new AbortController().signal;
+    try {
+      return await runJob(input, signal);
+    } catch (e) {
+      // Interrupted before the job was followed (packaging, upload, submit): a failed sample, as a local run's.
+      if (signal.aborted) return { submissionId: '', reattached: false, samples: [], failure: { reason: 'benchmark interrupted', tail: '' } };
+      throw e;
+    }
+  }
+
+  async function runJob(input: RayBenchBatchInput, signal: AbortSignal): Promise<RayBenchBatchResult> {
     const session = await openRaySession({ ...d.ctx, interrupt: { signal } }, plan, redact);
     let live: string | undefined;
     try {
