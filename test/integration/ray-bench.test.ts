@@ -4,7 +4,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TempRepo } from '../helpers/temp-repo.js';
 import { commitStep, FAST, loopEnv, logDir, readJson, runDirs, runLoopInProcess, until } from '../helpers/loop-harness.js';
@@ -138,4 +139,27 @@ test('--bench-on ray without a Ray cluster is exit 2 with one line, nothing writ
   assert.equal(par.code, 2, par.stderr);
   assert.match(par.stderr, /--bench-on ray does not work with --parallel yet/);
   assert.ok(!existsSync(join(logDir(repo), 'runs')), 'nothing written');
+});
+
+test('an undecided first batch is followed by a second job for the next look, and the rule decides there', async (t) => {
+  const counter = join(mkdtempSync(join(tmpdir(), 'gdnctl-raycount-')), 'n');
+  t.after(() => rmSync(join(counter, '..'), { recursive: true, force: true }));
+  // Noise by the global run order: 3 % better is not significant after 5 runs per side, and is after 10.
+  const noisy = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n + 1)) > ${counter}\nnoise=(0 3 -3 2 -2 4 -4 1 -1 0)\necho "GDNCTL_METRIC {\\"step_ms\\": $(( $(cat speed.txt) + noise[n % 10] ))}"\n`;
+  const repo = await TempRepo.create({ files: { 'speed.txt': '100\n', 'bench.sh': noisy } });
+  t.after(() => repo.dispose());
+  const before = emu.jobs.size;
+  const env = loopEnv(repo, [{ steps: [commitStep({ 'speed.txt': '97\n' })] }]);
+  const a = args(['--bench-warmup-runs', '0']).map((x, i, all) => (all[i - 1] === '--max-bench-runs' ? '10' : x));
+  const r = await runLoopInProcess(repo, ['--iterations', '1', ...a], env);
+  assert.equal(r.code, 0, r.stderr);
+  const run = runDirs(repo).at(-1)!;
+  const b = readJson(join(run, 'iter-001', 'bench.json'));
+  assert.deepEqual([b.outcome, b.runs, (b.looks as unknown[]).length], ['promoted', 10, 2], String(b.reason));
+  const jobs = jobsSince(before).filter((j) => j.metadata.gdnctl_kind === 'bench' && j.metadata.gdnctl_iteration === '1');
+  assert.deepEqual(b.rayJobs, jobs.map((j) => j.submissionId));
+  assert.equal(jobs.length, 2);
+  // The second job goes on with pair 6 (B A): its plan starts with the candidate.
+  assert.match(readFileSync(join(jobs[1]!.dir!, '.gdnctl-ray', 'plan.tsv'), 'utf8'), /^candidate\t6\tfalse\nchampion\t6\tfalse\n/);
+  assert.equal(readJson(join(run, 'iter-001', 'ray-bench-2.json')).submissionId, jobs[1]!.submissionId);
 });
