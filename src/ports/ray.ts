@@ -65,3 +65,46 @@ export interface RayJobs {
   /** True when a running job was asked to stop; false when it had ended already. */
   stop(submissionId: string): Promise<boolean>;
 }
+
+// ── `--bench-on ray`: the benchmark's runs as Ray jobs, a batch of them per job (src/core/measure/batch-plan.ts). ──
+
+/** One run a bench job makes: which tree (`baseline` runs the candidate tree alone), its index, warm-up or not. */
+export interface RayBenchRun {
+  side: 'champion' | 'candidate' | 'baseline';
+  /** 1-based among the side's measured runs of the decision (warm-ups count separately, from 1 in each batch). */
+  index: number;
+  warmup: boolean;
+}
+
+/** What one run of a bench job gave: its metric, or why there is none with its output's tail. */
+export type RayBenchSample =
+  | { run: RayBenchRun; ok: true; value: number; durationMs: number }
+  | { run: RayBenchRun; ok: false; reason: string; tail: string };
+
+export interface RayBenchBatchInput {
+  /** The candidate tree: the working tree at this commit. */
+  head: string;
+  /** The champion tree, for a comparison; absent for a baseline. */
+  championSha?: string | undefined;
+  runs: RayBenchRun[];
+  /** Where the job's record goes (before the submit) and where a resumed attempt's record is looked for. */
+  recordDir: string;
+  /** 1-based batch of this measurement: each has its own record. */
+  batch: number;
+  signal?: AbortSignal | undefined;
+}
+
+export interface RayBenchBatchResult {
+  submissionId: string;
+  reattached: boolean;
+  samples: RayBenchSample[];
+  /** The job ended before every run reported (failed, stopped, timed out, could not start). */
+  failure?: { reason: string; tail: string } | undefined;
+}
+
+/** The benchmark as Ray jobs: both trees of a decision in one job's working dir, so both sides share one host. */
+export interface RayBench {
+  runBatch(input: RayBenchBatchInput): Promise<RayBenchBatchResult>;
+  /** Where, for bench.json and messages ("Ray cluster team"). */
+  label(): string;
+}

@@ -8,7 +8,7 @@ import { mkdirPrivate, writePrivateAtomic } from '../ledger/private-files.js';
  */
 export interface RayJobRecord {
   submissionId: string;
-  kind: 'test' | 'profile';
+  kind: 'test' | 'profile' | 'bench';
   cluster: string;
   /** The package URI and entrypoint: the same pair means the same job. */
   packageUri: string;

@@ -25,7 +25,8 @@ export function measureUsageProblems(v: { bench?: string | undefined; metricPatt
 
 export async function runBaseline(ctx: CommandContext): Promise<number> {
   const v = ctx.config.values;
-  const problems = measureUsageProblems(v);
+  // A standalone baseline on Ray is not built: the loop measures its own there (docs/ray.md "--bench-on ray").
+  const problems = v.benchOn === 'ray' ? ['gdnctl baseline --bench-on ray is not supported; codex-loop --bench-on ray measures its baseline as a Ray job, or pass --bench-on local|tpu'] : measureUsageProblems(v);
   const root = ctx.config.repoRoot;
   const logDir = resolve(root, v.logDir);
   // Before excludeFromGit writes .git/info/exclude: a bad log dir or bench must leave nothing behind.

@@ -7,13 +7,14 @@ import { gitWorktreeProvider } from '../../adapters/measure/worktree.js';
 import { privateRunFiles } from '../../adapters/ledger/run-files.js';
 import { createRedactor } from '../../redact.js';
 import { mfuMetricSpec, type MfuValues } from './mfu-context.js';
-import { tpuBench, type TpuBenchDeps } from './bench-site.js';
+import { rayBenchSite, tpuBench, type RayBenchSiteDeps, type TpuBenchDeps } from './bench-site.js';
 
 export type { BaselineOutcome, BenchMeasurer } from '../../core/measure/measurer.js';
 export type { Champion } from '../../ports/bench.js';
 
 export interface MeasureValues extends MeasurePolicy, Partial<Omit<MfuValues, 'metric'>> {
   benchTimeoutSeconds: number;
+  rayTpu?: string | undefined;
 }
 
 export interface MeasurerDeps {
@@ -35,6 +36,8 @@ export interface MeasurerDeps {
   redact?: (text: string) => string;
   /** The benchmark runs on the TPU's workers (`--bench-on`, bench-site.ts): how to reach them. */
   tpu?: Omit<TpuBenchDeps, 'repoRoot' | 'env' | 'redact'> | undefined;
+  /** `--bench-on ray`: the measurements run as Ray jobs (bench-site.ts rayBenchSite). */
+  ray?: Omit<RayBenchSiteDeps, 'repoRoot' | 'env' | 'redact'> | undefined;
   /** Pause before a tpu-busy run is tried again. */
   busyWaitMs?: number;
 }
@@ -62,6 +65,18 @@ export function createMeasurer(values: MeasureValues, deps: MeasurerDeps): Bench
     redact,
     ...(deps.busyWaitMs !== undefined ? { busyWaitMs: deps.busyWaitMs } : {}),
   };
+  if (deps.ray) {
+    const metricOn = { ...metric, ...mfuMetricSpec(values.rayTpu && values.rayTpu !== 'auto' ? { ...values, devTpuType: values.rayTpu } : values) };
+    const r = rayBenchSite({ ...deps.ray, env, repoRoot: deps.repoRoot, redact }, { command: values.bench ?? '', metric: metricOn, timeoutMs });
+    return createBenchMeasurer(values, {
+      ...common,
+      bench: { run: async () => ({ ok: false, reason: 'with --bench-on ray the runs go to Ray jobs', tail: '' }) },
+      worktrees: gitWorktreeProvider(deps.repoRoot),
+      envSnapshot: envSnapshotter({ cwd: deps.repoRoot, env }),
+      site: r.site,
+      rayBench: r.rayBench,
+    });
+  }
   if (deps.tpu) {
     // MFU counts the chips of the node the bench ran on (a fallback or re-acquire may hold another type).
     const metricOn = (type: string | undefined) => ({ ...metric, ...mfuMetricSpec(type ? { ...values, devTpuType: type } : values) });

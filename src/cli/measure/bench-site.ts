@@ -22,8 +22,11 @@ import { remoteBenchSite, remoteChampionTrees } from '../../adapters/measure/rem
 import { remoteEnvSnapshotter } from '../../adapters/measure/remote-env-snapshot.js';
 import { envSnapshot } from '../../adapters/measure/env-snapshot.js';
 import { resolveRunTarget } from '../dev-tpu/target.js';
+import { createRayBench } from '../ray/ray-bench.js';
+import { rayTargetProblem } from '../ray/ray-session.js';
+import type { RayBench } from '../../ports/ray.js';
 
-type SiteValues = Pick<Config, 'benchOn' | 'tpuName' | 'devTpuName' | 'workerHost' | 'workdir'> & { logDir?: string };
+type SiteValues = Pick<Config, 'benchOn' | 'tpuName' | 'devTpuName' | 'workerHost' | 'workdir'> & Partial<Pick<Config, 'rayAddress' | 'rayCluster' | 'parallel'>> & { logDir?: string };
 
 /**
  * A TPU is held or named for this command (pure on the resolved config, plus the lease folder). --hold-dev-tpu
@@ -33,13 +36,22 @@ export function tpuHeldOrNamed(v: SiteValues): boolean {
   return Boolean(v.tpuName ?? v.devTpuName) || v.workerHost.length > 0 || listLeases(tpuLogDir(v as Config)).length > 0;
 }
 
-export function benchRunsOn(v: SiteValues): 'tpu' | 'local' {
+export function benchRunsOn(v: SiteValues): 'tpu' | 'local' | 'ray' {
   if (v.benchOn === 'auto') return tpuHeldOrNamed(v) ? 'tpu' : 'local';
   return v.benchOn;
 }
 
-/** `--bench-on tpu` with nothing to run on: refused before anything is written. */
+/** `--bench-on tpu` or `ray` with nothing to run on: refused before anything is written. */
 export function benchOnProblems(v: SiteValues): string[] {
+  if (v.benchOn === 'ray') {
+    // The parallel candidates' measurers are built without the Ray site (parallel-seams.ts): refused, not benched locally.
+    if ((v.parallel ?? 1) > 1) return ['--bench-on ray does not work with --parallel yet; pass --bench-on local or drop --parallel'];
+    if (v.rayAddress !== undefined || v.rayCluster !== undefined) {
+      const p = rayTargetProblem(v as Config);
+      return p ? [p] : [];
+    }
+    return ['--bench-on ray, but no Ray cluster given; pass --ray-address http://HOST:8265 or --cluster NAME from rayClusters (or rayAddress: in gdnctl.yaml)'];
+  }
   if (v.benchOn !== 'tpu' || tpuHeldOrNamed(v)) return [];
   return [
     '--bench-on tpu, but no TPU is held or named; hold one for the loop with --hold-dev-tpu --dev-tpu-name "$USER-gdn", allocate one with gdnctl dev-tpu-allocate, name it with --tpu-name and --cluster (or --worker-host), or pass --bench-on local',
@@ -155,4 +167,29 @@ export function tpuBench(d: TpuBenchDeps, o: { command: string; metric: (acceler
     worktrees: remoteChampionTrees(target, d.repoRoot),
     envSnapshot: remoteEnvSnapshotter({ target, host: (head) => envSnapshot({ cwd: d.repoRoot, head, env: d.env }) }),
   };
+}
+
+export interface RayBenchSiteDeps {
+  values: Config;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  repoRoot: string;
+  redact: Redactor;
+}
+
+/**
+ * `--bench-on ray`: every measurement is a Ray job holding both trees (src/cli/ray/ray-bench.ts), so the site is
+ * this machine only for the champion checkout the package is built from; forwardEnv's values travel in the job's
+ * runtime_env, and are redacted from what it printed.
+ */
+export function rayBenchSite(d: RayBenchSiteDeps, o: { command: string; metric: MetricSpec; timeoutMs: number }): { rayBench: RayBench; site: BenchSite } {
+  const forwarded: Record<string, string> = {};
+  for (const name of d.values.forwardEnv) if (d.env[name] !== undefined) forwarded[name] = d.env[name]!;
+  const shipped = createRedactor(Object.fromEntries(Object.entries(forwarded).map(([k, x]) => [`${k}_SECRET`, x])));
+  const redact: Redactor = (t) => shipped(d.redact(t));
+  const rayBench = createRayBench({
+    ctx: { config: { values: d.values, repoRoot: d.repoRoot }, env: d.env, log: d.log },
+    command: o.command, metric: o.metric, timeoutMs: o.timeoutMs, setup: d.values.devTpuSetup, env: forwarded, redact,
+  });
+  return { rayBench, site: { where: 'local', candidateTree: async () => d.repoRoot, recover: async () => ({ kind: 'alive' }), label: () => rayBench.label(), idle: async () => undefined } };
 }

@@ -48,8 +48,9 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
     const problems = measureUsageProblems(v);
     if (problems.length > 0) throw new UsageError(problems);
     const tpu = benchRunsOn(v) === 'tpu' ? { values: v, log: ctx.log, hold: v.holdDevTpu ? ctx.tpu : undefined } : undefined;
+    const ray = benchRunsOn(v) === 'ray' ? { values: v, log: ctx.log } : undefined;
     measurer = createMeasurer({ ...v, logDir }, {
-      repoRoot: workdir, env: ctx.env, onLine: (l) => ctx.log.info(l), ...(ctx.redact ? { redact: ctx.redact } : {}), ...(ctx.settingsEnv ? { settingsEnv: ctx.settingsEnv } : {}), tpu,
+      repoRoot: workdir, env: ctx.env, onLine: (l) => ctx.log.info(l), ...(ctx.redact ? { redact: ctx.redact } : {}), ...(ctx.settingsEnv ? { settingsEnv: ctx.settingsEnv } : {}), tpu, ray,
     });
   }
   const memory = createFileMemory({

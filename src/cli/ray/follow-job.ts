@@ -14,8 +14,11 @@ export interface FollowOptions {
   signal: AbortSignal;
   /** Each complete new log line (polled from GET /api/jobs/<id>/logs). */
   onLine?: (line: string) => void;
-  /** False for a follower that did not start the job (ray-wait): an interrupt leaves it running. */
-  stopOnInterrupt?: boolean;
+  /**
+   * False for a follower that did not start the job (ray-wait): an interrupt leaves it running. Asked at the
+   * interrupt when a function (a post-check whose loop is gone leaves the job to the resumed loop).
+   */
+  stopOnInterrupt?: boolean | (() => boolean);
 }
 
 /**
@@ -38,7 +41,8 @@ export async function followJob(jobs: RayJobs, id: string, o: FollowOptions): Pr
     printed += cut;
   };
   const stopNow = async (): Promise<boolean> => jobs.stop(id).catch(() => false);
-  const onInterrupt = async (): Promise<FollowOutcome> => ({ kind: 'interrupted', logs, stopped: o.stopOnInterrupt === false ? false : await stopNow() });
+  const stops = (): boolean => (typeof o.stopOnInterrupt === 'function' ? o.stopOnInterrupt() : o.stopOnInterrupt !== false);
+  const onInterrupt = async (): Promise<FollowOutcome> => ({ kind: 'interrupted', logs, stopped: stops() ? await stopNow() : false });
   for (;;) {
     if (o.signal.aborted) return onInterrupt();
     let info: RayJobInfo | undefined;

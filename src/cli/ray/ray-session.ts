@@ -6,6 +6,15 @@ import { openSshTunnel, type SshTunnel } from '../../adapters/ray/ssh-tunnel.js'
 import type { RayJobs, RayVersion } from '../../ports/ray.js';
 import { createRedactor, type Redactor } from '../../redact.js';
 import type { CommandContext } from '../command-spec.js';
+import type { Config } from '../../config/schema.js';
+
+/** What a Ray session needs of a command's context (a command's, or the loop's measurer's for --bench-on ray). */
+export interface RayContext {
+  config: Pick<CommandContext['config'], 'values' | 'repoRoot'>;
+  env: NodeJS.ProcessEnv;
+  log: CommandContext['log'];
+  interrupt: { signal: AbortSignal };
+}
 
 /** Where the cluster is, from --cluster (a rayClusters entry) or --ray-address; checked before any I/O. */
 export interface RayTarget {
@@ -16,7 +25,7 @@ export interface RayTarget {
   tokenPath?: string;
 }
 
-export function resolveRayTarget(ctx: CommandContext): RayTarget {
+export function resolveRayTarget(ctx: Pick<RayContext, 'config' | 'env'>): RayTarget {
   const v = ctx.config.values;
   if (v.rayCluster !== undefined) {
     const entry = v.rayClusters[v.rayCluster];
@@ -37,8 +46,19 @@ export function resolveRayTarget(ctx: CommandContext): RayTarget {
   return { name: v.rayAddress, address: v.rayAddress };
 }
 
+/** The target's usage problem, if any, before anything runs (`--bench-on ray` checks it in the loop's preflight). */
+export function rayTargetProblem(values: Config): string | undefined {
+  try {
+    resolveRayTarget({ config: { values, repoRoot: '.' }, env: {} });
+    return undefined;
+  } catch (e) {
+    if (e instanceof UsageError) return e.message;
+    throw e;
+  }
+}
+
 /** `~/…` from the caller's HOME; a relative path from the repository (where gdnctl.yaml lives). */
-function tokenFile(p: string, ctx: CommandContext): string {
+function tokenFile(p: string, ctx: Pick<RayContext, 'config' | 'env'>): string {
   if ((p === '~' || p.startsWith('~/')) && ctx.env.HOME) return ctx.env.HOME + p.slice(1);
   return resolve(ctx.config.repoRoot, p);
 }
@@ -65,7 +85,7 @@ export interface RaySession {
 }
 
 /** Usage checks only (target, token): a bad flag or a missing token touches nothing. */
-export function planRaySession(ctx: CommandContext): { target: RayTarget; token: RayToken } {
+export function planRaySession(ctx: Pick<RayContext, 'config' | 'env'>): { target: RayTarget; token: RayToken } {
   const target = resolveRayTarget(ctx);
   return { target, token: resolveRayToken(ctx.env, target.tokenPath) };
 }
@@ -81,7 +101,7 @@ export function withTokenRedaction(redact: Redactor, token: RayToken): Redactor 
 }
 
 /** Open the tunnel when the cluster has one, then ask the version: an unreachable cluster is exit 4 here. */
-export async function openRaySession(ctx: CommandContext, plan: { target: RayTarget; token: RayToken }, redact: Redactor): Promise<RaySession> {
+export async function openRaySession(ctx: RayContext, plan: { target: RayTarget; token: RayToken }, redact: Redactor): Promise<RaySession> {
   const v = ctx.config.values;
   let tunnel: SshTunnel | undefined;
   if (plan.target.sshTunnel) {

@@ -50,7 +50,7 @@ export async function runRayJob(ctx: CommandContext, req: RayJobRequest, plan: {
     const iterDir = ctx.env.GDNCTL_ITER_DIR ? resolve(ctx.env.GDNCTL_ITER_DIR) : undefined;
     const recordName = `ray-${req.kind}.json`;
 
-    const earlier = iterDir ? await earlierJob(session, iterDir, recordName, pkg.uri, entrypoint, ctx) : undefined;
+    const earlier = iterDir ? await earlierJob(session, iterDir, recordName, pkg.uri, entrypoint, ctx.log) : undefined;
     const submissionId = earlier?.submissionId ?? newSubmissionId(req.kind, ctx.env.GDNCTL_ITERATION);
     const file = iterDir ? join(iterDir, recordName) : join(resolve(ctx.config.repoRoot, v.logDir), 'ray-jobs', `${submissionId}.json`);
     const record: RayJobRecord = { submissionId, kind: req.kind, cluster: session.target.name, packageUri: pkg.uri, entrypoint, state: 'submitting', at: new Date().toISOString(), ...(req.runName ? { runName: req.runName } : {}) };
@@ -84,13 +84,20 @@ export async function runRayJob(ctx: CommandContext, req: RayJobRequest, plan: {
       ctx.stdout.write(`submission_id=${submissionId}\n`);
       return { ...base, code: ExitCode.ok, outcome: { kind: 'no-wait' } };
     }
+    const orphaned = orphanCheck(iterDir, ctx.env);
     const outcome = await followJob(session.jobs, submissionId, {
       pollMaxMs: v.rayPollSeconds * 1000,
       ...(v.rayTimeoutSeconds !== undefined ? { timeoutMs: v.rayTimeoutSeconds * 1000 } : {}),
       signal: ctx.interrupt.signal,
       onLine: (line) => out.write(`[ray] ${req.redact(line)}\n`),
+      stopOnInterrupt: () => !orphaned(),
     });
     live = undefined;
+    if (outcome.kind === 'interrupted' && !outcome.stopped && orphaned()) {
+      // The record stays `submitted`: the resumed loop's post-check re-attaches to the job.
+      ctx.log.warn(`ray job ${submissionId}: the loop that ran this post-check is gone; left running for its resume to re-attach`);
+      return { ...base, code: ExitCode.interrupted, outcome };
+    }
     const status = outcome.kind === 'ended' ? outcome.info.status : outcome.kind;
     await writeJobRecord(file, { ...record, state: 'ended', status });
     // The attempt's own record ends too, so a later retry in this iteration submits afresh instead of re-attaching.
@@ -103,7 +110,7 @@ export async function runRayJob(ctx: CommandContext, req: RayJobRequest, plan: {
   }
 }
 
-async function ensurePackage(session: RaySession, pkg: RayPackage): Promise<boolean> {
+export async function ensurePackage(session: RaySession, pkg: RayPackage): Promise<boolean> {
   if (await session.jobs.packageExists(pkg.uri)) return false;
   await session.jobs.uploadPackage(pkg.uri, pkg.zip);
   return true;
@@ -113,15 +120,28 @@ async function ensurePackage(session: RaySession, pkg: RayPackage): Promise<bool
  * A job an interrupted attempt of this iteration left: the same package and entrypoint is re-attached to
  * (or submitted under its recorded id when the cluster never got it); a different one still running is stopped.
  */
-async function earlierJob(session: RaySession, iterDir: string, name: string, uri: string, entrypoint: string, ctx: CommandContext): Promise<{ submissionId: string; attach: boolean; file: string; record: RayJobRecord } | undefined> {
-  for (const { file, record } of iterationJobRecords(iterDir, name)) {
-    if (record.state === 'ended' || record.cluster !== session.target.name) continue;
+export async function earlierJob(session: RaySession, iterDir: string, name: string, uri: string, entrypoint: string, log: Pick<CommandContext['log'], 'warn'>): Promise<{ submissionId: string; attach: boolean; file: string; record: RayJobRecord } | undefined> {
+  const own = join(iterDir, name);
+  const records = iterationJobRecords(iterDir, name);
+  // This attempt ran (or re-attached) once already: a retry, which must run again.
+  const retry = records.some((r) => r.file === own);
+  for (const { file, record } of records) {
+    if (record.cluster !== session.target.name) continue;
+    const same = record.packageUri === uri && record.entrypoint === entrypoint;
+    if (record.state === 'ended') {
+      // An interrupted attempt's job of the same tree that succeeded (it ended while the loop was dead, and its
+      // follower saw it) is this attempt's result, unless this attempt is a retry.
+      if (!same || record.status !== 'SUCCEEDED' || retry) continue;
+      const info = await session.jobs.status(record.submissionId);
+      if (info?.status === 'SUCCEEDED') return { submissionId: record.submissionId, attach: true, file, record };
+      continue;
+    }
     const info = await session.jobs.status(record.submissionId);
-    if (record.packageUri === uri && record.entrypoint === entrypoint) {
+    if (same) {
       return { submissionId: record.submissionId, attach: info !== undefined, file, record };
     }
     if (info && !isTerminal(info.status)) {
-      ctx.log.warn(`stopping ${record.submissionId}: an earlier attempt's job for a different tree`);
+      log.warn(`stopping ${record.submissionId}: an earlier attempt's job for a different tree`);
       await session.jobs.stop(record.submissionId);
     }
     await writeJobRecord(file, { ...record, state: 'ended', status: info?.status ?? 'unknown' });
@@ -129,10 +149,28 @@ async function earlierJob(session: RaySession, iterDir: string, name: string, ur
   return undefined;
 }
 
-function newSubmissionId(kind: string, iteration: string | undefined): string {
+export function newSubmissionId(kind: string, iteration: string | undefined): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const iter = iteration && /^\d+$/.test(iteration) ? `iter${iteration.padStart(3, '0')}-` : '';
   return `gdnctl-${kind}-${iter}${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Inside a loop: has the loop that started this post-check died? Then a signal is the resume ending the dead
+ * run's children, and the job is left for the resumed post-check to re-attach to. The loop is the pid in its
+ * children's GDNCTL_RUN_MARKER (`gdnctl-<pid>-<random>`); `bash -lc` may stand between it and us.
+ */
+function orphanCheck(iterDir: string | undefined, env: NodeJS.ProcessEnv): () => boolean {
+  const pid = Number(/^gdnctl-(\d+)-/.exec(env.GDNCTL_RUN_MARKER ?? '')?.[1]);
+  return () => {
+    if (iterDir === undefined || !Number.isInteger(pid) || pid <= 1) return false;
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  };
 }
 
 function jobMetadata(ctx: CommandContext, kind: string): Record<string, string> {

@@ -84,8 +84,8 @@ export const measureOptions = {
     path: true,
     valueName: '<dir>',
   }),
-  benchOn: opt(z.enum(['auto', 'tpu', 'local']).default('auto'), {
-    help: 'where the benchmark runs: on the TPU workers (champion and candidate trees side by side) or on this machine; auto: tpu while a TPU is held or named (--hold-dev-tpu, --tpu-name, --worker-host, GDNCTL_TPU_*, a lease)',
+  benchOn: opt(z.enum(['auto', 'tpu', 'local', 'ray']).default('auto'), {
+    help: 'where the benchmark runs: on the TPU workers (champion and candidate trees side by side), on this machine, or as Ray jobs holding both trees (--ray-address / --cluster); auto: tpu while a TPU is held or named (--hold-dev-tpu, --tpu-name, --worker-host, GDNCTL_TPU_*, a lease)',
     commands: MEASURE,
     valueName: '<where>',
   }),

@@ -17,12 +17,13 @@ export interface DecisionRecord {
   head: string;
   /** The failed run's redacted output, for a no-metric decision. */
   outputTail: string;
-  tpu?: { where: string; log: SampleLog; notes: string[] } | undefined;
+  /** A remote site's record (the TPU, or Ray with its jobs' submission ids). */
+  tpu?: { where: string; log: SampleLog; notes: string[]; benchOn?: 'tpu' | 'ray'; jobs?: string[] } | undefined;
 }
 
 export async function writeDecisionFiles(files: RunFiles, iterDir: string, r: DecisionRecord): Promise<void> {
   const { d, reason, championSha } = r;
-  const tpu = r.tpu ? { benchOn: 'tpu', where: r.tpu.where, warmup: r.tpu.log.warmups(), notes: r.tpu.notes } : {};
+  const tpu = r.tpu ? { benchOn: r.tpu.benchOn ?? 'tpu', where: r.tpu.where, warmup: r.tpu.log.warmups(), notes: r.tpu.notes, ...(r.tpu.jobs ? { rayJobs: r.tpu.jobs } : {}) } : {};
   const benchJson = { ...d, reason, interleaved: r.interleaved, championSha, head: r.head, outputTail: d.outcome === 'no-metric' ? r.outputTail : undefined, ...tpu };
   await files.writeAtomic(join(iterDir, 'bench.json'), JSON.stringify(benchJson, null, 2) + '\n');
   if (r.tpu) await files.write(join(iterDir, 'bench-samples.jsonl'), r.tpu.log.toJsonl());

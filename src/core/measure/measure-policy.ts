@@ -1,6 +1,7 @@
 /** What the keep/revert policy (measurer.ts) is configured with and built over, and what it offers beyond Measurer. */
 import type { BaselineRecord, BaselineStore, BenchRunner, BenchSite, Champion, ChampionStore, EnvSnapshotter, Measurer, RunFiles, WorktreeProvider } from '../../ports/bench.js';
 import type { DecisionParams } from './decide.js';
+import type { RayBench } from '../../ports/ray.js';
 import { deriveSeed } from '../stats/prng.js';
 
 export interface MeasurePolicy {
@@ -37,6 +38,8 @@ export interface MeasurerPorts {
   repoRoot: string;
   /** Where the benchmark runs; this machine when absent. */
   site?: BenchSite;
+  /** `--bench-on ray`: every measurement runs as batches of runs in Ray jobs (batch-measure.ts) instead of `bench`. */
+  rayBench?: RayBench | undefined;
   /** "Cheap" benchmark bound for --interleave auto (30 s). */
   cheapRunMs?: number;
   /** Pause before running a tpu-busy sample again (10 s), and how often (2). */

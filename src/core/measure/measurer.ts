@@ -28,6 +28,7 @@ import { measureRecovering } from './recovery.js';
 import { writeDecisionFiles } from './decision-files.js';
 import { cvPct, median } from '../stats/descriptive.js';
 import { faultPoint } from '../../fault.js';
+import { compareInBatches, runsInOneBatch, type BatchMeasureDeps } from './batch-measure.js';
 
 export { localSite, type BaselineOutcome, type BenchMeasurer, type MeasurePolicy, type MeasurerPorts } from './measure-policy.js';
 
@@ -50,6 +51,8 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
   // An env change ensureBaseline measured again for: the next decision's reason says so.
   let pendingNote: string | undefined;
   let snapCache: { head: string; snap: EnvSnapshot } | undefined;
+  // --bench-on ray: measurements go to batch-measure.ts as Ray jobs; warm-ups as on the TPU (a job is a fresh host process).
+  const onRay: BatchMeasureDeps | undefined = ports.rayBench ? { ray: ports.rayBench, warmups: policy.benchWarmupRuns ?? 1, say } : undefined;
 
   const run = (cwd: string, signal?: AbortSignal) => async (): Promise<BenchSample> => {
     if (!bench) return { ok: false, reason: NO_BENCH, tail: '' };
@@ -121,11 +124,11 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
     const log = new SampleLog();
     const { value: got, notes } = await recovering('baseline', log, signal, async (attempt) => {
       const snap = await describe(head, signal);
-      const r = await measureRuns(await site.candidateTree(head, signal), policy.baselineRuns, log, attempt, signal);
+      const r = onRay ? await rayRuns(head, dir, log, signal) : await measureRuns(await site.candidateTree(head, signal), policy.baselineRuns, log, attempt, signal);
       return { failed: failed(r), value: { r, snap } };
     });
     const { r, snap } = got;
-    if (onTpu) await ports.files.write(join(dir, 'samples.jsonl'), log.toJsonl());
+    if (onTpu || onRay) await ports.files.write(join(dir, 'samples.jsonl'), log.toJsonl());
     if (!r.ok) return { ok: false, reason: `baseline failed: ${r.reason}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}` };
     const noise = checkNoise(r.values, policy.cvThresholdPct, policy.acceptNoise);
     if (!noise.ok) return { ok: false, reason: noise.message };
@@ -137,6 +140,20 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
     const envSnapshot = snap ? snap.text : redact(await ports.envSnapshot.snapshot(head));
     await ports.baselines.write(dir, { record: rec, resultTxt: formatResultTxt(rec.values, extra), envSnapshot });
     return { ok: true, record: rec, dir };
+  }
+
+  /** --bench-on ray: N runs of `head` in one job; the failed run's tail is kept like a local run's. */
+  async function rayRuns(head: string, recordDir: string, log: SampleLog, signal?: AbortSignal): Promise<Runs> {
+    const r = await runsInOneBatch(onRay!, { head, recordDir, n: policy.baselineRuns, signal }, log);
+    if (!r.ok) lastTail = redact(r.lastTail);
+    return r.ok ? r : { ok: false, reason: `${r.reason}${lastTail ? `\n--- output tail ---\n${lastTail}` : ''}` };
+  }
+
+  /** --bench-on ray: champion and candidate interleaved in batches, each one job on one host. */
+  async function compareOnRay(input: DecideInput, params: DecisionParams): Promise<Compared & { jobs: string[]; log: SampleLog }> {
+    const { d, log, jobs, lastTail: tail } = await compareInBatches(onRay!, input, params);
+    if (d.outcome === 'no-metric') lastTail = redact(tail);
+    return { d, interleaved: true, log, notes: [], jobs };
   }
 
   /** Interleave when the benchmark is cheap (--interleave auto: its baseline runs took < 30 s each). */
@@ -239,12 +256,13 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
     lastTail = '';
     // After a sync-main merge the loop names the re-measured merge commit (remeasureChampion) as champion.
     const championSha = input.championSha;
-    const { d, interleaved, log, notes } = onTpu ? await compareOnTpu(input, params) : await compareLocal(input, params, champ);
+    const ray = onRay ? await compareOnRay(input, params) : undefined;
+    const { d, interleaved, log, notes } = ray ?? (onTpu ? await compareOnTpu(input, params) : await compareLocal(input, params, champ));
     const reason = notes.length > 0 ? `${d.reason} (${notes.join('; ')})` : d.reason;
     const promoted = d.outcome === 'promoted';
     await writeDecisionFiles(ports.files, input.iterDir, {
       d, reason, interleaved, championSha, head: input.head, outputTail: lastTail,
-      tpu: onTpu && log ? { where: site.label(), log, notes } : undefined,
+      tpu: ray ? { where: onRay!.ray.label(), log: ray.log, notes, benchOn: 'ray', jobs: ray.jobs } : onTpu && log ? { where: site.label(), log, notes } : undefined,
     });
     if (promoted) await ports.champions.write(runDir, { sha: input.head, values: d.candidateValues, median: d.candidate!, iteration: input.iteration, source: 'promoted' });
     return {
@@ -265,7 +283,7 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
     if (!runDir) throw new Error('remeasureChampion called before ensureBaseline');
     const log = new SampleLog();
     const { value: r } = await recovering('re-measure of the champion', log, signal, async (attempt) => {
-      const got = await measureRuns(await site.candidateTree(head, signal), policy.baselineRuns, log, attempt, signal);
+      const got = onRay ? await rayRuns(head, join(runDir!, 'champion-remeasure'), log, signal) : await measureRuns(await site.candidateTree(head, signal), policy.baselineRuns, log, attempt, signal);
       return { failed: failed(got), value: got };
     });
     if (!r.ok) throw new Error(`re-measuring the champion after sync-main failed: ${r.reason}`);

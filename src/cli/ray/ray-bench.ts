@@ -1,0 +1,145 @@
+/**
+ * `--bench-on ray`: the RayBench port over the Jobs API. One batch = one job whose working dir holds both trees
+ * (the champion checked out with git, the candidate as the working tree) and the runner of ray-bench-runner.ts:
+ *
+ *   package (champion/ + candidate/ + runner + plan) ─▶ upload unless the cluster has it
+ *     ─▶ an earlier attempt's job of the same package? ─yes─▶ re-attach (or submit under its recorded id)
+ *     ─▶ record <dir>/ray-bench-<batch>.json (state submitting) ─▶ POST /api/jobs/ ─▶ follow ─▶ samples
+ *
+ * Ctrl-C / SIGTERM / SIGHUP (the measurement's signal) and --ray-timeout-seconds stop the job; so does any other
+ * way out of a job this call started.
+ */
+import { basename, join } from 'node:path';
+import { ResourceError } from '../../errors.js';
+import type { MetricSpec } from '../../core/metric.js';
+import type { RayBench, RayBenchBatchInput, RayBenchBatchResult } from '../../ports/ray.js';
+import { repoFiles } from '../../adapters/remote/local-files.js';
+import { withDetachedWorktree } from '../../adapters/measure/worktree.js';
+import { buildRayPackageOf, type RayPackage } from '../../adapters/ray/ray-package.js';
+import { writeJobRecord, type RayJobRecord } from '../../adapters/ray/ray-job-records.js';
+import { readBenchLog, RUNNER_ENTRYPOINT, runnerFiles, runnerTag } from '../../adapters/ray/ray-bench-runner.js';
+import type { Redactor } from '../../redact.js';
+import { followJob, type FollowOutcome } from './follow-job.js';
+import { earlierJob, ensurePackage, newSubmissionId } from './run-job.js';
+import { openRaySession, planRaySession, withTokenRedaction, type RayContext } from './ray-session.js';
+
+export interface RayBenchDeps {
+  ctx: Omit<RayContext, 'interrupt'>;
+  command: string;
+  metric: MetricSpec;
+  timeoutMs: number;
+  /** Run once in each tree of a job before its runs (devTpuSetup, e.g. `uv sync`). */
+  setup?: string | undefined;
+  /** runtime_env.env_vars of each job (forwardEnv's values). */
+  env: Record<string, string>;
+  redact: Redactor;
+}
+
+export function createRayBench(d: RayBenchDeps): RayBench {
+  const plan = planRaySession(d.ctx);
+  const redact = withTokenRedaction(d.redact, plan.token);
+  const v = d.ctx.config.values;
+  const timeoutS = d.timeoutMs / 1000;
+  const label = `Ray cluster ${plan.target.name}`;
+
+  async function packageFor(input: RayBenchBatchInput): Promise<RayPackage> {
+    const root = d.ctx.config.repoRoot;
+    const texts = runnerFiles({ runs: input.runs, bench: d.command, setup: d.setup, timeoutS });
+    const candidate = { root, files: await repoFiles(root), prefix: 'candidate/' };
+    if (!input.championSha) return buildRayPackageOf([candidate], texts);
+    return withDetachedWorktree(root, input.championSha, async (dir) => buildRayPackageOf([{ root: dir, files: await repoFiles(dir), prefix: 'champion/' }, candidate], texts));
+  }
+
+  async function runBatch(input: RayBenchBatchInput): Promise<RayBenchBatchResult> {
+    const signal = input.signal ?? new AbortController().signal;
+    try {
+      return await runJob(input, signal);
+    } catch (e) {
+      // Interrupted before the job was followed (packaging, upload, submit): a failed sample, as a local run's.
+      if (signal.aborted) return { submissionId: '', reattached: false, samples: [], failure: { reason: 'benchmark interrupted', tail: '' } };
+      throw e;
+    }
+  }
+
+  async function runJob(input: RayBenchBatchInput, signal: AbortSignal): Promise<RayBenchBatchResult> {
+    const session = await openRaySession({ ...d.ctx, interrupt: { signal } }, plan, redact);
+    let live: string | undefined;
+    try {
+      const pkg = await packageFor(input);
+      const uploaded = await ensurePackage(session, pkg);
+      d.ctx.log.info(`bench package ${pkg.uri}: ${pkg.files} files${uploaded ? ', uploaded' : ', already on the cluster'}`);
+      const name = `ray-bench-${input.batch}.json`;
+      const earlier = await earlierJob(session, input.recordDir, name, pkg.uri, RUNNER_ENTRYPOINT, d.ctx.log);
+      const iteration = /^iter-(\d+)$/.exec(basename(input.recordDir))?.[1];
+      const submissionId = earlier?.submissionId ?? newSubmissionId('bench', iteration ? String(Number(iteration)) : undefined);
+      const file = join(input.recordDir, name);
+      const record: RayJobRecord = { submissionId, kind: 'bench', cluster: session.target.name, packageUri: pkg.uri, entrypoint: RUNNER_ENTRYPOINT, state: 'submitting', at: new Date().toISOString() };
+      const reattached = earlier?.attach === true;
+      live = submissionId;
+      if (reattached) {
+        d.ctx.log.info(`re-attaching to ${submissionId}, the bench job of an earlier attempt`);
+        await writeJobRecord(file, { ...record, state: 'submitted' });
+      } else {
+        // Recorded before the request leaves: a crash between the two still names the job.
+        await writeJobRecord(file, record);
+        const r = await session.jobs.submit({
+          submissionId,
+          entrypoint: RUNNER_ENTRYPOINT,
+          workingDir: pkg.uri,
+          envVars: { ...d.env, GDNCTL_RAY_TAG: runnerTag(submissionId) },
+          entrypointResources: { ...v.rayEntrypointResources, ...(v.rayTpu !== 'auto' ? { [`TPU-${v.rayTpu}-head`]: 1 } : {}) },
+          metadata: {
+            gdnctl_kind: 'bench', gdnctl_repo: basename(d.ctx.config.repoRoot), gdnctl_batch: String(input.batch), gdnctl_commit: input.head,
+            ...(input.championSha ? { gdnctl_champion: input.championSha } : {}), ...(iteration ? { gdnctl_iteration: String(Number(iteration)) } : {}),
+          },
+        });
+        if (r.kind === 'duplicate') {
+          live = undefined;
+          throw new ResourceError(`ray cluster ${session.target.name} refused bench submission ${submissionId}: ${r.message}`);
+        }
+        await writeJobRecord(file, { ...record, state: 'submitted' });
+        d.ctx.log.info(`submitted bench job ${submissionId} to ${session.target.name} (${input.runs.length} runs)`);
+      }
+      const outcome = await followJob(session.jobs, submissionId, {
+        pollMaxMs: v.rayPollSeconds * 1000,
+        ...(v.rayTimeoutSeconds !== undefined ? { timeoutMs: v.rayTimeoutSeconds * 1000 } : {}),
+        signal,
+      });
+      live = undefined;
+      const status = outcome.kind === 'ended' ? outcome.info.status : outcome.kind;
+      await writeJobRecord(file, { ...record, state: 'ended', status });
+      if (earlier && earlier.file !== file) await writeJobRecord(earlier.file, { ...earlier.record, state: 'ended', status });
+      const got = readBenchLog(outcome.logs, runnerTag(submissionId), { metric: d.metric, setup: d.setup, timeoutS });
+      const samples = got.samples.map((s) => (s.ok ? s : { ...s, tail: redact(s.tail) }));
+      const missing = input.runs.some((run) => !samples.some((s) => s.run.side === run.side && s.run.index === run.index && s.run.warmup === run.warmup));
+      const failure = got.setupFailure ? { reason: got.setupFailure.reason, tail: redact(got.setupFailure.tail) } : missing ? jobFailure(submissionId, outcome, redact) : undefined;
+      return { submissionId, reattached, samples, ...(failure ? { failure } : {}) };
+    } finally {
+      if (live) await session.jobs.stop(live).catch(() => false);
+      await session.close();
+    }
+  }
+
+  return { label: () => label, runBatch };
+}
+
+function jobFailure(id: string, o: FollowOutcome, redact: Redactor): { reason: string; tail: string } {
+  const tail = redact(o.logs.split('\n').slice(-30).join('\n'));
+  switch (o.kind) {
+    case 'ended': {
+      const { status, driverExitCode, message } = o.info;
+      if (status === 'FAILED' && driverExitCode === undefined) return { reason: `ray job ${id} could not start: ${redact((message ?? '').split('\n')[0] ?? '')}`, tail };
+      return { reason: `ray job ${id} ended ${status}${driverExitCode !== undefined ? ` (exit ${driverExitCode})` : ''} before all its runs reported`, tail };
+    }
+    case 'vanished':
+      return { reason: `ray job ${id} is no longer known to the cluster`, tail };
+    case 'timeout':
+      return { reason: `ray job ${id} ran past --ray-timeout-seconds; ${o.stopped ? 'it was stopped' : 'it had ended already'}`, tail };
+    case 'interrupted':
+      return { reason: 'benchmark interrupted', tail };
+    default: {
+      const never: never = o;
+      return never;
+    }
+  }
+}
