@@ -5,6 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -25,6 +27,28 @@ const englishOnlyZod = {
         ? undefined
         : { contents: "export { default } from './en.js';", loader: 'js', resolveDir: dirname(args.path) },
     );
+  },
+};
+
+// The config keys as plain data (src/config/field-table.ts), computed now from the schema tsc just emitted, so the
+// bundle's flags, env names and defaults cost no zod: a command loads zod only when a given value needs it.
+const { fieldTable } = await import(pathToFileURL(join(root, 'dist', 'config', 'field-table.js')).href);
+const fieldTableJson = JSON.stringify(fieldTable);
+const dropUndefined = (v) =>
+  Array.isArray(v) ? v.map(dropUndefined)
+  : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, dropUndefined(x)]))
+  : v;
+if (!isDeepStrictEqual(JSON.parse(fieldTableJson), dropUndefined(fieldTable))) {
+  console.error('build: the config field table does not survive JSON (a default that is not plain data?)');
+  process.exit(1);
+}
+const prebuiltFieldTable = {
+  name: 'prebuilt-field-table',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]config[\\/]field-table\.ts$/ }, () => ({
+      contents: `export const fieldTable = JSON.parse(${JSON.stringify(fieldTableJson)});`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -70,7 +94,7 @@ const result = await build({
   minify: true,
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [englishOnlyZod, bundleOnly([...START_UP_PACKAGES, ...AGENT_SPAWN_PACKAGES])],
+  plugins: [prebuiltFieldTable, englishOnlyZod, bundleOnly([...START_UP_PACKAGES, ...AGENT_SPAWN_PACKAGES])],
   // Bundled CommonJS dependencies call require(); ESM output has none, so provide one per chunk.
   banner: {
     js: "import { createRequire as __gdnctlCreateRequire } from 'node:module'; const require = __gdnctlCreateRequire(import.meta.url);",

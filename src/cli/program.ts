@@ -1,5 +1,5 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
-import type { ResolveInput } from '../config/resolve.js';
+import type { ResolveInput } from '../config/resolve-layers.js';
 import { createLogger } from '../log.js';
 import { commands } from './commands/index.js';
 import type { CliIO, CommandSpec } from './command-spec.js';
@@ -143,9 +143,9 @@ export function makeProgram(io: CliIO): Program {
       activeSpec = spec;
       const positional = actionArgs.slice(0, (spec.args ?? []).length).map((a) => (a === undefined ? '' : String(a)));
       const globals = program.opts() as { config?: string; printConfig?: boolean };
-      const [{ givenFlags, givenFlagNames }, { formatConfig, loadYamlFor, resolveConfig }, { fieldsFor }] = await Promise.all([
+      const [{ givenFlags, givenFlagNames }, { formatConfig, loadYamlFor, resolveConfigWith }, { fieldsFor }] = await Promise.all([
         import('../config/commander-bridge.js'),
-        import('../config/resolve.js'),
+        import('../config/resolve-layers.js'),
         import('../config/fields.js'),
       ]);
       const input: ResolveInput = {
@@ -157,7 +157,10 @@ export function makeProgram(io: CliIO): Program {
         ...(globals.config ? { configPath: globals.config } : {}),
       };
       const yaml = await loadYamlFor(input);
-      const resolved = resolveConfig(yaml ? { ...input, yaml } : input);
+      const withYaml = yaml ? { ...input, yaml } : input;
+      // zod (its schema is most of a small command's start-up) loads only when a given value needs its judgement.
+      const resolved =
+        resolveConfigWith(withYaml) ?? resolveConfigWith(withYaml, (await import('../config/schema.js')).configSchema)!;
       const config = spec.effectiveConfig ? spec.effectiveConfig(resolved) : resolved;
       if (globals.printConfig) {
         io.stdout.write(formatConfig(config, fieldsFor(spec.name).map((f) => f.key)));
