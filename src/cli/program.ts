@@ -1,6 +1,5 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import type { ResolveInput } from '../config/resolve-layers.js';
-import { createLogger } from '../log.js';
 import { commands } from './commands/index.js';
 import type { CliIO, CommandSpec } from './command-spec.js';
 import { ExitCode } from './exit-codes.js';
@@ -143,7 +142,7 @@ export function makeProgram(io: CliIO): Program {
       activeSpec = spec;
       const positional = actionArgs.slice(0, (spec.args ?? []).length).map((a) => (a === undefined ? '' : String(a)));
       const globals = program.opts() as { config?: string; printConfig?: boolean };
-      const [{ givenFlags, givenFlagNames }, { formatConfig, loadYamlFor, resolveConfigWith }, { fieldsFor }] = await Promise.all([
+      const [{ givenFlags, givenFlagNames }, { loadYamlFor, resolveConfigWith }, { fieldsFor }] = await Promise.all([
         import('../config/commander-bridge.js'),
         import('../config/resolve-layers.js'),
         import('../config/fields.js'),
@@ -161,13 +160,15 @@ export function makeProgram(io: CliIO): Program {
       // zod (its schema is most of a small command's start-up) loads only when a given value needs its judgement.
       const resolved =
         resolveConfigWith(withYaml) ?? resolveConfigWith(withYaml, (await import('../config/schema.js')).configSchema)!;
-      const config = spec.effectiveConfig ? spec.effectiveConfig(resolved) : resolved;
+      const config = spec.effectiveConfig ? await spec.effectiveConfig(resolved) : resolved;
       if (globals.printConfig) {
+        const { formatConfig } = await import('../config/format-config.js');
         io.stdout.write(formatConfig(config, fieldsFor(spec.name).map((f) => f.key)));
         exitCode = ExitCode.ok;
         return;
       }
       const v = config.values;
+      const { createLogger } = await import('../log.js');
       const log = await createLogger({ format: v.logFormat, verbose: v.verbose, quiet: v.quiet, stream: io.stderr, env: io.env });
       exitCode = await spec.run({ ...io, config, log, args: positional });
     });

@@ -8,10 +8,9 @@ import { fieldByKey, fields, fieldsFor, flagsOf, type FieldInfo } from './fields
 import type { Config, ConfigKey } from './schema.js';
 import { fastParse } from './fast-validate.js';
 import { nearest } from './suggest.js';
-import { isSecretName } from '../redact.js';
 import { isDanglingSymlinkSync, refuseSpecialFileSync } from '../adapters/regular-file.js';
 import { inputProblems } from './input-checks.js';
-import { realParentPath, realPathOf } from './real-path.js';
+import { realParentPath, realPathOf, type RealPathMemo } from './real-path.js';
 
 /** 'resilient': rewritten by --resilient (shown by --print-config for codex-loop). */
 export type Source = 'flag' | 'env' | 'file' | 'default' | 'resilient';
@@ -270,13 +269,14 @@ export function resolveConfigWith(input: ResolveInput, schema?: ConfigParser): R
   const fileDir = configFile ? dirname(configFile) : cwd;
   const base = (s: Source | undefined): string => (s === 'file' ? fileDir : cwd);
   // Real paths, as git reports them (real-path.ts): a symlinked --workdir must not move the ledger "outside".
-  values.workdir = realPathOf(resolve(base(sources.workdir), values.workdir));
+  const memo: RealPathMemo = new Map();
+  values.workdir = realPathOf(resolve(base(sources.workdir), values.workdir), memo);
   const repoRoot = findGitTop(values.workdir) ?? values.workdir;
   for (const f of fields()) {
     if (!f.meta.path || f.key === 'workdir') continue;
     const v = bag[f.key];
     const from = sources[f.key] === 'default' ? values.workdir : base(sources[f.key]);
-    const abs = (p: string): string => realParentPath(isAbsolute(p) ? p : resolve(from, p));
+    const abs = (p: string): string => realParentPath(isAbsolute(p) ? p : resolve(from, p), memo);
     if (typeof v === 'string') bag[f.key] = abs(v);
     else if (Array.isArray(v)) bag[f.key] = v.map((p) => (typeof p === 'string' ? abs(p) : p));
   }
@@ -286,20 +286,4 @@ export function resolveConfigWith(input: ResolveInput, schema?: ConfigParser): R
     repoRoot,
     ...(configFile ? { configFile } : {}),
   };
-}
-
-/** `--print-config`: every resolved value with its source. */
-export function formatConfig(resolved: ResolvedConfig, keys?: readonly string[]): string {
-  const lines = [`# config file: ${resolved.configFile ?? '(none)'}`];
-  const list = fields().filter((f) => !keys || keys.includes(f.key));
-  const derived = resolved.derived ?? [];
-  const width = Math.max(...list.map((f) => f.key.length), ...derived.map((d) => d.key.length));
-  for (const f of list) {
-    const raw = (resolved.values as Record<string, unknown>)[f.key];
-    // A key whose GDNCTL_* name is a secret's (GDNCTL_TPU_ACCESS_TOKEN) is never printed, whatever its length.
-    const v = raw !== undefined && isSecretName(f.env) ? '[redacted]' : raw;
-    lines.push(`${f.key.padEnd(width)}  ${JSON.stringify(v) ?? '(unset)'}  # ${resolved.sources[f.key]}`);
-  }
-  for (const d of derived) lines.push(`${d.key.padEnd(width)}  ${JSON.stringify(d.value)}  # ${d.note}`);
-  return lines.join('\n') + '\n';
 }

@@ -2,6 +2,7 @@ import { configSchema } from './schema.js';
 import { resolveConfigWith, type ResolveInput, type ResolvedConfig } from './resolve-layers.js';
 
 export * from './resolve-layers.js';
+export { formatConfig } from './format-config.js';
 
 /**
  * Merge defaults < config file < GDNCTL_* env < flags, validate with the zod schema, resolve paths. Every
