@@ -91,7 +91,8 @@ const result = await build({
   target: 'node20',
   // Minified for parse time; stack traces map back with NODE_OPTIONS=--enable-source-maps. The TPU client
   // stack (@google-cloud/tpu, google-gax, google-auth-library) is external like every non-start-up package.
-  minify: true,
+  // GDNCTL_BUILD_UNMINIFIED=1 keeps names readable for a CPU profile (node --cpu-prof) of start-up.
+  minify: process.env.GDNCTL_BUILD_UNMINIFIED !== '1',
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
   plugins: [prebuiltFieldTable, englishOnlyZod, bundleOnly([...START_UP_PACKAGES, ...AGENT_SPAWN_PACKAGES])],
