@@ -30,25 +30,31 @@ const englishOnlyZod = {
   },
 };
 
-// The config keys as plain data (src/config/field-table.ts), computed now from the schema tsc just emitted, so the
-// bundle's flags, env names and defaults cost no zod: a command loads zod only when a given value needs it.
-const { fieldTable } = await import(pathToFileURL(join(root, 'dist', 'config', 'field-table.js')).href);
-const fieldTableJson = JSON.stringify(fieldTable);
+// Data derived from zod schemas, computed now from what tsc just emitted and bundled as JSON in place of the
+// module that computes it, so start-up costs no zod: the config keys (src/config/field-table.ts; a command loads
+// zod only when a given value needs it) and the agent report's JSON Schema (written before the first agent).
 const dropUndefined = (v) =>
   Array.isArray(v) ? v.map(dropUndefined)
   : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, dropUndefined(x)]))
   : v;
-if (!isDeepStrictEqual(JSON.parse(fieldTableJson), dropUndefined(fieldTable))) {
-  console.error('build: the config field table does not survive JSON (a default that is not plain data?)');
-  process.exit(1);
+const PREBUILT = [
+  { source: 'src/config/field-table.ts', name: 'fieldTable', filter: /[\\/]src[\\/]config[\\/]field-table\.ts$/ },
+  { source: 'src/adapters/agents/agent-report-json.ts', name: 'reportJsonSchema', filter: /[\\/]src[\\/]adapters[\\/]agents[\\/]agent-report-json\.ts$/ },
+];
+for (const p of PREBUILT) {
+  const mod = await import(pathToFileURL(join(root, 'dist', p.source.replace(/^src\//, '').replace(/\.ts$/, '.js'))).href);
+  p.json = JSON.stringify(mod[p.name]);
+  if (p.json === undefined || !isDeepStrictEqual(JSON.parse(p.json), dropUndefined(mod[p.name]))) {
+    console.error(`build: ${p.source}'s ${p.name} does not survive JSON (a value that is not plain data?)`);
+    process.exit(1);
+  }
 }
-const prebuiltFieldTable = {
-  name: 'prebuilt-field-table',
+const prebuiltData = {
+  name: 'prebuilt-data',
   setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]config[\\/]field-table\.ts$/ }, () => ({
-      contents: `export const fieldTable = JSON.parse(${JSON.stringify(fieldTableJson)});`,
-      loader: 'js',
-    }));
+    for (const p of PREBUILT) {
+      b.onLoad({ filter: p.filter }, () => ({ contents: `export const ${p.name} = JSON.parse(${JSON.stringify(p.json)});`, loader: 'js' }));
+    }
   },
 };
 
@@ -95,7 +101,7 @@ const result = await build({
   minify: process.env.GDNCTL_BUILD_UNMINIFIED !== '1',
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [prebuiltFieldTable, englishOnlyZod, bundleOnly([...START_UP_PACKAGES, ...AGENT_SPAWN_PACKAGES])],
+  plugins: [prebuiltData, englishOnlyZod, bundleOnly([...START_UP_PACKAGES, ...AGENT_SPAWN_PACKAGES])],
   // Bundled CommonJS dependencies call require(); ESM output has none, so provide one per chunk.
   banner: {
     js: "import { createRequire as __gdnctlCreateRequire } from 'node:module'; const require = __gdnctlCreateRequire(import.meta.url);",
