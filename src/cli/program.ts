@@ -124,7 +124,7 @@ export function makeProgram(io: CliIO): Program {
   const addOptions = async (cmd: AnyCommand): Promise<void> => {
     const leaf = leaves.get(cmd);
     if (!leaf || leaf.hasOptions) return;
-    const { addConfigOptions } = await import('../config/commander-bridge.js');
+    const { addConfigOptions } = await import('./config-stage.js');
     addConfigOptions(cmd, leaf.spec.name);
     leaf.hasOptions = true;
   };
@@ -142,11 +142,7 @@ export function makeProgram(io: CliIO): Program {
       activeSpec = spec;
       const positional = actionArgs.slice(0, (spec.args ?? []).length).map((a) => (a === undefined ? '' : String(a)));
       const globals = program.opts() as { config?: string; printConfig?: boolean };
-      const [{ givenFlags, givenFlagNames }, { loadYamlFor, resolveConfigWith }, { fieldsFor }] = await Promise.all([
-        import('../config/commander-bridge.js'),
-        import('../config/resolve-layers.js'),
-        import('../config/fields.js'),
-      ]);
+      const { createLogger, fieldsFor, givenFlagNames, givenFlags, loadYamlFor, resolveConfigWith } = await import('./config-stage.js');
       const input: ResolveInput = {
         command: spec.name,
         flags: givenFlags(cmd, spec.name),
@@ -168,7 +164,6 @@ export function makeProgram(io: CliIO): Program {
         return;
       }
       const v = config.values;
-      const { createLogger } = await import('../log.js');
       const log = await createLogger({ format: v.logFormat, verbose: v.verbose, quiet: v.quiet, stream: io.stderr, env: io.env });
       exitCode = await spec.run({ ...io, config, log, args: positional });
     });

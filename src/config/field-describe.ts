@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { metaOf, type OptionMeta } from './option-meta.js';
 import type { ConfigKey } from './schema.js';
+import { envFor, flagFor } from './field-names.js';
 
 export type FieldKind = 'string' | 'number' | 'boolean' | 'enum' | 'list' | 'json';
 
@@ -176,16 +177,6 @@ function fastOf(core: z.ZodType): FastCheck | undefined {
     default:
       return undefined;
   }
-}
-
-/** camelCase key -> kebab-case long flag. */
-export function flagFor(key: string): string {
-  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-}
-
-/** camelCase key -> GDNCTL_SCREAMING_SNAKE. */
-export function envFor(key: string): string {
-  return 'GDNCTL_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
 }
 
 /** Every key of the schema as plain data (also run by scripts/build.mjs, which bundles the result as JSON). */

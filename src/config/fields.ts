@@ -1,7 +1,8 @@
 import { fieldTable } from './field-table.js';
 import type { FieldInfo } from './field-describe.js';
 
-export { envFor, flagFor, type FastCheck, type FieldInfo, type FieldKind } from './field-describe.js';
+export { envFor, flagFor } from './field-names.js';
+export type { FastCheck, FieldInfo, FieldKind } from './field-describe.js';
 
 export function fields(): FieldInfo[] {
   return fieldTable;
