@@ -44,7 +44,7 @@ const HEAVY: Record<string, RegExp> = {
   pino: /node_modules[\\/]pino[\\/]/,
   'simple-git': /node_modules[\\/]simple-git[\\/]/,
   'the TPU client': /node_modules[\\/](@google-cloud[\\/]tpu|google-gax)[\\/]/,
-  'the parallel engine': /src[\\/]cli[\\/]loop[\\/]parallel-engine\.ts$/,
+  'the parallel composition': /src[\\/]cli[\\/]loop[\\/]parallel-(seams|bench)\.ts$/,
   'the remote bench site': /src[\\/]cli[\\/]measure[\\/]bench-site\.ts$/,
   'the baseline measurer': /src[\\/]cli[\\/]measure[\\/]baseline-action\.ts$/,
   'the TPU hold': /src[\\/]adapters[\\/]tpu[\\/]tpu-hold-factory\.ts$/,
