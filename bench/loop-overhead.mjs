@@ -4,7 +4,7 @@
 // repository. A `codex` wrapper first on PATH stamps each agent run's start and end (bash $EPOCHREALTIME, no
 // extra process), so the figures are the loop's own:
 //   gap         agent exit → next agent spawn, minus that iteration's post-check process time (record.json)
-//   launch      process spawn → first agent start
+//   launch      process spawn → first agent start (and gdnctl's CPU time by then, from /proc/<pid>/stat)
 //   exit        last agent exit → gdnctl's exit
 //   git spawns  per iteration and before the first agent, from a second, shorter run with a logging `git`
 //               (its own cost would show in the gap, so the timed run has none)
@@ -58,7 +58,7 @@ function wrappers(base, e) {
   const gitLog = join(base, 'git.log');
   writeFileSync(
     join(bin, 'codex'),
-    `#!/bin/bash\necho "start $EPOCHREALTIME" >> '${agentLog}'\necho AGENT >> '${gitLog}'\n'${join(root, 'test/fakes/bin/codex')}' "$@"\nrc=$?\necho "end $EPOCHREALTIME" >> '${agentLog}'\nexit $rc\n`,
+    `#!/bin/bash\nread -r -a st < /proc/$PPID/stat\necho "start $EPOCHREALTIME \${st[13]} \${st[14]}" >> '${agentLog}'\necho AGENT >> '${gitLog}'\n'${join(root, 'test/fakes/bin/codex')}' "$@"\nrc=$?\necho "end $EPOCHREALTIME" >> '${agentLog}'\nexit $rc\n`,
   );
   writeFileSync(join(gitBin, 'git'), `#!/bin/sh\nprintf '%s %s\\n' "$PPID" "$*" >> '${gitLog}'\nexec '${which('git', e.PATH)}' "$@"\n`);
   chmodSync(join(bin, 'codex'), 0o755);
@@ -117,6 +117,7 @@ async function measure(files) {
     const loopEnv = { ...e, PATH: `${w.bin}:${e.PATH}`, FAKE_CODEX_SCENARIO: scenario };
     const gaps = [];
     const launch = [];
+    const launchCpu = [];
     const exit = [];
     const floor = [];
     const phases = {};
@@ -126,9 +127,12 @@ async function measure(files) {
       const run = await runLoop(dir, loopEnv, ITERATIONS);
       floor.push(...(await floorMs(dir, e, 10)));
       const marks = readFileSync(w.agentLog, 'utf8').trim().split('\n').map((l) => {
-        const [kind, s] = l.split(' ');
-        return { kind, ms: Number(s) * 1000 };
+        const [kind, s, utime, stime] = l.split(' ');
+        return { kind, ms: Number(s) * 1000, cpuMs: (Number(utime) + Number(stime)) * 10 };
       });
+      // gdnctl's own CPU time (user + sys, 10 ms clock ticks) when its first agent starts: steadier than wall time
+      // on a loaded machine.
+      launchCpu.push(marks.find((m) => m.kind === 'start').cpuMs);
       const starts = marks.filter((m) => m.kind === 'start').map((m) => m.ms);
       const ends = marks.filter((m) => m.kind === 'end').map((m) => m.ms);
       const runDir = runDirOf(dir);
@@ -165,6 +169,7 @@ async function measure(files) {
       gapTargetMs: r1(targetMs),
       gapWithinTarget: gapMs <= targetMs,
       launchToFirstAgentMs: r1(median(launch)),
+      launchCpuMsMedian: median(launchCpu),
       lastAgentToExitMs: r1(median(exit)),
       gitSpawns: { beforeFirstAgent: startUp.length, perIteration: perIteration.map((x) => x.length), startUp, iteration: perIteration[1] },
       phaseMsMedian: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, r1(median(v))])),

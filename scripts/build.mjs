@@ -5,6 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -25,6 +27,34 @@ const englishOnlyZod = {
         ? undefined
         : { contents: "export { default } from './en.js';", loader: 'js', resolveDir: dirname(args.path) },
     );
+  },
+};
+
+// Data derived from zod schemas, computed now from what tsc just emitted and bundled as JSON in place of the
+// module that computes it, so start-up costs no zod: the config keys (src/config/field-table.ts; a command loads
+// zod only when a given value needs it) and the agent report's JSON Schema (written before the first agent).
+const dropUndefined = (v) =>
+  Array.isArray(v) ? v.map(dropUndefined)
+  : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, dropUndefined(x)]))
+  : v;
+const PREBUILT = [
+  { source: 'src/config/field-table.ts', name: 'fieldTable', filter: /[\\/]src[\\/]config[\\/]field-table\.ts$/ },
+  { source: 'src/adapters/agents/agent-report-json.ts', name: 'reportJsonSchema', filter: /[\\/]src[\\/]adapters[\\/]agents[\\/]agent-report-json\.ts$/ },
+];
+for (const p of PREBUILT) {
+  const mod = await import(pathToFileURL(join(root, 'dist', p.source.replace(/^src\//, '').replace(/\.ts$/, '.js'))).href);
+  p.json = JSON.stringify(mod[p.name]);
+  if (p.json === undefined || !isDeepStrictEqual(JSON.parse(p.json), dropUndefined(mod[p.name]))) {
+    console.error(`build: ${p.source}'s ${p.name} does not survive JSON (a value that is not plain data?)`);
+    process.exit(1);
+  }
+}
+const prebuiltData = {
+  name: 'prebuilt-data',
+  setup(b) {
+    for (const p of PREBUILT) {
+      b.onLoad({ filter: p.filter }, () => ({ contents: `export const ${p.name} = JSON.parse(${JSON.stringify(p.json)});`, loader: 'js' }));
+    }
   },
 };
 
@@ -67,10 +97,11 @@ const result = await build({
   target: 'node20',
   // Minified for parse time; stack traces map back with NODE_OPTIONS=--enable-source-maps. The TPU client
   // stack (@google-cloud/tpu, google-gax, google-auth-library) is external like every non-start-up package.
-  minify: true,
+  // GDNCTL_BUILD_UNMINIFIED=1 keeps names readable for a CPU profile (node --cpu-prof) of start-up.
+  minify: process.env.GDNCTL_BUILD_UNMINIFIED !== '1',
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [englishOnlyZod, bundleOnly([...START_UP_PACKAGES, ...AGENT_SPAWN_PACKAGES])],
+  plugins: [prebuiltData, englishOnlyZod, bundleOnly([...START_UP_PACKAGES, ...AGENT_SPAWN_PACKAGES])],
   // Bundled CommonJS dependencies call require(); ESM output has none, so provide one per chunk.
   banner: {
     js: "import { createRequire as __gdnctlCreateRequire } from 'node:module'; const require = __gdnctlCreateRequire(import.meta.url);",

@@ -33,8 +33,8 @@ export interface CommandSpec {
   handlesSignals?: boolean;
   /**
    * The config the command really runs with (e.g. after --resilient), with what it derives from it (codex-loop's
-   * effective protected set); --print-config shows this. Writes nothing.
+   * effective protected set); --print-config shows this. Writes nothing. May load what it needs (a promise).
    */
-  effectiveConfig?(config: ResolvedConfig): ResolvedConfig;
+  effectiveConfig?(config: ResolvedConfig): ResolvedConfig | Promise<ResolvedConfig>;
   run(ctx: CommandContext): Promise<number>;
 }

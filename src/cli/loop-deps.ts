@@ -59,7 +59,7 @@ export async function buildLoopExtras(ctx: LoopExtrasContext, ledger: Ledger): P
   const { buildMeasureExtras } = await import('./measure/measure-extras.js');
   // Measurement and memory first: the TPU wraps the memory to add its session directive.
   // The measurer reaches the TPU through the hold built below (read when it measures, after the acquire).
-  const extras: LoopExtras = { ...buildMeasureExtras({ ...ctx, tpu: () => extras.tpu }) };
+  const extras: LoopExtras = { ...(await buildMeasureExtras({ ...ctx, tpu: () => extras.tpu })) };
   if (ctx.values.holdDevTpu) {
     const [{ loopTpuExtras }, { setupRunnerFor }] = await Promise.all([import('../adapters/tpu/loop-tpu.js'), import('../adapters/tpu/tpu-hold-factory.js')]);
     const runSetup = await setupRunnerFor(ctx.values, ctx.env, ctx.workdir, ctx.log);

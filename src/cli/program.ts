@@ -1,6 +1,5 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
-import type { ResolveInput } from '../config/resolve.js';
-import { createLogger } from '../log.js';
+import type { ResolveInput } from '../config/resolve-layers.js';
 import { commands } from './commands/index.js';
 import type { CliIO, CommandSpec } from './command-spec.js';
 import { ExitCode } from './exit-codes.js';
@@ -125,7 +124,7 @@ export function makeProgram(io: CliIO): Program {
   const addOptions = async (cmd: AnyCommand): Promise<void> => {
     const leaf = leaves.get(cmd);
     if (!leaf || leaf.hasOptions) return;
-    const { addConfigOptions } = await import('../config/commander-bridge.js');
+    const { addConfigOptions } = await import('./config-stage.js');
     addConfigOptions(cmd, leaf.spec.name);
     leaf.hasOptions = true;
   };
@@ -143,11 +142,7 @@ export function makeProgram(io: CliIO): Program {
       activeSpec = spec;
       const positional = actionArgs.slice(0, (spec.args ?? []).length).map((a) => (a === undefined ? '' : String(a)));
       const globals = program.opts() as { config?: string; printConfig?: boolean };
-      const [{ givenFlags, givenFlagNames }, { formatConfig, loadYamlFor, resolveConfig }, { fieldsFor }] = await Promise.all([
-        import('../config/commander-bridge.js'),
-        import('../config/resolve.js'),
-        import('../config/fields.js'),
-      ]);
+      const { createLogger, fieldsFor, givenFlagNames, givenFlags, loadYamlFor, resolveConfigWith } = await import('./config-stage.js');
       const input: ResolveInput = {
         command: spec.name,
         flags: givenFlags(cmd, spec.name),
@@ -157,9 +152,13 @@ export function makeProgram(io: CliIO): Program {
         ...(globals.config ? { configPath: globals.config } : {}),
       };
       const yaml = await loadYamlFor(input);
-      const resolved = resolveConfig(yaml ? { ...input, yaml } : input);
-      const config = spec.effectiveConfig ? spec.effectiveConfig(resolved) : resolved;
+      const withYaml = yaml ? { ...input, yaml } : input;
+      // zod (its schema is most of a small command's start-up) loads only when a given value needs its judgement.
+      const resolved =
+        resolveConfigWith(withYaml) ?? resolveConfigWith(withYaml, (await import('../config/schema.js')).configSchema)!;
+      const config = spec.effectiveConfig ? await spec.effectiveConfig(resolved) : resolved;
       if (globals.printConfig) {
+        const { formatConfig } = await import('../config/format-config.js');
         io.stdout.write(formatConfig(config, fieldsFor(spec.name).map((f) => f.key)));
         exitCode = ExitCode.ok;
         return;

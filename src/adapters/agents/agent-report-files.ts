@@ -1,14 +1,15 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { agentReportJsonSchema, parseAgentReport, type AgentReportParse } from '../../core/agent-report.js';
+import type { AgentReportParse } from '../../core/agent-report.js';
+import { reportJsonSchema } from './agent-report-json.js';
 import type { Redactor } from '../../redact.js';
 
 /** Write `<iterDir>/report.schema.json` (for codex --output-schema) and return its path. */
 export async function writeReportSchema(iterDir: string): Promise<string> {
   await mkdir(iterDir, { recursive: true, mode: 0o700 });
   const path = join(iterDir, 'report.schema.json');
-  await writeFile(path, `${JSON.stringify(agentReportJsonSchema(), null, 2)}\n`, { mode: 0o600 });
+  await writeFile(path, `${JSON.stringify(reportJsonSchema, null, 2)}\n`, { mode: 0o600 });
   return path;
 }
 
@@ -35,6 +36,7 @@ const MAX_RAW_CHARS = 4096;
  * quote or backslash lets part of a secret through.
  */
 export async function recordReport(iterDir: string, lastMessage: string | undefined, redact: Redactor): Promise<AgentReportParse> {
+  const { parseAgentReport } = await import('../../core/agent-report.js');
   const parsed = parseAgentReport(lastMessage);
   const raw = lastMessage === undefined ? undefined : redact(lastMessage).slice(0, MAX_RAW_CHARS);
   const body = parsed.ok ? parsed : { ...parsed, raw };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { DEFAULT_CODEX_MODEL } from '../../config/options/agent.js';
+import { DEFAULT_CODEX_MODEL } from '../../config/options/agent-defaults.js';
 import type { Config } from '../../config/schema.js';
 import type { AgentRunner } from '../../ports/agent.js';
 import type { CommandRunner } from '../../ports/process.js';

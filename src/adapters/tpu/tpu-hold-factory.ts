@@ -7,7 +7,7 @@ import type { Config } from '../../config/schema.js';
 import { clusterOrder, resolveCluster, type ResolvedCluster } from '../../core/tpu-clusters.js';
 import type { Logger } from '../../log.js';
 import type { TpuNode, TpuProvider } from '../../ports/tpu.js';
-import { findGitTop } from '../../config/resolve.js';
+import { findGitTop } from '../../config/resolve-layers.js';
 import { checkoutHash } from './holder-labels.js';
 import { LeasedTpuHold, type TpuHoldDeps } from './tpu-hold.js';
 import type { HolderIdentity } from './tpu-holder.js';

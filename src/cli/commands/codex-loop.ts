@@ -1,6 +1,4 @@
 import type { CommandSpec } from '../command-spec.js';
-import { resilientConfig } from '../../config/resilient.js';
-import { withProtectedSet } from '../loop/protect-set.js';
 
 export const codexLoopCommand: CommandSpec = {
   name: 'codex-loop',
@@ -12,7 +10,10 @@ export const codexLoopCommand: CommandSpec = {
   handlesSignals: true,
   // --resilient fills policies nobody set before anything runs; --print-config shows those with source "resilient",
   // and the protected set the run will use.
-  effectiveConfig: (config) => withProtectedSet(resilientConfig(config)),
+  async effectiveConfig(config) {
+    const [{ resilientConfig }, { withProtectedSet }] = await Promise.all([import('../../config/resilient.js'), import('../loop/protect-set.js')]);
+    return withProtectedSet(resilientConfig(config));
+  },
   async run(ctx) {
     const { runCodexLoop } = await import('../loop/run-codex-loop.js');
     return runCodexLoop(ctx);

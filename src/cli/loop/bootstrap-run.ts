@@ -15,7 +15,7 @@ export function bootstrapPlan(v: Config, ctx: Pick<CommandContext, 'env' | 'log'
     goal: { goal: v.goal, metric: v.metric, direction: v.direction, scope: v.scopeGlob },
     measurerFor: async (bench, runDir) => {
       const { buildMeasureExtras } = await import('../measure/measure-extras.js');
-      return buildMeasureExtras({ values: { ...v, bench }, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir, logDir: v.logDir, ...(redact ? { redact } : {}), ...(settingsEnv ? { settingsEnv } : {}) }).measurer;
+      return (await buildMeasureExtras({ values: { ...v, bench }, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir, logDir: v.logDir, ...(redact ? { redact } : {}), ...(settingsEnv ? { settingsEnv } : {}) })).measurer;
     },
   };
 }

@@ -13,11 +13,9 @@ import type { Logger } from '../../log.js';
 import { UsageError } from '../../errors.js';
 import { judgeDirtyTree } from '../../core/loop/dirty-tree.js';
 import { findResumable } from '../../core/run/recover.js';
-import { measureUsageProblems } from '../measure/baseline-action.js';
 import { folderProblems, logDirProblems, loopInputProblems, shellCommandProblems } from './preflight-checks.js';
 import { refuseSpecialFile } from '../../adapters/regular-file.js';
-import { parallelProblems } from '../../core/parallel/plan.js';
-import { parallelTpuProblems } from './parallel-seams.js';
+import { parallelK, parallelProblems } from '../../core/parallel/plan.js';
 
 export interface PreflightResult {
   git: SimpleGitRepo;
@@ -53,12 +51,21 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   const problems: string[] = [];
   if (v.iterations === undefined) problems.push('--iterations is required: pass --iterations N (the run\'s total)');
 
+  // The checks that spawn (bash -n for the shell commands, git var for the identity) start at once and run while
+  // the rest is read; their answers join the problems in the same order as before. A check not awaited because
+  // an earlier one threw must not become an unhandled rejection.
+  const early = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => undefined);
+    return p;
+  };
+  const shellChecks = early(shellCommandProblems(v, env));
   let git: SimpleGitRepo;
   try {
     git = await SimpleGitRepo.open(v.workdir, { env });
   } catch {
     throw new UsageError(`${v.workdir} is not a git repository; run git init there or pass --workdir <repo>`);
   }
+  const identityChecks = early(commitProblems(git.root, { env }));
   // One git status answers "a commit?", "on a branch?" and "clean?"; the first iteration reuses it.
   const snapshot = await git.snapshot();
   if (snapshot.head === undefined) throw new UsageError(`${git.root} has no commit yet; make a first commit, then run the loop`);
@@ -72,7 +79,7 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   const branch = snapshot.branch;
   if (!branch) throw new UsageError(`${git.root} is on a detached HEAD; check out a branch (git switch -c <name>) first`);
   // gdnctl commits unattended (stamps, reverts): an identity and, under commit.gpgsign, a working signature.
-  problems.push(...(await commitProblems(git.root, { env })));
+  problems.push(...(await identityChecks));
 
   const directives: string[] = [];
   let promptTemplate = '';
@@ -104,9 +111,11 @@ export async function preflight(v: Config, env: NodeJS.ProcessEnv, log: Logger):
   problems.push(...(await logDirProblems(v.logDir)));
   problems.push(...(await loopInputProblems(v, git.root)));
   if (v.experimentsDir) problems.push(...(await folderProblems(v.experimentsDir, 'the experiments dir', '--experiments-dir')));
-  problems.push(...(await shellCommandProblems(v, env)));
-  if (v.bench || v.metricPattern) problems.push(...measureUsageProblems(v));
-  problems.push(...parallelProblems(v), ...parallelTpuProblems(v));
+  problems.push(...(await shellChecks));
+  // The measurement stack loads only for a run that measures (start-up of a plain loop skips it).
+  if (v.bench || v.metricPattern) problems.push(...(await import('../measure/baseline-action.js')).measureUsageProblems(v));
+  // With K = 1 there is nothing to refuse, and the parallel composition is not loaded.
+  problems.push(...parallelProblems(v), ...(parallelK(v) > 1 ? (await import('./parallel-seams.js')).parallelTpuProblems(v) : []));
   if (v.holdDevTpu) {
     const { loopTpuUsageProblems } = await import('../../adapters/tpu/loop-tpu.js');
     problems.push(...loopTpuUsageProblems(v, env, log));

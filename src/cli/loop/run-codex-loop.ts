@@ -25,7 +25,7 @@ import { renderDryRun } from './dry-run.js';
 import { streamConsole, summaryTable } from './loop-console.js';
 import { preflight } from './preflight.js';
 import { loopProtectGlobs } from './protect-set.js';
-import { parallelEngineFor, sessionValues } from './parallel-seams.js';
+import { parallelK } from '../../core/parallel/plan.js';
 import { runWatch } from './run-watch.js';
 
 /** `gdnctl codex-loop`, the composition root: preflight, build the adapters, run the session, report. */
@@ -64,6 +64,9 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     return ExitCode.ok;
   }
 
+  // The parallel composition (worktrees, per-candidate measurers, TPU slots, the remote bench site) loads only for
+  // --parallel K > 1; with K = 1 its sessionValues is the config itself and there is no engine.
+  const parallel = parallelK(v) > 1 ? await import('./parallel-seams.js') : undefined;
   const owner = { pid: process.pid, host: hostname(), startTime: processStartTime(process.pid) };
   // The heartbeat and --notify-cmd (run-watch.ts): the notifier is one more subscriber of the loop's events.
   const watch = runWatch(v, ctx.env, out, owner, settings.iterations, redact);
@@ -78,10 +81,10 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
     children,
     extras: (ledger) => {
       watch.opened(ledger.runDir);
-      return buildLoopExtras({ values: sessionValues(v), env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv, commitSubject: (sha) => git.commitSubject(sha), knownSubject: (sha) => git.knownSubject(sha) }, ledger);
+      return buildLoopExtras({ values: parallel ? parallel.sessionValues(v) : v, env: ctx.env, log: ctx.log, workdir: v.workdir, runDir: ledger.runDir, logDir: v.logDir, redact, settingsEnv, commitSubject: (sha) => git.commitSubject(sha), knownSubject: (sha) => git.knownSubject(sha) }, ledger);
     },
     alert: (m) => ctx.stderr.write(redact(`gdnctl: ${m}\n`)),
-    engine: parallelEngineFor({ values: v, env: ctx.env, agentEnv, log: ctx.log, runner, redact, settingsEnv, repoRoot: git.root, killGraceMs, onHurry: (fn) => ctx.interrupt.onHurry(fn) }),
+    engine: parallel?.parallelEngineFor({ values: v, env: ctx.env, agentEnv, log: ctx.log, runner, redact, settingsEnv, repoRoot: git.root, killGraceMs, onHurry: (fn) => ctx.interrupt.onHurry(fn) }),
   }, {
     newRun: v.newRun,
     newExperiment: v.newExperiment,

@@ -29,7 +29,13 @@ export function createFileMemory(o: FileMemoryOptions): FileMemory {
     baselines: fileBaselineStore,
     commitSubject: o.commitSubject,
     hideFromGit: repoRoot ? (dir) => excludeFromGit(repoRoot, dir) : undefined,
-    reportAssets: { chart: chartLibrary(), ...(repoRoot ? { commitSubjects: commitSubjectLookup(repoRoot, o.knownSubject) } : {}) },
+    // A getter: the ~490 KB of chart bundles are read when a report is first written, not before the first agent.
+    reportAssets: {
+      get chart() {
+        return chartLibrary();
+      },
+      ...(repoRoot ? { commitSubjects: commitSubjectLookup(repoRoot, o.knownSubject) } : {}),
+    },
   });
 }
 

@@ -2,14 +2,11 @@ import { execa } from 'execa';
 import { resolve } from 'node:path';
 import type { EnvSnapshotter, IterationMemory, Measurer } from '../../ports/bench.js';
 import { UsageError } from '../../errors.js';
-import { createMeasurer } from './bench-measurer.js';
 import { createFileMemory } from './file-memory.js';
 import { envSnapshotter } from '../../adapters/measure/env-snapshot.js';
 import { createRedactor, type Redactor } from '../../redact.js';
 import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
-import { measureUsageProblems } from './baseline-action.js';
 import { mfuOfValue } from './mfu-context.js';
-import { benchRunsOn } from './bench-site.js';
 import type { TpuHold } from '../../ports/tpu.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
@@ -37,14 +34,21 @@ export type MeasureExtrasContext = LoopExtrasContext;
 
 /**
  * The loop's measurer (only with --bench), its memory (always: reflexions and hotspots help without a bench), and
- * the environment a carried-over baseline is checked against (the measurer's own snapshot).
+ * the environment a carried-over baseline is checked against (the measurer's own snapshot). The measurement stack
+ * (measurer, baseline checks, the remote bench site) is imported only with --bench: a plain loop's first agent
+ * starts without it.
  */
-export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Measurer; memory: IterationMemory; environment: EnvSnapshotter } {
+export async function buildMeasureExtras(ctx: MeasureExtrasContext): Promise<{ measurer?: Measurer; memory: IterationMemory; environment: EnvSnapshotter }> {
   const v = ctx.values;
   const workdir = resolve(ctx.workdir);
   const logDir = resolve(workdir, ctx.logDir);
   let measurer: Measurer | undefined;
   if (v.bench) {
+    const [{ createMeasurer }, { measureUsageProblems }, { benchRunsOn }] = await Promise.all([
+      import('./bench-measurer.js'),
+      import('./baseline-action.js'),
+      import('./bench-site.js'),
+    ]);
     const problems = measureUsageProblems(v);
     if (problems.length > 0) throw new UsageError(problems);
     const tpu = benchRunsOn(v) === 'tpu' ? { values: v, log: ctx.log, hold: v.holdDevTpu ? ctx.tpu : undefined } : undefined;

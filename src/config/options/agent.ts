@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { opt } from '../option-meta.js';
+import { DEFAULT_CODEX_MODEL } from './agent-defaults.js';
+
+export { DEFAULT_CODEX_MODEL };
 
 const LOOP = ['codex-loop'];
-
-/** The anchor's latest default. The claude backend leaves it out and lets claude pick its own model. */
-export const DEFAULT_CODEX_MODEL = 'gpt-5.4';
 
 /**
  * The coding agent the loop drives (codex, claude or any command). Timeouts and retries belong to the loop's
