@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { TempRepo } from '../helpers/temp-repo.js';
 import { commitStep, FAST, loopEnv, readJson, runDirs, runLoopInProcess } from '../helpers/loop-harness.js';
 import { RayEmulator, type EmulatedJob } from '../fakes/ray-emulator.js';
+import { runProgram } from '../helpers/cli.js';
 
 const BENCH = 'echo "GDNCTL_METRIC {\\"step_ms\\": $(cat speed.txt)}"\n';
 
@@ -99,4 +100,17 @@ test('a decision job on another TPU type: its samples are discarded, baseline an
   assert.ok(samples.filter((s) => s.attempt === 2).every((s) => s.discarded !== true));
   assert.equal(readJson(join(run, 'champion.json')).source, 'promoted');
   assert.match(readFileSync(join(run, 'iter-002', 'env-snapshot.txt'), 'utf8'), /Accelerator: TPU v5p-8/);
+});
+
+test('a standalone baseline of the same HEAD measured on this machine is not reused on Ray: the job\'s host measures its own', async (t) => {
+  const repo = await TempRepo.create({ files: { 'speed.txt': '100\n', 'bench.sh': BENCH } });
+  t.after(() => repo.dispose());
+  const local = await runProgram(['baseline', '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower', '--baseline-runs', '3'], { cwd: repo.dir, env: loopEnv(repo, []) });
+  assert.equal(local.code, 0, local.stderr);
+  const from = emu.jobs.size;
+  emu.hostEnv = switchAfter(from, 100);
+  const { run, stderr } = await loop(repo, 1, [{ 'speed.txt': '80\n' }]);
+  assert.doesNotMatch(stderr, /reusing baseline/);
+  assert.equal(jobsSince(from).length, 2, 'a baseline job, then the decision');
+  assert.match(String(readJson(join(run, 'baseline', 'baseline.json')).envLabel), /^v4-8 /);
 });

@@ -242,7 +242,8 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
     if (!rec && bench) {
       const fp = fingerprint(head, (await describe(head, signal))?.fingerprint);
       const standalone = join(policy.logDir, 'baselines', fp);
-      if (await ports.baselines.read(standalone)) {
+      // On Ray the key has no host until a job ran: a `gdnctl baseline` of this machine is never the Ray host's.
+      if (!onRay && (await ports.baselines.read(standalone))) {
         await ports.baselines.copy(standalone, own);
         rec = await ports.baselines.read(own);
         say(`reusing baseline ${fp} (same HEAD, bench command and metric${onTpu ? ', same TPU type and runtime' : ''})`);
