@@ -1,3 +1,5 @@
+import type { EnvSnapshot } from './bench.js';
+
 /**
  * RayJobs: a Ray cluster's Jobs API as gdnctl uses it (docs/decisions.md "Issue 17: Ray"). The adapter speaks
  * the dashboard's REST API; the fake in test/fakes/ray-emulator.ts passes the same contract
@@ -87,6 +89,8 @@ export interface RayBenchBatchInput {
   /** The champion tree, for a comparison; absent for a baseline. */
   championSha?: string | undefined;
   runs: RayBenchRun[];
+  /** The candidate tree's folder when it is not the working tree (a baseline re-measured at its own commit). */
+  treeDir?: string | undefined;
   /** Where the job's record goes (before the submit) and where a resumed attempt's record is looked for. */
   recordDir: string;
   /** 1-based batch of this measurement: each has its own record. */
@@ -100,6 +104,8 @@ export interface RayBenchBatchResult {
   samples: RayBenchSample[];
   /** The job ended before every run reported (failed, stopped, timed out, could not start). */
   failure?: { reason: string; tail: string } | undefined;
+  /** The snapshot of the host the job ran on (its fingerprint keys the measurement as on the TPU). */
+  env?: EnvSnapshot | undefined;
 }
 
 /** The benchmark as Ray jobs: both trees of a decision in one job's working dir, so both sides share one host. */

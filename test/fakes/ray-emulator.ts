@@ -63,6 +63,11 @@ export class RayEmulator {
   readonly packages = new Map<string, Uint8Array>();
   readonly requests: RayRequestRecord[] = [];
   faults: RayFaults = {};
+  /**
+   * The environment of the node a job lands on, before the job's own env_vars (as a Ray worker's environment
+   * is): e.g. `TPU_ACCELERATOR_TYPE`, which a test may switch between jobs to move the run to another host type.
+   */
+  hostEnv: (j: EmulatedJob) => Record<string, string> = () => ({});
   token: string | undefined;
   private nextJob = 1;
   private readonly root = mkdtempSync(join(tmpdir(), 'gdnctl-rayemu-'));
@@ -218,7 +223,7 @@ export class RayEmulator {
     j.dir = dir;
     const child = spawn('/bin/sh', ['-c', j.entrypoint], {
       cwd: dir,
-      env: { ...process.env, ...(j.runtimeEnv.env_vars ?? {}), RAY_JOB_SUBMISSION_ID: j.submissionId },
+      env: { ...process.env, ...this.hostEnv(j), ...(j.runtimeEnv.env_vars ?? {}), RAY_JOB_SUBMISSION_ID: j.submissionId },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

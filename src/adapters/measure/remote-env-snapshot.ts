@@ -51,6 +51,21 @@ export function parseSnapshotLines(output: string): Record<string, string> {
   return out;
 }
 
+/**
+ * The fingerprint and label of a snapshot's values: what makes two measurements incomparable (shared with the
+ * Ray runner's snapshot of its job's host, so both sites key a TPU alike).
+ */
+export function envIdentity(v: Record<string, string>, o: { type: string; hosts: number; runtime: string }): { fingerprint: string; label: string } {
+  const shape = tpuShape(o.type);
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([o.type, shape?.chips ?? null, o.hosts, o.runtime, v.libtpu_init_args ?? '', v.xla_flags ?? '']))
+    .digest('hex')
+    .slice(0, 16);
+  const flags = [v.libtpu_init_args ? `LIBTPU_INIT_ARGS=${v.libtpu_init_args}` : '', v.xla_flags ? `XLA_FLAGS=${v.xla_flags}` : ''].filter(Boolean);
+  const label = `${o.type} (${shape ? `${shape.chips} chips, ` : ''}${o.hosts} host${o.hosts === 1 ? '' : 's'}), runtime ${o.runtime}${flags.length > 0 ? `, ${flags.join(' ')}` : ''}`;
+  return { fingerprint, label };
+}
+
 export interface RemoteSnapshotOptions {
   target: RemoteBenchTarget;
   /** The gdnctl host's own snapshot (env-snapshot.ts), appended. */
@@ -66,17 +81,11 @@ export function remoteEnvSnapshotter(o: RemoteSnapshotOptions): EnvSnapshotter {
     const [r] = await o.target.conn().runAll([w0], `cd ${shPath(dir)} 2>/dev/null || cd\n${SNAPSHOT_SCRIPT}`, { env: o.target.runEnv(loc), ...(signal ? { signal } : {}) });
     const v = parseSnapshotLines(r?.output ?? '');
     const type = loc.node?.acceleratorType || v.md_accelerator_type || 'unknown';
-    const shape = tpuShape(type);
     // The worker's own word first; else the runtime gdnctl creates such a node with (both ways of reaching a
     // node give the same value, so a standalone baseline and the loop's key the TPU alike).
     const runtime = v.md_runtime_version || loc.runtimeVersion || 'unknown';
     const hosts = loc.workers.length;
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify([type, shape?.chips ?? null, hosts, runtime, v.libtpu_init_args ?? '', v.xla_flags ?? '']))
-      .digest('hex')
-      .slice(0, 16);
-    const flags = [v.libtpu_init_args ? `LIBTPU_INIT_ARGS=${v.libtpu_init_args}` : '', v.xla_flags ? `XLA_FLAGS=${v.xla_flags}` : ''].filter(Boolean);
-    const label = `${type} (${shape ? `${shape.chips} chips, ` : ''}${hosts} host${hosts === 1 ? '' : 's'}), runtime ${runtime}${flags.length > 0 ? `, ${flags.join(' ')}` : ''}`;
+    const { fingerprint, label } = envIdentity(v, { type, hosts, runtime });
     const ver = (k: string): string => (v[k] ? v[k]! : 'not installed');
     const n = loc.node;
     const text = [

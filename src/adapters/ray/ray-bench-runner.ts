@@ -6,6 +6,7 @@
  *   .gdnctl-ray/run.sh             this runner: setup once per tree, then the plan's runs in order
  *   .gdnctl-ray/plan.tsv           one `side index warmup` line per run
  *   .gdnctl-ray/bench.sh, setup.sh, timeout
+ *   .gdnctl-ray/env.sh             the host's env snapshot (ray-env-snapshot.ts), printed before anything else
  *
  * Each tree gets its own JAX_COMPILATION_CACHE_DIR (<tree>/.gdnctl/jax-cache), as on the TPU workers, so one
  * side's compilations never serve the other's. Every run is framed by two machine-readable lines:
@@ -13,6 +14,9 @@
  *   <tag> {"begin":"candidate","index":3,"warmup":false}
  *   …the benchmark's own output…
  *   <tag> {"side":"candidate","index":3,"warmup":false,"exit":0,"ms":1234}
+ *
+ * The snapshot is framed alike (`<tag> {"env":"begin"}` … `<tag> {"env":"end"}`), so the job's own host keys
+ * its measurements.
  *
  * gdnctl reads the metric from the output between them with the same reader as every other site (so
  * --metric-pattern and MFU work unchanged). The tag carries the job's own nonce, so a benchmark printing
@@ -22,6 +26,8 @@ import { createHash } from 'node:crypto';
 import { outputTail, readMetric, type MetricSpec } from '../../core/metric.js';
 import type { RayBenchRun, RayBenchSample } from '../../ports/ray.js';
 import type { PackageText } from './ray-package.js';
+import { parseSnapshotLines } from '../measure/remote-env-snapshot.js';
+import { RAY_SNAPSHOT_SCRIPT } from './ray-env-snapshot.js';
 
 export const RUNNER_ENTRYPOINT = 'bash .gdnctl-ray/run.sh';
 /** The runner's exit code when a tree's setup failed. */
@@ -42,6 +48,10 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # timeout(1) runs a bench in its own process group, which a stop of this job's group does not reach: pass it on.
 child=
 trap '[ -n "$child" ] && { kill -TERM -- -"$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null; }; exit 143' TERM INT HUP
+# The host first: a job whose setup fails still says where it ran.
+printf '\n%s {"env":"begin"}\n' "$tag"
+(cd "$root/candidate" 2>/dev/null || cd "$root"; bash "$meta/env.sh") </dev/null 2>&1
+printf '\n%s {"env":"end"}\n' "$tag"
 limited() { if command -v timeout >/dev/null 2>&1; then exec timeout -k 10 "$limit" "$@"; else exec "$@"; fi; }
 for tree in champion candidate; do
   [ -d "$root/$tree" ] || continue
@@ -80,6 +90,7 @@ export function runnerFiles(o: { runs: readonly RayBenchRun[]; bench: string; se
     { path: '.gdnctl-ray/plan.tsv', text: o.runs.map((r) => `${r.side}\t${r.index}\t${r.warmup}\n`).join('') },
     { path: '.gdnctl-ray/bench.sh', text: o.bench + '\n' },
     { path: '.gdnctl-ray/setup.sh', text: o.setup ? o.setup + '\n' : '' },
+    { path: '.gdnctl-ray/env.sh', text: RAY_SNAPSHOT_SCRIPT + '\n' },
     { path: '.gdnctl-ray/timeout', text: `${Math.max(1, Math.ceil(o.timeoutS))}\n` },
   ];
 }
@@ -88,15 +99,18 @@ export interface BenchLog {
   samples: RayBenchSample[];
   /** A tree whose setup failed: the job stopped there. */
   setupFailure?: { reason: string; tail: string } | undefined;
+  /** The host's snapshot values (parseSnapshotLines), when the runner got that far. */
+  env?: Record<string, string> | undefined;
 }
 
-type Framed = { begin?: unknown; setup?: unknown; side?: unknown; index?: unknown; warmup?: unknown; exit?: unknown; ms?: unknown };
+type Framed = { env?: unknown; begin?: unknown; setup?: unknown; side?: unknown; index?: unknown; warmup?: unknown; exit?: unknown; ms?: unknown };
 
 /** The samples of a bench job's log (everything it printed so far). */
 export function readBenchLog(logs: string, tag: string, o: { metric: MetricSpec; setup?: string | undefined; timeoutS: number }): BenchLog {
   const marker = `@gdnctl-ray-bench-${tag} `;
   const samples: RayBenchSample[] = [];
   let setupFailure: BenchLog['setupFailure'];
+  let env: BenchLog['env'];
   let out: string[] = [];
   for (const line of logs.split('\n')) {
     const at = line.indexOf(marker);
@@ -111,7 +125,8 @@ export function readBenchLog(logs: string, tag: string, o: { metric: MetricSpec;
     } catch {
       continue;
     }
-    if (f.begin !== undefined) {
+    if (f.env === 'end') env = parseSnapshotLines(out.join('\n'));
+    if (f.begin !== undefined || f.env !== undefined) {
       out = [];
       continue;
     }
@@ -132,7 +147,7 @@ export function readBenchLog(logs: string, tag: string, o: { metric: MetricSpec;
     const m = readMetric(output, o.metric);
     samples.push(m.ok ? { run, ok: true, value: m.value, durationMs } : { run, ok: false, reason: m.reason, tail: m.tail });
   }
-  return { samples, ...(setupFailure ? { setupFailure } : {}) };
+  return { samples, ...(setupFailure ? { setupFailure } : {}), ...(env ? { env } : {}) };
 }
 
 export { SETUP_FAILED };

@@ -18,6 +18,7 @@ import { withDetachedWorktree } from '../../adapters/measure/worktree.js';
 import { buildRayPackageOf, type RayPackage } from '../../adapters/ray/ray-package.js';
 import { writeJobRecord, type RayJobRecord } from '../../adapters/ray/ray-job-records.js';
 import { readBenchLog, RUNNER_ENTRYPOINT, runnerFiles, runnerTag } from '../../adapters/ray/ray-bench-runner.js';
+import { rayHostSnapshot } from '../../adapters/ray/ray-env-snapshot.js';
 import type { Redactor } from '../../redact.js';
 import { followJob, type FollowOutcome } from './follow-job.js';
 import { earlierJob, ensurePackage, newSubmissionId } from './run-job.js';
@@ -45,7 +46,8 @@ export function createRayBench(d: RayBenchDeps): RayBench {
   async function packageFor(input: RayBenchBatchInput): Promise<RayPackage> {
     const root = d.ctx.config.repoRoot;
     const texts = runnerFiles({ runs: input.runs, bench: d.command, setup: d.setup, timeoutS });
-    const candidate = { root, files: await repoFiles(root), prefix: 'candidate/' };
+    const tree = input.treeDir ?? root;
+    const candidate = { root: tree, files: await repoFiles(tree), prefix: 'candidate/' };
     if (!input.championSha) return buildRayPackageOf([candidate], texts);
     return withDetachedWorktree(root, input.championSha, async (dir) => buildRayPackageOf([{ root: dir, files: await repoFiles(dir), prefix: 'champion/' }, candidate], texts));
   }
@@ -113,7 +115,8 @@ export function createRayBench(d: RayBenchDeps): RayBench {
       const samples = got.samples.map((s) => (s.ok ? s : { ...s, tail: redact(s.tail) }));
       const missing = input.runs.some((run) => !samples.some((s) => s.run.side === run.side && s.run.index === run.index && s.run.warmup === run.warmup));
       const failure = got.setupFailure ? { reason: got.setupFailure.reason, tail: redact(got.setupFailure.tail) } : missing ? jobFailure(submissionId, outcome, redact) : undefined;
-      return { submissionId, reattached, samples, ...(failure ? { failure } : {}) };
+      const env = got.env ? rayHostSnapshot(got.env, { cluster: session.target.name, rayTpu: v.rayTpu, head: input.head, submissionId }) : undefined;
+      return { submissionId, reattached, samples, ...(failure ? { failure } : {}), ...(env ? { env: { ...env, text: redact(env.text) } } : {}) };
     } finally {
       if (live) await session.jobs.stop(live).catch(() => false);
       await session.close();

@@ -18,12 +18,12 @@ export interface DecisionRecord {
   /** The failed run's redacted output, for a no-metric decision. */
   outputTail: string;
   /** A remote site's record (the TPU, or Ray with its jobs' submission ids). */
-  tpu?: { where: string; log: SampleLog; notes: string[]; benchOn?: 'tpu' | 'ray'; jobs?: string[] } | undefined;
+  tpu?: { where: string; log: SampleLog; notes: string[]; benchOn?: 'tpu' | 'ray'; jobs?: string[]; env?: { fingerprint: string; label: string } | undefined } | undefined;
 }
 
 export async function writeDecisionFiles(files: RunFiles, iterDir: string, r: DecisionRecord): Promise<void> {
   const { d, reason, championSha } = r;
-  const tpu = r.tpu ? { benchOn: r.tpu.benchOn ?? 'tpu', where: r.tpu.where, warmup: r.tpu.log.warmups(), notes: r.tpu.notes, ...(r.tpu.jobs ? { rayJobs: r.tpu.jobs } : {}) } : {};
+  const tpu = r.tpu ? { benchOn: r.tpu.benchOn ?? 'tpu', where: r.tpu.where, warmup: r.tpu.log.warmups(), notes: r.tpu.notes, ...(r.tpu.jobs ? { rayJobs: r.tpu.jobs } : {}), ...(r.tpu.env ? { envFingerprint: r.tpu.env.fingerprint, envLabel: r.tpu.env.label } : {}) } : {};
   const benchJson = { ...d, reason, interleaved: r.interleaved, championSha, head: r.head, outputTail: d.outcome === 'no-metric' ? r.outputTail : undefined, ...tpu };
   await files.writeAtomic(join(iterDir, 'bench.json'), JSON.stringify(benchJson, null, 2) + '\n');
   if (r.tpu) await files.write(join(iterDir, 'bench-samples.jsonl'), r.tpu.log.toJsonl());

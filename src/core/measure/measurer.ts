@@ -29,6 +29,7 @@ import { writeDecisionFiles } from './decision-files.js';
 import { cvPct, median } from '../stats/descriptive.js';
 import { faultPoint } from '../../fault.js';
 import { compareInBatches, runsInOneBatch, type BatchMeasureDeps } from './batch-measure.js';
+import { rayEnvGuard, type RayRuns } from './ray-env-guard.js';
 
 export { localSite, type BaselineOutcome, type BenchMeasurer, type MeasurePolicy, type MeasurerPorts } from './measure-policy.js';
 
@@ -125,7 +126,8 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
     const { value: got, notes } = await recovering('baseline', log, signal, async (attempt) => {
       const snap = await describe(head, signal);
       const r = onRay ? await rayRuns(head, dir, log, signal) : await measureRuns(await site.candidateTree(head, signal), policy.baselineRuns, log, attempt, signal);
-      return { failed: failed(r), value: { r, snap } };
+      // On Ray the job reports its own host's snapshot.
+      return { failed: failed(r), value: { r, snap: snap ?? (r as RayRuns).env } };
     });
     const { r, snap } = got;
     if (onTpu || onRay) await ports.files.write(join(dir, 'samples.jsonl'), log.toJsonl());
@@ -135,7 +137,7 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
     const rec = record(head, r, noise.accepted, snap);
     const extra: Record<string, string> = { Metric: `${rec.metric} (${rec.direction} is better)`, CV: `${rec.cvPct.toFixed(2)} %` };
     if (rec.acceptedNoise) extra['Noise'] = `accepted with --accept-noise above ${rec.cvThresholdPct} %`;
-    if (snap) extra['Measured on'] = `${site.label()} (${snap.label})`;
+    if (snap) extra['Measured on'] = `${onRay ? onRay.ray.label() : site.label()} (${snap.label})`;
     if (r.warmupValues.length > 0) extra['Warm-up (excluded)'] = r.warmupValues.join(' ');
     const envSnapshot = snap ? snap.text : redact(await ports.envSnapshot.snapshot(head));
     await ports.baselines.write(dir, { record: rec, resultTxt: formatResultTxt(rec.values, extra), envSnapshot });
@@ -143,17 +145,23 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
   }
 
   /** --bench-on ray: N runs of `head` in one job; the failed run's tail is kept like a local run's. */
-  async function rayRuns(head: string, recordDir: string, log: SampleLog, signal?: AbortSignal): Promise<Runs> {
-    const r = await runsInOneBatch(onRay!, { head, recordDir, n: policy.baselineRuns, signal }, log);
+  async function rayRuns(head: string, recordDir: string, log: SampleLog, signal?: AbortSignal, treeDir?: string): Promise<RayRuns> {
+    const r = await runsInOneBatch(onRay!, { head, treeDir, recordDir, n: policy.baselineRuns, signal }, log);
     if (!r.ok) lastTail = redact(r.lastTail);
     return r.ok ? r : { ok: false, reason: `${r.reason}${lastTail ? `\n--- output tail ---\n${lastTail}` : ''}` };
   }
 
   /** --bench-on ray: champion and candidate interleaved in batches, each one job on one host. */
-  async function compareOnRay(input: DecideInput, params: DecisionParams): Promise<Compared & { jobs: string[]; log: SampleLog }> {
-    const { d, log, jobs, lastTail: tail } = await compareInBatches(onRay!, input, params);
+  async function compareOnRay(input: DecideInput, params: DecisionParams): Promise<Compared & { jobs: string[]; log: SampleLog; env?: EnvSnapshot | undefined }> {
+    const own = join(runDir!, 'baseline');
+    const { d, log, jobs, lastTail: tail, env, notes } = await compareInBatches(onRay!, input, params, rayEnvGuard({
+      own, runDir: runDir!, repoRoot: ports.repoRoot, head: input.head, iterDir: input.iterDir, say,
+      ports: { worktrees: ports.worktrees, baselines: ports.baselines, champions: ports.champions },
+      runs: (head, recordDir, treeDir) => rayRuns(head, recordDir, new SampleLog(), input.signal, treeDir),
+      record: (head, r, snap) => record(head, r, cvPct(r.values) > policy.cvThresholdPct, snap),
+    }));
     if (d.outcome === 'no-metric') lastTail = redact(tail);
-    return { d, interleaved: true, log, notes: [], jobs };
+    return { d, interleaved: true, log, notes, jobs, env };
   }
 
   /** Interleave when the benchmark is cheap (--interleave auto: its baseline runs took < 30 s each). */
@@ -234,7 +242,8 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
     if (!rec && bench) {
       const fp = fingerprint(head, (await describe(head, signal))?.fingerprint);
       const standalone = join(policy.logDir, 'baselines', fp);
-      if (await ports.baselines.read(standalone)) {
+      // On Ray the key has no host until a job ran: a `gdnctl baseline` of this machine is never the Ray host's.
+      if (!onRay && (await ports.baselines.read(standalone))) {
         await ports.baselines.copy(standalone, own);
         rec = await ports.baselines.read(own);
         say(`reusing baseline ${fp} (same HEAD, bench command and metric${onTpu ? ', same TPU type and runtime' : ''})`);
@@ -262,8 +271,9 @@ export function createBenchMeasurer(policy: MeasurePolicy, ports: MeasurerPorts)
     const promoted = d.outcome === 'promoted';
     await writeDecisionFiles(ports.files, input.iterDir, {
       d, reason, interleaved, championSha, head: input.head, outputTail: lastTail,
-      tpu: ray ? { where: onRay!.ray.label(), log: ray.log, notes, benchOn: 'ray', jobs: ray.jobs } : onTpu && log ? { where: site.label(), log, notes } : undefined,
+      tpu: ray ? { where: onRay!.ray.label(), log: ray.log, notes, benchOn: 'ray', jobs: ray.jobs, env: ray.env } : onTpu && log ? { where: site.label(), log, notes } : undefined,
     });
+    if (ray?.env) await ports.files.write(join(input.iterDir, 'env-snapshot.txt'), ray.env.text);
     if (promoted) await ports.champions.write(runDir, { sha: input.head, values: d.candidateValues, median: d.candidate!, iteration: input.iteration, source: 'promoted' });
     return {
       outcome: d.outcome,
