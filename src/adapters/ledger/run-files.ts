@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { RunFiles } from '../../ports/bench.js';
 import { copyPrivate, writePrivate, writePrivateAtomic } from './private-files.js';
 
@@ -13,6 +14,10 @@ export const privateRunFiles: RunFiles = {
   read: (path) => readFile(path, 'utf8').catch(missing),
   exists: async (path) => existsSync(path),
   write: writePrivate,
+  append: async (path, text) => {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    appendFileSync(path, text, { mode: 0o600 });
+  },
   writeAtomic: writePrivateAtomic,
   copy: copyPrivate,
   list: async (dir) => (await readdir(dir).catch(missing)) ?? [],

@@ -60,6 +60,7 @@ export function buildMeasureExtras(ctx: MeasureExtrasContext): { measurer?: Meas
     ...(v.goal ? { goal: v.goal } : {}),
     experimentsDir: v.experimentsDir,
     repoRoot: workdir,
+    deferWrites: true,
     redact: ctx.redact ?? createRedactor(ctx.env),
     mfuOf: mfuOfValue(v),
     commitSubject: ctx.commitSubject ?? (async (sha) => {
