@@ -12,7 +12,7 @@
  *   directives(n)   ◀─ the escalation directive: small last gain and the same op on top of the champion's and
  *                      the candidate's profile (else of the last two measured profiles)
  */
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BaselineStore, ChampionStore, IterationMemory, MeasureDecision, RunFiles } from '../../ports/bench.js';
 import type { TokenUsage } from '../../ports/agent.js';
 import type { ReportAssets } from '../../ports/report-assets.js';
@@ -25,6 +25,9 @@ import { experimentMirror, MIRROR_MEMO, type ExperimentMirror } from './experime
 import { writeRunReport } from './run-report.js';
 import { plannerPart, REPORT_PLAN_SEPARATOR } from '../text/plan-file.js';
 import { DeferredWrites } from './deferred-writes.js';
+import { mergedRows, type Row } from './ledger-rows.js';
+
+export { carriedLedger } from './ledger-rows.js';
 
 /**
  * What record() reads. The loop passes its IterationRecord (outcome kept|no-change|failed, reason, detail,
@@ -99,11 +102,6 @@ export interface RunMemory extends IterationMemory {
   rows(): Promise<LedgerRow[]>;
 }
 
-/**
- * A row an earlier run of the experiment recorded (docs/codex-loop.md "Experiments and runs"): its iteration
- * folder, with the reflexion, report and hotspots, is in that run's directory.
- */
-type Row = LedgerRow & { runId?: string };
 
 /**
  * What a new run of the same experiment starts with, from the run it continues (src/core/run/carry-over.ts
@@ -111,33 +109,6 @@ type Row = LedgerRow & { runId?: string };
  * --experiments-dir mirror's memo, so the experiment keeps its exp-NNN folder.
  */
 export const MEMORY_CARRY = { ledger: 'ledger.json', rowLog: 'ledger.jsonl', copied: ['leaderboard.md', MIRROR_MEMO] } as const;
-
-/**
- * The rows of a run: ledger.json's, then ledger.jsonl's on top (each line one recorded row, the later line for
- * an iteration winning): ledger.json is rendered after the next agent spawns, so a run killed before that has
- * its newest rows in the log only. Either file may be missing.
- */
-export function mergedRows(ledgerJson: string | undefined, rowLog: string | undefined): Row[] {
-  const byIteration = new Map<number, Row>();
-  for (const r of ledgerJson === undefined ? [] : ((JSON.parse(ledgerJson) as { rows?: Row[] }).rows ?? [])) byIteration.set(r.iteration, r);
-  for (const line of rowLog?.split('\n') ?? []) {
-    if (line.trim() === '') continue;
-    let r: Row;
-    try {
-      r = JSON.parse(line) as Row;
-    } catch {
-      continue; // a line cut short by a kill mid-append: its row is in record.json, and ledger.json had it or not
-    }
-    byIteration.set(r.iteration, r);
-  }
-  return [...byIteration.values()].sort((a, b) => a.iteration - b.iteration);
-}
-
-/** ledger.json as the next run starts with it: each row names the run that recorded it (kept if it did already). */
-export function carriedLedger(text: string | undefined, fromRunDir: string, rowLog?: string): string {
-  const rows = mergedRows(text, rowLog).map((r) => ({ ...r, runId: r.runId ?? basename(fromRunDir) }));
-  return JSON.stringify({ rows }, null, 2) + '\n';
-}
 
 const tokenCount = (t: number | TokenUsage | undefined): number | undefined =>
   t === undefined ? undefined : typeof t === 'number' ? t : t.inputTokens + t.outputTokens;
