@@ -13,7 +13,7 @@ import { carriedState, carryChampion, carryMemory, type Carried } from './carry-
 import { noteRun, planExperiment, type ExperimentStart } from './experiment.js';
 import { ChildRecorder, serialStateWrites } from './child-record.js';
 import { findResumable, recoverRun, ResumeRefused } from './recover.js';
-import { holdYoungGeneration } from './heap.js';
+import { holdHeapSmall } from './heap.js';
 
 /**
  * One run of the loop, from its first file to its last, over ports only:
@@ -241,7 +241,7 @@ export class RunSession {
   }
 
   private async drive(): Promise<LoopResult> {
-    holdYoungGeneration();
+    holdHeapSmall();
     const first = await this.open();
     if (first === undefined) return { kind: 'done', iterations: this.s.iterations };
     const { ledger, state } = this.current;
