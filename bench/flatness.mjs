@@ -126,7 +126,7 @@ try {
   const cycle = windows(gaps);
   const cpu = [];
   for (let i = 1; i < ITERATIONS; i++) cpu.push(cpuAt.get(i + 1) - cpuAt.get(i));
-  const size = (f) => statSync(join(run, f)).size;
+  const size = (f) => { try { return statSync(join(run, f)).size; } catch { return 0; } };
   process.stdout.write(
     JSON.stringify(
       {
@@ -144,7 +144,7 @@ try {
         // Flat: the peak at the last mark within 10 % of the peak at iteration 10.
         rssFlat: RSS_AT.length > 1 ? rssAt[RSS_AT.at(-1)].peakMiB <= 1.1 * rssAt[RSS_AT[0]].peakMiB : null,
         rssPeakWithin60MiB: mib(peakRss) <= 60,
-        runFilesKb: Object.fromEntries(['events.jsonl', 'state.json', 'ledger.json', 'leaderboard.md', 'final-report.md'].map((f) => [f, Math.round(size(f) / 1024)])),
+        runFilesKb: Object.fromEntries(['events.jsonl', 'state.json', 'ledger.json', 'ledger.jsonl', 'leaderboard.md', 'final-report.md'].map((f) => [f, Math.round(size(f) / 1024)])),
         target: `last ${WINDOW} iterations within 1.2x of the first ${WINDOW} (iteration cycle, median)`,
         met: cycle.ratio <= 1.2,
         // The same bound on gdnctl's own CPU time, which neighbours on a shared machine disturb far less.

@@ -42,6 +42,8 @@ export interface IterationMemory {
   directives(iteration: number): Promise<string[]>;
   /** Record the finished iteration (writes leaderboard.md, reflexion.md, summary.md…). */
   record(iteration: number, record: Record<string, unknown>): Promise<void>;
+  /** Write what record() held back (the loop calls it once the next agent has spawned, before a sleep, at the end). */
+  flush?(): Promise<void>;
 }
 
 // ── The measurer's own ports: what src/core/measure/measurer.ts needs from the world, nothing more. ──
@@ -185,6 +187,8 @@ export interface RunFiles {
   exists(path: string): Promise<boolean>;
   /** A private file; missing folders are created. */
   write(path: string, text: string): Promise<void>;
+  /** Appended to a private file (created when missing); optional: without it the memory writes at once. */
+  append?(path: string, text: string): Promise<void>;
   /** Temp file + rename: readers see the old or the new content, never half of it. */
   writeAtomic(path: string, text: string): Promise<void>;
   copy(from: string, to: string): Promise<void>;

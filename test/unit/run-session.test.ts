@@ -366,3 +366,24 @@ test('resume under --dirty-policy fail: after recovery the operator\'s own chang
   assert.equal((runs.only().state as RunState).status, 'interrupted', 'not stopped: the same command resumes later');
   assert.equal(git.read('mine.txt'), 'operator work');
 });
+
+test('the memory files held back are written at the end of the run and on a signal before the next agent spawned', async () => {
+  for (const signal of [false, true]) {
+    const log: string[] = [];
+    const memory = { placeholders: async () => ({}), directives: async () => [], record: async (i: number) => void log.push(`record ${i}`), flush: async () => void log.push('flush') };
+    const r = rig({
+      extras: async () => ({ memory }),
+      acts: [
+        commits,
+        (git, input) => {
+          if (!signal) return commits(git, input);
+          r.controller.abort({ signalName: 'SIGINT' });
+          return { ok: false, failure: 'agent-interrupted' };
+        },
+      ],
+    });
+    const out = await r.session.execute();
+    assert.equal(out.result?.kind, signal ? 'interrupted' : 'done');
+    assert.deepEqual(log, signal ? ['record 1', 'flush'] : ['record 1', 'record 2', 'flush']);
+  }
+});

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ExperimentRecord, LedgerEventType, RunLedger, RunListing, RunStore } from '../../ports/ledger.js';
@@ -8,6 +8,8 @@ import { faultPoint } from '../../fault.js';
 import { isProcessAlive } from '../process/liveness.js';
 import { copyPrivate, writePrivateAtomic } from './private-files.js';
 import { iterName } from '../../core/text/iteration-name.js';
+import { COMPLETED_LOG, CompletedLog } from '../../core/text/completed-log.js';
+import { stateWithCompleted } from './state-file.js';
 
 export const LEDGER_SCHEMA_VERSION = 1;
 
@@ -25,6 +27,8 @@ export function newRunId(now: Date): string {
  * 0600 and folders 0700 because transcripts can hold whatever the agent printed.
  */
 export class FileLedger implements RunLedger {
+  private readonly completed = new CompletedLog();
+
   private constructor(
     readonly runDir: string,
     private readonly redact: Redactor,
@@ -76,7 +80,11 @@ export class FileLedger implements RunLedger {
   async writeState(state: unknown, opts: { durable?: boolean } = {}): Promise<void> {
     const target = join(this.runDir, 'state.json');
     const tmp = `${target}.tmp-${process.pid}`;
-    const text = this.redact(JSON.stringify(state, null, 2)) + '\n';
+    // A running run's table goes to completed.jsonl (src/core/loop/completed-log.ts), appended before the
+    // state.json that relies on it.
+    const split = this.completed.split(state);
+    if (split.lines !== '') await this.inRunDir(async () => appendFileSync(join(this.runDir, COMPLETED_LOG), this.redact(split.lines), { mode: 0o600 }));
+    const text = this.redact(JSON.stringify(split.state, null, 2)) + '\n';
     const fd = await this.inRunDir(async () => openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600));
     try {
       writeFileSync(fd, text);
@@ -89,7 +97,7 @@ export class FileLedger implements RunLedger {
   }
 
   async readState<T>(): Promise<T | undefined> {
-    return readJsonFile<T>(join(this.runDir, 'state.json'));
+    return stateWithCompleted(await readJsonFile<T>(join(this.runDir, 'state.json')), this.runDir);
   }
 
   async writeFile(relPath: string, content: string): Promise<string> {
@@ -121,9 +129,10 @@ export class FileLedger implements RunLedger {
   }
 }
 
+/** Synchronous for the same reason as the writes: a small file read through the thread pool is four round trips. */
 export async function readJsonFile<T>(file: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
@@ -197,7 +206,7 @@ export async function listRuns(logDir: string): Promise<RunListing[]> {
     if (!(await stat(runDir)).isDirectory()) continue;
     const run = await readJsonFile<Record<string, unknown>>(join(runDir, 'run.json')).catch(() => undefined);
     if (!run) continue;
-    const state = await readJsonFile<Record<string, unknown>>(join(runDir, 'state.json')).catch(() => undefined);
+    const state = stateWithCompleted(await readJsonFile<Record<string, unknown>>(join(runDir, 'state.json')).catch(() => undefined), runDir);
     out.push({ runId, runDir, run, state });
   }
   return out;

@@ -44,10 +44,15 @@ export function markedPids(marker: string): Array<{ pid: number; startTime: stri
 
 /** environ is NUL-separated `KEY=value` entries (the last may lack its NUL); the needle is one whole entry. */
 function hasEntry(env: Buffer, needle: Buffer): boolean {
-  return Buffer.concat([NUL, env, NUL]).includes(needle);
+  // Without copying env (the sweep runs after every agent and check, over every process of the user): the
+  // needle's body, starting the buffer or after a NUL, ending it or before a NUL.
+  const body = needle.subarray(1, needle.length - 1);
+  for (let at = env.indexOf(body); at !== -1; at = env.indexOf(body, at + 1)) {
+    const end = at + body.length;
+    if ((at === 0 || env[at - 1] === 0) && (end === env.length || env[end] === 0)) return true;
+  }
+  return false;
 }
-
-const NUL = Buffer.from([0]);
 
 function sameProcess(p: { pid: number; startTime: string | undefined }): boolean {
   const now = processStartTime(p.pid);

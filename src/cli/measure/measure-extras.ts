@@ -65,6 +65,7 @@ export async function buildMeasureExtras(ctx: MeasureExtrasContext): Promise<{ m
     ...(v.goal ? { goal: v.goal } : {}),
     experimentsDir: v.experimentsDir,
     repoRoot: workdir,
+    deferWrites: true,
     redact: ctx.redact ?? createRedactor(ctx.env),
     mfuOf: mfuOfValue(v),
     commitSubject: ctx.commitSubject ?? (async (sha) => {

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { ExperimentRecord } from '../../ports/ledger.js';
 import { experimentFile } from '../../adapters/ledger/file-ledger.js';
+import { stateWithCompleted } from '../../adapters/ledger/state-file.js';
 
 /** The parts of the loop's state.json that status and report read (RunState in src/core/loop/run-state.ts). */
 export interface StateView {
@@ -71,7 +72,8 @@ export function readExperimentView(logDir: string, runDir: string): ExperimentVi
   const record = readJsonFile<ExperimentRecord>(experimentFile(resolve(logDir), id));
   if (!record) return undefined;
   const runs = record.runs.map((r): ExperimentRunView => {
-    const s = readJsonFile<StateView>(join(resolve(logDir), 'runs', r.runId, 'state.json'));
+    const dir = join(resolve(logDir), 'runs', r.runId);
+    const s = stateWithCompleted(readJsonFile<StateView>(join(dir, 'state.json')), dir);
     const done = (s?.completed ?? []).map((c) => c.iteration).filter((i) => i >= r.firstIteration);
     return { runId: r.runId, status: s?.status ?? r.status, first: r.firstIteration, last: done.length > 0 ? Math.max(...done) : r.lastIteration };
   });

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { ClaudeEventReader } from '../../adapters/agents/claude-events.js';
 import { CodexEventReader } from '../../adapters/agents/codex-events.js';
 import { readHeartbeat } from '../../adapters/ledger/heartbeat-file.js';
+import { stateWithCompleted } from '../../adapters/ledger/state-file.js';
 import { ownerLiveness } from '../../adapters/process/liveness.js';
 import type { StatusEvent, StatusInput } from '../../core/status/run-status.js';
 import { iterName } from '../../core/text/iteration-name.js';
@@ -26,7 +27,7 @@ interface RunJson {
 type FullState = StateView & { iterationDone?: boolean; ownerStartTime?: string; costUsd?: unknown; tokens?: Record<string, unknown> };
 
 export function readRunStatus(logDir: string, runId: string, runDir: string, nowMs: number): StatusInput {
-  const state = readJsonFile<FullState>(join(runDir, 'state.json'));
+  const state = stateWithCompleted(readJsonFile<FullState>(join(runDir, 'state.json')), runDir);
   const run = readJsonFile<RunJson>(join(runDir, 'run.json'));
   const experiment = readExperimentView(resolve(logDir), runDir);
   const lease = state?.tpuLeaseFile ? readJsonFile<{ node?: unknown; zone?: string; project?: string; createdAt?: string }>(state.tpuLeaseFile) : undefined;

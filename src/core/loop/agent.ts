@@ -1,7 +1,7 @@
 import type { AgentRunInput } from '../../ports/agent.js';
 import { faultPoint } from '../../fault.js';
 import { runAgentPhase, type AgentPhaseResult } from './agent-phase.js';
-import { check, enter, fail, NEXT, stashLeftovers, type IterationContext, type PhaseOutcome } from './context.js';
+import { check, enter, fail, flushMemory, NEXT, stashLeftovers, type IterationContext, type PhaseOutcome } from './context.js';
 import { afterPass, beforePass } from './git-guard.js';
 import { addTokens, type CommitRange, type FailureReason } from './outcome.js';
 import { leftoverMessage } from './tree-steps.js';
@@ -64,7 +64,8 @@ export async function agentPass(c: IterationContext, over: Pick<AgentRunInput, '
       onSpawn: (pgid) => {
         c.state.agentPgid = pgid;
         spawned = true;
-        pending = pending.then(() => c.saveState()).then(() => faultPoint('agent-running'));
+        // The previous iteration's memory files are written now, while the agent works, not before it starts.
+        pending = pending.then(() => c.saveState({ durable: false })).then(() => faultPoint('agent-running')).then(() => flushMemory(c));
       },
       onDisplay: (line) => void c.emit({ type: 'output', line }),
       ...over,
@@ -103,6 +104,8 @@ export async function agentPass(c: IterationContext, over: Pick<AgentRunInput, '
   // Before the state.json write below, which would hide a deleted run directory by writing it again.
   await afterPass(c, base);
   // Once the group is gone its id may be reused: a resume must not find it in state.json and end a stranger.
-  if (spawned) await c.saveState();
+  // Neither this write nor the one at the spawn is fsynced: after an OS crash no group survives, and what a
+  // crash of this process leaves is in the page cache.
+  if (spawned) await c.saveState({ durable: false });
   return pass;
 }

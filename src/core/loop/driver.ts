@@ -20,7 +20,7 @@
  */
 import { Interrupted } from '../../errors.js';
 import { agent } from './agent.js';
-import { beginIteration, restoreOperatorWork, stashLeftovers, type IterationContext, type LoopRun, type PhaseOutcome } from './context.js';
+import { beginIteration, flushMemory, restoreOperatorWork, stashLeftovers, type IterationContext, type LoopRun, type PhaseOutcome } from './context.js';
 import { decide } from './decide.js';
 import { guardTree } from './guard-tree.js';
 import { measure } from './measure.js';
@@ -117,12 +117,14 @@ export async function runLoop(r: LoopRun, first: number): Promise<LoopResult> {
     if (i < s.iterations && s.sleepMs > 0) {
       // Someone may touch the tree while we sleep: the next guard-tree asks git again.
       Object.assign(r.cache, { cleanStatus: undefined, head: undefined });
+      await flushMemory(r);
       await d.clock.sleep(s.sleepMs, d.signal).catch(() => undefined);
     }
   }
   if (d.signal.aborted) return interrupted(r);
   state.status = 'done';
-  await r.saveState();
+  // Not fsynced: the last record is durable, and a resume from it finds no iteration left either.
+  await r.saveState({ durable: false });
   await r.emit({ type: 'run-done', iterations: s.iterations });
   return { kind: 'done', iterations: s.iterations };
 }

@@ -3,14 +3,16 @@
  * prompt. The policy lives here (what is written when, which profile counts, when to escalate); the texts are
  * rendered by leaderboard.ts, memory-text.ts and final-report.ts, and the files go through the RunFiles port.
  *
- *   record(n)      ─▶ iter-NNN/summary.md, reflexion.md, plan.md ─▶ ledger.json ─▶ leaderboard.md
+ *   record(n)      ─▶ ledger.jsonl (the row, appended) ─▶ later (flush, once the next agent has spawned):
+ *                     iter-NNN/summary.md, reflexion.md, plan.md ─▶ ledger.json ─▶ leaderboard.md
  *                  ─▶ (--experiments-dir mirror) ─▶ final-report.md, report.html (a killed run still has both)
- *   placeholders(n) ◀─ leaderboard.md, the last reflexion, the newest measured profile (as a diff against its
- *                      champion's profile when that has one), champion.json
+ *   placeholders(n) ◀─ the leaderboard and the last reflexion as recorded (from memory, else their files), the
+ *                      newest measured profile (as a diff against its champion's profile when that has one),
+ *                      champion.json
  *   directives(n)   ◀─ the escalation directive: small last gain and the same op on top of the champion's and
  *                      the candidate's profile (else of the last two measured profiles)
  */
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BaselineStore, ChampionStore, IterationMemory, MeasureDecision, RunFiles } from '../../ports/bench.js';
 import type { TokenUsage } from '../../ports/agent.js';
 import type { ReportAssets } from '../../ports/report-assets.js';
@@ -22,6 +24,10 @@ import { renderFinalReport } from './final-report.js';
 import { experimentMirror, MIRROR_MEMO, type ExperimentMirror } from './experiment-mirror.js';
 import { writeRunReport } from './run-report.js';
 import { plannerPart, REPORT_PLAN_SEPARATOR } from '../text/plan-file.js';
+import { DeferredWrites } from './deferred-writes.js';
+import { mergedRows, type Row } from './ledger-rows.js';
+
+export { carriedLedger } from './ledger-rows.js';
 
 /**
  * What record() reads. The loop passes its IterationRecord (outcome kept|no-change|failed, reason, detail,
@@ -70,6 +76,11 @@ export interface IterationMemoryOptions {
    * then), computed from --flops-per-step and the chips' peak for a step time; undefined when it cannot be known.
    */
   mfuOf?: ((value: number) => number | undefined) | undefined;
+  /**
+   * Hold the rendered files back until flush() (the loop flushes once the next agent has spawned, before a
+   * sleep and at the end); the row itself is appended to ledger.jsonl at once, so a killed run loses none.
+   */
+  deferWrites?: boolean | undefined;
 }
 
 export interface IterationMemoryPorts {
@@ -87,27 +98,17 @@ export interface IterationMemoryPorts {
 export interface RunMemory extends IterationMemory {
   /** Rewrite leaderboard.md, final-report.md and report.html from the rows on disk. */
   finalize(): Promise<void>;
+  flush(): Promise<void>;
   rows(): Promise<LedgerRow[]>;
 }
 
-/**
- * A row an earlier run of the experiment recorded (docs/codex-loop.md "Experiments and runs"): its iteration
- * folder, with the reflexion, report and hotspots, is in that run's directory.
- */
-type Row = LedgerRow & { runId?: string };
 
 /**
  * What a new run of the same experiment starts with, from the run it continues (src/core/run/carry-over.ts
  * copies them): ledger.json (through carriedLedger), the leaderboard for the first prompt, and the
  * --experiments-dir mirror's memo, so the experiment keeps its exp-NNN folder.
  */
-export const MEMORY_CARRY = { ledger: 'ledger.json', copied: ['leaderboard.md', MIRROR_MEMO] } as const;
-
-/** ledger.json as the next run starts with it: each row names the run that recorded it (kept if it did already). */
-export function carriedLedger(text: string, fromRunDir: string): string {
-  const rows = ((JSON.parse(text) as { rows?: Row[] }).rows ?? []).map((r) => ({ ...r, runId: r.runId ?? basename(fromRunDir) }));
-  return JSON.stringify({ rows }, null, 2) + '\n';
-}
+export const MEMORY_CARRY = { ledger: 'ledger.json', rowLog: 'ledger.jsonl', copied: ['leaderboard.md', MIRROR_MEMO] } as const;
 
 const tokenCount = (t: number | TokenUsage | undefined): number | undefined =>
   t === undefined ? undefined : typeof t === 'number' ? t : t.inputTokens + t.outputTokens;
@@ -136,7 +137,12 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
   // This memory is ledger.json's only writer: read it once (a resumed run's rows), then keep it in memory, so
   // an iteration does not re-parse every earlier row (the flatness benchmark's 1,000-iteration run).
   let rowsCache: Row[] | undefined;
-  const loadRows = async (): Promise<Row[]> => (rowsCache ??= (await readJson<{ rows: Row[] }>(ledgerFile))?.rows ?? []);
+  const rowLogFile = join(o.runDir, MEMORY_CARRY.rowLog);
+  const loadRows = async (): Promise<Row[]> => (rowsCache ??= mergedRows(await files.read(ledgerFile), await files.read(rowLogFile)));
+  const later = new DeferredWrites(o.deferWrites === true && files.append !== undefined);
+  /** What the next prompt reads, as last recorded: no read-back of files whose writes may still be pending. */
+  let board: string | undefined;
+  let lastReflexion: { iteration: number; text: string } | undefined;
   const readRows = async (): Promise<Row[]> => [...(await loadRows())];
   /** Where iteration n's files are: this run's folder, or the earlier run's that recorded it. */
   const folderOf = async (n: number): Promise<string> => {
@@ -174,13 +180,15 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
   }
   const mfuOf = o.mfuOf ?? (o.metric === 'mfu' ? (v: number) => v : undefined);
 
-  async function writeBoard(rows: LedgerRow[]): Promise<string> {
+  async function renderBoard(rows: LedgerRow[]): Promise<string> {
     const b = await baseline();
     const baselineMfu = b && mfuOf ? mfuOf(b.median) : undefined;
-    const md = renderLeaderboard(rows, { direction: o.direction, baseline: b?.median, title, date: date(), ...(baselineMfu !== undefined ? { baselineMfu } : {}) });
+    return renderLeaderboard(rows, { direction: o.direction, baseline: b?.median, title, date: date(), ...(baselineMfu !== undefined ? { baselineMfu } : {}) });
+  }
+
+  async function writeBoard(md: string): Promise<void> {
     await writeAtomic(join(o.runDir, 'leaderboard.md'), md);
     await experiment?.leaderboard(md);
-    return md;
   }
 
   async function writeFinal(rows: LedgerRow[], md: string): Promise<void> {
@@ -245,6 +253,8 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
     rows: readRows,
 
     async record(iteration, raw) {
+      // At most one record's files wait: a record with no agent spawned since writes the previous one's first.
+      if (later.size > 0) await later.flush();
       const rec = raw as IterationRecordInput;
       const dir = iterDir(iteration);
       const reportJson = await readJson<unknown>(join(dir, 'report.json')).catch(() => undefined);
@@ -264,31 +274,43 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
       const ownPlan = plannerPart(await files.read(join(dir, 'plan.md')).catch(() => undefined));
       if (report) texts['plan.md'] = ownPlan ? `${ownPlan.trimEnd()}${REPORT_PLAN_SEPARATOR}${renderPlan(name, report)}` : renderPlan(name, report);
       else if (ownPlan) texts['plan.md'] = ownPlan;
-      for (const [f, text] of Object.entries(texts)) await write(join(dir, f), text);
-
       const rows = (await readRows()).filter((r) => r.iteration !== iteration);
       rows.push(row);
       rows.sort((a, c) => a.iteration - c.iteration);
-      await writeAtomic(ledgerFile, JSON.stringify({ rows }, null, 2) + '\n');
       rowsCache = rows;
       hotspotsSeen.delete(iteration);
-      const md = await writeBoard(rows);
+      lastReflexion = { iteration, text: texts['reflexion.md']! };
+      const ledgerJson = (): Promise<void> => writeAtomic(ledgerFile, JSON.stringify({ rows }, null, 2) + '\n');
+      // The row is on disk before record() returns (and before state.json says the iteration is recorded).
+      if (later.deferring) await files.append!(rowLogFile, red(JSON.stringify(row) + '\n'));
+      const md = await renderBoard(rows);
+      board = md;
 
+      await later.add(`${name}-texts`, async () => {
+        for (const [f, text] of Object.entries(texts)) await write(join(dir, f), text);
+      });
+      await later.add('ledger.json', ledgerJson);
+      await later.add('leaderboard', () => writeBoard(md));
       if (experiment) {
-        const result = join(dir, 'result.txt');
-        await experiment.iteration(`${name}-${row.slug}`, texts, (await files.exists(result)) ? result : undefined);
+        await later.add(`${name}-mirror`, async () => {
+          const result = join(dir, 'result.txt');
+          await experiment.iteration(`${name}-${row.slug}`, texts, (await files.exists(result)) ? result : undefined);
+        });
       }
       // Rewritten after every iteration, so a run that is killed still leaves a current final report.
-      await writeFinal(rows, md);
+      await later.add('final', () => writeFinal(rows, md));
     },
+
+    flush: () => later.flush(),
 
     async placeholders(iteration) {
       const out: Placeholders = {};
-      const board = await files.read(join(o.runDir, 'leaderboard.md'));
-      if (board !== undefined) out.LEADERBOARD = board;
+      const md = board ?? (await files.read(join(o.runDir, 'leaderboard.md')));
+      if (md !== undefined) out.LEADERBOARD = md;
       const rows = (await readRows()).filter((r) => r.iteration < iteration);
       const last = rows[rows.length - 1];
-      const reflexion = last ? await files.read(join(await folderOf(last.iteration), 'reflexion.md')) : undefined;
+      const known = last && lastReflexion?.iteration === last.iteration ? lastReflexion.text : undefined;
+      const reflexion = known ?? (last ? await files.read(join(await folderOf(last.iteration), 'reflexion.md')) : undefined);
       if (reflexion !== undefined) out.LAST_REFLEXION = reflexion;
       const hs = await measuredHotspots(iteration);
       const newest = hs[hs.length - 1];
@@ -320,8 +342,11 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
     },
 
     async finalize() {
+      await later.flush();
       const rows = await readRows();
-      await writeFinal(rows, await writeBoard(rows));
+      const md = await renderBoard(rows);
+      await writeBoard(md);
+      await writeFinal(rows, md);
     },
   };
 }

@@ -9,6 +9,7 @@ import type { RunFiles } from '../../ports/bench.js';
 import type { ReportAssets } from '../../ports/report-assets.js';
 import type { LedgerRow } from './leaderboard.js';
 import { mfuTimesStep, renderRedactedReportHtml } from './report-html.js';
+import { COMPLETED_LOG, withCompletedLog } from '../text/completed-log.js';
 
 interface StateUsage {
   completed?: Array<{ iteration: number; durationMs?: number; tokens?: { inputTokens?: number; outputTokens?: number } }>;
@@ -47,7 +48,9 @@ export async function writeRunReport(
   const rows = knownRows ?? (await readJsonLenient<{ rows: LedgerRow[] }>(files, join(runDir, 'ledger.json')))?.rows ?? [];
   const base = await readJsonLenient<{ median: number; metric: string; direction: 'higher' | 'lower' }>(files, join(runDir, 'baseline', 'baseline.json'));
   const usage = new Map<number, { tokens?: number; durationMs?: number }>();
-  for (const c of (await readJsonLenient<StateUsage>(files, join(runDir, 'state.json')))?.completed ?? []) {
+  const state = await readJsonLenient<StateUsage>(files, join(runDir, 'state.json'));
+  const logged = (state as { completedLog?: unknown } | undefined)?.completedLog === true ? await files.read(join(runDir, COMPLETED_LOG)).catch(() => undefined) : undefined;
+  for (const c of withCompletedLog(state, logged)?.completed ?? []) {
     const t = c.tokens ? (c.tokens.inputTokens ?? 0) + (c.tokens.outputTokens ?? 0) : undefined;
     usage.set(c.iteration, { ...(t !== undefined ? { tokens: t } : {}), ...(c.durationMs !== undefined ? { durationMs: c.durationMs } : {}) });
   }

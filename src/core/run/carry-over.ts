@@ -35,7 +35,9 @@ export function carriedState(prev: RunState): Partial<RunState> {
 /** Copy the memory's files into the new run, before its memory first reads them. */
 export async function carryMemory(runs: Pick<RunStore, 'readFile' | 'copy'>, from: string, to: RunLedger): Promise<void> {
   const ledger = await runs.readFile(from, MEMORY_CARRY.ledger);
-  if (ledger !== undefined) await to.writeFile(MEMORY_CARRY.ledger, carriedLedger(ledger, from));
+  // A run killed before its memory files were written has its newest rows in ledger.jsonl only.
+  const rowLog = await runs.readFile(from, MEMORY_CARRY.rowLog);
+  if (ledger !== undefined || rowLog !== undefined) await to.writeFile(MEMORY_CARRY.ledger, carriedLedger(ledger, from, rowLog));
   for (const f of MEMORY_CARRY.copied) await runs.copy(from, to.runId, f);
 }
 

@@ -13,6 +13,7 @@ import { carriedState, carryChampion, carryMemory, type Carried } from './carry-
 import { noteRun, planExperiment, type ExperimentStart } from './experiment.js';
 import { ChildRecorder, serialStateWrites } from './child-record.js';
 import { findResumable, recoverRun, ResumeRefused } from './recover.js';
+import { holdHeapSmall } from './heap.js';
 
 /**
  * One run of the loop, from its first file to its last, over ports only:
@@ -154,7 +155,9 @@ export class RunSession {
       ownerPid: this.d.owner.pid, ownerHost: this.d.owner.host, branch: r.branch, repo: this.d.git.root, ...inExperiment,
     });
     await ledger.event('run-started', { runId, iterations: this.s.iterations, fingerprint: r.fingerprint, ...inExperiment, ...(prev ? { continues: prev.runId } : {}) });
-    this.children?.record(this.state, () => ledger.writeState(this.state!));
+    // Child groups are written without fsync: an OS crash ends every child anyway, and a SIGKILL of this
+    // process leaves the page cache (docs/decisions.md "Issue 14 — per-iteration writes and memory").
+    this.children?.record(this.state, () => ledger.writeState(this.state!, { durable: false }));
     await ledger.writeState(this.state);
     await this.noteInExperiment();
     const left = first > this.s.iterations ? 'no iteration left' : `iterations ${first}–${this.s.iterations}`;
@@ -190,7 +193,7 @@ export class RunSession {
       }
       throw e;
     }
-    this.children?.record(state, () => ledger.writeState(state));
+    this.children?.record(state, () => ledger.writeState(state, { durable: false }));
     state.status = 'running';
     // A run a budget stopped is going on: the stop is history (events.jsonl keeps it).
     delete state.stopReason;
@@ -210,6 +213,8 @@ export class RunSession {
     const signalName = aborted ? signalNameOf(this.d.signal) : undefined;
     const final: LoopResult | undefined = aborted ? { kind: 'interrupted', signalName: signalName ?? 'SIGINT' } : result;
     await this.endChildren();
+    // The memory files the loop held back until the next agent ran (on a signal, or after the last iteration).
+    await this.extras.memory?.flush?.().catch((e: Error) => this.d.console.warn(`writing the memory files failed: ${e.message}`));
     await this.extras.tpu?.release({ hurry: this.hurried }).catch((e: Error) => this.d.console.warn(`releasing the TPU failed: ${e.message}`));
     const { ledger, state } = this;
     if (ledger && state) {
@@ -236,6 +241,7 @@ export class RunSession {
   }
 
   private async drive(): Promise<LoopResult> {
+    holdHeapSmall();
     const first = await this.open();
     if (first === undefined) return { kind: 'done', iterations: this.s.iterations };
     const { ledger, state } = this.current;
