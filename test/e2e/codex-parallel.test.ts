@@ -168,13 +168,16 @@ async function parallelRun(t: TestContext, K: 2 | 3, sandbox: 'bypass' | 'worksp
   if (K === 3) assert.equal(rec[iterOfSlot(3) - 1]!.status, 'regression-reverted', 'c3 is slower than the champion');
 
   for (const k of slots) {
-    const worktree = realpathSync(join(worktreesRoot, runId, `c${k}`));
+    // The run's worktrees are removed once its rounds are saved (their branches stay): paths from the repo's real path.
+    const real = realpathSync(repo.dir);
+    const worktree = join(real, '.agents/logs/gdn_codex_loop/worktrees', runId, `c${k}`);
+    assert.ok(!existsSync(worktree), `c${k}'s worktree removed at the run's end`);
     const calls = srv.calls.filter((c) => c.session === k - 1);
     assert.ok(calls.every((c) => c.output !== undefined && !c.abandoned));
     // The agent ran in its own linked worktree, under its global iteration number.
     const [cwd, gitDir] = execOutput(calls[0]!.output!).text.trim().split('\n');
     assert.equal(cwd, worktree);
-    assert.equal(gitDir, realpathSync(join(repo.dir, '.git', 'worktrees', `c${k}`)));
+    assert.equal(gitDir, join(real, '.git', 'worktrees', `c${k}`));
     assert.equal(iterOfSlot(k), k);
     assert.match(readFileSync(join(iterDir(k), 'prompt.md'), 'utf8'), new RegExp(`^# pair-sums hill-climb — iteration ${k} / ${K}`));
     // Its commit is on its branch, and the post-checks ran in its worktree.
