@@ -57,6 +57,8 @@ export function withTpuDirective(inner: IterationMemory | undefined, hold: TpuHo
       return node ? [managedTpuDirective(node, join(gdnctlBinDir(), 'gdnctl')), ...rest] : rest;
     },
     record: (i, r) => (inner ? inner.record(i, r) : Promise.resolve()),
+    // What record() held back is written when the loop flushes; a wrapper that dropped this lost the files.
+    flush: () => inner?.flush?.() ?? Promise.resolve(),
   };
 }
 
