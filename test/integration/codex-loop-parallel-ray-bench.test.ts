@@ -11,6 +11,8 @@ import { basename, join } from 'node:path';
 import { TempRepo } from '../helpers/temp-repo.js';
 import { events, FAST, loopEnv, readJson, runDirs, runLoopInProcess } from '../helpers/loop-harness.js';
 import { RayEmulator, type EmulatedJob } from '../fakes/ray-emulator.js';
+import { Interrupt } from '../../src/cli/interrupt.js';
+import { runProgram } from '../helpers/cli.js';
 
 // Each run sleeps a little, so two candidates' jobs started together are seen running together.
 const BENCH = 'sleep 0.15\necho "GDNCTL_METRIC {\\"step_ms\\": $(cat speed.txt)}"\n';
@@ -81,6 +83,35 @@ test('--parallel 2 --bench-on ray: concurrent candidate jobs, one finalists\' jo
   assert.equal(readFileSync(join(repo.dir, 'speed.txt'), 'utf8').trim(), '80');
   const promoted = events(run).filter((e) => e.type === 'candidate-promoted');
   assert.deepEqual(promoted.map((e) => e.slot), [1], JSON.stringify(promoted));
+});
+
+test('Ctrl-C during the finalists\' ranking job stops that job and exits 130', async (t) => {
+  // The ranking's trees are f1/ and f2/: there the benchmark hangs until stopped.
+  const bench = 'case "$(basename "$PWD")" in f*) sleep 60;; esac\n' + BENCH;
+  const repo = await TempRepo.create({ files: { 'speed.txt': '100\n', 'bench.sh': bench } });
+  t.after(() => repo.dispose());
+  const seen = new Set(emu.jobs.keys());
+  const interrupt = new Interrupt();
+  const ranking = (): EmulatedJob | undefined => [...emu.jobs.values()].find((j) => !seen.has(j.submissionId) && j.metadata.gdnctl_finalists !== undefined);
+  const watch = setInterval(() => {
+    if (ranking()?.status === 'RUNNING') {
+      clearInterval(watch);
+      interrupt.fire('SIGINT');
+    }
+  }, 50);
+  t.after(() => clearInterval(watch));
+  const r = await runProgram(['codex-loop',
+    ...FAST, '--iterations', '2', '--parallel', '2', '--bench', 'bash bench.sh', '--metric', 'step_ms', '--direction', 'lower',
+    '--baseline-runs', '3', '--max-bench-runs', '10', '--bench-on', 'ray', '--ray-address', emu.address, '--ray-poll-seconds', '0.1',
+  ], { cwd: repo.dir, env: loopEnv(repo, [{ steps: [{ do: 'shell', cmd: AGENT }] }]), interrupt });
+  assert.equal(r.code, 130, r.stderr);
+  const job = ranking();
+  assert.ok(job, 'the ranking job was submitted');
+  assert.equal((await emu.settled(job.submissionId)).status, 'STOPPED');
+  const live = [...emu.jobs.values()].filter((j) => !seen.has(j.submissionId) && (j.status === 'PENDING' || j.status === 'RUNNING'));
+  assert.deepEqual(live.map((j) => j.submissionId), [], 'no job left running');
+  // The stopped ranking gave no values: the orchestrator's fallback orders the finalists by their medians.
+  assert.equal(readFileSync(join(repo.dir, 'speed.txt'), 'utf8').trim(), '80');
 });
 
 test('--parallel 2 --bench-on ray without a Ray cluster is exit 2 with one line, nothing written', async (t) => {
