@@ -5,7 +5,7 @@
  * src/cli/loop/parallel-seams.ts (which composes the loop's own adapters per candidate).
  */
 import type { AgentRunner } from './agent.js';
-import type { BenchRunner, IterationMemory, Measurer } from './bench.js';
+import type { BenchRunner, BenchSample, IterationMemory, Measurer } from './bench.js';
 import type { LedgerEventType } from './ledger.js';
 import type { Git } from './git.js';
 import type { TpuHold } from './tpu.js';
@@ -57,6 +57,14 @@ export interface CandidateSeams {
   memory?: ((inner: IterationMemory | undefined) => IterationMemory | undefined) | undefined;
 }
 
+/**
+ * The finalists' benchmark: one run in a folder, or (`runAll`, when the site runs a whole round at once, as a Ray
+ * job holding every finalist's tree) every run of the ranking round in the order given, one sample each.
+ */
+export interface FinalistBench extends BenchRunner {
+  runAll?(dirs: readonly string[], signal?: AbortSignal): Promise<BenchSample[]>;
+}
+
 /** An events.jsonl line, written by the run's one writer. */
 export type ReportEvent = (type: LedgerEventType, data: Record<string, unknown>) => Promise<void>;
 
@@ -65,7 +73,7 @@ export interface ParallelPorts {
   /** Candidate `slot`'s seams in `dir`, its measurer set up against the run's champion at `championSha`. */
   seams(slot: number, dir: string, championSha: string, signal: AbortSignal, report: ReportEvent): Promise<CandidateSeams>;
   /** One benchmark run in a folder, for the finalists' ranking round; undefined without --bench. */
-  finalistBench?: BenchRunner | undefined;
+  finalistBench?: FinalistBench | undefined;
   /** After the ranking round: the finalist benchmark's connections closed (on the TPU). */
   finalistsDone?: (() => Promise<void>) | undefined;
   /**

@@ -70,18 +70,23 @@ export interface RayJobs {
 
 // ── `--bench-on ray`: the benchmark's runs as Ray jobs, a batch of them per job (src/core/measure/batch-plan.ts). ──
 
-/** One run a bench job makes: which tree (`baseline` runs the candidate tree alone), its index, warm-up or not. */
-export interface RayBenchRun {
-  side: 'champion' | 'candidate' | 'baseline';
+/** A decision's or baseline's side: a tree of its package (`baseline` runs the candidate tree alone). */
+export type RayBenchSide = 'champion' | 'candidate' | 'baseline';
+/** A finalists' ranking job names its trees `f1 … fN`, one per finalist (docs/ray.md). */
+export type RayFinalistSide = `f${number}`;
+
+/** One run a bench job makes: which tree, its index, warm-up or not. */
+export interface RayBenchRun<S extends string = RayBenchSide> {
+  side: S;
   /** 1-based among the side's measured runs of the decision (warm-ups count separately, from 1 in each batch). */
   index: number;
   warmup: boolean;
 }
 
 /** What one run of a bench job gave: its metric, or why there is none with its output's tail. */
-export type RayBenchSample =
-  | { run: RayBenchRun; ok: true; value: number; durationMs: number }
-  | { run: RayBenchRun; ok: false; reason: string; tail: string };
+export type RayBenchSample<S extends string = RayBenchSide> =
+  | { run: RayBenchRun<S>; ok: true; value: number; durationMs: number }
+  | { run: RayBenchRun<S>; ok: false; reason: string; tail: string };
 
 export interface RayBenchBatchInput {
   /** The candidate tree: the working tree at this commit. */
@@ -98,19 +103,34 @@ export interface RayBenchBatchInput {
   signal?: AbortSignal | undefined;
 }
 
-export interface RayBenchBatchResult {
+export interface RayBenchBatchResult<S extends string = RayBenchSide> {
   submissionId: string;
   reattached: boolean;
-  samples: RayBenchSample[];
+  samples: RayBenchSample<S>[];
   /** The job ended before every run reported (failed, stopped, timed out, could not start). */
   failure?: { reason: string; tail: string } | undefined;
   /** The snapshot of the host the job ran on (its fingerprint keys the measurement as on the TPU). */
   env?: EnvSnapshot | undefined;
 }
 
+/** A job of N named trees (the finalists' ranking under --parallel): every tree in one working dir, one host. */
+export interface RayBenchSidesInput {
+  /** Side `f<i>` is `trees[i-1]`: its folder (packaged as it is, as the candidate tree is) and its commit. */
+  trees: ReadonlyArray<{ dir: string; head: string }>;
+  runs: RayBenchRun<RayFinalistSide>[];
+  recordDir: string;
+  /** The job's record in recordDir (`ray-bench-<name>.json`), looked for again by a resumed ranking. */
+  name: string;
+  /** More metadata for the job (the round, the finalists' candidates). */
+  metadata?: Record<string, string> | undefined;
+  signal?: AbortSignal | undefined;
+}
+
 /** The benchmark as Ray jobs: both trees of a decision in one job's working dir, so both sides share one host. */
 export interface RayBench {
   runBatch(input: RayBenchBatchInput): Promise<RayBenchBatchResult>;
+  /** One job over N named trees (`f1 … fN`), the runs in the order given. */
+  runSides?(input: RayBenchSidesInput): Promise<RayBenchBatchResult<RayFinalistSide>>;
   /** Where, for bench.json and messages ("Ray cluster team"). */
   label(): string;
 }

@@ -15,6 +15,8 @@ export interface RayBenchSubject {
   /** A candidate commit whose runs crash. */
   crashingHead: () => Promise<string>;
   recordDir: string;
+  /** Two trees for a job of named sides: the first's metric 100, the second's 80. */
+  sideTrees: () => Promise<Array<{ dir: string; head: string }>>;
   dispose(): Promise<void>;
 }
 
@@ -59,6 +61,17 @@ export function runRayBenchContract(name: string, make: () => Promise<RayBenchSu
       assert.ok(!cand!.ok);
       assert.equal(cand!.reason, 'benchmark exited with 3');
       assert.match(cand!.tail, /Traceback/);
+    }));
+
+  test(`${name}: a job of named sides runs each f<n> in tree n, in the planned order`, () =>
+    withSubject(async (s) => {
+      assert.ok(s.bench.runSides, 'runSides is there');
+      const trees = await s.sideTrees();
+      const runs = [{ side: 'f1' as const, index: 1, warmup: true }, { side: 'f1' as const, index: 1, warmup: false }, { side: 'f2' as const, index: 1, warmup: false }, { side: 'f2' as const, index: 2, warmup: false }, { side: 'f1' as const, index: 2, warmup: false }];
+      const r = await s.bench.runSides({ trees, runs, recordDir: s.recordDir, name: 'finalists-test' });
+      assert.equal(r.failure, undefined);
+      assert.deepEqual(r.samples.map((x) => [x.run.side, x.run.index, x.run.warmup, x.ok && x.value]),
+        [['f1', 1, true, 100], ['f1', 1, false, 100], ['f2', 1, false, 80], ['f2', 2, false, 80], ['f1', 2, false, 100]]);
     }));
 
   test(`${name}: an aborted batch reports the interruption as its failure`, () =>

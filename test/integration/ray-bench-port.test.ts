@@ -25,6 +25,8 @@ runRayBenchContract('createRayBench over the emulator', async () => {
   const championSha = repo.head();
   const head = repo.commit('faster', { 'speed.txt': '80\n' });
   const recordDir = mkdtempSync(join(tmpdir(), 'gdnctl-raybench-rec-'));
+  // The champion's tree for a job of named sides: a second checkout with the champion's metric.
+  const other = await TempRepo.create({ files: { 'speed.txt': '100\n', 'bench.sh': BENCH } });
   const values = configSchema.parse({ rayAddress: emu.address, rayPollSeconds: 0.1 });
   const log = lazyLogger({ format: 'pretty', verbose: false, quiet: true, stream: new PassThrough(), env: {} });
   const bench = createRayBench({
@@ -34,8 +36,10 @@ runRayBenchContract('createRayBench over the emulator', async () => {
   return {
     bench, head, championSha, recordDir,
     crashingHead: async () => repo.commit('crash', { 'speed.txt': 'crash\n' }),
+    sideTrees: async () => [{ dir: other.dir, head: other.head() }, { dir: repo.dir, head }],
     dispose: async () => {
       await repo.dispose();
+      await other.dispose();
       rmSync(recordDir, { recursive: true, force: true });
     },
   };

@@ -12,6 +12,7 @@ runRayBenchContract('FakeRayBench', async () => {
       return 'crash';
     },
     recordDir: '/nonexistent',
+    sideTrees: async () => [{ dir: '/champ', head: 'champ' }, { dir: '/head', head: 'head' }],
     dispose: async () => {},
   };
 });

@@ -2,7 +2,9 @@
  * `--bench-on ray`: the runner a bench job runs, and the reading of its log. The job's working dir holds both
  * trees and the runner (docs/ray.md "--bench-on ray"):
  *
- *   champion/  candidate/          the two trees (a baseline's job has candidate/ only)
+ *   champion/  candidate/          the two trees (a baseline's job has candidate/ only; a finalists'
+ *                                  ranking has f1/ … fN/, one per finalist)
+ *   .gdnctl-ray/trees              the trees, one a line, set up in this order
  *   .gdnctl-ray/run.sh             this runner: setup once per tree, then the plan's runs in order
  *   .gdnctl-ray/plan.tsv           one `side index warmup` line per run
  *   .gdnctl-ray/bench.sh, setup.sh, timeout
@@ -36,7 +38,8 @@ const SETUP_FAILED = 3;
 const TIMED_OUT = 124;
 
 const RUNNER = `#!/usr/bin/env bash
-# gdnctl's Ray bench runner: both trees are in this job's working dir; the runs of .gdnctl-ray/plan.tsv in order.
+# gdnctl's Ray bench runner: the trees of .gdnctl-ray/trees are in this job's working dir; the runs of
+# .gdnctl-ray/plan.tsv in order, each in the tree its side names (baseline: candidate).
 set -u
 root=$PWD
 meta=$root/.gdnctl-ray
@@ -50,11 +53,11 @@ child=
 trap '[ -n "$child" ] && { kill -TERM -- -"$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null; }; exit 143' TERM INT HUP
 # The host first: a job whose setup fails still says where it ran.
 printf '\n%s {"env":"begin"}\n' "$tag"
-(cd "$root/candidate" 2>/dev/null || cd "$root"; bash "$meta/env.sh") </dev/null 2>&1
+(cd "$root/candidate" 2>/dev/null || cd "$root/$(head -n 1 "$meta/trees")" 2>/dev/null || cd "$root"; bash "$meta/env.sh") </dev/null 2>&1
 printf '\n%s {"env":"end"}\n' "$tag"
 limited() { if command -v timeout >/dev/null 2>&1; then exec timeout -k 10 "$limit" "$@"; else exec "$@"; fi; }
-for tree in champion candidate; do
-  [ -d "$root/$tree" ] || continue
+while read -r tree; do
+  [ -n "$tree" ] && [ -d "$root/$tree" ] || continue
   mkdir -p "$root/$tree/.gdnctl/jax-cache"
   [ -s "$meta/setup.sh" ] || continue
   printf '\\n%s {"setup":"%s","begin":true}\\n' "$tag" "$tree"
@@ -62,7 +65,7 @@ for tree in champion candidate; do
   code=$?
   printf '\\n%s {"setup":"%s","exit":%d}\\n' "$tag" "$tree" "$code"
   [ "$code" -eq 0 ] || exit ${SETUP_FAILED}
-done
+done < "$meta/trees"
 while read -r side index warmup; do
   tree=$side
   [ "$side" = baseline ] && tree=candidate
@@ -84,9 +87,11 @@ export function runnerTag(submissionId: string): string {
 }
 
 /** The runner and its inputs, as package files (part of the package hash, so a changed plan is another job). */
-export function runnerFiles(o: { runs: readonly RayBenchRun[]; bench: string; setup?: string | undefined; timeoutS: number }): PackageText[] {
+export function runnerFiles(o: { runs: ReadonlyArray<RayBenchRun<string>>; bench: string; setup?: string | undefined; timeoutS: number; trees: readonly string[] }): PackageText[] {
+  for (const t of o.trees) if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(t)) throw new Error(`a bench job's tree name must be a plain folder name, not ${JSON.stringify(t)}`);
   return [
     { path: '.gdnctl-ray/run.sh', text: RUNNER, mode: 0o755 },
+    { path: '.gdnctl-ray/trees', text: o.trees.map((t) => `${t}\n`).join('') },
     { path: '.gdnctl-ray/plan.tsv', text: o.runs.map((r) => `${r.side}\t${r.index}\t${r.warmup}\n`).join('') },
     { path: '.gdnctl-ray/bench.sh', text: o.bench + '\n' },
     { path: '.gdnctl-ray/setup.sh', text: o.setup ? o.setup + '\n' : '' },
@@ -96,7 +101,8 @@ export function runnerFiles(o: { runs: readonly RayBenchRun[]; bench: string; se
 }
 
 export interface BenchLog {
-  samples: RayBenchSample[];
+  /** Each side as the log names it: the caller knows which sides its job planned. */
+  samples: Array<RayBenchSample<string>>;
   /** A tree whose setup failed: the job stopped there. */
   setupFailure?: { reason: string; tail: string } | undefined;
   /** The host's snapshot values (parseSnapshotLines), when the runner got that far. */
@@ -108,7 +114,7 @@ type Framed = { env?: unknown; begin?: unknown; setup?: unknown; side?: unknown;
 /** The samples of a bench job's log (everything it printed so far). */
 export function readBenchLog(logs: string, tag: string, o: { metric: MetricSpec; setup?: string | undefined; timeoutS: number }): BenchLog {
   const marker = `@gdnctl-ray-bench-${tag} `;
-  const samples: RayBenchSample[] = [];
+  const samples: Array<RayBenchSample<string>> = [];
   let setupFailure: BenchLog['setupFailure'];
   let env: BenchLog['env'];
   let out: string[] = [];
@@ -137,7 +143,7 @@ export function readBenchLog(logs: string, tag: string, o: { metric: MetricSpec;
       continue;
     }
     if (typeof f.side !== 'string' || typeof f.index !== 'number' || typeof f.exit !== 'number') continue;
-    const run: RayBenchRun = { side: f.side as RayBenchRun['side'], index: f.index, warmup: f.warmup === true };
+    const run: RayBenchRun<string> = { side: f.side, index: f.index, warmup: f.warmup === true };
     const durationMs = typeof f.ms === 'number' ? f.ms : 0;
     if (f.exit !== 0) {
       const reason = f.exit === TIMED_OUT ? `benchmark timed out after ${Math.round(o.timeoutS)} s` : `benchmark exited with ${f.exit}`;

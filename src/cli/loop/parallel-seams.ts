@@ -25,7 +25,7 @@ import type { Redactor } from '../../redact.js';
 import { createMeasurer } from '../measure/bench-measurer.js';
 import { mfuMetricSpec } from '../measure/mfu-context.js';
 import { benchRunsOn } from '../measure/bench-site.js';
-import { finalistTpuBench, nodeMeasurer, nodeTypeNotes, type NodeBenchContext } from './parallel-bench.js';
+import { finalistRayBench, finalistTpuBench, nodeMeasurer, nodeTypeNotes, rayCandidateMeasurer, type NodeBenchContext } from './parallel-bench.js';
 
 /** Slot k's TPU settings: the node `<name>-k` (K named nodes, each with its own lease, fallbacks and re-acquire). */
 export function slotTpuValues(v: Config, slot: number): Config {
@@ -100,6 +100,8 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
   const metric = { metric: v.metric, metricPattern: v.metricPattern, ...mfuMetricSpec(v) };
   const benchEnv = { ...x.env, ...x.settingsEnv };
   const onNodes = benchOnNodes(v);
+  // --bench-on ray: each candidate's decisions are its own Ray jobs; the run's baseline is the session's, on Ray.
+  const onRay = parallelK(v) > 1 && Boolean(v.bench) && benchRunsOn(v) === 'ray';
   return (s, deps, state) => {
     const runDir = deps.ledger.runDir;
     const candDir = (slot: number): string => join(runDir, 'candidates', `c${slot}`);
@@ -140,9 +142,11 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
       });
       throw new ResourceError(quotaRefusal(quota, held, k));
     }
+    const rayCtx = { values: v, repoRoot: x.repoRoot, env: x.env, settingsEnv: x.settingsEnv, log: x.log, redact: x.redact, logDir };
     const finalistBench = !v.bench ? undefined
       : onNodes ? finalistTpuBench(nodes)
-        : createBenchRunner({ command: v.bench, metric, timeoutMs: v.benchTimeoutSeconds * 1000, env: benchEnv });
+        : onRay ? finalistRayBench({ ...rayCtx, runDir, k: plan.k })
+          : createBenchRunner({ command: v.bench, metric, timeoutMs: v.benchTimeoutSeconds * 1000, env: benchEnv });
     const ports: ParallelPorts = {
       holdAll,
       trees: candidateWorktrees({ repoRoot: x.repoRoot, root: join(logDir, 'worktrees', state.runId), env: x.env }),
@@ -162,6 +166,7 @@ export function parallelEngineFor(x: ParallelContext): RunSessionDeps['engine'] 
         const settingsEnv = { ...x.settingsEnv, ...own };
         const measurer = onNodes
           ? nodeMeasurer({ ...nodes, settingsEnv }, slot, dir, plan.alpha)
+          : onRay ? rayCandidateMeasurer({ ...rayCtx, settingsEnv }, plan.k, slot, dir, plan.alpha)
           : createMeasurer({ ...v, alpha: plan.alpha, logDir }, {
             repoRoot: dir, env: x.env, onLine: (l) => x.log.info(`[c${slot}] ${l}`), redact: x.redact, settingsEnv,
           });

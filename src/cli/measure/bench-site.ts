@@ -26,7 +26,7 @@ import { createRayBench } from '../ray/ray-bench.js';
 import { rayTargetProblem } from '../ray/ray-session.js';
 import type { RayBench } from '../../ports/ray.js';
 
-type SiteValues = Pick<Config, 'benchOn' | 'tpuName' | 'devTpuName' | 'workerHost' | 'workdir'> & Partial<Pick<Config, 'rayAddress' | 'rayCluster' | 'parallel'>> & { logDir?: string };
+type SiteValues = Pick<Config, 'benchOn' | 'tpuName' | 'devTpuName' | 'workerHost' | 'workdir'> & Partial<Pick<Config, 'rayAddress' | 'rayCluster'>> & { logDir?: string };
 
 /**
  * A TPU is held or named for this command (pure on the resolved config, plus the lease folder). --hold-dev-tpu
@@ -44,8 +44,6 @@ export function benchRunsOn(v: SiteValues): 'tpu' | 'local' | 'ray' {
 /** `--bench-on tpu` or `ray` with nothing to run on: refused before anything is written. */
 export function benchOnProblems(v: SiteValues): string[] {
   if (v.benchOn === 'ray') {
-    // The parallel candidates' measurers are built without the Ray site (parallel-seams.ts): refused, not benched locally.
-    if ((v.parallel ?? 1) > 1) return ['--bench-on ray does not work with --parallel yet; pass --bench-on local or drop --parallel'];
     if (v.rayAddress !== undefined || v.rayCluster !== undefined) {
       const p = rayTargetProblem(v as Config);
       return p ? [p] : [];
@@ -175,6 +173,8 @@ export interface RayBenchSiteDeps {
   log: Logger;
   repoRoot: string;
   redact: Redactor;
+  /** More metadata for each job, by the iteration it measures (--parallel: the round and candidate). */
+  metadata?: ((iteration: number | undefined) => Record<string, string>) | undefined;
 }
 
 /**
@@ -189,7 +189,7 @@ export function rayBenchSite(d: RayBenchSiteDeps, o: { command: string; metric: 
   const redact: Redactor = (t) => shipped(d.redact(t));
   const rayBench = createRayBench({
     ctx: { config: { values: d.values, repoRoot: d.repoRoot }, env: d.env, log: d.log },
-    command: o.command, metric: o.metric, timeoutMs: o.timeoutMs, setup: d.values.devTpuSetup, env: forwarded, redact,
+    command: o.command, metric: o.metric, timeoutMs: o.timeoutMs, setup: d.values.devTpuSetup, env: forwarded, redact, metadata: d.metadata,
   });
   return { rayBench, site: { where: 'local', candidateTree: async () => d.repoRoot, recover: async () => ({ kind: 'alive' }), label: () => rayBench.label(), idle: async () => undefined } };
 }

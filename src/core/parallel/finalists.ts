@@ -4,7 +4,7 @@
  * only ranks: the error control was each candidate's own test against the champion (docs/decisions.md
  * "Issue 16"), so the best median wins, ties going to the lower slot.
  */
-import type { BenchRunner } from '../../ports/bench.js';
+import type { FinalistBench } from '../../ports/parallel.js';
 import { median } from '../stats/descriptive.js';
 
 export interface Finalist {
@@ -23,15 +23,21 @@ export const FINALIST_PASSES = 3;
 
 export async function rankFinalists(
   finalists: readonly Finalist[],
-  opts: { bench?: BenchRunner | undefined; direction: 'higher' | 'lower'; passes?: number; signal?: AbortSignal },
+  opts: { bench?: FinalistBench | undefined; direction: 'higher' | 'lower'; passes?: number; signal?: AbortSignal },
 ): Promise<Ranked> {
   const values: Record<number, number[]> = Object.fromEntries(finalists.map((f) => [f.slot, []]));
   if (finalists.length > 1 && opts.bench) {
     const passes = opts.passes ?? FINALIST_PASSES;
-    for (let p = 0; p < passes; p++) {
-      for (let j = 0; j < finalists.length; j++) {
+    const order = Array.from({ length: passes * finalists.length }, (_, i) => finalists[(Math.floor(i / finalists.length) + i) % finalists.length]!);
+    if (opts.bench.runAll) {
+      // The whole round at once (one Ray job): the same order, so the same interleaving.
+      const got = await opts.bench.runAll(order.map((f) => f.dir), opts.signal);
+      got.forEach((r, i) => {
+        if (r.ok && order[i]) values[order[i].slot]!.push(r.value);
+      });
+    } else {
+      for (const f of order) {
         if (opts.signal?.aborted) break;
-        const f = finalists[(p + j) % finalists.length]!;
         const r = await opts.bench.run(f.dir, opts.signal);
         if (r.ok) values[f.slot]!.push(r.value);
       }
