@@ -53,6 +53,7 @@ test('--notify-cmd gets run-start, promotion, stuck, target-reached and stop as 
   assert.deepEqual(by('promotion').metric, { name: 'step_ms', value: 80 });
   assert.equal((by('promotion').champion as { iteration: number }).iteration, 1);
   assert.equal(by('promotion').report, join(run, 'report.html'));
+  assert.match(readFileSync(join(run, 'report.html'), 'utf8'), /<html/i, 'the report it names is written by the run\'s end');
   assert.deepEqual(by('target-reached').metric, { name: 'step_ms', value: 80 });
   // The baseline's quiet bench runs may count as stuck too (phase "starting"); the agent's silence does.
   assert.ok(got.some((p) => p.event === 'stuck' && p.phase === 'agent' && p.iteration === 1), JSON.stringify(got.filter((p) => p.event === 'stuck')));

@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { startHeartbeat } from '../../adapters/ledger/heartbeat-file.js';
 import { ExecaCommandRunner } from '../../adapters/process/execa-command-runner.js';
@@ -77,8 +77,10 @@ async function championOf(runDir: string | undefined): Promise<NotifyChampion | 
   return { sha: c.sha, iteration: typeof c.iteration === 'number' ? c.iteration : 0, value: typeof c.median === 'number' ? c.median : null };
 }
 
+/**
+ * The run's report.html: the loop writes it once the next agent has spawned and at the run's end (the memory's
+ * deferred files), so a promotion's notification names it before this iteration's version is on disk.
+ */
 async function reportOf(runDir: string | undefined): Promise<string | undefined> {
-  if (!runDir) return undefined;
-  const file = join(runDir, 'report.html');
-  return access(file).then(() => file, () => undefined);
+  return runDir ? join(runDir, 'report.html') : undefined;
 }

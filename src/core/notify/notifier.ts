@@ -20,7 +20,7 @@ import { notifyText, type NotifyChampion, type NotifyEventKind, type NotifyField
 /** What the notifier reads about the run when it builds a payload (the CLI reads the run directory). */
 export interface NotifyRunView {
   champion(): Promise<NotifyChampion | undefined>;
-  /** report.html's path once it exists. */
+  /** report.html's path (the loop writes it once the next agent has spawned, and at the run's end). */
   report(): Promise<string | undefined>;
 }
 

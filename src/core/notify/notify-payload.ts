@@ -33,7 +33,7 @@ export interface NotifyPayload {
   detail: string | null;
   /** The phase the loop was in (stuck), else the last one seen. */
   phase: string | null;
-  /** runs/<id>/report.html once it exists. */
+  /** runs/<id>/report.html (written once the next agent has spawned, and at the run's end). */
   report: string | null;
   text: string;
 }
