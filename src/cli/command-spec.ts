@@ -36,5 +36,10 @@ export interface CommandSpec {
    * effective protected set); --print-config shows this. Writes nothing. May load what it needs (a promise).
    */
   effectiveConfig?(config: ResolvedConfig): ResolvedConfig | Promise<ResolvedConfig>;
+  /**
+   * Import what run() will import (its chunks), started while argv is parsed and the config resolved so the
+   * module loader's file reads overlap that work. Not called for --help or --print-config.
+   */
+  preload?(): Promise<unknown>;
   run(ctx: CommandContext): Promise<number>;
 }

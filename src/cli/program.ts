@@ -184,6 +184,11 @@ export function makeProgram(io: CliIO): Program {
       }
       try {
         const target = targetCommand(program, argv);
+        const spec = target && leaves.get(target)?.spec;
+        if (spec?.preload && !argv.some((a) => a === '--help' || a === '-h' || a === '--print-config' || a === 'help')) {
+          // A failed import surfaces where run() imports the same module.
+          spec.preload().catch(() => undefined);
+        }
         if (target) await addOptions(target);
         await program.parseAsync(argv, { from: 'user' });
         return exitCode;

@@ -48,6 +48,10 @@ const HEAVY: Record<string, RegExp> = {
   'the remote bench site': /src[\\/]cli[\\/]measure[\\/]bench-site\.ts$/,
   'the baseline measurer': /src[\\/]cli[\\/]measure[\\/]baseline-action\.ts$/,
   'the TPU hold': /src[\\/]adapters[\\/]tpu[\\/]tpu-hold-factory\.ts$/,
+  // codex-loop's composition root (with execa's tree) is imported early, while the config resolves
+  // (CommandSpec.preload), but only for a parse that will run the loop.
+  'the loop': /src[\\/]cli[\\/]loop[\\/]run-codex-loop\.ts$/,
+  execa: /node_modules[\\/]execa[\\/]/,
 };
 
 /** The names of HEAVY that a module list holds (a package from node_modules, or a bundle chunk carrying it). */
@@ -135,5 +139,16 @@ test('codex-loop, before its first agent starts: no zod, yaml, simple-git, TPU, 
   const file = join(`${dir}.probe`, 'modules.json.1');
   assert.ok(existsSync(file), `the agent never started: ${r.stderr}`);
   const mods = JSON.parse(readFileSync(file, 'utf8')) as string[];
-  assert.deepEqual(heavyIn(mods, ALL.filter((n) => n !== 'pino')), []);
+  assert.deepEqual(heavyIn(mods, ALL.filter((n) => n !== 'pino' && n !== 'the loop' && n !== 'execa')), []);
+  assert.deepEqual(heavyIn(mods, ['the loop', 'execa']), ['the loop', 'execa']);
+});
+
+test('codex-loop --help and --print-config do not load the loop they will not run', { skip: stale }, () => {
+  for (const argv of [['codex-loop', '--help'], ['--print-config', 'codex-loop'], ['help', 'codex-loop']]) {
+    const dir = repo();
+    const r = spawnSync(bin, argv, { cwd: dir, env: probeEnv(dir), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const mods = JSON.parse(readFileSync(join(`${dir}.probe`, 'modules.json'), 'utf8')) as string[];
+    assert.deepEqual(heavyIn(mods, ['the loop', 'execa']), [], argv.join(' '));
+  }
 });

@@ -1,5 +1,7 @@
 import type { CommandSpec } from '../command-spec.js';
 
+const implementation = () => import('../loop/run-codex-loop.js');
+
 export const codexLoopCommand: CommandSpec = {
   name: 'codex-loop',
   summary: 'run the coding agent iteration after iteration: one verified commit each, kept or reverted, resumable',
@@ -14,8 +16,9 @@ export const codexLoopCommand: CommandSpec = {
     const [{ resilientConfig }, { withProtectedSet }] = await Promise.all([import('../../config/resilient.js'), import('../loop/protect-set.js')]);
     return withProtectedSet(resilientConfig(config));
   },
+  preload: implementation,
   async run(ctx) {
-    const { runCodexLoop } = await import('../loop/run-codex-loop.js');
+    const { runCodexLoop } = await implementation();
     return runCodexLoop(ctx);
   },
 };

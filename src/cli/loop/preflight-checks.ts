@@ -196,8 +196,22 @@ export async function loopInputProblems(
   return problems;
 }
 
+// bash's reserved words: a plain word list holding one may still be a syntax error (`fi`, `then true`).
+const RESERVED = new Set(['!', '[[', ']]', '{', '}', 'case', 'coproc', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'function', 'if', 'in', 'select', 'then', 'time', 'until', 'while']);
+
+/**
+ * Words of letters, digits and `_./:=@%+,-` only, none of them reserved (`true`, `npm test`, `gdnctl lint-log
+ * --scope all`): a simple command bash always parses, so preflight spawns no `bash -n` for it (a spawn costs
+ * this process 10–20 ms before the first agent). Anything else — quotes, `$`, `;`, `|`, redirections — is asked.
+ */
+export function plainWords(command: string): boolean {
+  const words = command.trim().split(/[ \t]+/);
+  return words.every((w) => /^[A-Za-z0-9_./:=@%+,-]+$/.test(w) && !RESERVED.has(w));
+}
+
 /** bash's own parse (`bash -n`): unbalanced quotes or a dangling `if` fail here, not after the agent's commit. */
 export async function shellSyntaxProblem(flag: string, command: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (plainWords(command)) return undefined;
   const stderr = await new Promise<string | undefined>((resolve) => {
     execFile('bash', ['-n', '-c', command], { env, timeout: 10_000 }, (err, _out, errText) => {
       // No bash to ask (spawn ENOENT) is not the command's fault: the run itself reports it.

@@ -13,7 +13,7 @@ import { carriedState, carryChampion, carryMemory, type Carried } from './carry-
 import { noteRun, planExperiment, type ExperimentStart } from './experiment.js';
 import { ChildRecorder, serialStateWrites } from './child-record.js';
 import { findResumable, recoverRun, ResumeRefused } from './recover.js';
-import { holdHeapSmall } from './heap.js';
+import { holdHeapSmall, holdHeapSmallFromFirstSpawn } from './heap.js';
 
 /**
  * One run of the loop, from its first file to its last, over ports only:
@@ -241,7 +241,8 @@ export class RunSession {
   }
 
   private async drive(): Promise<LoopResult> {
-    holdHeapSmall();
+    // The parallel engine spawns its candidates' agents through its own runners: it holds the heap from the start.
+    if (this.d.engine) holdHeapSmall();
     const first = await this.open();
     if (first === undefined) return { kind: 'done', iterations: this.s.iterations };
     const { ledger, state } = this.current;
@@ -255,7 +256,7 @@ export class RunSession {
     }
     const d = this.d;
     const deps: LoopDeps = {
-      git: d.git, agent: d.agent, runner: d.runner, ledger, clock: d.clock, files: d.files, console: d.console, signal: d.signal, env: d.env,
+      git: d.git, agent: d.engine ? d.agent : holdHeapSmallFromFirstSpawn(d.agent), runner: d.runner, ledger, clock: d.clock, files: d.files, console: d.console, signal: d.signal, env: d.env,
       ...(d.reportSchema ? { reportSchema: d.reportSchema } : {}),
       tpu, measurer: this.extras.measurer, memory: this.extras.memory, children: d.children,
       // Only when nothing touched the tree since preflight: no resume recovery, iteration 0 or baseline run.
