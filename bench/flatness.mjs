@@ -84,7 +84,7 @@ try {
     sample = () => {
       const u = process.cpuUsage();
       const m = process.memoryUsage();
-      return { cpuMs: (u.user + u.system) / 1000, rss: m.rss, heap: { heapTotalMiB: mib(m.heapTotal), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external) } };
+      return { cpuMs: (u.user + u.system) / 1000, rss: m.rss, heap: { heapTotalMiB: mib(m.heapTotal), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers) } };
     };
     const cli = makeProgram({ stdout: sink(), stderr, env: loopEnv, cwd: dir, interrupt: new Interrupt() });
     code = await cli.run(argv);

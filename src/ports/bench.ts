@@ -42,8 +42,12 @@ export interface IterationMemory {
   directives(iteration: number): Promise<string[]>;
   /** Record the finished iteration (writes leaderboard.md, reflexion.md, summary.md…). */
   record(iteration: number, record: Record<string, unknown>): Promise<void>;
-  /** Write what record() held back (the loop calls it once the next agent has spawned, before a sleep, at the end). */
-  flush?(): Promise<void>;
+  /**
+   * Write what record() held back (the loop calls it once the next agent has spawned, before a sleep, at the end).
+   * `agent-running`: the files rendered from every row (ledger.json, leaderboard.md, the reports) only when their
+   * last write is older than the memory's report interval; they stay pending otherwise, for the next flush.
+   */
+  flush?(scope?: 'all' | 'agent-running'): Promise<void>;
 }
 
 // ── The measurer's own ports: what src/core/measure/measurer.ts needs from the world, nothing more. ──

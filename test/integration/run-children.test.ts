@@ -89,3 +89,24 @@ runChildrenContract('ProcRunChildren', async () => {
     },
   };
 });
+
+test('a sweep after an empty one with no group started since is skipped; a group start makes the next one scan', async (t) => {
+  const children = new ProcRunChildren(200);
+  assert.deepEqual(await children.sweep(), [], 'the first sweep scans and finds nothing');
+  // Started outside the group registry (no trackGroup): the skipped sweep cannot see it, a scan would.
+  const untracked = startGroup({ ...process.env, ...children.env });
+  t.after(() => {
+    try {
+      process.kill(untracked, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  });
+  assert.deepEqual(await children.sweep(), [], 'skipped: nothing started through a group since the last sweep');
+  assert.ok(!isPidDead(untracked));
+  trackGroup(untracked);
+  untrackGroup(untracked);
+  assert.deepEqual(await children.sweep(), [untracked], 'a group started since: the sweep scans /proc again');
+  assert.ok(await gone(untracked));
+  assert.deepEqual(await children.sweep(), [], 'it found one, so the next sweep scans too');
+});

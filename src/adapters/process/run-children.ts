@@ -10,6 +10,12 @@ import { isSameGroup, killGroupEscalating, onGroupStart, trackedGroups } from '.
 export class ProcRunChildren implements RunChildren {
   readonly marker: string;
   readonly env: Record<string, string>;
+  /**
+   * Whether the last sweep of this run's marker may have missed something: a group started since, or it found
+   * processes. The sweep reads every process of the user in /proc (10-20 ms on a busy machine), and the run's
+   * end follows the last check's sweep with nothing started in between.
+   */
+  private dirty = true;
 
   constructor(
     private readonly graceMs: number,
@@ -17,6 +23,9 @@ export class ProcRunChildren implements RunChildren {
   ) {
     this.marker = marker;
     this.env = { [MARKER_VAR]: marker };
+    onGroupStart(() => {
+      this.dirty = true;
+    });
   }
 
   running(): ChildGroup[] {
@@ -37,7 +46,12 @@ export class ProcRunChildren implements RunChildren {
     );
   }
 
-  sweep(marker = this.marker): Promise<number[]> {
-    return endMarkedProcesses(marker, this.graceMs);
+  async sweep(marker = this.marker): Promise<number[]> {
+    const own = marker === this.marker;
+    if (own && !this.dirty && trackedGroups().length === 0) return [];
+    if (own) this.dirty = false;
+    const found = await endMarkedProcesses(marker, this.graceMs);
+    if (own && found.length > 0) this.dirty = true;
+    return found;
   }
 }

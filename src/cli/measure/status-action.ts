@@ -5,6 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import { checkExitCode, runStatusView, type RunStatusView } from '../../core/status/run-status.js';
 import { iterationSpan, readExperimentView, readJsonFile, resolveRunDir } from './run-dirs.js';
 import { readRunStatus } from './status-read.js';
+import { readLedgerRows } from './ledger-rows-file.js';
 
 /**
  * `gdnctl status [run-id]` (docs/codex-loop.md "Status"): the text view, `--json`, `--watch` (redrawn every
@@ -71,7 +72,7 @@ function renderText(s: RunStatusView, logDir: string): string {
   const hours = t?.hours != null ? `, ${t.held ? 'held' : 'was held'} ${t.hours.toFixed(2)} h` : '';
   const leaseFile = readJsonFile<{ tpuLeaseFile?: string }>(join(s.runDir, 'state.json'))?.tpuLeaseFile;
   lines.push(`  TPU: ${t?.held ? `${t.name} in ${t.zone}${t.project ? ` (${t.project})` : ''}${hours}` : leaseFile ? `lease ${leaseFile} (released)${t ? ` ${t.name} in ${t.zone}${hours}` : ''}` : 'none held'}`);
-  const rows = readJsonFile<{ rows?: Array<{ outcome?: string; reverted?: boolean }> }>(join(s.runDir, 'ledger.json'))?.rows;
+  const rows = readLedgerRows(s.runDir);
   if (rows) lines.push(`  leaderboard: ${leaderboardSummary(rows)}; ${join(s.runDir, 'leaderboard.md')}`);
   if (s.tokens) {
     const n = (k: string): string => (s.tokens?.[k] ?? 0).toLocaleString('en-US');

@@ -65,7 +65,7 @@ export async function agentPass(c: IterationContext, over: Pick<AgentRunInput, '
         c.state.agentPgid = pgid;
         spawned = true;
         // The previous iteration's memory files are written now, while the agent works, not before it starts.
-        pending = pending.then(() => c.saveState({ durable: false })).then(() => faultPoint('agent-running')).then(() => flushMemory(c));
+        pending = pending.then(() => c.saveState({ durable: false })).then(() => faultPoint('agent-running')).then(() => flushMemory(c, 'agent-running'));
       },
       onDisplay: (line) => void c.emit({ type: 'output', line }),
       ...over,

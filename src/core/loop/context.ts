@@ -144,6 +144,6 @@ export async function restoreOperatorWork(c: IterationContext): Promise<LoopStop
  * The memory's held-back files (leaderboard, reports, the last iteration's summary) are written: once the next
  * agent has spawned, before a sleep, at the end. A write that fails is a warning: the rows are on disk already.
  */
-export async function flushMemory(r: LoopRun): Promise<void> {
-  await r.d.memory?.flush?.().catch((e: Error) => r.emit({ type: 'warning', message: `writing the memory files failed: ${e.message}` }));
+export async function flushMemory(r: LoopRun, scope?: 'agent-running'): Promise<void> {
+  await r.d.memory?.flush?.(scope).catch((e: Error) => r.emit({ type: 'warning', message: `writing the memory files failed: ${e.message}` }));
 }

@@ -28,12 +28,17 @@ export class DeferredWrites {
 
   /**
    * Resolves once every job pending now (and any flush under way) has run; rejects with the first error of the
-   * jobs this call took (the others still run). An earlier flush's error went to that flush's caller.
+   * jobs this call took (the others still run). An earlier flush's error went to that flush's caller. Jobs whose
+   * key `keep` accepts stay pending (the reports rendered from every row, between two timed writes).
    */
-  flush(): Promise<void> {
-    if (this.pending.size === 0) return this.running.catch(() => undefined);
-    const jobs = [...this.pending.values()];
-    this.pending.clear();
+  flush(keep?: (key: string) => boolean): Promise<void> {
+    const jobs: Array<() => Promise<void>> = [];
+    for (const [key, job] of this.pending) {
+      if (keep?.(key)) continue;
+      jobs.push(job);
+      this.pending.delete(key);
+    }
+    if (jobs.length === 0) return this.running.catch(() => undefined);
     const run = this.running.catch(() => undefined).then(async () => {
       let first: unknown;
       for (const job of jobs) {

@@ -4,9 +4,11 @@
  * rendered by leaderboard.ts, memory-text.ts and final-report.ts, and the files go through the RunFiles port.
  *
  *   record(n)      ─▶ ledger.jsonl (the row, appended) ─▶ later (flush, once the next agent has spawned):
- *                     iter-NNN/summary.md, reflexion.md, plan.md ─▶ ledger.json ─▶ leaderboard.md
- *                  ─▶ (--experiments-dir mirror) ─▶ final-report.md, report.html (a killed run still has both)
- *   placeholders(n) ◀─ the leaderboard and the last reflexion as recorded (from memory, else their files), the
+ *                     iter-NNN/summary.md, reflexion.md, plan.md ─▶ (--experiments-dir mirror) ─▶ and at most
+ *                     every reportEveryMs while agents run, always at the end: ledger.json ─▶ leaderboard.md ─▶
+ *                     final-report.md, report.html (a killed run still has recent ones)
+ *   placeholders(n) ◀─ the leaderboard (its best and newest rows) and the last reflexion as recorded (from memory,
+ *                      else their files), the
  *                      newest measured profile (as a diff against its champion's profile when that has one),
  *                      champion.json
  *   directives(n)   ◀─ the escalation directive: small last gain and the same op on top of the champion's and
@@ -16,7 +18,7 @@ import { dirname, join } from 'node:path';
 import type { BaselineStore, ChampionStore, IterationMemory, MeasureDecision, RunFiles } from '../../ports/bench.js';
 import type { TokenUsage } from '../../ports/agent.js';
 import type { ReportAssets } from '../../ports/report-assets.js';
-import { iterName, kebab, renderLeaderboard, type LedgerRow } from './leaderboard.js';
+import { iterName, kebab, PROMPT_BOARD, renderLeaderboard, type LedgerRow } from './leaderboard.js';
 import { escalationDirective, normalizeReport, parseHotspotProfile, renderPlan, renderReflexion, renderSummary } from './memory-text.js';
 import { championIterationOf, escalationFromPair, pairProfiles, profileText, type ProfilePair } from './profile-memory.js';
 import type { HotspotProfile } from '../hotspots.js';
@@ -81,6 +83,14 @@ export interface IterationMemoryOptions {
    * sleep and at the end); the row itself is appended to ledger.jsonl at once, so a killed run loses none.
    */
   deferWrites?: boolean | undefined;
+  /**
+   * With deferWrites: the files rendered from every row (ledger.json, leaderboard.md, final-report.md,
+   * report.html) are written by an `agent-running` flush at most this often (default 30 s), and always by a full
+   * flush (the end, a signal, a sleep); the row log and the iteration's own files are written every time.
+   */
+  reportEveryMs?: number | undefined;
+  /** Monotonic milliseconds, for reportEveryMs. */
+  clockMs?: (() => number) | undefined;
 }
 
 export interface IterationMemoryPorts {
@@ -98,7 +108,7 @@ export interface IterationMemoryPorts {
 export interface RunMemory extends IterationMemory {
   /** Rewrite leaderboard.md, final-report.md and report.html from the rows on disk. */
   finalize(): Promise<void>;
-  flush(): Promise<void>;
+  flush(scope?: 'all' | 'agent-running'): Promise<void>;
   rows(): Promise<LedgerRow[]>;
 }
 
@@ -180,10 +190,25 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
   }
   const mfuOf = o.mfuOf ?? (o.metric === 'mfu' ? (v: number) => v : undefined);
 
-  async function renderBoard(rows: LedgerRow[]): Promise<string> {
+  async function renderBoard(rows: LedgerRow[], limit?: typeof PROMPT_BOARD): Promise<string> {
     const b = await baseline();
     const baselineMfu = b && mfuOf ? mfuOf(b.median) : undefined;
-    return renderLeaderboard(rows, { direction: o.direction, baseline: b?.median, title, date: date(), ...(baselineMfu !== undefined ? { baselineMfu } : {}) });
+    return renderLeaderboard(rows, { direction: o.direction, baseline: b?.median, title, date: date(), ...(baselineMfu !== undefined ? { baselineMfu } : {}) }, limit);
+  }
+
+  /** The files rendered from every row, from the rows as they are when the job runs (the newest record's). */
+  const REPORTS = 'reports';
+  const reportEveryMs = o.reportEveryMs ?? 30_000;
+  const clockMs = o.clockMs ?? (() => performance.now());
+  let reportsAt = -Infinity;
+  async function writeReports(): Promise<void> {
+    reportsAt = clockMs();
+    const rows = await readRows();
+    await writeAtomic(ledgerFile, JSON.stringify({ rows }, null, 2) + '\n');
+    const md = await renderBoard(rows);
+    await writeBoard(md);
+    // Rewritten while the run runs, so a run that is killed still leaves a recent final report.
+    await writeFinal(rows, md);
   }
 
   async function writeBoard(md: string): Promise<void> {
@@ -254,7 +279,8 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
 
     async record(iteration, raw) {
       // At most one record's files wait: a record with no agent spawned since writes the previous one's first.
-      if (later.size > 0) await later.flush();
+      // The reports stay pending: the job renders the rows as they are when it runs, this record's included.
+      if (later.size > 0) await later.flush((key) => key === REPORTS);
       const rec = raw as IterationRecordInput;
       const dir = iterDir(iteration);
       const reportJson = await readJson<unknown>(join(dir, 'report.json')).catch(() => undefined);
@@ -280,28 +306,23 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
       rowsCache = rows;
       hotspotsSeen.delete(iteration);
       lastReflexion = { iteration, text: texts['reflexion.md']! };
-      const ledgerJson = (): Promise<void> => writeAtomic(ledgerFile, JSON.stringify({ rows }, null, 2) + '\n');
       // The row is on disk before record() returns (and before state.json says the iteration is recorded).
       if (later.deferring) await files.append!(rowLogFile, red(JSON.stringify(row) + '\n'));
-      const md = await renderBoard(rows);
-      board = md;
+      board = await renderBoard(rows, PROMPT_BOARD);
 
       await later.add(`${name}-texts`, async () => {
         for (const [f, text] of Object.entries(texts)) await write(join(dir, f), text);
       });
-      await later.add('ledger.json', ledgerJson);
-      await later.add('leaderboard', () => writeBoard(md));
       if (experiment) {
         await later.add(`${name}-mirror`, async () => {
           const result = join(dir, 'result.txt');
           await experiment.iteration(`${name}-${row.slug}`, texts, (await files.exists(result)) ? result : undefined);
         });
       }
-      // Rewritten after every iteration, so a run that is killed still leaves a current final report.
-      await later.add('final', () => writeFinal(rows, md));
+      await later.add(REPORTS, writeReports);
     },
 
-    flush: () => later.flush(),
+    flush: (scope) => later.flush(scope === 'agent-running' && clockMs() - reportsAt < reportEveryMs ? (key) => key === REPORTS : undefined),
 
     async placeholders(iteration) {
       const out: Placeholders = {};
@@ -342,11 +363,8 @@ export function createIterationMemory(o: IterationMemoryOptions, ports: Iteratio
     },
 
     async finalize() {
-      await later.flush();
-      const rows = await readRows();
-      const md = await renderBoard(rows);
-      await writeBoard(md);
-      await writeFinal(rows, md);
+      await later.flush((key) => key === REPORTS);
+      await writeReports();
     },
   };
 }

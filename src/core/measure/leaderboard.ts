@@ -193,7 +193,17 @@ export function rankingNote(rows: readonly LedgerRow[]): string {
   return rows.some((r) => standing(r) === 'explored') ? `${RANKING_NOTE} ${EXPLORED_NOTE}` : RANKING_NOTE;
 }
 
-export function renderLeaderboard(rows: readonly LedgerRow[], ctx: BoardContext): string {
+/**
+ * The prompt's leaderboard keeps this many ranked entries and the rows of this many newest iterations: a long run's
+ * full table (~80 KB at 1,000 rows) would be rendered and sent to the agent every iteration.
+ */
+export const PROMPT_BOARD = { top: 15, recent: 5 } as const;
+
+/**
+ * `limit`: only the best `top` entries and the `recent` newest iterations, with a line saying how many rows are in
+ * leaderboard.md only; a table that fits is rendered whole, so it reads like leaderboard.md.
+ */
+export function renderLeaderboard(rows: readonly LedgerRow[], ctx: BoardContext, limit?: { top: number; recent: number }): string {
   const withMfu = hasMfu(rows, ctx.baselineMfu);
   const mfuCell = (m: number | undefined): string => (withMfu ? ` ${fmtMfu(m)} |` : '');
   const lines = [
@@ -205,7 +215,9 @@ export function renderLeaderboard(rows: readonly LedgerRow[], ctx: BoardContext)
     `| Rank | Iteration | Result |${withMfu ? ' MFU |' : ''} Delta | Strategy | Status |`,
     `|------|-----------|--------|${withMfu ? '-----|' : ''}-------|----------|--------|`,
   ];
-  for (const { rank, row: r } of rankBoard(rows, ctx)) {
+  const ranked = rankBoard(rows, ctx);
+  const shown = limit && ranked.length > limit.top + limit.recent ? boundedEntries(ranked, rows, limit) : ranked;
+  for (const { rank, row: r } of shown) {
     if (r === 'baseline') {
       lines.push(`| ${rank} | baseline | ${fmtNum(ctx.baseline!)} |${mfuCell(ctx.baselineMfu)} — | — | Baseline |`);
       continue;
@@ -216,5 +228,14 @@ export function renderLeaderboard(rows: readonly LedgerRow[], ctx: BoardContext)
     const name = `${iterName(r.iteration)}-${r.slug}${r.candidate ? ` (${r.candidate})` : ''}`;
     lines.push(`| ${rank} | ${name} | ${result} |${mfuCell(r.mfu)} ${delta} | ${cell(strategy)} | ${statusMark(r)} |`);
   }
+  if (shown.length < ranked.length) lines.push('', `(${ranked.length - shown.length} more rows in leaderboard.md: the best ${limit!.top} and the ${limit!.recent} newest iterations are shown.)`);
   return lines.join('\n') + '\n';
+}
+
+/** The best `top` entries, then the newest `recent` iterations' entries not among them, each in rank order. */
+function boundedEntries(ranked: readonly RankedEntry[], rows: readonly LedgerRow[], limit: { top: number; recent: number }): RankedEntry[] {
+  let newest = -Infinity;
+  for (const r of rows) newest = Math.max(newest, r.iteration);
+  const recent = (e: RankedEntry): boolean => e.row !== 'baseline' && e.row.iteration > newest - limit.recent;
+  return ranked.filter((e, i) => i < limit.top || recent(e));
 }

@@ -212,9 +212,11 @@ export class RunSession {
     const aborted = this.d.signal.aborted;
     const signalName = aborted ? signalNameOf(this.d.signal) : undefined;
     const final: LoopResult | undefined = aborted ? { kind: 'interrupted', signalName: signalName ?? 'SIGINT' } : result;
+    // The memory files the loop held back until the next agent ran (on a signal, or after the last iteration),
+    // written while the children are ended: neither waits for the other.
+    const flushed = this.extras.memory?.flush?.().catch((e: Error) => this.d.console.warn(`writing the memory files failed: ${e.message}`));
     await this.endChildren();
-    // The memory files the loop held back until the next agent ran (on a signal, or after the last iteration).
-    await this.extras.memory?.flush?.().catch((e: Error) => this.d.console.warn(`writing the memory files failed: ${e.message}`));
+    await flushed;
     await this.extras.tpu?.release({ hurry: this.hurried }).catch((e: Error) => this.d.console.warn(`releasing the TPU failed: ${e.message}`));
     const { ledger, state } = this;
     if (ledger && state) {
