@@ -7,17 +7,20 @@ import { withTpuDirective } from '../../src/adapters/tpu/loop-tpu.js';
 import { RunWriter, type ParallelRunState } from '../../src/core/parallel/run-writer.js';
 
 /** A memory that holds its files back until flush(), as the file memory does. */
-function heldBack(): IterationMemory & { written: number[] } {
+function heldBack(): IterationMemory & { written: number[]; scopes: Array<string | undefined> } {
   const pending: number[] = [];
   const written: number[] = [];
+  const scopes: Array<string | undefined> = [];
   return {
     written,
+    scopes,
     placeholders: async () => ({}),
     directives: async () => [],
     record: async (i) => {
       pending.push(i);
     },
-    flush: async () => {
+    flush: async (scope) => {
+      scopes.push(scope);
       written.push(...pending.splice(0));
     },
   };
@@ -39,5 +42,8 @@ for (const [name, wrap] of wrappers) {
     assert.ok(outer.flush, 'the wrapper offers flush()');
     await outer.flush!();
     assert.deepEqual(inner.written, [3]);
+    // The scope too: a flush while an agent runs may keep the reports back for the memory's interval.
+    await outer.flush!('agent-running');
+    assert.deepEqual(inner.scopes, [undefined, 'agent-running']);
   });
 }

@@ -58,7 +58,7 @@ export function withTpuDirective(inner: IterationMemory | undefined, hold: TpuHo
     },
     record: (i, r) => (inner ? inner.record(i, r) : Promise.resolve()),
     // What record() held back is written when the loop flushes; a wrapper that dropped this lost the files.
-    flush: () => inner?.flush?.() ?? Promise.resolve(),
+    flush: (scope) => inner?.flush?.(scope) ?? Promise.resolve(),
   };
 }
 

@@ -148,7 +148,7 @@ export class RunWriter {
       placeholders: (i) => m.placeholders(i),
       directives: (i) => m.directives(i),
       record: (i, rec) => this.memoryRecord(i, { ...rec, round, slot }),
-      flush: () => m.flush?.() ?? Promise.resolve(),
+      flush: (scope) => m.flush?.(scope) ?? Promise.resolve(),
     };
   }
 }
