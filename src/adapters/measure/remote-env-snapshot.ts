@@ -66,6 +66,19 @@ export function envIdentity(v: Record<string, string>, o: { type: string; hosts:
   return { fingerprint, label };
 }
 
+/** The software stack the snapshot script found (python, jax, jaxlib, libtpu, the TPU flags), one line each. */
+export function stackLines(v: Record<string, string>): string[] {
+  const ver = (k: string): string => (v[k] ? v[k]! : 'not installed');
+  return [
+    `Python: ${v.python || 'not found'}`,
+    `jax: ${ver('jax')}`,
+    `jaxlib: ${ver('jaxlib')}`,
+    `libtpu: ${v.libtpu ? v.libtpu : v.libtpu_nightly ? `${v.libtpu_nightly} (libtpu-nightly)` : 'not installed'}`,
+    `LIBTPU_INIT_ARGS: ${v.libtpu_init_args || '(unset)'}`,
+    `XLA_FLAGS: ${v.xla_flags || '(unset)'}`,
+  ];
+}
+
 export interface RemoteSnapshotOptions {
   target: RemoteBenchTarget;
   /** The gdnctl host's own snapshot (env-snapshot.ts), appended. */
@@ -86,7 +99,6 @@ export function remoteEnvSnapshotter(o: RemoteSnapshotOptions): EnvSnapshotter {
     const runtime = v.md_runtime_version || loc.runtimeVersion || 'unknown';
     const hosts = loc.workers.length;
     const { fingerprint, label } = envIdentity(v, { type, hosts, runtime });
-    const ver = (k: string): string => (v[k] ? v[k]! : 'not installed');
     const n = loc.node;
     const text = [
       '# Environment snapshot (the benchmark ran on the TPU; taken on worker 0)',
@@ -98,12 +110,7 @@ export function remoteEnvSnapshotter(o: RemoteSnapshotOptions): EnvSnapshotter {
       `TPU runtime: ${runtime}`,
       `Fingerprint: ${fingerprint}`,
       `Worker 0: ${v.hostname || '?'}, ${v.os || '?'}, ${v.cpus || '?'} CPUs, ${v.mem_kb ? `${Math.round(Number(v.mem_kb) / 2 ** 20)} GiB` : '? GiB'}`,
-      `Python: ${v.python || 'not found'}`,
-      `jax: ${ver('jax')}`,
-      `jaxlib: ${ver('jaxlib')}`,
-      `libtpu: ${v.libtpu ? v.libtpu : v.libtpu_nightly ? `${v.libtpu_nightly} (libtpu-nightly)` : 'not installed'}`,
-      `LIBTPU_INIT_ARGS: ${v.libtpu_init_args || '(unset)'}`,
-      `XLA_FLAGS: ${v.xla_flags || '(unset)'}`,
+      ...stackLines(v),
       '',
       '# The gdnctl host (the benchmark did not run here)',
       // Its own accelerator line would say "none detected", which is true of this host and misleading here.

@@ -9,7 +9,7 @@
  */
 import type { EnvSnapshot } from '../../ports/bench.js';
 import { describeTpuShape } from '../../core/tpu-chips.js';
-import { envIdentity, SNAPSHOT_SCRIPT } from '../measure/remote-env-snapshot.js';
+import { envIdentity, SNAPSHOT_SCRIPT, stackLines } from '../measure/remote-env-snapshot.js';
 
 /** The runner's .gdnctl-ray/env.sh: the TPU snapshot, then what the Ray node itself says. */
 export const RAY_SNAPSHOT_SCRIPT = [
@@ -42,7 +42,6 @@ export function rayHostSnapshot(v: Record<string, string>, o: RayHostFacts): Env
   // The job's entrypoint runs on one host of the slice; the type carries the slice's shape.
   const id = envIdentity(v, { type, hosts: 1, runtime });
   const host = v.hostname || '?';
-  const ver = (k: string): string => (v[k] ? v[k]! : 'not installed');
   const text = [
     '# Environment snapshot (the benchmark ran in a Ray job; taken on the job\'s host)',
     `Date: ${(o.now ?? new Date()).toISOString()}`,
@@ -54,12 +53,7 @@ export function rayHostSnapshot(v: Record<string, string>, o: RayHostFacts): Env
     `TPU runtime: ${runtime}`,
     `Fingerprint: ${id.fingerprint}`,
     `Machine: ${v.os || '?'}, ${v.cpus || '?'} CPUs, ${v.mem_kb ? `${Math.round(Number(v.mem_kb) / 2 ** 20)} GiB` : '? GiB'}`,
-    `Python: ${v.python || 'not found'}`,
-    `jax: ${ver('jax')}`,
-    `jaxlib: ${ver('jaxlib')}`,
-    `libtpu: ${v.libtpu ? v.libtpu : v.libtpu_nightly ? `${v.libtpu_nightly} (libtpu-nightly)` : 'not installed'}`,
-    `LIBTPU_INIT_ARGS: ${v.libtpu_init_args || '(unset)'}`,
-    `XLA_FLAGS: ${v.xla_flags || '(unset)'}`,
+    ...stackLines(v),
     '',
   ].join('\n');
   // The host in the label: a changed type then says which host the job landed on.

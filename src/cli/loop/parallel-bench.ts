@@ -27,15 +27,11 @@ import { createMeasurer, type BenchMeasurer } from '../measure/bench-measurer.js
 import { tpuBench, type TpuBench } from '../measure/bench-site.js';
 import { mfuMetricSpec } from '../measure/mfu-context.js';
 
-export interface NodeBenchContext {
-  values: Config;
-  /** The operator's repository: its folder name is the remote root's default, as dev-tpu-test uses. */
-  repoRoot: string;
-  env: NodeJS.ProcessEnv;
-  settingsEnv: Record<string, string>;
-  log: Logger;
-  redact: Redactor;
-  logDir: string;
+/**
+ * What a candidate's (or the finalists') benchmarks on the nodes are built from; `repoRoot`'s folder name is the
+ * remote root's default, as dev-tpu-test uses.
+ */
+export interface NodeBenchContext extends RayBenchContext {
   /** Slot k's hold, once acquired. */
   hold: (slot: number) => TpuHold | undefined;
 }
