@@ -1,23 +1,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/package-root.js';
-import { newestMtimeMs } from '../../scripts/tree-mtime.js';
+import { bin, bundle, root, staleBundle } from '../helpers/bundle.js';
 
-// The installed CLI is the esbuild bundle behind bin/gdnctl. `npm test` builds it first; run alone against a
-// stale or missing bundle, these tests skip with the reason instead of testing old code.
-const root = packageRoot();
-const bin = join(root, 'bin', 'gdnctl');
-const bundle = join(root, 'dist', 'bundle', 'main.js');
-
-const stale = !existsSync(bundle)
-  ? 'dist/bundle is missing; run npm run build'
-  : statSync(bundle).mtimeMs < newestMtimeMs(join(root, 'src'))
-    ? 'dist/bundle is older than src/; run npm run build'
-    : false;
+const stale = staleBundle;
 
 const temps: string[] = [];
 after(() => {

@@ -6,21 +6,13 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packageRoot } from '../../src/package-root.js';
-import { newestMtimeMs } from '../../scripts/tree-mtime.js';
+import { bin, bundle, root, staleBundle } from '../helpers/bundle.js';
 
-const root = packageRoot();
-const bin = join(root, 'bin', 'gdnctl');
-const bundle = join(root, 'dist', 'bundle', 'main.js');
-const stale = !existsSync(bundle)
-  ? 'dist/bundle is missing; run npm run build'
-  : statSync(bundle).mtimeMs < newestMtimeMs(join(root, 'src'))
-    ? 'dist/bundle is older than src/; run npm run build'
-    : false;
+const stale = staleBundle;
 
 const temps: string[] = [];
 after(() => {
