@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { refuseSpecialFile, specialFileKind } from './regular-file.js';
+import { byCodePoint } from '../core/text/plain-format.js';
 
 /**
  * Session directive presets: `<name>.md` files whose whole text is the directive. Discovered from the packaged
@@ -138,7 +139,7 @@ export async function listPresets(userDir?: string): Promise<PresetInfo[]> {
   const byName = new Map<string, PresetInfo>();
   for (const p of await scan(packagedDirectivesDir(), 'packaged')) byName.set(p.name, p);
   if (userDir) for (const p of await scan(userDir, 'user')) byName.set(p.name, p);
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...byName.values()].sort((a, b) => byCodePoint(a.name, b.name));
 }
 
 /** One preset with its text; an unknown name lists the available ones, an empty directive is refused. */

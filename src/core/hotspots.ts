@@ -1,4 +1,5 @@
 import { TraceEventScanner } from './trace-event-scanner.js';
+import { byCodePoint } from './text/plain-format.js';
 
 export interface Hotspot {
   name: string;
@@ -106,7 +107,7 @@ export async function summarizeTraceChunks(chunks: AsyncIterable<Uint8Array>, fi
   const totalUs = [...byName.values()].reduce((s, a) => s + a.durUs, 0);
   const ops = [...byName]
     .map(([name, a]) => ({ name, totalUs: round(a.durUs), count: a.count, share: totalUs > 0 ? round(a.durUs / totalUs, 4) : 0 }))
-    .sort((x, y) => y.totalUs - x.totalUs || x.name.localeCompare(y.name))
+    .sort((x, y) => y.totalUs - x.totalUs || byCodePoint(x.name, y.name))
     .slice(0, opts.top ?? 20);
   return {
     schema: 'gdnctl.hotspots.v1',
@@ -172,7 +173,7 @@ export interface HotspotDiff {
 }
 
 const total = (p: HotspotProfile): number => p.totalUs ?? p.ops.reduce((s, o) => s + o.totalUs, 0);
-const top = (p: HotspotProfile): Hotspot | undefined => [...p.ops].sort((a, b) => b.totalUs - a.totalUs || a.name.localeCompare(b.name))[0];
+const top = (p: HotspotProfile): Hotspot | undefined => [...p.ops].sort((a, b) => b.totalUs - a.totalUs || byCodePoint(a.name, b.name))[0];
 
 /** Per-op change from the champion's profile to the candidate's (pure; the memory reads both hotspots.json). */
 export function diffHotspots(champion: HotspotProfile, candidate: HotspotProfile, topMovers = 8): HotspotDiff {
@@ -191,7 +192,7 @@ export function diffHotspots(champion: HotspotProfile, candidate: HotspotProfile
   });
   const dominantA = top(champion)?.name;
   const dominantB = top(candidate)?.name;
-  const ranked = all.sort((x, y) => Math.abs(y.deltaUs) - Math.abs(x.deltaUs) || x.name.localeCompare(y.name));
+  const ranked = all.sort((x, y) => Math.abs(y.deltaUs) - Math.abs(x.deltaUs) || byCodePoint(x.name, y.name));
   const movers = ranked.slice(0, topMovers);
   for (const d of [dominantA, dominantB]) {
     const hit = d === undefined || movers.some((m) => m.name === d) ? undefined : ranked.find((m) => m.name === d);

@@ -10,6 +10,7 @@
  */
 
 import { fieldAlternatives, fieldOf, normalizeFieldName } from './lint-log-fields.js';
+import { byCodePoint } from './text/plain-format.js';
 
 export { fieldAlternatives, normalizeFieldName } from './lint-log-fields.js';
 
@@ -275,5 +276,5 @@ export function commitProblems(refs: readonly CommitRef[], statuses: ReadonlyMap
 }
 
 export function sortProblems(problems: LintProblem[]): LintProblem[] {
-  return [...problems].sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
+  return [...problems].sort((a, b) => a.line - b.line || byCodePoint(a.rule, b.rule));
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { shPath, shQuote } from './shell-quote.js';
 import { iterNumber } from './text/iteration-name.js';
+import { byCodePoint } from './text/plain-format.js';
 
 export interface ProfileOptions {
   size: string;
@@ -145,7 +146,7 @@ export interface ProfileEntry {
 export function profilesToPrune<E extends ProfileEntry>(entries: readonly E[], o: { keep: number; lineage: ReadonlySet<number>; current: string }): { keep: E[]; prune: E[] } {
   // The current run first, so it is one of the N.
   const rank = (x: E): number => (x.runName === o.current ? Number.POSITIVE_INFINITY : x.order);
-  const newestFirst = [...entries].sort((a, b) => rank(b) - rank(a) || b.runName.localeCompare(a.runName));
+  const newestFirst = [...entries].sort((a, b) => rank(b) - rank(a) || byCodePoint(b.runName, a.runName));
   const keep: E[] = [];
   const prune: E[] = [];
   let others = 0;

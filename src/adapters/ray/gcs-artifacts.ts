@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { ResourceError } from '../../errors.js';
+import { byCodePoint } from '../../core/text/plain-format.js';
 
 /**
  * A Ray job's outputs under a gs:// prefix, copied back with @google-cloud/storage (the Jobs API cannot
@@ -31,7 +32,7 @@ export async function fetchArtifacts(o: { uri: string; patterns: readonly string
     throw new ResourceError(`cannot list ${o.uri}: ${(e as Error).message.split('\n')[0]}; check rayArtifactUri and the storage credentials`);
   }
   const out: string[] = [];
-  for (const f of files.sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const f of files.sort((a, b) => byCodePoint(a.name, b.name))) {
     const name = f.name.split('/').pop() ?? '';
     if (!globs.some((g) => g.test(name))) continue;
     const rel = relative(prefix, f.name);

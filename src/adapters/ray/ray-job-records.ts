@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mkdirPrivate, writePrivateAtomic } from '../ledger/private-files.js';
+import { byCodePoint } from '../../core/text/plain-format.js';
 
 /**
  * A Ray job as the ledger knows it, written before the submit request leaves (state `submitting`), so a
@@ -51,5 +52,5 @@ export function iterationJobRecords(iterDir: string, name: string): Array<{ file
     const record = readRecord(file);
     if (record) out.push({ file, record });
   }
-  return out.sort((a, b) => b.record.at.localeCompare(a.record.at));
+  return out.sort((a, b) => byCodePoint(b.record.at, a.record.at));
 }

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { byCodePoint } from '../../core/text/plain-format.js';
 
 /** Every regular file under dir (recursive), as absolute paths in a stable order. */
 export function listFilesUnder(dir: string): string[] {
@@ -12,7 +13,7 @@ export function listFilesUnder(dir: string): string[] {
     } catch {
       return;
     }
-    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of entries.sort((a, b) => byCodePoint(a.name, b.name))) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) out.push(p);

@@ -6,6 +6,7 @@ import { checkExitCode, runStatusView, type RunStatusView } from '../../core/sta
 import { iterationSpan, readExperimentView, readJsonFile, resolveRunDir } from './run-dirs.js';
 import { readRunStatus } from './status-read.js';
 import { readLedgerRows } from './ledger-rows-file.js';
+import { groupThousands } from '../../core/text/plain-format.js';
 
 /**
  * `gdnctl status [run-id]` (docs/codex-loop.md "Status"): the text view, `--json`, `--watch` (redrawn every
@@ -75,7 +76,7 @@ function renderText(s: RunStatusView, logDir: string): string {
   const rows = readLedgerRows(s.runDir);
   if (rows) lines.push(`  leaderboard: ${leaderboardSummary(rows)}; ${join(s.runDir, 'leaderboard.md')}`);
   if (s.tokens) {
-    const n = (k: string): string => (s.tokens?.[k] ?? 0).toLocaleString('en-US');
+    const n = (k: string): string => groupThousands(s.tokens?.[k] ?? 0);
     lines.push(`  tokens: ${n('inputTokens')} in, ${n('outputTokens')} out${s.costUsd !== undefined ? `; cost $${s.costUsd.toFixed(2)}` : ''}`);
   }
   if (s.stopMessage) lines.push(`  stopped: ${s.stopMessage}`);

@@ -8,6 +8,7 @@ import type { ChartLibrary } from '../../ports/report-assets.js';
 import { fmtMfu, hasMfu, iterName, rankBoard, rankingNote, standing, STATUS_WORDS, type LedgerRow } from './leaderboard.js';
 import { chartData, type ChartData } from './report-chart.js';
 import { REPORT_CLIENT_SCRIPT } from './report-client.js';
+import { groupThousands } from '../text/plain-format.js';
 
 export { championSeries } from './report-chart.js';
 
@@ -111,7 +112,7 @@ function usageTable(i: ReportInput): string {
     const u = i.usage.get(r.iteration) ?? {};
     const tokens = r.tokens ?? u.tokens;
     const ms = r.durationMs ?? u.durationMs;
-    return `<tr><td>${iterName(r.iteration)}</td><td>${tokens === undefined ? '—' : tokens.toLocaleString('en-US')}</td><td>${ms === undefined ? '—' : (ms / 60000).toFixed(1)}</td><td>${r.runs ?? '—'}</td><td>${esc(r.reason)}</td></tr>`;
+    return `<tr><td>${iterName(r.iteration)}</td><td>${tokens === undefined ? '—' : groupThousands(tokens)}</td><td>${ms === undefined ? '—' : (ms / 60000).toFixed(1)}</td><td>${r.runs ?? '—'}</td><td>${esc(r.reason)}</td></tr>`;
   });
   return `<table id="iterations"><thead><tr><th>Iteration</th><th>Tokens</th><th>Minutes</th><th>Bench runs</th><th>Decision</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

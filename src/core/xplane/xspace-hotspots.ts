@@ -3,6 +3,7 @@ import { opName } from './kernel-name.js';
 import { ReaderCache, readEvent, readEventMetadataEntry, readStatMetadataEntry, readString, type EventFields, type RawEventMetadata } from './messages.js';
 import { FIELD } from './schema.js';
 import { SKIP, SKIP_REST, WireStream, type FieldAction, type FieldSink } from './wire-stream.js';
+import { byCodePoint } from '../text/plain-format.js';
 
 // The same selection as the JSON path (src/core/hotspots.ts): TPU device planes; on a plane with an "XLA Ops"
 // line only that line counts (Steps ⊃ XLA Modules ⊃ XLA Ops nest), else every line does.
@@ -214,7 +215,7 @@ export class XSpaceHotspots {
     const totalPs = [...t.byName.values()].reduce((s, a) => s + a.durPs, 0);
     const ops = [...t.byName]
       .map(([name, a]) => ({ name, totalUs: round(a.durPs / 1e6), count: a.count, share: totalPs > 0 ? round(a.durPs / totalPs, 4) : 0 }))
-      .sort((x, y) => y.totalUs - x.totalUs || x.name.localeCompare(y.name))
+      .sort((x, y) => y.totalUs - x.totalUs || byCodePoint(x.name, y.name))
       .slice(0, this.opts.top ?? 20);
     return {
       schema: 'gdnctl.hotspots.v1',
