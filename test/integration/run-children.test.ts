@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { ProcRunChildren } from '../../src/adapters/process/run-children.js';
-import { markedPids, MARKER_VAR } from '../../src/adapters/process/marked-processes.js';
+import { firstPidToScan, markedPids, MARKER_VAR } from '../../src/adapters/process/marked-processes.js';
 import { processStartTime } from '../../src/adapters/process/liveness.js';
 import { isPidDead } from '../helpers/proc.js';
 import { trackGroup, untrackGroup } from '../../src/adapters/process/process-group.js';
@@ -63,6 +63,47 @@ test('the marker scan finds exactly the processes started with this marker, and 
   assert.ok(await gone(marked));
   assert.ok(!isPidDead(prefixed) && !isPidDead(foreign), 'only the exact marker is ended');
   assert.deepEqual(await children.sweep(), [], 'nothing left: a second sweep finds nothing');
+});
+
+test('after a first scan, the next ones read only newer pids and what they found, and still find every marked process', async (t) => {
+  const marker = `gdnctl-test-ranged-${process.pid}-${Date.now()}`;
+  const env = { ...process.env, [MARKER_VAR]: marker };
+  const started: number[] = [];
+  t.after(() => {
+    for (const p of started) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+  const early = startGroup(env);
+  started.push(early);
+  assert.deepEqual(markedPids(marker).map((p) => p.pid), [early], 'the first scan reads every process');
+  // Not ended: a process found once is read again whatever its pid, so one that outlives its SIGKILL is not lost.
+  assert.deepEqual(markedPids(marker).map((p) => p.pid), [early], 'found again by the next, ranged scan');
+  const late = startGroup(env);
+  started.push(late);
+  const unmarked = startGroup();
+  started.push(unmarked);
+  assert.deepEqual(markedPids(marker).map((p) => p.pid).sort((a, b) => a - b), [early, late].sort((a, b) => a - b), 'a process started after a scan is in the next one');
+  process.kill(early, 'SIGKILL');
+  assert.ok(await gone(early));
+  assert.deepEqual(markedPids(marker).map((p) => p.pid), [late]);
+});
+
+test('firstPidToScan: newer pids only when the cursor proves the pid allocator has not wrapped since', () => {
+  const pidMax = 4194304;
+  assert.equal(firstPidToScan(undefined, { lastPid: 900, forks: 10 }, pidMax), 0, 'no previous scan: all');
+  assert.equal(firstPidToScan({ lastPid: 900, forks: 10 }, undefined, pidMax), 0, 'no cursor now: all');
+  assert.equal(firstPidToScan({ lastPid: 900, forks: 10 }, { lastPid: 950, forks: 80 }, undefined), 0, 'no pid_max: all');
+  assert.equal(firstPidToScan({ lastPid: 900, forks: 10 }, { lastPid: 950, forks: 80 }, pidMax), 901);
+  assert.equal(firstPidToScan({ lastPid: 900, forks: 10 }, { lastPid: 900, forks: 10 }, pidMax), 901, 'nothing started since');
+  assert.equal(firstPidToScan({ lastPid: 900, forks: 10 }, { lastPid: 400, forks: 20 }, 32768), 0, 'last pid went down: wrapped');
+  // 32768 pids, the previous scan at 30000: 2767 new pids could wrap around to above 30000 again.
+  assert.equal(firstPidToScan({ lastPid: 30000, forks: 0 }, { lastPid: 30500, forks: 2766 }, 32768), 0, 'enough forks to have wrapped');
+  assert.equal(firstPidToScan({ lastPid: 30000, forks: 0 }, { lastPid: 30500, forks: 2700 }, 32768), 30001);
 });
 
 runChildrenContract('ProcRunChildren', async () => {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { processStartTime, statFields } from './liveness.js';
 
 /**
@@ -11,9 +11,72 @@ import { processStartTime, statFields } from './liveness.js';
 
 export const MARKER_VAR = 'GDNCTL_RUN_MARKER';
 
-/** Pids of this user's processes started with `GDNCTL_RUN_MARKER=<marker>`, never this process or its parent. */
+/**
+ * Where a scan stood: the newest pid the kernel had handed out in this pid namespace (/proc/loadavg's last
+ * field) and the count of processes and threads created since boot (/proc/stat `processes`, system-wide).
+ */
+export interface PidCursor {
+  lastPid: number;
+  forks: number;
+}
+
+/**
+ * The lowest pid the next scan has to read, or 0 for all of them. Pids are handed out in increasing order and
+ * wrap at pid_max; every process alive now that the previous scan did not see was created after that scan
+ * read its cursor, so its pid is above prev.lastPid, unless the allocator wrapped since. Wrapping takes at
+ * least pid_max - prev.lastPid new pids in this namespace, and no more were made than `forks` grew by (which
+ * counts every namespace), so a smaller growth proves no wrap. Anything else, or any doubt, reads them all.
+ */
+export function firstPidToScan(prev: PidCursor | undefined, now: PidCursor | undefined, pidMax: number | undefined): number {
+  if (!prev || !now || !pidMax) return 0;
+  if (now.lastPid < prev.lastPid) return 0;
+  if (now.forks - prev.forks + 2 >= pidMax - prev.lastPid) return 0;
+  return prev.lastPid + 1;
+}
+
+function readInt(path: string, pick: (text: string) => string | undefined): number | undefined {
+  try {
+    const v = Number(pick(readFileSync(path, 'latin1')));
+    return Number.isSafeInteger(v) && v > 0 ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Undefined when /proc is not this process's pid namespace's (then last-pid numbers would not match it). */
+function pidCursor(): PidCursor | undefined {
+  if (procIsOurs === undefined) procIsOurs = readIntLink('/proc/self') === process.pid;
+  if (!procIsOurs) return undefined;
+  const forks = readInt('/proc/stat', (t) => /^processes (\d+)$/m.exec(t)?.[1]);
+  const lastPid = readInt('/proc/loadavg', (t) => t.trim().split(' ').pop());
+  return forks !== undefined && lastPid !== undefined ? { forks, lastPid } : undefined;
+}
+
+function readIntLink(path: string): number | undefined {
+  try {
+    return Number(readlinkSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+let procIsOurs: boolean | undefined;
+let pidMax: number | undefined;
+/** Per marker: the cursor the previous scan started from, and the pids it found (checked again, whatever their pid). */
+const previous = new Map<string, { cursor: PidCursor | undefined; found: Set<number> }>();
+
+/**
+ * Pids of this user's processes started with `GDNCTL_RUN_MARKER=<marker>`, never this process or its parent.
+ * The first scan of a marker reads every process; the next ones only those created since the one before
+ * (firstPidToScan) plus what that one found: a sweep runs after every agent and check, and reading each
+ * process's environ costs ~20 µs (1.5 ms for 65 processes, 10 ms and more on a workstation).
+ */
 export function markedPids(marker: string): Array<{ pid: number; startTime: string | undefined }> {
   if (process.platform !== 'linux' || marker === '') return [];
+  pidMax ??= readInt('/proc/sys/kernel/pid_max', (t) => t.trim());
+  const cursor = pidCursor();
+  const before = previous.get(marker);
+  const from = firstPidToScan(before?.cursor, cursor, pidMax);
   let names: string[];
   try {
     names = readdirSync('/proc');
@@ -27,6 +90,7 @@ export function markedPids(marker: string): Array<{ pid: number; startTime: stri
     if (!/^\d+$/.test(name)) continue;
     const pid = Number(name);
     if (pid === process.pid || pid === process.ppid) continue;
+    if (pid < from && !before?.found.has(pid)) continue;
     let env: Buffer;
     try {
       if (uid !== undefined && statSync(`/proc/${name}`).uid !== uid) continue;
@@ -39,6 +103,7 @@ export function markedPids(marker: string): Array<{ pid: number; startTime: stri
     if (state === undefined || state === 'Z' || state === 'X') continue;
     out.push({ pid, startTime: processStartTime(pid) });
   }
+  previous.set(marker, { cursor, found: new Set(out.map((p) => p.pid)) });
   return out;
 }
 
