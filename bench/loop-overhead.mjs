@@ -10,7 +10,8 @@
 //               (its own cost would show in the gap, so the timed run has none)
 //   floor       the same 3 git commands an iteration needs (status --porcelain=v2, the range's log and diff),
 //               spawned from node one after the other, measured in the same run on the same repository
-// Target: gap ≤ max(1.5 × floor, floor + 5 ms). Prints one JSON object; BENCH_ITERATIONS, BENCH_SIZES, BENCH_ROUNDS.
+// Target: gap ≤ max(1.5 × floor, floor + 5 ms). Prints one JSON object; BENCH_ITERATIONS, BENCH_SIZES, BENCH_ROUNDS,
+// BENCH_NODE_FLAGS.
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,8 @@ const GDNCTL = join(root, 'bin', 'gdnctl');
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20);
 const SIZES = (process.env.BENCH_SIZES ?? '10,50000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// Extra node flags for gdnctl's process (experiments: BENCH_NODE_FLAGS='--no-opt'); none by default.
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const r1 = (x) => +x.toFixed(1);
 
 function makeRepo(base, files, e) {
@@ -68,7 +71,7 @@ function wrappers(base, e) {
 
 async function runLoop(dir, env, iterations) {
   const t0 = Date.now() + (performance.now() % 1);
-  const child = spawn(process.execPath, [GDNCTL, 'codex-loop', '--iterations', String(iterations), '--sleep-seconds', '0', '--post-check', 'true', '--quiet', '--new-experiment'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, GDNCTL, 'codex-loop', '--iterations', String(iterations), '--sleep-seconds', '0', '--post-check', 'true', '--quiet', '--new-experiment'], {
     cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
