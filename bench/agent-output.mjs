@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { ExecaCommandRunner } = await import(join(root, 'dist/adapters/process/execa-command-runner.js'));
+const { ChildProcessRunner } = await import(join(root, 'dist/adapters/process/child-process-runner.js'));
 const { CodexAgent } = await import(join(root, 'dist/adapters/agents/codex-agent.js'));
 
 const runnerMb = Number(process.env.BENCH_RUNNER_MB ?? 1024);
@@ -30,7 +30,7 @@ async function measure(fn) {
 }
 
 try {
-  const runner = new ExecaCommandRunner({ killGraceMs: 500 });
+  const runner = new ChildProcessRunner({ killGraceMs: 500 });
   const bytes = runnerMb * 2 ** 20;
   const tee = join(dir, 'tee.log');
   let lines = 0;

@@ -16,7 +16,7 @@ export interface Redactor {
   (text: string): string;
   /**
    * Characters of the longest spelling searched for (0 without secrets). Text cut into pieces keeps this
-   * many characters minus one back for the next piece, so no cut splits a secret (execa-command-runner.ts).
+   * many characters minus one back for the next piece, so no cut splits a secret (child-process-runner.ts).
    */
   readonly longest?: number;
 }

@@ -1,4 +1,4 @@
-/** Child processes, by role. Adapter: ExecaCommandRunner (src/adapters/process/execa-command-runner.ts). */
+/** Child processes, by role. Adapter: ChildProcessRunner (src/adapters/process/child-process-runner.ts). */
 import type { Redactor } from '../redact.js';
 
 export interface ProcessSpec {
@@ -39,7 +39,7 @@ export interface ProcessResult {
 
 /**
  * Runs a child in its own process group (detached) and kills the whole group on timeout/abort,
- * escalating SIGINT → SIGTERM → SIGKILL. Waits for exit (never polls). Adapter: ExecaCommandRunner.
+ * escalating SIGINT → SIGTERM → SIGKILL. Waits for exit (never polls). Adapter: ChildProcessRunner.
  */
 export interface CommandRunner {
   run(spec: ProcessSpec): Promise<ProcessResult>;

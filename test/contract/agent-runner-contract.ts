@@ -6,7 +6,7 @@
  *
  *   agentRunnerContract({
  *     name: 'fake codex',
- *     makeRunner: () => new CodexAgent({ bin, runner: new ExecaCommandRunner({ killGraceMs: 200 }), env, ... }),
+ *     makeRunner: () => new CodexAgent({ bin, runner: new ChildProcessRunner({ killGraceMs: 200 }), env, ... }),
  *     prepare: async (kind, repoDir) => { ...script the next run... },
  *   });
  *

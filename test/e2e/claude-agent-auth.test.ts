@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ClaudeAgent } from '../../src/adapters/agents/claude-agent.js';
-import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
+import { ChildProcessRunner } from '../../src/adapters/process/child-process-runner.js';
 import type { AgentRunInput } from '../../src/ports/agent.js';
 import { git, makeRepo } from '../helpers/git-repo.js';
 import { startMessagesServer } from '../../scripts/model-server/messages-server.js';
@@ -44,7 +44,7 @@ describe('ClaudeAgent with the real claude binary', { skip }, () => {
       model: 'claude-sonnet-4-5',
       permissionMode: 'bypassPermissions',
       showFileUpdates: false,
-      runner: new ExecaCommandRunner({ killGraceMs: 500 }),
+      runner: new ChildProcessRunner({ killGraceMs: 500 }),
       env: {
         PATH: process.env.PATH,
         HOME: home,

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClaudeAgent } from '../../src/adapters/agents/claude-agent.js';
 import { isGroupAlive } from '../../src/adapters/process/process-group.js';
-import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
+import { ChildProcessRunner } from '../../src/adapters/process/child-process-runner.js';
 import type { AgentRunInput } from '../../src/ports/agent.js';
 import { startMessagesServer } from '../../scripts/model-server/messages-server.js';
 import { loadModelScript } from '../../scripts/model-server/script.js';
@@ -37,7 +37,7 @@ test('ClaudeAgent + real claude: commit, API error, idle timeout', { skip, timeo
     model: 'claude-scripted',
     permissionMode: 'bypassPermissions',
     showFileUpdates: false,
-    runner: new ExecaCommandRunner({ killGraceMs: 500 }),
+    runner: new ChildProcessRunner({ killGraceMs: 500 }),
     // Claude Code refuses bypassPermissions as root unless IS_SANDBOX=1; this is a throw-away repo.
     env: {
       ...repo.env,

@@ -5,7 +5,7 @@
  */
 import { after } from 'node:test';
 import { CodexAgent } from '../../src/adapters/agents/codex-agent.js';
-import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
+import { ChildProcessRunner } from '../../src/adapters/process/child-process-runner.js';
 import { startResponsesServer } from '../../scripts/model-server/responses-server.js';
 import type { ScriptSession } from '../../scripts/model-server/script.js';
 import { agentRunnerContract, type ContractKind } from '../contract/agent-runner-contract.js';
@@ -42,7 +42,7 @@ agentRunnerContract({
       search: false,
       showFileUpdates: false,
       modelServer: server.url,
-      runner: new ExecaCommandRunner({ killGraceMs: 500 }),
+      runner: new ChildProcessRunner({ killGraceMs: 500 }),
       env: { ...process.env, NODE_TEST_CONTEXT: undefined },
     }),
   prepare: async (kind) => server.appendSession(SESSIONS[kind]),

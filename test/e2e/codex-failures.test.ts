@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodexAgent } from '../../src/adapters/agents/codex-agent.js';
 import { CODEX_FAILURE_MESSAGES, codexFailureRule } from '../../src/adapters/agents/codex-failures.js';
-import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
+import { ChildProcessRunner } from '../../src/adapters/process/child-process-runner.js';
 import type { AgentFailure, AgentRunInput } from '../../src/ports/agent.js';
 import { writeCodexHome } from '../../scripts/model-server/codex-home.js';
 import { startResponsesServer } from '../../scripts/model-server/responses-server.js';
@@ -86,7 +86,7 @@ describe("the pinned codex's failure messages, through the real binary", () => {
       search: false,
       showFileUpdates: false,
       ...(modelServer ? { modelServer } : {}),
-      runner: new ExecaCommandRunner({ killGraceMs: 500 }),
+      runner: new ChildProcessRunner({ killGraceMs: 500 }),
       env: { PATH: process.env.PATH, HOME: fx.root, ...env },
     });
   }

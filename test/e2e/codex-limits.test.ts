@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CodexAgent } from '../../src/adapters/agents/codex-agent.js';
-import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
+import { ChildProcessRunner } from '../../src/adapters/process/child-process-runner.js';
 import { runAgentPhase } from '../../src/core/loop/agent-phase.js';
 import type { AgentRunInput } from '../../src/ports/agent.js';
 import { writeCodexHome } from '../../scripts/model-server/codex-home.js';
@@ -45,7 +45,7 @@ describe('codex 0.171 usage and limits, through the real binary', () => {
     const home = writeCodexHome({ baseUrl: server.url, requestMaxRetries: 0, streamMaxRetries: 0 }, fx.root);
     const agent = new CodexAgent({
       bin: CODEX_BIN, model: 'scripted', reasoningEffort: 'low', ephemeral: true, sandbox: 'bypass', search: false, showFileUpdates: false,
-      runner: new ExecaCommandRunner({ killGraceMs: 500 }),
+      runner: new ChildProcessRunner({ killGraceMs: 500 }),
       // codex prints the reset in its own local time: it runs in the same zone as this test.
       env: { PATH: process.env.PATH, HOME: fx.root, CODEX_HOME: home, ...(process.env.TZ ? { TZ: process.env.TZ } : {}) },
     });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CodexAgent, type CodexAgentOptions } from '../../src/adapters/agents/codex-agent.js';
 import { gitWritableDirs } from '../../src/adapters/agents/codex-git-dirs.js';
-import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
+import { ChildProcessRunner } from '../../src/adapters/process/child-process-runner.js';
 import { startResponsesServer } from '../../scripts/model-server/responses-server.js';
 import { writeCodexHome } from '../../scripts/model-server/codex-home.js';
 import { createExampleRepo, type ExampleRepo } from '../../scripts/demo/example-repo.js';
@@ -27,7 +27,7 @@ function agent(o: Partial<CodexAgentOptions> & { env: NodeJS.ProcessEnv }): Code
     sandbox: 'workspace-write',
     search: false,
     showFileUpdates: false,
-    runner: new ExecaCommandRunner({ killGraceMs: 500 }),
+    runner: new ChildProcessRunner({ killGraceMs: 500 }),
     ...o,
   });
 }

@@ -40,8 +40,9 @@ const HEAVY: Record<string, RegExp> = {
   'the remote bench site': /src[\\/]cli[\\/]measure[\\/]bench-site\.ts$/,
   'the baseline measurer': /src[\\/]cli[\\/]measure[\\/]baseline-action\.ts$/,
   'the TPU hold': /src[\\/]adapters[\\/]tpu[\\/]tpu-hold-factory\.ts$/,
-  // codex-loop's composition root (with execa's tree) is imported early, while the config resolves
-  // (CommandSpec.preload), but only for a parse that will run the loop.
+  // codex-loop's composition root is imported early, while the config resolves (CommandSpec.preload), but only
+  // for a parse that will run the loop. execa is not on the loop's path at all: the agent and the checks are
+  // spawned through node:child_process (ChildProcessRunner).
   'the loop': /src[\\/]cli[\\/]loop[\\/]run-codex-loop\.ts$/,
   execa: /node_modules[\\/]execa[\\/]/,
 };
@@ -114,7 +115,7 @@ test('lint-log with a value only zod can judge still gives zod\'s message and ex
   assert.deepEqual(heavyIn(mods, ['zod', 'the config schema']), ['zod', 'the config schema']);
 });
 
-test('codex-loop, before its first agent starts: no zod, yaml, simple-git, TPU, parallel or measurement stack', { skip: stale }, () => {
+test('codex-loop, before its first agent starts: no zod, yaml, simple-git, execa, TPU, parallel or measurement stack', { skip: stale }, () => {
   const dir = repo();
   const binDir = join(dir, '.bin');
   mkdirSync(binDir);
@@ -131,8 +132,8 @@ test('codex-loop, before its first agent starts: no zod, yaml, simple-git, TPU, 
   const file = join(`${dir}.probe`, 'modules.json.1');
   assert.ok(existsSync(file), `the agent never started: ${r.stderr}`);
   const mods = JSON.parse(readFileSync(file, 'utf8')) as string[];
-  assert.deepEqual(heavyIn(mods, ALL.filter((n) => n !== 'pino' && n !== 'the loop' && n !== 'execa')), []);
-  assert.deepEqual(heavyIn(mods, ['the loop', 'execa']), ['the loop', 'execa']);
+  assert.deepEqual(heavyIn(mods, ALL.filter((n) => n !== 'pino' && n !== 'the loop')), []);
+  assert.deepEqual(heavyIn(mods, ['the loop']), ['the loop']);
 });
 
 test('codex-loop --help and --print-config do not load the loop they will not run', { skip: stale }, () => {

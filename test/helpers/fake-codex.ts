@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CodexAgent, type CodexAgentOptions } from '../../src/adapters/agents/codex-agent.js';
-import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
+import { ChildProcessRunner } from '../../src/adapters/process/child-process-runner.js';
 
 /** Path of the scriptable fake codex (test/fakes/bin/codex). */
 export const FAKE_CODEX_BIN = fileURLToPath(new URL('../fakes/bin/codex', import.meta.url));
@@ -30,7 +30,7 @@ export function fakeCodexAgent(scenario: string, over: Partial<CodexAgentOptions
     sandbox: 'bypass',
     search: false,
     showFileUpdates: false,
-    runner: new ExecaCommandRunner({ killGraceMs: 200 }),
+    runner: new ChildProcessRunner({ killGraceMs: 200 }),
     env: { ...process.env, FAKE_CODEX_SCENARIO: scenario, ...env },
     ...over,
   });

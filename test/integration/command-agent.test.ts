@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CommandAgent, substituteAgentCommand } from '../../src/adapters/agents/command-agent.js';
-import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
+import { ChildProcessRunner } from '../../src/adapters/process/child-process-runner.js';
 import type { AgentRunInput } from '../../src/ports/agent.js';
 import { git, makeRepo } from '../helpers/git-repo.js';
 
@@ -24,7 +24,7 @@ describe('CommandAgent (--agent command)', () => {
     ...over,
   });
   const agent = (command: string, env: NodeJS.ProcessEnv = {}): CommandAgent =>
-    new CommandAgent({ command, runner: new ExecaCommandRunner({ killGraceMs: 200 }), env: { ...process.env, ...env } });
+    new CommandAgent({ command, runner: new ChildProcessRunner({ killGraceMs: 200 }), env: { ...process.env, ...env } });
 
   it('substitutes {prompt_file}, {workdir}, {iter_dir} shell-quoted', () => {
     assert.equal(

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
+import { ChildProcessRunner } from '../../src/adapters/process/child-process-runner.js';
 import { postCheckEnv, runPostChecks } from '../../src/core/loop/post-check-phase.js';
 import { execaBenchRunner } from '../../src/adapters/measure/bench-runner.js';
 import { instantClock } from '../fakes/loop-fakes.js';
@@ -21,7 +21,7 @@ function failingSuite(t: { after: (fn: () => void) => void }): string {
 
 const run = (dir: string, env: NodeJS.ProcessEnv) =>
   runPostChecks({
-    runner: new ExecaCommandRunner({ killGraceMs: 300 }),
+    runner: new ChildProcessRunner({ killGraceMs: 300 }),
     clock: instantClock,
     checks: [`${JSON.stringify(process.execPath)} --test fails.test.mjs`],
     retries: 0,

@@ -1,5 +1,5 @@
-import { execa } from 'execa';
 import os from 'node:os';
+import { capture } from '../process/capture.js';
 import type { EnvSnapshotter } from '../../ports/bench.js';
 
 const TOOLS: Array<[string, string[]]> = [
@@ -11,11 +11,11 @@ const TOOLS: Array<[string, string[]]> = [
 
 async function version(cmd: string, args: string[], cwd: string): Promise<string> {
   if (cmd === 'jax') {
-    const r = await execa('python3', ['-c', 'import jax, jaxlib; print("jax", jax.__version__, "jaxlib", jaxlib.__version__)'], { cwd, reject: false, timeout: 15000 });
-    return r.exitCode === 0 ? String(r.stdout).trim() : 'not importable';
+    const r = await capture('python3', ['-c', 'import jax, jaxlib; print("jax", jax.__version__, "jaxlib", jaxlib.__version__)'], { cwd, timeoutMs: 15000 });
+    return r.exitCode === 0 ? r.stdout.trim() : 'not importable';
   }
-  const r = await execa(cmd, args, { cwd, reject: false, timeout: 10000 });
-  return r.exitCode === 0 ? `${String(r.stdout)}${String(r.stderr)}`.trim().split('\n')[0]! : 'not found';
+  const r = await capture(cmd, args, { cwd, timeoutMs: 10000 });
+  return r.exitCode === 0 ? `${r.stdout}${r.stderr}`.trim().split('\n')[0]! : 'not found';
 }
 
 /**

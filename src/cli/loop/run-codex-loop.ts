@@ -3,7 +3,7 @@ import { delimiter, relative } from 'node:path';
 import { createAgentRunner } from '../../adapters/agents/create-agent-runner.js';
 import { runReportSchema } from '../../adapters/agents/agent-report-files.js';
 import { FileRunStore } from '../../adapters/ledger/file-ledger.js';
-import { ExecaCommandRunner } from '../../adapters/process/execa-command-runner.js';
+import { ChildProcessRunner } from '../../adapters/process/child-process-runner.js';
 import { ownerLiveness, processStartTime } from '../../adapters/process/liveness.js';
 import { ProcRunChildren } from '../../adapters/process/run-children.js';
 import { acquireRunLock, runLockPath } from '../../adapters/run-lock.js';
@@ -37,7 +37,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   const pre = await preflight(v, ctx.env, ctx.log);
   const git = pre.git;
   const killGraceMs = Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000);
-  const runner = new ExecaCommandRunner({ killGraceMs });
+  const runner = new ChildProcessRunner({ killGraceMs });
   // One source for the settings children share with the loop (docs/architecture.md "What post-checks see"):
   // post-checks, benches and the agent's own `gdnctl …` commands read the loop's values, not their defaults.
   // Every child carries this process's marker too, so what leaves its process group is still found (run-children.ts).

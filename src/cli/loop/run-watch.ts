@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { startHeartbeat } from '../../adapters/ledger/heartbeat-file.js';
-import { ExecaCommandRunner } from '../../adapters/process/execa-command-runner.js';
+import { ChildProcessRunner } from '../../adapters/process/child-process-runner.js';
 import type { Config } from '../../config/schema.js';
 import type { LoopConsole } from '../../core/loop/engine.js';
 import { fanOut } from '../../core/loop/events.js';
@@ -37,7 +37,7 @@ export function runWatch(v: Config, env: NodeJS.ProcessEnv, out: LoopConsole, ow
     ? new Notifier(
       { cmd: v.notifyCmd, timeoutMs: v.notifyTimeoutSeconds * 1000, stuckMs: v.stuckMinutes * 60_000, betweenIterationsMs: v.sleepSeconds * 1000, iterations, metric: v.metric },
       {
-        runner: new ExecaCommandRunner({ killGraceMs: NOTIFY_KILL_GRACE_MS }),
+        runner: new ChildProcessRunner({ killGraceMs: NOTIFY_KILL_GRACE_MS }),
         clock: systemClock, cwd: v.workdir, env, warn: (m) => out.warn(m), redact,
         view: { champion: () => championOf(dir), report: () => reportOf(dir) },
       },

@@ -1,8 +1,8 @@
-import { execa } from 'execa';
 import { resolve } from 'node:path';
 import type { EnvSnapshotter, IterationMemory, Measurer } from '../../ports/bench.js';
 import { UsageError } from '../../errors.js';
 import { createFileMemory } from './file-memory.js';
+import { capture } from '../../adapters/process/capture.js';
 import { envSnapshotter } from '../../adapters/measure/env-snapshot.js';
 import { createRedactor, type Redactor } from '../../redact.js';
 import { renderExperimentPlan } from '../../core/measure/experiment-plan.js';
@@ -69,8 +69,8 @@ export async function buildMeasureExtras(ctx: MeasureExtrasContext): Promise<{ m
     redact: ctx.redact ?? createRedactor(ctx.env),
     mfuOf: mfuOfValue(v),
     commitSubject: ctx.commitSubject ?? (async (sha) => {
-      const r = await execa('git', ['log', '-1', '--format=%s', sha], { cwd: workdir, reject: false });
-      return r.exitCode === 0 ? String(r.stdout).trim() || undefined : undefined;
+      const r = await capture('git', ['log', '-1', '--format=%s', sha], { cwd: workdir });
+      return r.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
     }),
     ...(ctx.knownSubject ? { knownSubject: ctx.knownSubject } : {}),
     experimentPlan: renderExperimentPlan({ ...v, scope: v.scopeGlob, tests: v.postCheck, iterations: v.iterations, created: new Date().toISOString().slice(0, 10) }),

@@ -1,7 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { execa } from 'execa';
 import type { CommandRunner, ProcessResult, ProcessSpec } from '../../ports/process.js';
 import type { Redactor } from '../../redact.js';
 import { setLongTimeout, type LongTimer } from './long-timer.js';
@@ -16,7 +16,7 @@ import {
   type KillSignal,
 } from './process-group.js';
 
-export interface ExecaCommandRunnerOptions {
+export interface ChildProcessRunnerOptions {
   /** Wait between SIGINT → SIGTERM → SIGKILL (the anchor waits 10 s, then 15 s). */
   killGraceMs?: number;
   /** Bytes of combined output kept for ProcessResult.tail. */
@@ -96,9 +96,9 @@ class LineSplitter {
  * group so timeouts and Ctrl-C end the whole tree; output is streamed (never buffered whole) to onLine and the
  * tee file, with backpressure from the file so gigabytes of output cost a few KB of memory.
  */
-export class ExecaCommandRunner implements CommandRunner {
+export class ChildProcessRunner implements CommandRunner {
   private readonly opts: typeof DEFAULTS;
-  constructor(options: ExecaCommandRunnerOptions = {}) {
+  constructor(options: ChildProcessRunnerOptions = {}) {
     this.opts = { ...DEFAULTS, ...options };
   }
 
@@ -114,37 +114,41 @@ export class ExecaCommandRunner implements CommandRunner {
   async run(spec: ProcessSpec): Promise<ProcessResult> {
     const started = Date.now();
     const [file, ...args] = spec.argv;
-    if (!file) throw new Error('ExecaCommandRunner.run: empty argv');
+    if (!file) throw new Error('ChildProcessRunner.run: empty argv');
     const tail = new TailBuffer(this.opts.tailBytes);
     const tee = spec.teeFile ? openTee(spec.teeFile) : undefined;
 
-    const child = execa(file, args, {
+    // node:child_process directly, not execa: on the hot path execa cost ~45 ms of module loading before the
+    // first agent and ~3 ms of option handling per spawn (docs/decisions.md "Issue 14 — spawning children").
+    // The environment is merged over ours, as ProcessSpec promises (a key set to undefined is left out).
+    const child = spawn(file, args, {
       cwd: spec.cwd,
-      env: spec.env,
+      env: spec.env ? { ...process.env, ...spec.env } : process.env,
       detached: true,
-      buffer: false,
-      reject: false,
-      stripFinalNewline: false,
-      forceKillAfterDelay: false,
-      ...(spec.stdin !== undefined ? { input: spec.stdin } : { stdin: 'ignore' as const }),
-      stdout: 'pipe',
-      stderr: 'pipe',
+      stdio: [spec.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
-
+    let spawnError: Error | undefined;
     let exited = false;
     const exitPromise = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
       child.once('exit', (code, signal) => {
         exited = true;
         resolve({ code, signal });
       });
-      // Spawn failures (ENOENT) emit 'error' without 'exit'.
-      child.once('error', () => {
-        if (!exited) {
-          exited = true;
-          resolve({ code: null, signal: null });
-        }
+      // Spawn failures (ENOENT, a bad cwd) emit 'error' without 'exit'; nothing else here can raise one (groups
+      // are signalled with process.kill, never child.kill).
+      child.on('error', (e) => {
+        if (child.pid !== undefined || exited) return;
+        exited = true;
+        spawnError = e;
+        resolve({ code: null, signal: null });
       });
     });
+    const closed = stdioClosed(child);
+    if (spec.stdin !== undefined && child.stdin) {
+      // A child that exits without reading its input closes the pipe: EPIPE is its business, not an error here.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(spec.stdin);
+    }
     const pgid = child.pid;
     if (pgid !== undefined) {
       trackGroup(pgid);
@@ -208,15 +212,15 @@ export class ExecaCommandRunner implements CommandRunner {
       killing = killGroupEscalating(pgid, this.opts.killGraceMs, ['SIGTERM', 'SIGKILL']);
     }
     if (killing) await killing;
-    const drained = await Promise.race([child.then(() => true), delay(this.opts.stdioDrainMs).then(() => false)]);
+    const drained = await Promise.race([closed.then(() => true), delay(this.opts.stdioDrainMs).then(() => false)]);
     if (!drained) {
       child.stdout?.destroy();
       child.stderr?.destroy();
+      await Promise.race([closed, delay(this.opts.stdioDrainMs)]);
     }
-    const result = await child; // stdio closed (reject: false never throws)
     if (pgid !== undefined) untrackGroup(pgid);
     // A spawn failure (missing binary, bad cwd) has no exit code; say why in the tail.
-    if (code === null && signal === null && result.failed) tail.push(Buffer.from(`${result.shortMessage}\n`));
+    if (spawnError) tail.push(Buffer.from(`could not start ${file}${spec.cwd ? ` in ${spec.cwd}` : ''}: ${spawnError.message}\n`));
     idleTimer?.clear();
     wallTimer?.clear();
     spec.signal?.removeEventListener('abort', onAbort);
@@ -246,6 +250,16 @@ export class ExecaCommandRunner implements CommandRunner {
     await exit;
     await waitGroupGone(pgid, 5_000);
   }
+}
+
+/** Resolves once the child's stdout and stderr are closed ('close'), or at once when it never started. */
+function stdioClosed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('close', () => resolve());
+    child.on('error', () => {
+      if (child.pid === undefined) resolve();
+    });
+  });
 }
 
 function delay(ms: number): Promise<void> {

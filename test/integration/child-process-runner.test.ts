@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ExecaCommandRunner } from '../../src/adapters/process/execa-command-runner.js';
+import { ChildProcessRunner } from '../../src/adapters/process/child-process-runner.js';
 import { isSameGroup, processStartTime } from '../../src/adapters/process/process-group.js';
 import { isPidDead } from '../helpers/proc.js';
 import { createRedactor } from '../../src/redact.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gdnctl-runner-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const runner = new ExecaCommandRunner({ killGraceMs: 200 });
+const runner = new ChildProcessRunner({ killGraceMs: 200 });
 
 function bash(script: string): string[] {
   return ['bash', '-c', script];
@@ -25,7 +25,7 @@ function pidFrom(lines: string[]): number {
   return Number(line);
 }
 
-describe('ExecaCommandRunner', () => {
+describe('ChildProcessRunner', () => {
   it('feeds stdin then closes it, streams both streams as lines, reports the exit code', async () => {
     const lines: Array<[string, string]> = [];
     const r = await runner.run({
@@ -95,7 +95,7 @@ describe('ExecaCommandRunner', () => {
   it('a line cut for length is redacted first: no cut splits a secret', async () => {
     const secret = 'canary-secret-0123456789';
     const redact = createRedactor({ MY_TOKEN: secret });
-    const small = new ExecaCommandRunner({ killGraceMs: 200, maxLineChars: 1000 });
+    const small = new ChildProcessRunner({ killGraceMs: 200, maxLineChars: 1000 });
     // The first write ends half-way into the secret, 2 characters past the limit, so the runner must cut a
     // pending line whose end is the start of a secret; the pause keeps the two writes apart.
     const script = `printf '%s' "$(printf 'x%.0s' $(seq 990))" "\${S:0:12}"; sleep 0.3; printf '%s' "\${S:12}"; printf 'y%.0s' $(seq 2000); printf '%s\\n' "$S"`;
@@ -129,7 +129,7 @@ describe('ExecaCommandRunner', () => {
   });
 
   it('a finished leader does not leave its background jobs behind, and does not wait a grace period for them', async () => {
-    const slowGrace = new ExecaCommandRunner({ killGraceMs: 20_000 });
+    const slowGrace = new ChildProcessRunner({ killGraceMs: 20_000 });
     const lines: string[] = [];
     const r = await slowGrace.run({ argv: bash('sleep 30 & echo $!; exit 0'), cwd: dir, onLine: (l) => lines.push(l) });
     assert.equal(r.exitCode, 0);
@@ -138,7 +138,7 @@ describe('ExecaCommandRunner', () => {
   });
 
   it('returns although a descendant that left the group holds the pipes open', async () => {
-    const quick = new ExecaCommandRunner({ killGraceMs: 200, stdioDrainMs: 300 });
+    const quick = new ChildProcessRunner({ killGraceMs: 200, stdioDrainMs: 300 });
     const lines: string[] = [];
     const r = await quick.run({ argv: bash('setsid sleep 30 & echo $!; exit 0'), cwd: dir, onLine: (l) => lines.push(l) });
     assert.equal(r.exitCode, 0);
@@ -163,10 +163,41 @@ describe('ExecaCommandRunner', () => {
     assert.match(readFileSync(tee, 'utf8').slice(0, 22), /^0123456789\n0123456789\n$/);
   });
 
-  it('a missing binary is reported, not thrown', async () => {
-    const r = await runner.run({ argv: ['/nonexistent/agent'], cwd: dir });
-    assert.equal(r.exitCode, null);
-    assert.match(r.tail, /ENOENT|nonexistent/);
+  it('a missing binary, a binary not on PATH and a missing working directory are reported, not thrown', async () => {
+    const missing = await runner.run({ argv: ['/nonexistent/agent'], cwd: dir });
+    assert.equal(missing.exitCode, null);
+    assert.match(missing.tail, /could not start \/nonexistent\/agent in .*ENOENT/);
+    const notOnPath = await runner.run({ argv: ['gdnctl-no-such-command'], cwd: dir, env: { PATH: dir } });
+    assert.equal(notOnPath.exitCode, null);
+    assert.match(notOnPath.tail, /could not start gdnctl-no-such-command/);
+    const noCwd = await runner.run({ argv: bash('echo ran'), cwd: join(dir, 'no-such-dir') });
+    assert.equal(noCwd.exitCode, null);
+    assert.match(noCwd.tail, /no-such-dir/);
+    assert.doesNotMatch(noCwd.tail, /^ran$/m);
+  });
+
+  it('merges the environment over its own: a key set to undefined is removed, PATH finds the binary', async () => {
+    process.env.GDNCTL_RUNNER_INHERITED = 'from-parent';
+    process.env.GDNCTL_RUNNER_REMOVED = 'should-go';
+    try {
+      const lines: string[] = [];
+      const r = await runner.run({
+        argv: bash('echo "in=${GDNCTL_RUNNER_INHERITED:-none} set=${GDNCTL_RUNNER_SET:-none} removed=${GDNCTL_RUNNER_REMOVED:-none}"'),
+        cwd: dir,
+        env: { GDNCTL_RUNNER_SET: 'given', GDNCTL_RUNNER_REMOVED: undefined },
+        onLine: (l) => lines.push(l),
+      });
+      assert.equal(r.exitCode, 0);
+      assert.deepEqual(lines, ['in=from-parent set=given removed=none']);
+    } finally {
+      delete process.env.GDNCTL_RUNNER_INHERITED;
+      delete process.env.GDNCTL_RUNNER_REMOVED;
+    }
+  });
+
+  it('input a child never reads (it exits first) is no error: the exit code is the child\'s', async () => {
+    const r = await runner.run({ argv: bash('exit 4'), cwd: dir, stdin: 'x'.repeat(4 * 1024 * 1024) });
+    assert.equal(r.exitCode, 4);
   });
 
   it('when gdnctl exits mid-run, the running groups are killed on the way out', () => {
