@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../ports/clock.js';
 import type { Ledger } from '../ports/ledger.js';
@@ -22,12 +23,20 @@ export const systemClock: Clock = {
   sleep: (ms, signal) => sleepMs(ms, signal),
 };
 
+/** Synchronous: small files (the hill-climb log) read and written between two agents (issue 14). */
 export const textFiles: TextFiles = {
-  read: async (p) => readFile(p, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e))),
+  read: async (p) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  },
   write: async (p, c) => {
     // A revert can remove the log's folder when the agent created both; git drops empty directories.
-    await mkdir(dirname(p), { recursive: true });
-    await writeFile(p, c);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, c);
   },
 };
 

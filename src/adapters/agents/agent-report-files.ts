@@ -1,5 +1,4 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentReportParse } from '../../core/agent-report.js';
 import { reportJsonSchema } from './agent-report-json.js';
@@ -7,9 +6,9 @@ import type { Redactor } from '../../redact.js';
 
 /** Write `<iterDir>/report.schema.json` (for codex --output-schema) and return its path. */
 export async function writeReportSchema(iterDir: string): Promise<string> {
-  await mkdir(iterDir, { recursive: true, mode: 0o700 });
+  mkdirSync(iterDir, { recursive: true, mode: 0o700 });
   const path = join(iterDir, 'report.schema.json');
-  await writeFile(path, `${JSON.stringify(reportJsonSchema, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(path, `${JSON.stringify(reportJsonSchema, null, 2)}\n`, { mode: 0o600 });
   return path;
 }
 
@@ -21,13 +20,22 @@ export async function writeReportSchema(iterDir: string): Promise<string> {
 export function runReportSchema(): (iterDir: string) => Promise<string> {
   let written: string | undefined;
   return async (iterDir) => {
-    if (written !== undefined && (await stat(written).then((s) => s.isFile(), () => false))) return written;
+    // Synchronous, as every small file between two agents: a thread-pool round trip costs more than the stat.
+    if (written !== undefined && isFile(written)) return written;
     written = await writeReportSchema(iterDir);
     return written;
   };
 }
 
 const MAX_RAW_CHARS = 4096;
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Parse the agent's last message into `<iterDir>/report.json`. A malformed report is recorded as
@@ -40,8 +48,8 @@ export async function recordReport(iterDir: string, lastMessage: string | undefi
   const parsed = parseAgentReport(lastMessage);
   const raw = lastMessage === undefined ? undefined : redact(lastMessage).slice(0, MAX_RAW_CHARS);
   const body = parsed.ok ? parsed : { ...parsed, raw };
-  await mkdir(iterDir, { recursive: true, mode: 0o700 });
-  await writeFile(join(iterDir, 'report.json'), `${redact(JSON.stringify(body, null, 2))}\n`, { mode: 0o600 });
+  mkdirSync(iterDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(iterDir, 'report.json'), `${redact(JSON.stringify(body, null, 2))}\n`, { mode: 0o600 });
   return parsed;
 }
 

@@ -1,5 +1,4 @@
-import { rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRedactor, type Redactor } from '../../redact.js';
 import type { AgentRunInput, AgentRunResult, AgentRunner } from '../../ports/agent.js';
@@ -131,7 +130,7 @@ export class CodexAgent implements AgentRunner {
       rememberCodexHelp(this.opts.helpCacheFile, this.resolvedBin, this.help.flags);
       this.help = { ...this.help, probed: false };
     }
-    await mkdir(input.iterDir, { recursive: true, mode: 0o700 });
+    mkdirSync(input.iterDir, { recursive: true, mode: 0o700 });
     const argv = this.describe(input);
     const lastMessageFile = join(input.iterDir, 'last-message.md');
     // A stale file from an earlier attempt must not pass for this attempt's answer.

@@ -1,5 +1,5 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
+import { chmod, copyFile, lstat, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -11,7 +11,7 @@ export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
 
 export async function mkdirPrivate(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+  mkdirSync(dir, { recursive: true, mode: DIR_MODE });
 }
 
 /** Synchronous, as the ledger's writes (file-ledger.ts): small files, no thread-pool round trips. */

@@ -47,6 +47,11 @@ export interface IterationContext extends LoopRun {
       passCommits?: { to: string; commits: CommitInfo[] };
       /** The paths the range changed (to = its tip), from verify-commit. */
       changed?: { to: string; paths: string[] };
+      /**
+       * The range from..to read ahead, beside the status after the pass (git-guard.ts readAhead): commits and
+       * paths are facts of the two commits, valid whenever the range checked is the same; undefined if git failed.
+       */
+      ahead?: { from: string; to: string; commits: Promise<CommitInfo[] | undefined>; paths: Promise<string[] | undefined> };
     };
   };
 }

@@ -97,7 +97,10 @@ export async function afterPass(c: IterationContext, base: PassBaseline): Promis
     found.push({ reason: 'git-operation-left', detail: `the agent left a ${op} half done; gdnctl saved the tree as it was at ${ref} (${short(saved)}) and aborted the ${op}` });
     st = await git.readGitDir();
   }
-  let snap = await git.snapshot();
+  // The status is spawned first (the longest of the three in a large repository), the range's two beside it.
+  const status = git.snapshot();
+  readAhead(c, st);
+  let snap = await status;
   if (await restoreRefs(c, base, st, snap, found)) snap = await git.snapshot();
   const branch = c.it.git?.branch ?? base.branch;
   const rewrite = branch !== undefined && snap.branch === branch ? await checkRange(c, snap.head, branch) : undefined;
@@ -168,12 +171,36 @@ async function restoreRefs(c: IterationContext, base: PassBaseline, st: GitDirSt
 async function checkRange(c: IterationContext, tip: string | undefined, branch: string): Promise<GitViolation | undefined> {
   const start = c.it.headBefore;
   if (start === undefined || tip === undefined || tip === start) return undefined;
-  const commits = await c.d.git.commitsBetween(start, tip);
+  const ahead = c.it.git?.ahead;
+  const listed = ahead?.from === start && ahead.to === tip ? await ahead.commits : undefined;
+  const commits = listed ?? (await c.d.git.commitsBetween(start, tip));
   if (closesOnto(commits, start) || (await c.d.git.isAncestor(start, tip))) {
     if (c.it.git) c.it.git.passCommits = { to: tip, commits };
     return undefined;
   }
   return restoreRewritten(c, tip, branch);
+}
+
+/**
+ * The range's commits and changed paths, spawned beside the status that follows (the gap between two agents is
+ * mostly these three git processes; issue 14). The tip is what the git dir's refs say HEAD's branch points at
+ * now; whatever the status then finds, a listing is used only for the same two commits (checkRange,
+ * verify-commit), whose history and diff cannot change. A detached HEAD or a pass that committed nothing reads
+ * nothing ahead.
+ */
+function readAhead(c: IterationContext, st: GitDirState): void {
+  const from = c.it.headBefore;
+  const to = st.headRef?.startsWith('refs/heads/') ? st.refs[st.headRef] : undefined;
+  c.it.git ??= { violations: [] };
+  if (from === undefined || to === undefined || to === from) {
+    c.it.git.ahead = undefined;
+    return;
+  }
+  const { git } = c.d;
+  // After the status's spawn, which its caller started in this same turn of the event loop.
+  const later = <T>(read: () => Promise<T>): Promise<T | undefined> =>
+    new Promise<void>((resolve) => setImmediate(resolve)).then(read).catch(() => undefined);
+  c.it.git.ahead = { from, to, commits: later(() => git.commitsBetween(from, to)), paths: later(() => git.changedPaths(from, to)) };
 }
 
 /**

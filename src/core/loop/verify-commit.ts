@@ -38,7 +38,9 @@ export async function verifyCommit(c: IterationContext): Promise<PhaseOutcome> {
   }
   const range: CommitRange = { from: headBefore, to: headAfter, shas: commits.map((x) => x.sha) };
   c.it.range = range;
-  const changed = await git.changedPaths(headBefore, headAfter);
+  const ahead = guard?.ahead;
+  const readAhead = ahead?.from === headBefore && ahead.to === headAfter ? await ahead.paths : undefined;
+  const changed = readAhead ?? (await git.changedPaths(headBefore, headAfter));
   if (guard) guard.changed = { to: headAfter, paths: changed };
   const ledger = ledgerPaths(changed, c.s.ledgerRel);
   if (ledger.length > 0) {
