@@ -54,7 +54,21 @@ async function main(): Promise<void> {
   }
   if (interrupt.count > 0) code = ExitCode.interrupted;
   process.exitCode = code;
-  // Let stdout/stderr drain, then leave even if a stray handle (an ssh ControlMaster, a timer) lingers.
+  exitOnceDrained(code);
+}
+
+/**
+ * Leave as soon as stdout and stderr hold nothing unwritten (pipes, files and terminals are written
+ * synchronously on Linux, so that is at once), and at the latest after 200 ms, even if a stray handle (an ssh
+ * ControlMaster, a timer) lingers. process.exit skips the teardown of the heap that a natural exit performs:
+ * 10-15 ms of every command's wall time (docs/decisions.md "Issue 14 — leaving"). Every write the commands make
+ * (ledger, state, logs) is synchronous or awaited before run() returns.
+ */
+function exitOnceDrained(code: number): void {
+  const pending = [process.stdout, process.stderr].filter((s) => s.writableLength > 0);
+  if (pending.length === 0) process.exit(code);
+  let left = pending.length;
+  for (const s of pending) s.once('drain', () => --left === 0 && process.exit(code));
   setTimeout(() => process.exit(code), 200).unref();
 }
 

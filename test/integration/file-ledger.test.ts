@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileLedger, listRuns, newRunId } from '../../src/adapters/ledger/file-ledger.js';
@@ -59,4 +59,26 @@ test('runs list newest first, with run.json and state.json', async (t) => {
   assert.deepEqual(runs.map((r) => r.runId), [...ids].reverse());
   assert.equal(runs[0]!.state?.status, 'interrupted');
   assert.match(ids[0]!, /^20260101-000000-005-[0-9a-f]{4}$/);
+});
+
+test('a listing reads a run\'s state.json only when its state is asked for, once; a torn or missing one is no state', async (t) => {
+  const logDir = tempDir(t);
+  const ids = ['20260101-000000-001-aaaa', '20260101-000000-002-bbbb', '20260101-000000-003-cccc'];
+  for (const id of ids) {
+    const l = await FileLedger.open(join(logDir, 'runs', id), (s) => s);
+    await l.writeJson('run.json', { runId: id });
+    await l.writeState({ status: 'done', iteration: 1 });
+  }
+  writeFileSync(join(logDir, 'runs', ids[0]!, 'state.json'), '{"status": "runn');
+  rmSync(join(logDir, 'runs', ids[1]!, 'state.json'));
+  const runs = await listRuns(logDir);
+  assert.deepEqual(runs.map((r) => r.runId), [...ids].reverse());
+  // Changed after the listing, before the first look: the listing had not read it.
+  writeFileSync(join(logDir, 'runs', ids[2]!, 'state.json'), JSON.stringify({ status: 'interrupted', iteration: 4 }));
+  assert.equal(runs[0]!.state?.status, 'interrupted');
+  writeFileSync(join(logDir, 'runs', ids[2]!, 'state.json'), JSON.stringify({ status: 'done', iteration: 9 }));
+  assert.equal(runs[0]!.state?.iteration, 4, 'read once');
+  assert.equal(runs[1]!.state, undefined);
+  assert.equal(runs[2]!.state, undefined);
+  assert.deepEqual(Object.keys(runs[0]!), ['runId', 'runDir', 'run', 'state']);
 });

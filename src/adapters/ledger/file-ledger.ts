@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ExperimentRecord, LedgerEventType, RunLedger, RunListing, RunStore } from '../../ports/ledger.js';
@@ -191,27 +191,50 @@ export function experimentFile(logDir: string, id: string): string {
   return join(logDir, 'experiments', id, 'experiment.json');
 }
 
-/** Every run under <logDir>/runs, newest first. */
+/**
+ * Every run under <logDir>/runs, newest first. Synchronous, and each run's state.json is read only when its
+ * `state` is first asked for: a loop's start looks at the state of the runs of its own fingerprint or
+ * experiment only, and reading every state of a long history cost ~0.5 ms per run before the first agent.
+ */
 export async function listRuns(logDir: string): Promise<RunListing[]> {
   const runsDir = join(logDir, 'runs');
   let names: string[];
   try {
-    names = await readdir(runsDir);
+    names = readdirSync(runsDir);
   } catch {
     return [];
   }
   const out: RunListing[] = [];
   for (const runId of names.sort().reverse()) {
     const runDir = join(runsDir, runId);
-    if (!(await stat(runDir)).isDirectory()) continue;
+    if (!statSync(runDir, { throwIfNoEntry: false })?.isDirectory()) continue;
     const run = await readJsonFile<Record<string, unknown>>(join(runDir, 'run.json')).catch(() => undefined);
     if (!run) continue;
-    const state = stateWithCompleted(await readJsonFile<Record<string, unknown>>(join(runDir, 'state.json')).catch(() => undefined), runDir);
-    out.push({ runId, runDir, run, state });
+    out.push(lazyState({ runId, runDir, run }));
   }
   return out;
 }
 
+function lazyState(listing: Omit<RunListing, 'state'>): RunListing {
+  let read = false;
+  let state: Record<string, unknown> | undefined;
+  return Object.defineProperty(listing, 'state', {
+    enumerable: true,
+    get(): Record<string, unknown> | undefined {
+      if (!read) {
+        read = true;
+        let parsed: Record<string, unknown> | undefined;
+        try {
+          parsed = JSON.parse(readFileSync(join(listing.runDir, 'state.json'), 'utf8')) as Record<string, unknown>;
+        } catch {
+          parsed = undefined; // missing or torn: a run without a state, as before
+        }
+        state = stateWithCompleted(parsed, listing.runDir);
+      }
+      return state;
+    },
+  }) as RunListing;
+}
 
 /**
  * A writer SIGKILLed between writing `state.json.tmp-<pid>` and the rename leaves the temp file behind for good

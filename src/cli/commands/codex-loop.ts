@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import type { CommandSpec } from '../command-spec.js';
 
 const implementation = () => import('../loop/run-codex-loop.js');
@@ -13,8 +12,11 @@ const implementation = () => import('../loop/run-codex-loop.js');
  * life, for a few extra scavenges before the first agent. Set here, before the loop's code runs (set later,
  * start-up had already paged the compiler in), and for codex-loop only: a 500 MB trace summary or a long
  * lint-log keep their optimizing tier. src/core/run/heap.ts holds the rest of the loop's heap settings.
+ * node:v8 is imported here, not at the top: this file is part of every command's start-up (`gdnctl --help`
+ * too), and loading node:v8 cost those ~5 ms.
  */
-function interpretOnly(): void {
+async function interpretOnly(): Promise<void> {
+  const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString('--no-opt');
   setFlagsFromString('--semi-space-growth-factor=1');
 }
@@ -33,12 +35,12 @@ export const codexLoopCommand: CommandSpec = {
     const [{ resilientConfig }, { withProtectedSet }] = await Promise.all([import('../../config/resilient.js'), import('../loop/protect-set.js')]);
     return withProtectedSet(resilientConfig(config));
   },
-  preload: () => {
-    interpretOnly();
+  preload: async () => {
+    await interpretOnly();
     return implementation();
   },
   async run(ctx) {
-    interpretOnly();
+    await interpretOnly();
     const { runCodexLoop } = await implementation();
     return runCodexLoop(ctx);
   },
