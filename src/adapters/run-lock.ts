@@ -10,7 +10,7 @@
  * with different --log-dir values must still see each other (docs/decisions.md).
  */
 import { readFileSync, unlinkSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../core/text/random-hex.js';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
@@ -145,7 +145,7 @@ export async function acquireRunLock(opts: RunLockOptions): Promise<AcquiredRunL
  * file an OS crash left empty is taken over as unreadable (an fsync cost 1-11 ms before the first agent).
  */
 async function writeTemp(file: string, body: string): Promise<string> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomHex(8)}.tmp`;
   const fh = await open(tmp, 'wx', 0o644);
   try {
     await fh.writeFile(body);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './text/sha256.js';
 import { UsageError } from '../errors.js';
 import { shPath, shQuote } from './shell-quote.js';
 import { iterNumber } from './text/iteration-name.js';
@@ -118,7 +118,7 @@ export const WORKER_PROFILE_ROOT = '~/.gdnctl/profiles';
  */
 export function workerProfileScope(repoRoot: string, loopRunId: string | undefined): string {
   const name = (repoRoot.split('/').filter(Boolean).pop() ?? 'repo').replace(/[^A-Za-z0-9_.-]/g, '_');
-  const hash = createHash('sha256').update(repoRoot).digest('hex').slice(0, 8);
+  const hash = sha256Hex(repoRoot).slice(0, 8);
   return `${WORKER_PROFILE_ROOT}/${name}-${hash}/${loopRunId ?? 'adhoc'}`;
 }
 

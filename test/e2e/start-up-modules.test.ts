@@ -45,6 +45,8 @@ const HEAVY: Record<string, RegExp> = {
   // spawned through node:child_process (ChildProcessRunner).
   'the loop': /src[\\/]cli[\\/]loop[\\/]run-codex-loop\.ts$/,
   execa: /node_modules[\\/]execa[\\/]/,
+  // ~8 ms to load; the loop's hashes (src/core/text/sha256.ts) and random names (random-hex.ts) do without it.
+  'node:crypto': /^node:crypto$/,
 };
 
 /** The names of HEAVY that a module list holds (a package from node_modules, or a bundle chunk carrying it). */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../core/text/random-hex.js';
 import { appendFileSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -19,7 +19,7 @@ export { iterName };
 export function newRunId(now: Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
   const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}-${String(now.getUTCMilliseconds()).padStart(3, '0')}`;
-  return `${stamp}-${randomBytes(2).toString('hex')}`;
+  return `${stamp}-${randomHex(4)}`;
 }
 
 /**

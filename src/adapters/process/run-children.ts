@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../core/text/random-hex.js';
 import type { ChildGroup, RunChildren } from '../../ports/children.js';
 import { endMarkedProcesses, MARKER_VAR } from './marked-processes.js';
 import { isSameGroup, killGroupEscalating, onGroupStart, trackedGroups } from './process-group.js';
@@ -19,7 +19,7 @@ export class ProcRunChildren implements RunChildren {
 
   constructor(
     private readonly graceMs: number,
-    marker = `gdnctl-${process.pid}-${randomBytes(6).toString('hex')}`,
+    marker = `gdnctl-${process.pid}-${randomHex(12)}`,
   ) {
     this.marker = marker;
     this.env = { [MARKER_VAR]: marker };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../text/sha256.js';
 
 /**
  * Keys that may change between an interrupted run and its resume without making it a different run
@@ -47,7 +47,7 @@ function inputWithout(values: Record<string, unknown>, excluded: (key: string) =
   return out;
 }
 
-const hash = (input: Record<string, unknown>): string => createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 16);
+const hash = (input: Record<string, unknown>): string => sha256Hex(JSON.stringify(input)).slice(0, 16);
 
 /** The config minus volatile keys, sorted. */
 export function fingerprintInput(values: Record<string, unknown>): Record<string, unknown> {

@@ -2,7 +2,7 @@
  * The baseline: N runs of the unchanged program, refused when the noise floor is above the threshold
  * (auto-optimize's 5 runs / 5 %), stored with its raw values so every later comparison can use them.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../text/sha256.js';
 import type { BaselineRecord } from '../../ports/bench.js';
 import { cvPct, median, robustCvPct } from '../stats/descriptive.js';
 
@@ -20,12 +20,10 @@ export interface FingerprintInput {
 
 /** Same HEAD, bench command and metric (and on the TPU the same accelerator) → same baseline; any change → a fresh one. */
 export function baselineFingerprint(i: FingerprintInput): string {
-  const h = createHash('sha256');
   const key: string[] = [i.head, i.bench, i.metric ?? '', i.metricPattern ?? '', i.direction];
   // Appended only when present, so the keys of local baselines stay what they were.
   if (i.env !== undefined) key.push(i.env);
-  h.update(JSON.stringify(key));
-  return h.digest('hex').slice(0, 16);
+  return sha256Hex(JSON.stringify(key)).slice(0, 16);
 }
 
 export type NoiseVerdict = { ok: true; cvPct: number; robustCvPct: number; accepted: boolean } | { ok: false; cvPct: number; robustCvPct: number; message: string };

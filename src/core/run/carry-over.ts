@@ -10,7 +10,7 @@
  *
  * Budgets (failure counts), stashes and the stop reason belong to the run and start afresh.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../text/sha256.js';
 import type { EnvSnapshotter, Measurer } from '../../ports/bench.js';
 import type { RunLedger, RunStore } from '../../ports/ledger.js';
 import type { LoopConsole } from '../loop/deps.js';
@@ -47,7 +47,7 @@ export async function carryMemory(runs: Pick<RunStore, 'readFile' | 'copy'>, fro
  */
 export function environmentFingerprint(snapshot: string): string {
   const kept = snapshot.split('\n').filter((l) => !/^(Date|Git SHA):/.test(l));
-  return createHash('sha256').update(kept.join('\n').trim()).digest('hex').slice(0, 16);
+  return sha256Hex(kept.join('\n').trim()).slice(0, 16);
 }
 
 /** The measurer's files (src/core/measure/measurer.ts); baseline.json last, since it marks a baseline complete. */
