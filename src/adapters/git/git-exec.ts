@@ -16,6 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { SimpleGit } from 'simple-git';
+import { dropPrefetched, isPrefetchable, takePrefetched } from './git-prefetch.js';
 
 export interface GitRunResult {
   exitCode: number;
@@ -195,6 +196,7 @@ export class GitExec {
    * directly, same environment, must exit 0.
    */
   async withInput(args: string[], input: string): Promise<string> {
+    dropPrefetched();
     const r = await spawnGit(this.cwd, this.env, args, input);
     if (r.exitCode !== 0) throw new GitCommandError(args, r.exitCode, r.stderr);
     return r.stdout;
@@ -206,6 +208,10 @@ export class GitExec {
   }
 
   private async once(args: string[], network: boolean): Promise<GitRunResult> {
+    if (isPrefetchable(args)) {
+      const early = takePrefetched(this.cwd, this.env, args);
+      if (early) return early;
+    } else dropPrefetched();
     if (!network && DIRECT.has(args[0] ?? '')) return spawnGit(this.cwd, this.env, args);
     try {
       const stdout = await (await this.client(network)).raw(args);

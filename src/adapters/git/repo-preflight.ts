@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { GitCommandError, GitExec } from './git-exec.js';
+import { IDENTITY_ARGS } from './git-prefetch.js';
 import { SimpleGitRepo, type SimpleGitRepoOptions } from './simple-git-repo.js';
 
 /** `resumable`: the loop itself starts these (sync-main, reverts); a resumed run aborts what it left behind. */
@@ -82,7 +83,7 @@ export async function openLoopRepository(
 export async function commitProblems(root: string, opts: SimpleGitRepoOptions = {}): Promise<string[]> {
   const exec = new GitExec(root, opts);
   const firstLine = (stderr: string): string => stderr.trim().split('\n').find((l) => l.trim() !== '')?.trim() ?? 'no output';
-  const listed = await exec.run(['var', '-l'], 'any');
+  const listed = await exec.run(IDENTITY_ARGS, 'any');
   const config = configListing(listed.exitCode === 0 ? listed.stdout : '');
   if (!identityFromConfig(config, opts.env ?? process.env)) {
     for (const who of ['GIT_AUTHOR_IDENT', 'GIT_COMMITTER_IDENT']) {

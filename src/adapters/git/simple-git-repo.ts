@@ -12,6 +12,7 @@ import type { CommitInfo, Git, GitDirState, GitOperation, MergeResult, RefUpdate
 import { ExcludeFile } from './exclude-file.js';
 import { headFromFiles, readGitDirState, type GitDirs } from './git-dir-state.js';
 import { GitCommandError, GitExec, type GitExecOptions } from './git-exec.js';
+import { OPEN_ARGS } from './git-prefetch.js';
 import { abortLoopOperation, removeStaleLock, saveAndAbortOperation, stashWorkCommitted, untrack } from './git-repair.js';
 import { parsePorcelainV2Z, unmergedPaths } from './porcelain-status.js';
 import { stashTrialApply } from './stash-trial.js';
@@ -20,7 +21,7 @@ const SHA_RE = /^[0-9a-f]{7,64}$/i;
 
 const SUBJECTS_KEPT = 64;
 
-const DIRS_ARGS = ['--absolute-git-dir', '--git-common-dir', '--git-path', 'info/exclude'];
+const DIRS_ARGS = OPEN_ARGS.slice(2);
 
 /** The answer to DIRS_ARGS, asked in `cwd`. */
 function gitDirs(cwd: string, [gitDir = '', common = '', exclude = '']: string[]): GitDirs & { exclude: ExcludeFile } {
@@ -47,7 +48,7 @@ export class SimpleGitRepo implements Git {
    * One rev-parse also answers the git dirs (gitDir(), info/exclude), asked for right after at start-up.
    */
   static async open(dir: string, opts: SimpleGitRepoOptions = {}): Promise<SimpleGitRepo> {
-    const out = await new GitExec(dir, opts).out(['rev-parse', '--show-toplevel', ...DIRS_ARGS]);
+    const out = await new GitExec(dir, opts).out(OPEN_ARGS);
     const [top = '', ...dirs] = out.split('\n');
     const repo = new SimpleGitRepo(top, opts);
     // Relative answers are relative to where git ran.

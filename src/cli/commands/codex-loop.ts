@@ -37,6 +37,8 @@ export const codexLoopCommand: CommandSpec = {
   },
   preload: async () => {
     await interpretOnly();
+    // The preflight's first git questions run while the loop's code loads (src/adapters/git/git-prefetch.ts).
+    void import('../../adapters/git/preflight-prefetch.js').then((m) => m.prefetchPreflight(process.cwd(), process.env));
     return implementation();
   },
   async run(ctx) {
