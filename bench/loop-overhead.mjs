@@ -10,14 +10,16 @@
 //               (its own cost would show in the gap, so the timed run has none)
 //   floor       the same 3 git commands an iteration needs (status --porcelain=v2, the range's log and diff),
 //               spawned from node one after the other, measured in the same run on the same repository
-// Target: gap ≤ max(1.5 × floor, floor + 5 ms). Prints one JSON object; BENCH_ITERATIONS, BENCH_SIZES, BENCH_ROUNDS,
-// BENCH_NODE_FLAGS.
+//   bare node   spawn → exit of `node -e 0` in the same environment (the part of launch no node program avoids)
+// The caller's NODE_EXTRA_CA_CERTS and NODE_OPTIONS are dropped (bench-repo.mjs NODE_STARTUP_ENV; the JSON names
+// the ones that were set). Target: gap ≤ max(1.5 × floor, floor + 5 ms). Prints one JSON object; BENCH_ITERATIONS,
+// BENCH_SIZES, BENCH_ROUNDS, BENCH_NODE_FLAGS.
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchEnv, initBenchRepo, median } from './bench-repo.mjs';
+import { benchEnv, initBenchRepo, median, NODE_STARTUP_ENV } from './bench-repo.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const GDNCTL = join(root, 'bin', 'gdnctl');
@@ -182,7 +184,20 @@ async function measure(files) {
   }
 }
 
+/** Spawn → exit of a bare `node -e 0` in the benchmark's environment: what any node program pays before its code. */
+async function bareNodeMs(n) {
+  const env = benchEnv(tmpdir());
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await new Promise((res) => spawn(process.execPath, ['-e', '0'], { env, stdio: 'ignore' }).on('exit', res));
+    out.push(performance.now() - t0);
+  }
+  return r1(median(out));
+}
+
 const results = [];
+const bareNode = await bareNodeMs(10);
 for (const n of SIZES) results.push(await measure(n));
 const small = results.find((r) => r.files === Math.min(...SIZES));
 process.stdout.write(
@@ -193,6 +208,8 @@ process.stdout.write(
       rounds: ROUNDS,
       node: process.version,
       loadAverage: (await import('node:os')).loadavg().map(r1),
+      bareNodeMs: bareNode,
+      nodeStartupEnvDropped: NODE_STARTUP_ENV.filter((k) => process.env[k] !== undefined),
       results,
       targets: 'gap <= max(1.5x floor, floor + 5 ms) on every repo; launch -> first agent <= 150 ms and last agent -> exit <= 40 ms on the small repo',
       met: results.every((r) => r.gapWithinTarget) && small.launchToFirstAgentMs <= 150 && small.lastAgentToExitMs <= 40,
