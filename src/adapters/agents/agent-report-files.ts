@@ -37,6 +37,18 @@ function isFile(path: string): boolean {
   }
 }
 
+let parser: Promise<typeof import('../../core/agent-report.js')> | undefined;
+
+/**
+ * The report's parser (it brings zod, ~35 ms to load here), loaded once. agentProcess asks for it as soon as an
+ * agent that will report runs, so the load happens while the agent works, not between its exit and the checks.
+ */
+export function loadReportParser(): Promise<typeof import('../../core/agent-report.js')> {
+  parser ??= import('../../core/agent-report.js');
+  parser.catch(() => (parser = undefined));
+  return parser;
+}
+
 /**
  * Parse the agent's last message into `<iterDir>/report.json`. A malformed report is recorded as
  * `{ok:false, error, raw}` (raw cut to 4 KB) and returned, never thrown: a bad report must not stop the loop.
@@ -44,7 +56,7 @@ function isFile(path: string): boolean {
  * quote or backslash lets part of a secret through.
  */
 export async function recordReport(iterDir: string, lastMessage: string | undefined, redact: Redactor): Promise<AgentReportParse> {
-  const { parseAgentReport } = await import('../../core/agent-report.js');
+  const { parseAgentReport } = await loadReportParser();
   const parsed = parseAgentReport(lastMessage);
   const raw = lastMessage === undefined ? undefined : redact(lastMessage).slice(0, MAX_RAW_CHARS);
   const body = parsed.ok ? parsed : { ...parsed, raw };

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { AgentRunInput } from '../../ports/agent.js';
 import type { CommandRunner, ProcessResult, ProcessSpec } from '../../ports/process.js';
 import type { Redactor } from '../../redact.js';
+import { loadReportParser } from './agent-report-files.js';
 import { RedactedLog } from './redacted-log.js';
 
 /** Parses one JSON-lines agent stream (codex --json, claude stream-json). */
@@ -19,7 +20,11 @@ export function agentProcess(input: AgentRunInput): Pick<ProcessSpec, 'cwd' | 's
     timeoutMs: input.timeoutMs,
     idleTimeoutMs: input.idleTimeoutMs,
     signal: input.signal,
-    onSpawn: input.onSpawn,
+    onSpawn: (pgid) => {
+      input.onSpawn?.(pgid);
+      // After the spawn, on a later turn: the load must not delay the agent's start.
+      if (input.outputSchemaFile) setImmediate(() => void loadReportParser().catch(() => undefined));
+    },
   };
 }
 
