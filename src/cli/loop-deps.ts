@@ -1,5 +1,4 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../ports/clock.js';
 import type { Ledger } from '../ports/ledger.js';
@@ -42,7 +41,7 @@ export const textFiles: TextFiles = {
 
 export async function packageVersion(): Promise<string> {
   try {
-    return (JSON.parse(await readFile(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }
@@ -59,13 +58,25 @@ export function loopRedactor(values: Config, env: NodeJS.ProcessEnv): Redactor {
   return runRedactor(env, given.filter((v): v is string => typeof v === 'string'));
 }
 
+let measureExtras: Promise<typeof import('./measure/measure-extras.js')> | undefined;
+
+/**
+ * The measurement and memory seams' module, loaded once. The loop asks for it at its start, so its files load
+ * while the preflight waits for git, not after the run directory is made (issue 14).
+ */
+export function preloadLoopExtras(): Promise<typeof import('./measure/measure-extras.js')> {
+  measureExtras ??= import('./measure/measure-extras.js');
+  measureExtras.catch(() => (measureExtras = undefined));
+  return measureExtras;
+}
+
 /**
  * Build each seam only when its config asks for it (e.g. --hold-dev-tpu, --bench-cmd). The TPU hold records its
  * events in the run's own ledger (one Ledger per run directory). Heavy modules (the TPU client) are imported
  * dynamically inside the branch that needs them.
  */
 export async function buildLoopExtras(ctx: LoopExtrasContext, ledger: Ledger): Promise<LoopExtras> {
-  const { buildMeasureExtras } = await import('./measure/measure-extras.js');
+  const { buildMeasureExtras } = await preloadLoopExtras();
   // Measurement and memory first: the TPU wraps the memory to add its session directive.
   // The measurer reaches the TPU through the hold built below (read when it measures, after the acquire).
   const extras: LoopExtras = { ...(await buildMeasureExtras({ ...ctx, tpu: () => extras.tpu })) };

@@ -18,7 +18,7 @@ import { gdnctlBinDir } from '../../package-root.js';
 import type { Redactor } from '../../redact.js';
 import type { CommandContext } from '../command-spec.js';
 import { ExitCode } from '../exit-codes.js';
-import { buildLoopExtras, loopRedactor, packageVersion, systemClock, textFiles } from '../loop-deps.js';
+import { buildLoopExtras, loopRedactor, packageVersion, preloadLoopExtras, systemClock, textFiles } from '../loop-deps.js';
 import { loopExitCode } from '../loop-exit.js';
 import { bootstrapPlan } from './bootstrap-run.js';
 import { renderDryRun } from './dry-run.js';
@@ -34,6 +34,7 @@ export async function runCodexLoop(ctx: CommandContext): Promise<number> {
   // One redactor for the whole run: the ledger, the console and the agents all pass through it.
   const redact = loopRedactor(v, ctx.env);
   const out = streamConsole(ctx.stderr, v.quiet, redact);
+  void preloadLoopExtras().catch(() => undefined);
   const pre = await preflight(v, ctx.env, ctx.log);
   const git = pre.git;
   const killGraceMs = Number(ctx.env.GDNCTL_KILL_GRACE_MS ?? 10_000);
