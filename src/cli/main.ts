@@ -17,11 +17,23 @@ async function main(): Promise<void> {
     });
   }
   const interrupt = new Interrupt();
+  let cwd: string;
+  try {
+    cwd = process.cwd();
+  } catch {
+    // Help needs no directory; everything else reads the repository it runs in.
+    const args = process.argv.slice(2);
+    if (args.length === 0 || args.some((a) => a === '--help' || a === '-h' || a === 'help' || a === '--version' || a === '-V')) cwd = '/';
+    else {
+      process.stderr.write('gdnctl: the current directory no longer exists (it was deleted or moved); cd into your project and run the command again\n');
+      process.exit(ExitCode.usage);
+    }
+  }
   const cli = makeProgram({
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    cwd: process.cwd(),
+    cwd,
     interrupt,
   });
   const onSignal = (name: NodeJS.Signals): void => {

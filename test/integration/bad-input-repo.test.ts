@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { processStartTicks } from '../../src/adapters/run-lock.js';
@@ -14,6 +14,7 @@ import { loop, runBadInputCase, type BadInputCase } from '../helpers/bad-input-c
 import { snapshot } from '../helpers/write-snapshot.js';
 import { TempRepo } from '../helpers/temp-repo.js';
 import { runCli } from '../helpers/cli.js';
+import { bin, staleBundle } from '../helpers/bundle.js';
 
 /** PATH with node and git but no codex anywhere. */
 const NO_CODEX_PATH = `${process.execPath.replace(/\/node$/, '')}:/usr/bin:/bin`;
@@ -177,4 +178,22 @@ test('control: a loop that runs writes the ledger, and the snapshot sees it', as
   } finally {
     repo.dispose();
   }
+});
+
+// The shell's working directory deleted under it (a cleaned-up scratch folder): one line and exit 2 for a command,
+// never node's stack from process.cwd(); help still prints.
+test('bin: the current directory was deleted: exit 2 with one line; --help still works', { skip: staleBundle }, () => {
+  const gone = mkdtempSync(join(tmpdir(), 'gdnctl-gone-'));
+  const run = (...argv: string[]) =>
+    spawnSync('bash', ['-c', 'cd "$1" && rmdir "$1" && shift && exec "$@"', 'bash', gone, process.execPath, bin, ...argv], { encoding: 'utf8' });
+  for (const argv of [['codex-loop', '--iterations', '1'], ['lint-log'], ['status']]) {
+    mkdirSync(gone, { recursive: true });
+    const r = run(...argv);
+    assert.equal(r.status, 2, `${argv.join(' ')}: ${r.stderr}`);
+    assert.deepEqual(r.stderr.trim().split('\n'), ['gdnctl: the current directory no longer exists (it was deleted or moved); cd into your project and run the command again']);
+  }
+  mkdirSync(gone, { recursive: true });
+  const help = run('--help');
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: gdnctl/);
 });

@@ -15,6 +15,9 @@ test('capture returns the exit code and both streams whole, and never rejects', 
 
 test('capture reports a command that cannot start or outlives its timeout as exit code null', async () => {
   assert.equal((await capture('gdnctl-no-such-command', [], { cwd })).exitCode, null);
+  const refused = await capture('echo', ['a\0b'], { cwd });
+  assert.equal(refused.exitCode, null);
+  assert.match(refused.stderr, /null bytes/);
   const started = Date.now();
   const slow = await capture('sleep', ['5'], { cwd, timeoutMs: 100 });
   assert.equal(slow.exitCode, null);

@@ -176,6 +176,12 @@ describe('ChildProcessRunner', () => {
     assert.doesNotMatch(noCwd.tail, /^ran$/m);
   });
 
+  it('an argument node refuses (a NUL byte) is reported like a binary that cannot start, not thrown', async () => {
+    const r = await runner.run({ argv: ['bash', '-c', 'echo a\0b'], cwd: dir });
+    assert.equal(r.exitCode, null);
+    assert.match(r.tail, /could not start bash: .*null bytes/);
+  });
+
   it('merges the environment over its own: a key set to undefined is removed, PATH finds the binary', async () => {
     process.env.GDNCTL_RUNNER_INHERITED = 'from-parent';
     process.env.GDNCTL_RUNNER_REMOVED = 'should-go';

@@ -13,6 +13,14 @@ export interface Captured {
  */
 export function capture(file: string, args: readonly string[], opts: { cwd: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<Captured> {
   return new Promise((resolve) => {
+    // execFile throws at once for arguments node refuses (a NUL byte): an answer like any other failure.
+    try {
+      run(resolve);
+    } catch (e) {
+      resolve({ exitCode: null, stdout: '', stderr: (e as Error).message });
+    }
+  });
+  function run(resolve: (c: Captured) => void): void {
     execFile(
       file,
       args,
@@ -22,5 +30,5 @@ export function capture(file: string, args: readonly string[], opts: { cwd: stri
         resolve({ exitCode: err ? (typeof code === 'number' && !(err as { killed?: boolean }).killed ? code : null) : 0, stdout, stderr });
       },
     );
-  });
+  }
 }

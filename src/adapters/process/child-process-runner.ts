@@ -121,12 +121,19 @@ export class ChildProcessRunner implements CommandRunner {
     // node:child_process directly, not execa: on the hot path execa cost ~45 ms of module loading before the
     // first agent and ~3 ms of option handling per spawn (docs/decisions.md "Issue 14 — spawning children").
     // The environment is merged over ours, as ProcessSpec promises (a key set to undefined is left out).
-    const child = spawn(file, args, {
-      cwd: spec.cwd,
-      env: spec.env ? { ...process.env, ...spec.env } : process.env,
-      detached: true,
-      stdio: [spec.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, {
+        cwd: spec.cwd,
+        env: spec.env ? { ...process.env, ...spec.env } : process.env,
+        detached: true,
+        stdio: [spec.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      });
+    } catch (e) {
+      // Arguments node refuses before any process exists (a NUL byte in an argument or the environment).
+      tee?.end();
+      return { exitCode: null, signal: null, timedOut: null, aborted: false, durationMs: Date.now() - started, tail: `could not start ${file}: ${(e as Error).message}\n` };
+    }
     let spawnError: Error | undefined;
     let exited = false;
     const exitPromise = new Promise<{ code: number | null; signal: string | null }>((resolve) => {

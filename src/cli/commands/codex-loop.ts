@@ -38,7 +38,10 @@ export const codexLoopCommand: CommandSpec = {
   preload: async () => {
     await interpretOnly();
     // The preflight's first git questions run while the loop's code loads (src/adapters/git/git-prefetch.ts).
-    void import('../../adapters/git/preflight-prefetch.js').then((m) => m.prefetchPreflight(process.cwd(), process.env));
+    // Best effort: whatever fails here (a deleted working directory) fails again, and is reported, in the preflight.
+    void import('../../adapters/git/preflight-prefetch.js')
+      .then((m) => m.prefetchPreflight(process.cwd(), process.env))
+      .catch(() => undefined);
     return implementation();
   },
   async run(ctx) {
