@@ -40,8 +40,8 @@ function isFile(path: string): boolean {
 let parser: Promise<typeof import('../../core/agent-report.js')> | undefined;
 
 /**
- * The report's parser (it brings zod, ~35 ms to load here), loaded once. agentProcess asks for it as soon as an
- * agent that will report runs, so the load happens while the agent works, not between its exit and the checks.
+ * The report's parser (it brings zod, ~35 ms to load here), loaded once. runEventStreamAgent asks for it at the
+ * agent's first line of output, so the load happens while the agent works, not between its exit and the checks.
  */
 export function loadReportParser(): Promise<typeof import('../../core/agent-report.js')> {
   parser ??= import('../../core/agent-report.js');

@@ -20,11 +20,7 @@ export function agentProcess(input: AgentRunInput): Pick<ProcessSpec, 'cwd' | 's
     timeoutMs: input.timeoutMs,
     idleTimeoutMs: input.idleTimeoutMs,
     signal: input.signal,
-    onSpawn: (pgid) => {
-      input.onSpawn?.(pgid);
-      // After the spawn, on a later turn: the load must not delay the agent's start.
-      if (input.outputSchemaFile) setImmediate(() => void loadReportParser().catch(() => undefined));
-    },
+    onSpawn: input.onSpawn,
   };
 }
 
@@ -39,6 +35,9 @@ export async function runEventStreamAgent(
 ): Promise<ProcessResult> {
   const transcript = new RedactedLog(join(input.iterDir, 'transcript.jsonl'), run.redact);
   const outputLog = new RedactedLog(join(input.iterDir, 'agent-output.log'), run.redact);
+  // The report's parser loads once the agent is at work (its first line of output), not between its exit and
+  // the checks (agent-report-files.ts loadReportParser).
+  let parserAsked = input.outputSchemaFile === undefined;
   try {
     return await runner.run({
       ...agentProcess(input),
@@ -47,6 +46,10 @@ export async function runEventStreamAgent(
       // A line cut for length is redacted before the cut (the readers parse whole lines, then redact).
       redact: run.redact,
       onLine: (line, stream) => {
+        if (!parserAsked) {
+          parserAsked = true;
+          setImmediate(() => void loadReportParser().catch(() => undefined));
+        }
         if (stream === 'stderr') {
           outputLog.line(line);
           run.reader.stderrLine(line);
