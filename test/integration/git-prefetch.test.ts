@@ -4,9 +4,8 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { GitExec, gitEnvironment } from '../../src/adapters/git/git-exec.js';
-import { IDENTITY_ARGS, OPEN_ARGS, prefetchGit, takePrefetched } from '../../src/adapters/git/git-prefetch.js';
-import { prefetchPreflight } from '../../src/adapters/git/preflight-prefetch.js';
+import { GitExec, gitEnvironment, IDENTITY_ARGS, OPEN_ARGS, takePrefetched } from '../../src/adapters/git/git-exec.js';
+import { prefetchGit, prefetchPreflight } from '../../src/adapters/git/git-prefetch.js';
 import { TempRepo } from '../helpers/temp-repo.js';
 import { isPidDead } from '../helpers/proc.js';
 

@@ -14,9 +14,9 @@
  * "1 = conflicts"), so an `errors` plugin turns every non-zero exit into a GitError whose message is a JSON
  * record of {exitCode, stdout, stderr}; `GitExec.run` decodes it back into data.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import type { SimpleGit } from 'simple-git';
-import { dropPrefetched, isPrefetchable, takePrefetched } from './git-prefetch.js';
 
 export interface GitRunResult {
   exitCode: number;
@@ -51,6 +51,38 @@ export interface GitExecOptions {
 
 const EXIT_MARK = 'gdnctl-git-exit:';
 
+/** `SimpleGitRepo.open`'s one rev-parse: the top level and the git dirs (simple-git-repo.ts). */
+export const OPEN_ARGS = ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir', '--git-path', 'info/exclude'];
+/** `commitProblems`'s listing of the effective config (repo-preflight.ts). */
+export const IDENTITY_ARGS = ['var', '-l'];
+
+/**
+ * Answers to OPEN_ARGS and IDENTITY_ARGS asked ahead of time (git-prefetch.ts), by directory, environment and
+ * command. GitExec takes one only for exactly that question, once; any other git command first drops them all
+ * (it might change an answer).
+ */
+const ahead = new Map<string, Promise<GitRunResult>>();
+
+const aheadKey = (cwd: string, env: Record<string, string>, args: readonly string[]): string =>
+  `${resolve(cwd)}\0${args.join('\0')}\0${JSON.stringify(env)}`;
+
+const isPrefetchable = (args: readonly string[]): boolean =>
+  [OPEN_ARGS, IDENTITY_ARGS].some((a) => a.length === args.length && a.every((x, k) => x === args[k]));
+
+/** Keep an answer asked ahead for GitExec (only OPEN_ARGS and IDENTITY_ARGS are ever taken). */
+export function keepPrefetched(cwd: string, env: Record<string, string>, args: readonly string[], answer: Promise<GitRunResult>): void {
+  ahead.set(aheadKey(cwd, env, args), answer);
+}
+
+/** The answer asked ahead for exactly this command, if any (taken once). */
+export function takePrefetched(cwd: string, env: Record<string, string>, args: readonly string[]): Promise<GitRunResult> | undefined {
+  if (ahead.size === 0) return undefined;
+  const key = aheadKey(cwd, env, args);
+  const p = ahead.get(key);
+  ahead.delete(key);
+  return p;
+}
+
 /**
  * Commands spawned directly: read-only ones and the few writes of the loop's hot path (the stamp's add and
  * commit, update-ref). Everything else goes through simple-git.
@@ -61,10 +93,17 @@ const DIRECT = new Set([
   'read-tree', 'hash-object', 'merge-tree', 'rev-list',
 ]);
 
-/** Spawn git once and collect its output; a spawn failure (no git on PATH) rejects. */
-export function spawnGit(cwd: string, env: Record<string, string>, args: readonly string[], input?: string): Promise<GitRunResult> {
+/** Spawn git once and collect its output; a spawn failure (no git on PATH) rejects. onChild sees the process. */
+export function spawnGit(
+  cwd: string,
+  env: Record<string, string>,
+  args: readonly string[],
+  input?: string,
+  onChild?: (child: ChildProcess) => void,
+): Promise<GitRunResult> {
   return new Promise((resolveRun, reject) => {
     const child = spawn('git', args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    onChild?.(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (d: Buffer) => out.push(d));
@@ -196,7 +235,7 @@ export class GitExec {
    * directly, same environment, must exit 0.
    */
   async withInput(args: string[], input: string): Promise<string> {
-    dropPrefetched();
+    ahead.clear();
     const r = await spawnGit(this.cwd, this.env, args, input);
     if (r.exitCode !== 0) throw new GitCommandError(args, r.exitCode, r.stderr);
     return r.stdout;
@@ -211,7 +250,7 @@ export class GitExec {
     if (isPrefetchable(args)) {
       const early = takePrefetched(this.cwd, this.env, args);
       if (early) return early;
-    } else dropPrefetched();
+    } else ahead.clear();
     if (!network && DIRECT.has(args[0] ?? '')) return spawnGit(this.cwd, this.env, args);
     try {
       const stdout = await (await this.client(network)).raw(args);

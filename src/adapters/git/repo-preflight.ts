@@ -6,8 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { GitCommandError, GitExec } from './git-exec.js';
-import { IDENTITY_ARGS } from './git-prefetch.js';
+import { GitCommandError, GitExec, IDENTITY_ARGS } from './git-exec.js';
 import { SimpleGitRepo, type SimpleGitRepoOptions } from './simple-git-repo.js';
 
 /** `resumable`: the loop itself starts these (sync-main, reverts); a resumed run aborts what it left behind. */

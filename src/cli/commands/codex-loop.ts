@@ -39,7 +39,7 @@ export const codexLoopCommand: CommandSpec = {
     await interpretOnly();
     // The preflight's first git questions run while the loop's code loads (src/adapters/git/git-prefetch.ts).
     // Best effort: whatever fails here (a deleted working directory) fails again, and is reported, in the preflight.
-    void import('../../adapters/git/preflight-prefetch.js')
+    void import('../../adapters/git/git-prefetch.js')
       .then((m) => m.prefetchPreflight(process.cwd(), process.env))
       .catch(() => undefined);
     return implementation();
